@@ -1,0 +1,18 @@
+package dev.oauthrefresher.admin;
+
+import dev.oauthrefresher.common.Secret;
+import io.smallrye.config.ConfigMapping;
+import java.util.List;
+import java.util.Optional;
+
+/** Who may call the admin API. */
+@ConfigMapping(prefix = "refresher.admin")
+public interface AdminConfig {
+
+    /**
+     * Bearer tokens accepted by {@code /admin/*}; several at once so a token can be rotated without downtime.
+     * Key {@code refresher.admin.tokens} (env {@code REFRESHER_ADMIN_TOKENS}, comma-separated), no default:
+     * with none configured every admin call is refused.
+     */
+    Optional<List<Secret>> tokens();
+}

@@ -1,0 +1,185 @@
+package dev.oauthrefresher.integration;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One tenant's connection to one provider account. Holds refresh bookkeeping only: the tokens are in the
+ * token store under {@link #secretName()}. Status and lease columns change only through the guarded
+ * updates of {@link IntegrationRepository}, never by dirty-checking this entity.
+ */
+@Entity
+@Table(name = "integration")
+public class Integration {
+
+    @Id
+    private UUID id;
+
+    @Column(name = "tenant_id", nullable = false, updatable = false)
+    private String tenantId;
+
+    @Convert(converter = CodeConverters.ProviderConverter.class)
+    @Column(nullable = false, updatable = false)
+    private Provider provider;
+
+    @Column(name = "provider_group", nullable = false)
+    private String providerGroup;
+
+    @Column(name = "external_account", nullable = false, updatable = false)
+    private String externalAccount;
+
+    @Convert(converter = CodeConverters.StatusConverter.class)
+    @Column(nullable = false)
+    private IntegrationStatus status;
+
+    @Column(name = "access_token_expires_at", nullable = false)
+    private Instant accessTokenExpiresAt;
+
+    @Column(name = "last_refreshed_at", nullable = false)
+    private Instant lastRefreshedAt;
+
+    @Column(name = "last_attempt_at")
+    private Instant lastAttemptAt;
+
+    @Column(name = "next_attempt_at")
+    private Instant nextAttemptAt;
+
+    @Column(name = "consecutive_failures", nullable = false)
+    private int consecutiveFailures;
+
+    @Column(name = "first_failure_at")
+    private Instant firstFailureAt;
+
+    @Column(name = "last_error_code")
+    private String lastErrorCode;
+
+    @Column(name = "last_error_message")
+    private String lastErrorMessage;
+
+    @Column(name = "secret_name", nullable = false, updatable = false)
+    private String secretName;
+
+    @Column(name = "lease_owner")
+    private String leaseOwner;
+
+    @Column(name = "lease_expires_at")
+    private Instant leaseExpiresAt;
+
+    @Version
+    private long version;
+
+    @Column(name = "created_at", nullable = false, updatable = false)
+    private Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    private Instant updatedAt;
+
+    protected Integration() {
+    }
+
+    public Integration(UUID id, String tenantId, Provider provider, String providerGroup, String externalAccount,
+            Instant accessTokenExpiresAt, String secretName, Instant now) {
+        this.id = id;
+        this.tenantId = tenantId;
+        this.provider = provider;
+        this.providerGroup = providerGroup;
+        this.externalAccount = externalAccount;
+        this.status = IntegrationStatus.ACTIVE;
+        this.accessTokenExpiresAt = accessTokenExpiresAt;
+        this.lastRefreshedAt = now;
+        this.secretName = secretName;
+        this.createdAt = now;
+        this.updatedAt = now;
+    }
+
+    /** The Key Vault secret name for an integration id: only letters, digits and dashes are allowed there. */
+    public static String secretNameFor(UUID id) {
+        return "integration-" + id;
+    }
+
+    public UUID id() {
+        return id;
+    }
+
+    public String tenantId() {
+        return tenantId;
+    }
+
+    public Provider provider() {
+        return provider;
+    }
+
+    public String providerGroup() {
+        return providerGroup;
+    }
+
+    public String externalAccount() {
+        return externalAccount;
+    }
+
+    public IntegrationStatus status() {
+        return status;
+    }
+
+    public Instant accessTokenExpiresAt() {
+        return accessTokenExpiresAt;
+    }
+
+    public Instant lastRefreshedAt() {
+        return lastRefreshedAt;
+    }
+
+    public Instant lastAttemptAt() {
+        return lastAttemptAt;
+    }
+
+    public Instant nextAttemptAt() {
+        return nextAttemptAt;
+    }
+
+    public int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    public Instant firstFailureAt() {
+        return firstFailureAt;
+    }
+
+    public String lastErrorCode() {
+        return lastErrorCode;
+    }
+
+    public String lastErrorMessage() {
+        return lastErrorMessage;
+    }
+
+    public String secretName() {
+        return secretName;
+    }
+
+    public String leaseOwner() {
+        return leaseOwner;
+    }
+
+    public Instant leaseExpiresAt() {
+        return leaseExpiresAt;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public Instant updatedAt() {
+        return updatedAt;
+    }
+}

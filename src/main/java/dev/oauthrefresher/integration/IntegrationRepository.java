@@ -1,0 +1,248 @@
+package dev.oauthrefresher.integration;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.Query;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Integrations, and the only place their status and lease change. Every write here is guarded: a status
+ * moves only from {@code active} (or, for reactivation, from {@code error}), and a refresh outcome lands
+ * only while the caller still holds the row's lease. Callers own the transaction.
+ */
+@ApplicationScoped
+public class IntegrationRepository implements PanacheRepositoryBase<Integration, UUID> {
+
+    // Candidates are locked with SKIP LOCKED, so a concurrent claimer passes over them instead of waiting;
+    // a row it already skipped-over and that we then lease fails its lease test on recheck. The outer
+    // UPDATE stamps the lease in the same statement, so there is no window between select and lease.
+    private static final String CLAIM_SQL = """
+            WITH due AS (
+                SELECT i.id
+                  FROM integration i
+                 WHERE i.status = 'active'
+                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
+                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
+                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+                   %s
+                 ORDER BY i.access_token_expires_at
+                 LIMIT :limit
+                   FOR UPDATE OF i SKIP LOCKED
+            )
+            UPDATE integration i
+               SET lease_owner = :owner, lease_expires_at = :leaseUntil, version = i.version + 1
+              FROM due
+             WHERE i.id = due.id
+            RETURNING i.*
+            """;
+
+    /**
+     * Claims up to {@code query.limit()} due integrations for {@code owner} until {@code leaseUntil}, most
+     * urgent (earliest expiry) first. Concurrent callers receive disjoint sets; a crashed owner's lease
+     * lapses at {@code leaseUntil} and the rows become claimable again.
+     */
+    @SuppressWarnings("unchecked")
+    public List<Integration> claimDueForRefresh(DueQuery query, String owner, Instant leaseUntil) {
+        Query q = getEntityManager().createNativeQuery(CLAIM_SQL.formatted(filters(query)), Integration.class);
+        bindDue(q, query);
+        q.setParameter("owner", owner);
+        q.setParameter("leaseUntil", leaseUntil);
+        List<Integration> claimed = q.getResultList();
+        // RETURNING gives rows in no particular order; the pipeline wants the most urgent first.
+        return claimed.stream()
+                .sorted((a, b) -> a.accessTokenExpiresAt().compareTo(b.accessTokenExpiresAt()))
+                .toList();
+    }
+
+    /** The same selection as {@link #claimDueForRefresh} without leasing anything: for dry runs. */
+    @SuppressWarnings("unchecked")
+    public List<Integration> peekDue(DueQuery query) {
+        String sql = """
+                SELECT i.* FROM integration i
+                 WHERE i.status = 'active'
+                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
+                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
+                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+                   %s
+                 ORDER BY i.access_token_expires_at
+                 LIMIT :limit
+                """.formatted(filters(query));
+        Query q = getEntityManager().createNativeQuery(sql, Integration.class);
+        bindDue(q, query);
+        return q.getResultList();
+    }
+
+    /** How many integrations are due and unleased right now, ignoring the limit: the run's "remaining". */
+    public long countDue(DueQuery query) {
+        String sql = """
+                SELECT count(*) FROM integration i
+                 WHERE i.status = 'active'
+                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
+                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
+                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+                   %s
+                """.formatted(filters(query));
+        Query q = getEntityManager().createNativeQuery(sql);
+        q.setParameter("expiresBefore", query.expiresBefore());
+        q.setParameter("idleSince", query.idleSince());
+        q.setParameter("now", query.now());
+        bindFilters(q, query);
+        return ((Number) q.getSingleResult()).longValue();
+    }
+
+    /** Active integrations whose access token has already expired: each one is a refresh we missed. */
+    public long countOverdue(Instant now) {
+        return count("status = ?1 and accessTokenExpiresAt < ?2", IntegrationStatus.ACTIVE, now);
+    }
+
+    /** Integrations per status, every status present (zero when none). */
+    public Map<IntegrationStatus, Long> countByStatus() {
+        Map<IntegrationStatus, Long> counts = new java.util.EnumMap<>(IntegrationStatus.class);
+        for (IntegrationStatus s : IntegrationStatus.values()) {
+            counts.put(s, 0L);
+        }
+        getEntityManager()
+                .createQuery("select i.status, count(i) from Integration i group by i.status", Object[].class)
+                .getResultList()
+                .forEach(row -> counts.put((IntegrationStatus) row[0], (Long) row[1]));
+        return counts;
+    }
+
+    public List<Integration> listByTenant(String tenantId, int offset, int limit) {
+        return find("tenantId = ?1 order by createdAt, id", tenantId).range(offset, offset + limit - 1).list();
+    }
+
+    public Optional<Integration> findForTenant(String tenantId, UUID id) {
+        return find("tenantId = ?1 and id = ?2", tenantId, id).firstResultOptional();
+    }
+
+    /** Refresh succeeded: new expiry, failures forgotten, lease released. False if the row is no longer ours. */
+    public boolean markRefreshed(UUID id, String owner, Instant newExpiry, Instant now) {
+        return execute("""
+                UPDATE integration
+                   SET access_token_expires_at = :expiry, last_refreshed_at = :now, last_attempt_at = :now,
+                       next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
+                       last_error_code = NULL, last_error_message = NULL,
+                       lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                 WHERE id = :id AND status = 'active' AND lease_owner = :owner
+                """, Map.of("id", id, "owner", owner, "expiry", newExpiry, "now", now)) == 1;
+    }
+
+    /** The grant is dead: {@code active → expired}. False if the row was not active or not ours. */
+    public boolean markExpired(UUID id, String owner, String code, String message, Instant now) {
+        return execute("""
+                UPDATE integration
+                   SET status = 'expired', last_attempt_at = :now, last_error_code = :code,
+                       last_error_message = :message, next_attempt_at = NULL,
+                       lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                 WHERE id = :id AND status = 'active' AND lease_owner = :owner
+                """, Map.of("id", id, "owner", owner, "code", code, "message", message, "now", now)) == 1;
+    }
+
+    /** The integration cannot be refreshed without an operator: {@code active → error}. */
+    public boolean markError(UUID id, String owner, String code, String message, Instant now) {
+        return execute("""
+                UPDATE integration
+                   SET status = 'error', last_attempt_at = :now, last_error_code = :code,
+                       last_error_message = :message, next_attempt_at = NULL,
+                       lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                 WHERE id = :id AND status = 'active' AND lease_owner = :owner
+                """, Map.of("id", id, "owner", owner, "code", code, "message", message, "now", now)) == 1;
+    }
+
+    /**
+     * A transient failure: one more consecutive failure and a backoff until {@code nextAttemptAt}. The row
+     * moves to {@code error} only when this failure is at least the {@code errorAfterFailures}-th in a row
+     * and the first of them is older than {@code errorIfFailingSince}; both must hold, so a short burst
+     * outage cannot flip integrations. Returns the resulting status, or empty if the row was not ours.
+     */
+    public Optional<IntegrationStatus> recordTransientFailure(UUID id, String owner, String code, String message,
+            Instant nextAttemptAt, int errorAfterFailures, Instant errorIfFailingSince, Instant now) {
+        @SuppressWarnings("unchecked")
+        List<String> status = getEntityManager().createNativeQuery("""
+                UPDATE integration
+                   SET consecutive_failures = consecutive_failures + 1,
+                       first_failure_at = COALESCE(first_failure_at, :now),
+                       status = CASE WHEN consecutive_failures + 1 >= :maxFailures
+                                      AND COALESCE(first_failure_at, :now) <= :failingSince
+                                     THEN 'error' ELSE status END,
+                       next_attempt_at = :next, last_attempt_at = :now,
+                       last_error_code = :code, last_error_message = :message,
+                       lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                 WHERE id = :id AND status = 'active' AND lease_owner = :owner
+                RETURNING status
+                """)
+                .setParameter("id", id).setParameter("owner", owner).setParameter("code", code)
+                .setParameter("message", message).setParameter("next", nextAttemptAt)
+                .setParameter("maxFailures", errorAfterFailures).setParameter("failingSince", errorIfFailingSince)
+                .setParameter("now", now)
+                .getResultList();
+        return status.stream().findFirst().map(IntegrationStatus::fromCode);
+    }
+
+    /** Gives rows back untouched (deferred work, an open circuit): they stay due for the next run. */
+    public int release(Collection<UUID> ids, String owner) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return getEntityManager().createNativeQuery("""
+                UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL
+                 WHERE id IN (:ids) AND lease_owner = :owner
+                """).setParameter("ids", ids).setParameter("owner", owner).executeUpdate();
+    }
+
+    /** Every lease {@code owner} still holds, released: the end of a run. */
+    public int releaseAll(String owner) {
+        return getEntityManager().createNativeQuery("""
+                UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner
+                """).setParameter("owner", owner).executeUpdate();
+    }
+
+    /** An operator fixed the cause: {@code error → active}, failures forgotten, due at once. */
+    public boolean reactivate(UUID id, Instant now) {
+        return execute("""
+                UPDATE integration
+                   SET status = 'active', consecutive_failures = 0, first_failure_at = NULL,
+                       next_attempt_at = NULL, last_error_code = NULL, last_error_message = NULL,
+                       version = version + 1, updated_at = :now
+                 WHERE id = :id AND status = 'error'
+                """, Map.of("id", id, "now", now)) == 1;
+    }
+
+    private int execute(String sql, Map<String, Object> params) {
+        Query q = getEntityManager().createNativeQuery(sql);
+        params.forEach(q::setParameter);
+        return q.executeUpdate();
+    }
+
+    private static String filters(DueQuery query) {
+        return List.of(
+                        query.tenant().map(t -> "AND i.tenant_id = :tenant").orElse(""),
+                        query.provider().map(p -> "AND i.provider = :provider").orElse(""),
+                        query.providerGroup().map(g -> "AND i.provider_group = :providerGroup").orElse(""))
+                .stream().filter(s -> !s.isEmpty()).collect(Collectors.joining("\n"));
+    }
+
+    private static void bindDue(Query q, DueQuery query) {
+        q.setParameter("expiresBefore", query.expiresBefore());
+        q.setParameter("idleSince", query.idleSince());
+        q.setParameter("now", query.now());
+        q.setParameter("limit", query.limit());
+        bindFilters(q, query);
+    }
+
+    private static void bindFilters(Query q, DueQuery query) {
+        query.tenant().ifPresent(t -> q.setParameter("tenant", t));
+        query.provider().ifPresent(p -> q.setParameter("provider", p.code()));
+        query.providerGroup().ifPresent(g -> q.setParameter("providerGroup", g));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.oauthrefresher.integration;
+
+import dev.oauthrefresher.admin.AdminApi;
+import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
+import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
+import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Admin API for a tenant's integrations. Responses never contain a token. */
+@AdminApi
+@Path("/admin/tenants/{tenantId}/integrations")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "integrations")
+@SecurityRequirement(name = "bearer")
+public class IntegrationResource {
+
+    private final IntegrationService service;
+
+    IntegrationResource(IntegrationService service) {
+        this.service = service;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response register(@PathParam("tenantId") String tenantId, @Valid @NotNull RegisterIntegration request) {
+        IntegrationView created = service.register(tenantId, request);
+        return Response.created(URI.create("/admin/tenants/" + tenantId + "/integrations/" + created.id()))
+                .entity(created).build();
+    }
+
+    @GET
+    public IntegrationPage list(@PathParam("tenantId") String tenantId,
+            @QueryParam("offset") @DefaultValue("0") @Min(0) int offset,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+        return service.list(tenantId, offset, limit);
+    }
+
+    @GET
+    @Path("{id}")
+    public IntegrationView get(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
+        return service.get(tenantId, id);
+    }
+
+    @POST
+    @Path("{id}/reactivate")
+    public IntegrationView reactivate(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
+        return service.reactivate(tenantId, id);
+    }
+}

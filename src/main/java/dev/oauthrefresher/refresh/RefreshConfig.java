@@ -1,0 +1,144 @@
+package dev.oauthrefresher.refresh;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+
+/** How, when and how hard integrations are refreshed. Validated at startup. */
+@ConfigMapping(prefix = "refresher.refresh")
+public interface RefreshConfig {
+
+    /**
+     * Refresh an access token this long before it expires. Key {@code refresher.refresh.lead-time}, default
+     * {@code 15m}. Must exceed the trigger interval plus one run budget, or tokens can lapse between runs.
+     */
+    @WithDefault("15m")
+    Duration leadTime();
+
+    /**
+     * Refresh anything not refreshed for this long even if its access token is long-lived, so idle grants
+     * are not revoked for inactivity. Key {@code refresher.refresh.keep-alive-age}, default {@code 7d}.
+     */
+    @WithDefault("7d")
+    Duration keepAliveAge();
+
+    /** Rows claimed per database round trip. Key {@code refresher.refresh.batch-size}, default {@code 500}. */
+    @WithDefault("500")
+    @Min(1)
+    @Max(10000)
+    int batchSize();
+
+    /** Refreshes in flight at once, all tenants together. Key {@code refresher.refresh.concurrency}, default {@code 64}. */
+    @WithDefault("64")
+    @Min(1)
+    @Max(2048)
+    int concurrency();
+
+    /**
+     * Refreshes in flight at once for one tenant, unless the tenant sets its own cap. Key
+     * {@code refresher.refresh.per-tenant-concurrency}, default {@code 8}.
+     */
+    @WithDefault("8")
+    @Min(1)
+    int perTenantConcurrency();
+
+    /**
+     * Token-endpoint calls per second per provider type, across groups; 0 means unlimited. Key
+     * {@code refresher.refresh.provider-rate-limit}, default {@code 0}.
+     */
+    @WithDefault("0")
+    @Min(0)
+    int providerRateLimit();
+
+    /**
+     * How long a claim holds rows; a crashed replica's rows are claimable again after it. Key
+     * {@code refresher.refresh.lease}, default {@code 5m}. Must exceed the run budget.
+     */
+    @WithDefault("5m")
+    Duration lease();
+
+    /**
+     * How long a run may take new work; what it does not reach stays due for the next run. Key
+     * {@code refresher.refresh.run-budget}, default {@code 4m}.
+     */
+    @WithDefault("4m")
+    Duration runBudget();
+
+    /** Backoff after transient failures. */
+    Backoff backoff();
+
+    /** When repeated transient failures move an integration to {@code error}. */
+    ErrorThreshold errorThreshold();
+
+    /** When a failing provider stops being called for the rest of a run. */
+    ProviderCircuit providerCircuit();
+
+    /**
+     * How long {@code refresh_attempt} rows are kept. Key {@code refresher.refresh.attempt-retention},
+     * default {@code 30d}.
+     */
+    @WithDefault("30d")
+    Duration attemptRetention();
+
+    /**
+     * Interval at which the external trigger is expected to call, used only to warn about a lead time too
+     * short to survive one missed run. Key {@code refresher.refresh.expected-trigger-interval}, default {@code 5m}.
+     */
+    @WithDefault("5m")
+    Duration expectedTriggerInterval();
+
+    interface Backoff {
+        /** First retry delay. Key {@code refresher.refresh.backoff.initial}, default {@code 1m}. */
+        @WithDefault("1m")
+        Duration initial();
+
+        /** Longest retry delay. Key {@code refresher.refresh.backoff.max}, default {@code 1h}. */
+        @WithDefault("1h")
+        Duration max();
+
+        /** Growth per failure. Key {@code refresher.refresh.backoff.multiplier}, default {@code 2.0}. */
+        @WithDefault("2.0")
+        @DecimalMin("1.0")
+        double multiplier();
+
+        /** Random spread, as a fraction of the delay. Key {@code refresher.refresh.backoff.jitter}, default {@code 0.2}. */
+        @WithDefault("0.2")
+        @DecimalMin("0.0")
+        @DecimalMax("1.0")
+        double jitter();
+    }
+
+    interface ErrorThreshold {
+        /** Consecutive failures. Key {@code refresher.refresh.error-threshold.failures}, default {@code 5}. */
+        @WithDefault("5")
+        @Min(1)
+        int failures();
+
+        /** Minimum span from the first of them. Key {@code refresher.refresh.error-threshold.span}, default {@code 6h}. */
+        @WithDefault("6h")
+        Duration span();
+    }
+
+    interface ProviderCircuit {
+        /**
+         * Share of failed calls that opens a provider's circuit for the rest of the run. Key
+         * {@code refresher.refresh.provider-circuit.failure-ratio}, default {@code 0.5}.
+         */
+        @WithDefault("0.5")
+        @DecimalMin("0.0")
+        @DecimalMax("1.0")
+        double failureRatio();
+
+        /**
+         * Calls a provider must have had in the run before its ratio counts. Key
+         * {@code refresher.refresh.provider-circuit.minimum-calls}, default {@code 20}.
+         */
+        @WithDefault("20")
+        @Min(1)
+        int minimumCalls();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.oauthrefresher.tenant;
+
+import dev.oauthrefresher.admin.AdminApi;
+import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;
+import dev.oauthrefresher.tenant.TenantDtos.TenantView;
+import dev.oauthrefresher.tenant.TenantDtos.UpdateTenant;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Admin API for tenants. */
+@AdminApi
+@Path("/admin/tenants")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "tenants")
+@SecurityRequirement(name = "bearer")
+public class TenantResource {
+
+    private final TenantService service;
+
+    TenantResource(TenantService service) {
+        this.service = service;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response create(@Valid @NotNull CreateTenant request) {
+        TenantView created = service.create(request);
+        return Response.created(URI.create("/admin/tenants/" + created.id())).entity(created).build();
+    }
+
+    @GET
+    @Path("{tenantId}")
+    public TenantView get(@PathParam("tenantId") String tenantId) {
+        return service.get(tenantId);
+    }
+
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Path("{tenantId}")
+    public TenantView update(@PathParam("tenantId") String tenantId, @Valid @NotNull UpdateTenant request) {
+        return service.update(tenantId, request);
+    }
+
+    @POST
+    @Path("{tenantId}/pause")
+    public TenantView pause(@PathParam("tenantId") String tenantId) {
+        return service.setPaused(tenantId, true);
+    }
+
+    @POST
+    @Path("{tenantId}/resume")
+    public TenantView resume(@PathParam("tenantId") String tenantId) {
+        return service.setPaused(tenantId, false);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.oauthrefresher.tokenstore;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A token store operation failed. The message names the secret and the cause class, never a token.
+ * {@code retryAfter} is set when the store asked to be called later (throttling).
+ */
+public class TokenStoreException extends RuntimeException {
+
+    private final boolean transientFailure;
+    private final Duration retryAfter;
+
+    public TokenStoreException(String message, boolean transientFailure, Duration retryAfter) {
+        super(message);
+        this.transientFailure = transientFailure;
+        this.retryAfter = retryAfter;
+    }
+
+    public boolean isTransient() {
+        return transientFailure;
+    }
+
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+}

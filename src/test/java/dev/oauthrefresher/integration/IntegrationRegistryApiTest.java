@@ -1,0 +1,142 @@
+package dev.oauthrefresher.integration;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+class IntegrationRegistryApiTest {
+
+    static final String ADMIN = "Bearer test-admin-token";
+
+    @Inject
+    TokenStore tokenStore;
+
+    static String newTenant() {
+        String id = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("id", id, "displayName", "Tenant " + id))
+                .post("/admin/tenants").then().statusCode(201);
+        return id;
+    }
+
+    static Map<String, Object> registration(String account) {
+        return Map.of("provider", "google", "providerGroup", "google-default", "externalAccount", account,
+                "accessToken", "at-secret-value-1", "refreshToken", "rt-secret-value-1",
+                "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString());
+    }
+
+    @Test
+    void shouldRoundTripAnIntegrationWithoutEverReturningItsTokens() {
+        String tenant = newTenant();
+        Response created = given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(registration("alice@example.com"))
+                .post("/admin/tenants/{t}/integrations", tenant);
+        created.then().statusCode(201).body("status", equalTo("active")).body("provider", equalTo("google"));
+        assertThat(created.asString()).doesNotContain("secret-value");
+        String id = created.path("id");
+
+        String one = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations/{id}", tenant, id)
+                .then().statusCode(200).body("externalAccount", equalTo("alice@example.com")).extract().asString();
+        String list = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(200).body("items", hasSize(1)).body("total", equalTo(1)).extract().asString();
+        assertThat(one + list).doesNotContain("secret-value");
+
+        TokenStore.Versioned stored = tokenStore.load(Integration.secretNameFor(UUID.fromString(id)))
+                .await().indefinitely().orElseThrow();
+        assertThat(stored.tokens().refreshToken().reveal()).isEqualTo("rt-secret-value-1");
+        assertThat(stored.tokens().toString()).doesNotContain("secret-value");
+    }
+
+    @Test
+    void shouldRefuseADuplicateIntegrationWith409() {
+        String tenant = newTenant();
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(registration("bob@example.com"))
+                .post("/admin/tenants/{t}/integrations", tenant).then().statusCode(201);
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(registration("bob@example.com"))
+                .post("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("bob@example.com"));
+    }
+
+    @Test
+    void shouldAnswer404ProblemForAnUnknownTenant() {
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(registration("carol@example.com"))
+                .post("/admin/tenants/{t}/integrations", "no-such-tenant")
+                .then().statusCode(404).contentType("application/problem+json")
+                .body("detail", equalTo("Tenant 'no-such-tenant' does not exist."));
+    }
+
+    @Test
+    void shouldNameTheInvalidFieldsIn400Problem() {
+        String tenant = newTenant();
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("provider", "yahoo", "providerGroup", "g", "externalAccount", "x",
+                        "accessToken", "a", "refreshToken", "r", "accessTokenExpiresAt", Instant.now().toString()))
+                .post("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("violations[0].field", equalTo("provider"))
+                .body("detail", containsString("provider: must be one of google, microsoft, oauth2"));
+    }
+
+    @Test
+    void shouldRefuseUnknownFieldsAndWrongTypes() {
+        String tenant = newTenant();
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body("{\"displayName\":\"x\",\"colour\":\"red\"}")
+                .put("/admin/tenants/{t}", tenant)
+                .then().statusCode(400).contentType("application/problem+json").body("detail", equalTo("Unknown field 'colour'."));
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body("{\"displayName\":\"x\",\"maxConcurrency\":\"many\"}")
+                .put("/admin/tenants/{t}", tenant)
+                .then().statusCode(400).body("detail", equalTo("Field 'maxConcurrency' has the wrong type or format."));
+    }
+
+    @Test
+    void shouldAnswer401WithoutAValidAdminToken() {
+        given().get("/admin/tenants/anything").then().statusCode(401).contentType("application/problem+json");
+        given().header("Authorization", "Bearer wrong").get("/admin/tenants/anything").then().statusCode(401);
+        given().header("Authorization", "Basic dGVzdC1hZG1pbi10b2tlbg==").get("/admin/tenants/anything").then().statusCode(401);
+        given().header("Authorization", "Bearer test-admin-token-next").get("/admin/tenants/anything").then().statusCode(404);
+    }
+
+    @Test
+    void shouldPauseAndResumeATenant() {
+        String tenant = newTenant();
+        given().header("Authorization", ADMIN).post("/admin/tenants/{t}/pause", tenant)
+                .then().statusCode(200).body("refreshPaused", equalTo(true));
+        given().header("Authorization", ADMIN).post("/admin/tenants/{t}/resume", tenant)
+                .then().statusCode(200).body("refreshPaused", equalTo(false));
+    }
+
+    @Test
+    void shouldReactivateOnlyAnIntegrationInError() {
+        String tenant = newTenant();
+        String id = given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(registration("dan@example.com"))
+                .post("/admin/tenants/{t}/integrations", tenant).then().statusCode(201).extract().path("id");
+        given().header("Authorization", ADMIN).post("/admin/tenants/{t}/integrations/{id}/reactivate", tenant, id)
+                .then().statusCode(409).body("detail", containsString("only an integration in error"));
+    }
+
+    @Test
+    void shouldServeOpenApiAndReadiness() {
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/admin/tenants"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+}
