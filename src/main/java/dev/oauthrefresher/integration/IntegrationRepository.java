@@ -50,10 +50,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
      */
     @SuppressWarnings("unchecked")
     public List<Integration> claimDueForRefresh(DueQuery query, String owner, Instant leaseUntil) {
-        Query q = getEntityManager().createNativeQuery(CLAIM_SQL.formatted(filters(query)), Integration.class);
-        bindDue(q, query);
-        q.setParameter("owner", owner);
-        q.setParameter("leaseUntil", leaseUntil);
+        Query q = getEntityManager().createNativeQuery(claimSql(query), Integration.class);
+        bindClaim(q, query, owner, leaseUntil);
         List<Integration> claimed = q.getResultList();
         // RETURNING gives rows in no particular order; the pipeline wants the most urgent first.
         return claimed.stream()
@@ -222,6 +220,16 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         Query q = getEntityManager().createNativeQuery(sql);
         params.forEach(q::setParameter);
         return q.executeUpdate();
+    }
+
+    static String claimSql(DueQuery query) {
+        return CLAIM_SQL.formatted(filters(query));
+    }
+
+    static void bindClaim(Query q, DueQuery query, String owner, Instant leaseUntil) {
+        bindDue(q, query);
+        q.setParameter("owner", owner);
+        q.setParameter("leaseUntil", leaseUntil);
     }
 
     private static String filters(DueQuery query) {
