@@ -3,18 +3,34 @@ package dev.oauthrefresher.integration;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What to claim: rows due at {@code now} for the given lead time and keep-alive age, optionally narrowed
- * to one tenant, provider or provider group, at most {@code limit} of them.
+ * to one tenant, provider or provider group, leaving out {@code excludedTenants} (those a run already has
+ * enough queued work for), at most {@code limit} of them.
  */
 public record DueQuery(Instant now, Duration leadTime, Duration keepAliveAge, Optional<String> tenant,
-        Optional<Provider> provider, Optional<String> providerGroup, int limit) {
+        Optional<Provider> provider, Optional<String> providerGroup, Set<String> excludedTenants, int limit) {
 
     public DueQuery {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive");
         }
+        excludedTenants = Set.copyOf(excludedTenants);
+    }
+
+    public DueQuery(Instant now, Duration leadTime, Duration keepAliveAge, Optional<String> tenant,
+            Optional<Provider> provider, Optional<String> providerGroup, int limit) {
+        this(now, leadTime, keepAliveAge, tenant, provider, providerGroup, Set.of(), limit);
+    }
+
+    public DueQuery withLimit(int newLimit, Set<String> excluding) {
+        return new DueQuery(now, leadTime, keepAliveAge, tenant, provider, providerGroup, excluding, newLimit);
+    }
+
+    public DueQuery at(Instant instant) {
+        return new DueQuery(instant, leadTime, keepAliveAge, tenant, provider, providerGroup, excludedTenants, limit);
     }
 
     public Instant expiresBefore() {

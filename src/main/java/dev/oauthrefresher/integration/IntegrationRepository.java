@@ -59,6 +59,37 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 .toList();
     }
 
+    /**
+     * Claims one integration regardless of how soon it expires (a manual refresh): it must be active, its
+     * tenant not paused, and nobody else may hold its lease. Empty if any of that fails.
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<Integration> claimOne(UUID id, String owner, Instant now, Instant leaseUntil) {
+        List<Integration> claimed = getEntityManager().createNativeQuery("""
+                UPDATE integration i
+                   SET lease_owner = :owner, lease_expires_at = :leaseUntil, version = i.version + 1
+                 WHERE i.id = :id AND i.status = 'active'
+                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+                RETURNING i.*
+                """, Integration.class)
+                .setParameter("id", id).setParameter("owner", owner).setParameter("now", now)
+                .setParameter("leaseUntil", leaseUntil)
+                .getResultList();
+        return claimed.stream().findFirst();
+    }
+
+    /** Keeps holding rows whose outcome is still being settled (a rotated token not yet stored). */
+    public int extendLease(Collection<UUID> ids, String owner, Instant leaseUntil) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return getEntityManager().createNativeQuery("""
+                UPDATE integration SET lease_expires_at = :leaseUntil WHERE id IN (:ids) AND lease_owner = :owner
+                """).setParameter("ids", ids).setParameter("owner", owner).setParameter("leaseUntil", leaseUntil)
+                .executeUpdate();
+    }
+
     /** The same selection as {@link #claimDueForRefresh} without leasing anything: for dry runs. */
     @SuppressWarnings("unchecked")
     public List<Integration> peekDue(DueQuery query) {
@@ -235,6 +266,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     private static String filters(DueQuery query) {
         return List.of(
                         query.tenant().map(t -> "AND i.tenant_id = :tenant").orElse(""),
+                        query.excludedTenants().isEmpty() ? "" : "AND i.tenant_id NOT IN (:excludedTenants)",
                         query.provider().map(p -> "AND i.provider = :provider").orElse(""),
                         query.providerGroup().map(g -> "AND i.provider_group = :providerGroup").orElse(""))
                 .stream().filter(s -> !s.isEmpty()).collect(Collectors.joining("\n"));
@@ -250,6 +282,9 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     private static void bindFilters(Query q, DueQuery query) {
         query.tenant().ifPresent(t -> q.setParameter("tenant", t));
+        if (!query.excludedTenants().isEmpty()) {
+            q.setParameter("excludedTenants", query.excludedTenants());
+        }
         query.provider().ifPresent(p -> q.setParameter("provider", p.code()));
         query.providerGroup().ifPresent(g -> q.setParameter("providerGroup", g));
     }

@@ -91,6 +91,30 @@ public interface RefreshConfig {
     @WithDefault("5m")
     Duration expectedTriggerInterval();
 
+    /**
+     * Attempts to write refreshed tokens to the token store before a run gives up on them (a rotated refresh
+     * token then goes to the pending-rotation retry). Key {@code refresher.refresh.token-store-write-attempts},
+     * default {@code 4}.
+     */
+    @WithDefault("4")
+    @Min(1)
+    @Max(20)
+    int tokenStoreWriteAttempts();
+
+    /**
+     * How often rotated refresh tokens the token store has not yet accepted are retried. Key
+     * {@code refresher.refresh.pending-retry-interval}, default {@code 10s}.
+     */
+    @WithDefault("10s")
+    Duration pendingRetryInterval();
+
+    /**
+     * How often the integration status and overdue gauges are read from the database. Key
+     * {@code refresher.refresh.gauge-interval}, default {@code 30s}.
+     */
+    @WithDefault("30s")
+    Duration gaugeInterval();
+
     interface Backoff {
         /** First retry delay. Key {@code refresher.refresh.backoff.initial}, default {@code 1m}. */
         @WithDefault("1m")

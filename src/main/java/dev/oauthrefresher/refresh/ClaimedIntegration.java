@@ -1,0 +1,16 @@
+package dev.oauthrefresher.refresh;
+
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.integration.Provider;
+import java.time.Instant;
+import java.util.UUID;
+
+/** What a run needs of a claimed row, detached from the persistence context that loaded it. */
+record ClaimedIntegration(UUID id, String tenantId, Provider provider, String providerGroup, String secretName,
+        Instant accessTokenExpiresAt, int consecutiveFailures) {
+
+    static ClaimedIntegration of(Integration i) {
+        return new ClaimedIntegration(i.id(), i.tenantId(), i.provider(), i.providerGroup(), i.secretName(),
+                i.accessTokenExpiresAt(), i.consecutiveFailures());
+    }
+}

@@ -1,0 +1,155 @@
+package dev.oauthrefresher.refresh;
+
+import dev.oauthrefresher.common.RateLimiter;
+import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.provider.ProviderGateway;
+import dev.oauthrefresher.provider.RefreshResult;
+import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.TokenStoreException;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jboss.logging.Logger;
+
+/**
+ * Refreshes one claimed integration without blocking: read its tokens, call the provider group's token
+ * endpoint, store the new tokens, and classify what happened as an {@link Outcome}. The returned {@link Uni}
+ * never fails: anything unexpected becomes a {@code Deferred} outcome, which changes no status.
+ */
+@ApplicationScoped
+class IntegrationRefresher {
+
+    private static final Logger LOG = Logger.getLogger(IntegrationRefresher.class);
+    private static final Duration WRITE_RETRY_BACKOFF = Duration.ofMillis(200);
+    private static final int MAX_MESSAGE = 300;
+
+    private final TokenStore tokenStore;
+    private final ProviderGateway providers;
+    private final PendingRotations pending;
+    private final RefreshMetrics metrics;
+    private final RefreshConfig config;
+    private final Backoff backoff;
+    private final Map<Provider, RateLimiter> rateLimits = new EnumMap<>(Provider.class);
+
+    IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending,
+            RefreshMetrics metrics, RefreshConfig config) {
+        this.tokenStore = tokenStore;
+        this.providers = providers;
+        this.pending = pending;
+        this.metrics = metrics;
+        this.config = config;
+        this.backoff = new Backoff(config.backoff(), () -> ThreadLocalRandom.current().nextDouble());
+        for (Provider provider : Provider.values()) {
+            rateLimits.put(provider, new RateLimiter(config.providerRateLimit()));
+        }
+    }
+
+    Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId) {
+        Instant started = Instant.now();
+        if (circuits.isOpen(row.provider(), row.providerGroup())) {
+            return Uni.createFrom().item(new Outcome.Deferred("circuit_open", false));
+        }
+        Duration wait = rateLimits.get(row.provider()).reserve();
+        Uni<Void> gate = wait.isZero()
+                ? Uni.createFrom().voidItem()
+                : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
+        return gate
+                .chain(() -> tokenStore.load(row.secretName()))
+                .chain(stored -> {
+                    if (stored.isEmpty()) {
+                        return Uni.createFrom().<Outcome>item(new Outcome.Errored("tokens_missing",
+                                "No tokens are stored for this integration; it must be registered again."));
+                    }
+                    if (circuits.isOpen(row.provider(), row.providerGroup())) {
+                        return Uni.createFrom().<Outcome>item(new Outcome.Deferred("circuit_open", false));
+                    }
+                    TokenSet current = stored.get().tokens();
+                    return providers.refresh(row.providerGroup(), current.refreshToken())
+                            .chain(result -> settle(row, current, result, circuits, owner, runId, started));
+                })
+                .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred("token_store_unavailable", true))
+                .onFailure().recoverWithItem(e -> {
+                    LOG.errorf("Integration %s: unexpected %s while refreshing; left untouched",
+                            row.id(), e.getClass().getSimpleName());
+                    return new Outcome.Deferred("internal_error", true);
+                })
+                .invoke(outcome -> metrics.attempt(row.provider(), outcome, Duration.between(started, Instant.now())));
+    }
+
+    private Uni<Outcome> settle(ClaimedIntegration row, TokenSet current, RefreshResult result, RunCircuits circuits,
+            String owner, UUID runId, Instant started) {
+        Instant now = Instant.now();
+        if (result instanceof RefreshResult.Refreshed r) {
+            recordCall(row, circuits, false);
+            return store(row, current, r, owner, runId, started);
+        }
+        if (result instanceof RefreshResult.GrantRevoked g) {
+            recordCall(row, circuits, false);
+            return Uni.createFrom().item(new Outcome.Expired(g.errorCode(), describe(g.description(), "The grant was revoked or has expired."),
+                    g.httpStatus()));
+        }
+        if (result instanceof RefreshResult.ClientRejected c) {
+            if (circuits.rejectGroup(row.providerGroup())) {
+                metrics.groupRejected(row.providerGroup());
+                LOG.errorf("Provider group '%s': the token endpoint refused the client credentials (%s, HTTP %d); "
+                        + "its integrations are left untouched for the rest of this run",
+                        row.providerGroup(), c.errorCode(), c.httpStatus());
+            }
+            return Uni.createFrom().item(new Outcome.Deferred("client_rejected", true));
+        }
+        if (result instanceof RefreshResult.Transient t) {
+            recordCall(row, circuits, true);
+            Instant next = backoff.nextAttempt(now, row.consecutiveFailures() + 1, t.retryAfter(), row.accessTokenExpiresAt());
+            return Uni.createFrom().item(new Outcome.Failed(t.errorCode(), describe(t.description(), t.errorCode()),
+                    t.httpStatus(), next));
+        }
+        if (result instanceof RefreshResult.UnknownGroup u) {
+            return Uni.createFrom().item(new Outcome.Errored("unknown_provider_group",
+                    "Provider group '" + u.group() + "' is not configured."));
+        }
+        throw new IllegalStateException("Unhandled refresh result " + result.getClass().getSimpleName());
+    }
+
+    /** New tokens go to the store before the row changes; a rotated refresh token is never dropped. */
+    private Uni<Outcome> store(ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r, String owner,
+            UUID runId, Instant started) {
+        boolean rotated = r.rotatedRefreshToken().isPresent();
+        TokenSet next = new TokenSet(r.accessToken(), r.rotatedRefreshToken().orElse(current.refreshToken()),
+                r.expiresAt(), r.scope().or(current::scope), r.tokenType());
+        return tokenStore.save(row.secretName(), next)
+                .onFailure(TokenStoreException.class).retry()
+                .withBackOff(WRITE_RETRY_BACKOFF, WRITE_RETRY_BACKOFF.multipliedBy(10))
+                .atMost(config.tokenStoreWriteAttempts() - 1L)
+                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated))
+                .onFailure().recoverWithItem(e -> {
+                    metrics.tokenStoreWriteFailed(rotated);
+                    if (!rotated) {
+                        // The old refresh token still works: the next run simply tries again.
+                        LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
+                                row.id(), e.getClass().getSimpleName());
+                        return new Outcome.Deferred("token_store_write_failed", true);
+                    }
+                    pending.add(new PendingRotations.Pending(row, owner, runId, next, r.expiresAt(), started));
+                    return new Outcome.RotationPending("token_store_write_failed");
+                });
+    }
+
+    private void recordCall(ClaimedIntegration row, RunCircuits circuits, boolean failed) {
+        if (circuits.recordCall(row.provider(), failed)) {
+            metrics.providerCircuitOpened(row.provider());
+            LOG.errorf("Provider %s failed most token calls in this run; its remaining integrations are deferred",
+                    row.provider().code());
+        }
+    }
+
+    private static String describe(String text, String fallback) {
+        String value = text == null || text.isBlank() ? fallback : text;
+        return value.length() > MAX_MESSAGE ? value.substring(0, MAX_MESSAGE) : value;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.oauthrefresher.refresh;
+
+import dev.oauthrefresher.integration.IntegrationRepository;
+import dev.oauthrefresher.integration.IntegrationStatus;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.hibernate.query.NativeQuery;
+import org.hibernate.type.StandardBasicTypes;
+import org.jboss.logging.Logger;
+
+/**
+ * Writes outcomes as guarded updates plus one {@code refresh_attempt} row each, off the event loop. Writes
+ * that arrive while a flush is running are grouped into the next transaction, so under load many outcomes
+ * share one commit and when idle a single outcome is written at once.
+ */
+@ApplicationScoped
+class OutcomeWriter {
+
+    private static final Logger LOG = Logger.getLogger(OutcomeWriter.class);
+    private static final int MAX_PER_TRANSACTION = 200;
+
+    /** Whether the guarded update applied (the row was still active and ours) and the status it left. */
+    record Written(boolean applied, IntegrationStatus status) {
+    }
+
+    private record Write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome, Instant startedAt,
+            Instant finishedAt, CompletableFuture<Written> done) {
+    }
+
+    private final IntegrationRepository integrations;
+    private final EntityManager em;
+    private final RefreshConfig config;
+    private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushing = new AtomicBoolean();
+
+    OutcomeWriter(IntegrationRepository integrations, EntityManager em, RefreshConfig config) {
+        this.integrations = integrations;
+        this.em = em;
+        this.config = config;
+    }
+
+    Uni<Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome, Instant startedAt,
+            Instant finishedAt) {
+        CompletableFuture<Written> done = new CompletableFuture<>();
+        queue.add(new Write(row, owner, runId, outcome, startedAt, finishedAt, done));
+        scheduleFlush();
+        return Uni.createFrom().completionStage(done);
+    }
+
+    private void scheduleFlush() {
+        if (flushing.compareAndSet(false, true)) {
+            Infrastructure.getDefaultWorkerPool().execute(this::flush);
+        }
+    }
+
+    private void flush() {
+        try {
+            List<Write> batch = new ArrayList<>();
+            Write next;
+            while (batch.size() < MAX_PER_TRANSACTION && (next = queue.poll()) != null) {
+                batch.add(next);
+            }
+            if (!batch.isEmpty()) {
+                writeBatch(batch);
+            }
+        } finally {
+            flushing.set(false);
+        }
+        if (!queue.isEmpty()) {
+            scheduleFlush();
+        }
+    }
+
+    private void writeBatch(List<Write> batch) {
+        try {
+            List<Written> results = QuarkusTransaction.requiringNew().call(() -> batch.stream().map(this::apply).toList());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).done().complete(results.get(i));
+            }
+        } catch (RuntimeException batchFailure) {
+            // One bad row must not cost the others their outcome: retry each on its own.
+            for (Write w : batch) {
+                try {
+                    w.done().complete(QuarkusTransaction.requiringNew().call(() -> apply(w)));
+                } catch (RuntimeException e) {
+                    LOG.warnf("Could not record the outcome of integration %s: %s", w.row().id(), e.getClass().getSimpleName());
+                    w.done().completeExceptionally(e);
+                }
+            }
+        }
+    }
+
+    private Written apply(Write w) {
+        Instant now = w.finishedAt();
+        ClaimedIntegration row = w.row();
+        Outcome outcome = w.outcome();
+        Written written;
+        OptionalInt providerStatus = OptionalInt.empty();
+        String errorCode = null;
+        if (outcome instanceof Outcome.Refreshed r) {
+            written = new Written(integrations.markRefreshed(row.id(), w.owner(), r.newExpiry(), now), IntegrationStatus.ACTIVE);
+        } else if (outcome instanceof Outcome.Expired e) {
+            written = new Written(integrations.markExpired(row.id(), w.owner(), e.code(), e.message(), now), IntegrationStatus.EXPIRED);
+            providerStatus = OptionalInt.of(e.httpStatus());
+            errorCode = e.code();
+        } else if (outcome instanceof Outcome.Errored e) {
+            written = new Written(integrations.markError(row.id(), w.owner(), e.code(), e.message(), now), IntegrationStatus.ERROR);
+            errorCode = e.code();
+        } else if (outcome instanceof Outcome.Failed f) {
+            written = integrations.recordTransientFailure(row.id(), w.owner(), f.code(), f.message(), f.nextAttemptAt(),
+                            config.errorThreshold().failures(), now.minus(config.errorThreshold().span()), now)
+                    .map(status -> new Written(true, status))
+                    .orElse(new Written(false, IntegrationStatus.ACTIVE));
+            providerStatus = f.httpStatus();
+            errorCode = f.code();
+        } else if (outcome instanceof Outcome.Deferred d) {
+            written = new Written(integrations.release(List.of(row.id()), w.owner()) == 1, IntegrationStatus.ACTIVE);
+            errorCode = d.reason();
+            if (!d.attempted()) {
+                return written;
+            }
+        } else if (outcome instanceof Outcome.RotationPending p) {
+            // The row stays leased: PendingRotations settles it once the token store takes the new token.
+            written = new Written(true, IntegrationStatus.ACTIVE);
+            errorCode = p.reason();
+        } else {
+            throw new IllegalStateException("Unhandled outcome " + outcome.getClass().getSimpleName());
+        }
+        recordAttempt(w, providerStatus, errorCode);
+        return written;
+    }
+
+    private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode) {
+        em.createNativeQuery("""
+                INSERT INTO refresh_attempt (integration_id, tenant_id, run_id, started_at, finished_at, outcome,
+                                             provider_status, error_code, duration_ms)
+                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration)
+                """)
+                .setParameter("integration", w.row().id())
+                .setParameter("tenant", w.row().tenantId())
+                .setParameter("run", w.runId())
+                .setParameter("started", w.startedAt())
+                .setParameter("finished", w.finishedAt())
+                .setParameter("outcome", w.outcome().code())
+                .unwrap(NativeQuery.class)
+                .setParameter("status", providerStatus.isPresent() ? providerStatus.getAsInt() : null, StandardBasicTypes.INTEGER)
+                .setParameter("code", errorCode, StandardBasicTypes.STRING)
+                .setParameter("duration", (int) Math.min(Integer.MAX_VALUE,
+                        java.time.Duration.between(w.startedAt(), w.finishedAt()).toMillis()))
+                .executeUpdate();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.oauthrefresher.refresh;
+
+import dev.oauthrefresher.integration.Provider;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per-run circuit breakers. A provider group whose client credentials were refused is open for the rest of
+ * the run (every call would fail the same way); a provider that fails most calls is open too, so an outage
+ * defers its integrations instead of counting failures against each of them.
+ */
+final class RunCircuits {
+
+    private final RefreshConfig.ProviderCircuit config;
+    private final Set<String> rejectedGroups = ConcurrentHashMap.newKeySet();
+    private final Map<Provider, int[]> callsAndFailures = new EnumMap<>(Provider.class);
+    private final Set<Provider> openProviders = ConcurrentHashMap.newKeySet();
+
+    RunCircuits(RefreshConfig.ProviderCircuit config) {
+        this.config = config;
+    }
+
+    boolean isOpen(Provider provider, String group) {
+        return rejectedGroups.contains(group) || openProviders.contains(provider);
+    }
+
+    /** @return true if this call opened the group's circuit (the caller logs it once) */
+    boolean rejectGroup(String group) {
+        return rejectedGroups.add(group);
+    }
+
+    /** @return true if this failure opened the provider's circuit */
+    synchronized boolean recordCall(Provider provider, boolean failed) {
+        int[] counts = callsAndFailures.computeIfAbsent(provider, p -> new int[2]);
+        counts[0]++;
+        if (failed) {
+            counts[1]++;
+        }
+        if (counts[0] >= config.minimumCalls() && counts[1] >= config.failureRatio() * counts[0]) {
+            return openProviders.add(provider);
+        }
+        return false;
+    }
+
+    Set<String> rejectedGroups() {
+        return Set.copyOf(rejectedGroups);
+    }
+
+    Set<String> openProviders() {
+        return openProviders.stream().map(Provider::code).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+}
