@@ -12,7 +12,7 @@ sealed interface Outcome {
     /** The new tokens are in the token store; the row gets the new expiry. */
     record Refreshed(Instant newExpiry, boolean rotated) implements Outcome {
         @Override
-        public String code() {
+        public String kind() {
             return "refreshed";
         }
     }
@@ -20,7 +20,7 @@ sealed interface Outcome {
     /** The grant is dead: {@code active → expired}. */
     record Expired(String code, String message, int httpStatus) implements Outcome {
         @Override
-        public String code() {
+        public String kind() {
             return "expired";
         }
     }
@@ -28,7 +28,7 @@ sealed interface Outcome {
     /** Cannot be refreshed without an operator (unknown provider group, no stored tokens): {@code active → error}. */
     record Errored(String code, String message) implements Outcome {
         @Override
-        public String code() {
+        public String kind() {
             return "error";
         }
     }
@@ -39,7 +39,7 @@ sealed interface Outcome {
      */
     record Failed(String code, String message, OptionalInt httpStatus, Instant nextAttemptAt) implements Outcome {
         @Override
-        public String code() {
+        public String kind() {
             return "transient_failure";
         }
     }
@@ -50,7 +50,7 @@ sealed interface Outcome {
      */
     record Deferred(String reason, boolean attempted) implements Outcome {
         @Override
-        public String code() {
+        public String kind() {
             return "deferred";
         }
     }
@@ -61,11 +61,11 @@ sealed interface Outcome {
      */
     record RotationPending(String reason) implements Outcome {
         @Override
-        public String code() {
+        public String kind() {
             return "rotation_pending";
         }
     }
 
     /** The short code recorded in {@code refresh_attempt.outcome}. */
-    String code();
+    String kind();
 }

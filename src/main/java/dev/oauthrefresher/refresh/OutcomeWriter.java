@@ -152,7 +152,7 @@ class OutcomeWriter {
                 .setParameter("run", w.runId())
                 .setParameter("started", w.startedAt())
                 .setParameter("finished", w.finishedAt())
-                .setParameter("outcome", w.outcome().code())
+                .setParameter("outcome", w.outcome().kind())
                 .unwrap(NativeQuery.class)
                 .setParameter("status", providerStatus.isPresent() ? providerStatus.getAsInt() : null, StandardBasicTypes.INTEGER)
                 .setParameter("code", errorCode, StandardBasicTypes.STRING)

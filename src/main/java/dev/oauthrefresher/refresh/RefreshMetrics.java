@@ -45,7 +45,7 @@ public class RefreshMetrics {
     void attempt(Provider provider, Outcome outcome, Duration took) {
         Counter.builder("refresher.refresh.attempts")
                 .description("Refresh attempts by provider and outcome")
-                .tags("provider", provider.code(), "outcome", outcome.code())
+                .tags("provider", provider.code(), "outcome", outcome.kind())
                 .register(registry).increment();
         Timer.builder("refresher.refresh.duration")
                 .description("Time to refresh one integration: token store read, token endpoint, token store write")

@@ -108,7 +108,7 @@ public class RefreshService {
                 .await().atMost(MANUAL_TIMEOUT);
         IntegrationView view = QuarkusTransaction.requiringNew().call(
                 () -> IntegrationView.of(integrations.findById(id)));
-        return new ManualRefresh(outcome.code(), view);
+        return new ManualRefresh(outcome.kind(), view);
     }
 
     private DueQuery dueQuery(RunRequest request, Instant now) {

@@ -1,0 +1,280 @@
+package dev.oauthrefresher.refresh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.oauthrefresher.cron.RunRequest;
+import dev.oauthrefresher.cron.TaskResult;
+import dev.oauthrefresher.cron.TaskRun;
+import dev.oauthrefresher.cron.TriggerKind;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
+import dev.oauthrefresher.testsupport.Seeder;
+import dev.oauthrefresher.testsupport.Seeder.Seeded;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The refresh pipeline end to end: real PostgreSQL, real oidc-client calls to a stateful fake provider. */
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+@WithTestResource(FakeTokenEndpointResource.class)
+class RefreshPipelineTest {
+
+    @Inject
+    RefreshService service;
+
+    @Inject
+    Seeder seeder;
+
+    @Inject
+    TokenStore tokenStore;
+
+    final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
+    final FakeTokenEndpoint rotating = FakeTokenEndpointResource.rotating();
+    final Instant soon = Instant.now().plus(5, ChronoUnit.MINUTES);
+
+    @AfterEach
+    void clearFaults() {
+        google.clearFault();
+        rotating.clearFault();
+    }
+
+    TaskResult run(String tenant) {
+        return run(new RunRequest(tenant, null, null, null, false), Duration.ofMinutes(1));
+    }
+
+    TaskResult run(RunRequest request, Duration budget) {
+        return service.run(new TaskRun(UUID.randomUUID(), TriggerKind.MANUAL, request, Instant.now().plus(budget)),
+                RefreshTask.NAME).await().atMost(Duration.ofMinutes(2));
+    }
+
+    String status(UUID id) {
+        return (String) seeder.column(id, "status");
+    }
+
+    String storedRefreshToken(UUID id) {
+        return tokenStore.load(Integration.secretNameFor(id)).await().indefinitely().orElseThrow()
+                .tokens().refreshToken().reveal();
+    }
+
+    @Test
+    void shouldKeepTheOldRefreshTokenWhenGoogleOmitsIt() {
+        String tenant = seeder.tenant("google");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 3, soon);
+        String before = storedRefreshToken(rows.get(0).id());
+
+        TaskResult result = run(tenant);
+
+        assertThat(result.refreshed()).isEqualTo(3);
+        assertThat(storedRefreshToken(rows.get(0).id())).isEqualTo(before);
+        Instant newExpiry = seeder.instant(rows.get(0).id(), "access_token_expires_at");
+        assertThat(newExpiry).isAfter(Instant.now().plus(50, ChronoUnit.MINUTES));
+        assertThat(seeder.column(rows.get(0).id(), "lease_owner")).isNull();
+        assertThat(seeder.count("SELECT count(*) FROM refresh_attempt WHERE tenant_id = :t AND outcome = 'refreshed'",
+                Map.of("t", tenant))).isEqualTo(3);
+    }
+
+    @Test
+    void shouldStoreTheRotatedRefreshToken() {
+        String tenant = seeder.tenant("rotating");
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1, soon).get(0);
+        String before = storedRefreshToken(row.id());
+
+        assertThat(run(tenant).refreshed()).isEqualTo(1);
+
+        String after = storedRefreshToken(row.id());
+        assertThat(after).isNotEqualTo(before).isEqualTo(rotating.latestRefreshToken(row.grant()));
+    }
+
+    @Test
+    void shouldExpireAnIntegrationWhoseGrantWasRevoked() {
+        String tenant = seeder.tenant("revoked");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 2, soon);
+        google.revoke(rows.get(0).grant());
+
+        TaskResult result = run(tenant);
+
+        assertThat(result.expired()).isEqualTo(1);
+        assertThat(result.refreshed()).isEqualTo(1);
+        assertThat(status(rows.get(0).id())).isEqualTo("expired");
+        assertThat(seeder.column(rows.get(0).id(), "last_error_code")).isEqualTo("invalid_grant");
+        assertThat(status(rows.get(1).id())).isEqualTo("active");
+    }
+
+    @Test
+    void shouldLeaveRowsUntouchedWhenTheGroupsClientCredentialsAreRefused() {
+        String tenant = seeder.tenant("badclient");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 20, soon);
+        google.fault(FakeTokenEndpoint.Fault.of(401, "{\"error\":\"invalid_client\",\"error_description\":\"The OAuth client was not found.\"}"));
+
+        TaskResult result = run(tenant);
+
+        assertThat(result.details().get("rejectedProviderGroups")).asString().contains("fake-google");
+        assertThat(result.refreshed() + result.expired() + result.errored()).isZero();
+        assertThat(result.deferred()).isEqualTo(20);
+        for (Seeded row : rows) {
+            assertThat(status(row.id())).isEqualTo("active");
+            assertThat(seeder.column(row.id(), "consecutive_failures")).isEqualTo(0);
+            assertThat(seeder.column(row.id(), "lease_owner")).isNull();
+        }
+        assertThat(google.calls()).isGreaterThan(0);
+    }
+
+    @Test
+    void shouldBackOffOnTransientFailuresAndMoveToErrorOnlyPastBothThresholds() {
+        String tenant = seeder.tenant("transient");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, soon).get(0);
+        google.fault(FakeTokenEndpoint.Fault.of(503, "{\"error\":\"backend_error\"}"));
+
+        run(tenant);
+        assertThat(status(row.id())).isEqualTo("active");
+        assertThat(seeder.column(row.id(), "consecutive_failures")).isEqualTo(1);
+        Instant next = seeder.instant(row.id(), "next_attempt_at");
+        assertThat(next).isAfter(Instant.now()).isBefore(soon);
+
+        // Four failures already, but all within the last hour: the fifth must not flip it.
+        seeder.sql("UPDATE integration SET consecutive_failures = 4, first_failure_at = now() - interval '1 hour', "
+                + "next_attempt_at = NULL WHERE id = :id", Map.of("id", row.id()));
+        run(tenant);
+        assertThat(status(row.id())).isEqualTo("active");
+
+        // Failing for seven hours and five times in a row: now it is an error.
+        seeder.sql("UPDATE integration SET consecutive_failures = 4, first_failure_at = now() - interval '7 hours', "
+                + "next_attempt_at = NULL WHERE id = :id", Map.of("id", row.id()));
+        TaskResult result = run(tenant);
+        assertThat(result.errored()).isEqualTo(1);
+        assertThat(status(row.id())).isEqualTo("error");
+        assertThat(seeder.column(row.id(), "last_error_code")).asString().isNotBlank();
+    }
+
+    @Test
+    void shouldHonourRetryAfterOnTooManyRequests() {
+        String tenant = seeder.tenant("throttled");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, soon).get(0);
+        google.fault(new FakeTokenEndpoint.Fault(429, "{\"error\":\"rate_limit_exceeded\"}", Map.of("Retry-After", "900"),
+                Duration.ZERO));
+
+        run(tenant);
+
+        Instant next = seeder.instant(row.id(), "next_attempt_at");
+        assertThat(next).isAfter(Instant.now().plus(14, ChronoUnit.MINUTES));
+        assertThat(status(row.id())).isEqualTo("active");
+    }
+
+    @Test
+    void shouldTreatATimeoutAsTransient() {
+        String tenant = seeder.tenant("timeout");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, soon).get(0);
+        google.fault(new FakeTokenEndpoint.Fault(200, "{}", Map.of(), Duration.ofSeconds(4)));
+
+        TaskResult result = run(tenant);
+
+        assertThat(result.details().get("transientFailures")).isEqualTo(1);
+        assertThat(status(row.id())).isEqualTo("active");
+        assertThat(seeder.column(row.id(), "consecutive_failures")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldChangeNoStatusDuringAProviderOutage() {
+        String tenant = seeder.tenant("outage");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 40, soon);
+        seeder.sql("UPDATE integration SET consecutive_failures = 10, first_failure_at = now() - interval '1 hour' "
+                + "WHERE tenant_id = :t", Map.of("t", tenant));
+        google.fault(FakeTokenEndpoint.Fault.of(503, ""));
+
+        TaskResult result = run(tenant);
+
+        assertThat(result.details().get("openProviderCircuits")).asString().contains("google");
+        assertThat(result.errored()).isZero();
+        assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t AND status = 'active'",
+                Map.of("t", tenant))).isEqualTo(rows.size());
+        assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t AND lease_owner IS NOT NULL",
+                Map.of("t", tenant))).isZero();
+    }
+
+    @Test
+    void shouldMoveAnIntegrationOfAnUnconfiguredGroupToError() {
+        String tenant = seeder.tenant("nogroup");
+        Seeded row = seeder.integrations(tenant, "google", "no-such-group", google, 1, soon).get(0);
+
+        TaskResult result = run(tenant);
+
+        assertThat(result.errored()).isEqualTo(1);
+        assertThat(status(row.id())).isEqualTo("error");
+        assertThat(seeder.column(row.id(), "last_error_code")).isEqualTo("unknown_provider_group");
+    }
+
+    @Test
+    void shouldReportWithoutChangingAnythingOnADryRun() {
+        String tenant = seeder.tenant("dry");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 4, soon);
+        int callsBefore = google.calls();
+
+        TaskResult result = run(new RunRequest(tenant, null, null, null, true), Duration.ofMinutes(1));
+
+        assertThat(result.selected()).isEqualTo(4);
+        assertThat(result.remaining()).isEqualTo(4);
+        assertThat(result.refreshed()).isZero();
+        assertThat(google.calls()).isEqualTo(callsBefore);
+        assertThat(seeder.column(rows.get(0).id(), "lease_owner")).isNull();
+    }
+
+    @Test
+    void shouldRefreshEveryIntegrationExactlyOnceWhenTwoRunsOverlap() {
+        String tenant = seeder.tenant("overlap");
+        List<Seeded> rows = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 300, soon);
+        rotating.latency(Duration.ofMillis(20));
+        try {
+            Uni<TaskResult> first = service.run(new TaskRun(UUID.randomUUID(), TriggerKind.BEARER,
+                    new RunRequest(tenant, null, null, null, false), Instant.now().plusSeconds(60)), RefreshTask.NAME);
+            Uni<TaskResult> second = service.run(new TaskRun(UUID.randomUUID(), TriggerKind.QSTASH,
+                    new RunRequest(tenant, null, null, null, false), Instant.now().plusSeconds(60)), RefreshTask.NAME);
+            List<TaskResult> results = Uni.join().all(first, second).andFailFast().await().atMost(Duration.ofMinutes(2));
+
+            assertThat(results.get(0).refreshed() + results.get(1).refreshed()).isEqualTo(rows.size());
+        } finally {
+            rotating.latency(Duration.ZERO);
+        }
+        for (Seeded row : rows) {
+            assertThat(rotating.successes(row.grant())).as("calls for %s", row.grant()).isEqualTo(1);
+        }
+        assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t AND status <> 'active'",
+                Map.of("t", tenant))).isZero();
+    }
+
+    @Test
+    void shouldFinishASmallTenantEarlyInARunDominatedByAHugeTenant() {
+        String huge = seeder.tenant("huge");
+        String tiny = seeder.tenant("tiny");
+        // The huge tenant's tokens all expire first, so urgency alone would serve it first.
+        seeder.integrations(huge, "google", "fake-google", google, 600, soon.minus(4, ChronoUnit.MINUTES));
+        seeder.integrations(tiny, "google", "fake-google", google, 10, soon);
+        google.latency(Duration.ofMillis(10));
+        TaskResult result;
+        try {
+            result = run(new RunRequest(null, null, "fake-google", null, false), Duration.ofMinutes(1));
+        } finally {
+            google.latency(Duration.ZERO);
+        }
+        assertThat(result.refreshed()).isGreaterThanOrEqualTo(610);
+
+        Instant tinyDone = Seeder.toInstant(seeder.scalar(
+                "SELECT max(finished_at) FROM refresh_attempt WHERE tenant_id = :t", Map.of("t", tiny)));
+        Instant hugeMedian = Seeder.toInstant(seeder.scalar(
+                "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY finished_at) FROM refresh_attempt WHERE tenant_id = :t",
+                Map.of("t", huge)));
+        assertThat(tinyDone).as("last of the tiny tenant vs the huge tenant's median").isBefore(hugeMedian);
+    }
+}

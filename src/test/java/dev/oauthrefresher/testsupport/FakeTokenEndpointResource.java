@@ -1,0 +1,52 @@
+package dev.oauthrefresher.testsupport;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
+
+/**
+ * Starts two stateful fake token endpoints and configures provider groups for them: {@code fake-google}
+ * (type google, refresh tokens kept) and {@code fake-rotating} (type oauth2, strict single-use rotation).
+ * Tests reach the servers through {@link #google()} and {@link #rotating()}.
+ */
+public class FakeTokenEndpointResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String CLIENT_ID = "fake-client-id";
+    public static final String CLIENT_SECRET = "test-client-secret-value-do-not-log";
+
+    private static FakeTokenEndpoint google;
+    private static FakeTokenEndpoint rotating;
+
+    public static synchronized FakeTokenEndpoint google() {
+        if (google == null) {
+            google = new FakeTokenEndpoint(FakeTokenEndpoint.Mode.GOOGLE, CLIENT_ID, CLIENT_SECRET);
+        }
+        return google;
+    }
+
+    public static synchronized FakeTokenEndpoint rotating() {
+        if (rotating == null) {
+            rotating = new FakeTokenEndpoint(FakeTokenEndpoint.Mode.ROTATING, CLIENT_ID, CLIENT_SECRET);
+        }
+        return rotating;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        return Map.of(
+                "refresher.providers.fake-google.type", "google",
+                "refresher.providers.fake-google.client-id", CLIENT_ID,
+                "refresher.providers.fake-google.client-secret", CLIENT_SECRET,
+                "refresher.providers.fake-google.token-endpoint", google().tokenUrl(),
+                "refresher.providers.fake-google.request-timeout", "2s",
+                "refresher.providers.fake-rotating.type", "oauth2",
+                "refresher.providers.fake-rotating.client-id", CLIENT_ID,
+                "refresher.providers.fake-rotating.client-secret", CLIENT_SECRET,
+                "refresher.providers.fake-rotating.token-endpoint", rotating().tokenUrl(),
+                "refresher.providers.fake-rotating.request-timeout", "2s");
+    }
+
+    @Override
+    public void stop() {
+        // shared across test classes; the servers die with the JVM
+    }
+}
