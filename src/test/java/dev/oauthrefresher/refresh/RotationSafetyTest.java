@@ -1,0 +1,93 @@
+package dev.oauthrefresher.refresh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.oauthrefresher.cron.RunRequest;
+import dev.oauthrefresher.cron.TaskResult;
+import dev.oauthrefresher.cron.TaskRun;
+import dev.oauthrefresher.cron.TriggerKind;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
+import dev.oauthrefresher.testsupport.Seeder;
+import dev.oauthrefresher.testsupport.Seeder.Seeded;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Strict single-use rotation with a token store that drops writes at random: a provider that accepts only the
+ * latest refresh token punishes any lost write with {@code invalid_grant}, so if a rotated token were ever
+ * dropped, an integration would end up expired.
+ */
+@QuarkusTest
+@TestProfile(FlakyTokenStoreProfile.class)
+@WithTestResource(EmbeddedPostgresResource.class)
+@WithTestResource(FakeTokenEndpointResource.class)
+class RotationSafetyTest {
+
+    static final int INTEGRATIONS = 60;
+    static final int ROUNDS = 12;
+
+    @Inject
+    RefreshService service;
+
+    @Inject
+    Seeder seeder;
+
+    @Inject
+    TokenStore tokenStore;
+
+    @Inject
+    PendingRotations pending;
+
+    @Test
+    void shouldNeverLoseARotatedRefreshTokenWhenTokenStoreWritesFail() throws InterruptedException {
+        FakeTokenEndpoint provider = FakeTokenEndpointResource.rotating();
+        String tenant = seeder.tenant("rotation");
+        List<Seeded> rows = seeder.integrations(tenant, "oauth2", "fake-rotating", provider, INTEGRATIONS,
+                Instant.now().plus(5, ChronoUnit.MINUTES));
+        FlakyTokenStore.failureRate = 0.4;
+        int refreshed = 0;
+        try {
+            for (int round = 0; round < ROUNDS; round++) {
+                // Make every row due again; rows still held by a pending rotation stay leased and are skipped.
+                seeder.sql("UPDATE integration SET access_token_expires_at = now() + interval '1 minute', next_attempt_at = NULL "
+                        + "WHERE tenant_id = :t", Map.of("t", tenant));
+                TaskResult result = service.run(new TaskRun(UUID.randomUUID(), TriggerKind.MANUAL,
+                        new RunRequest(tenant, null, null, null, false), Instant.now().plusSeconds(60)), RefreshTask.NAME)
+                        .await().atMost(Duration.ofMinutes(1));
+                refreshed += result.refreshed();
+                assertThat(result.expired()).as("expired in round %d", round).isZero();
+                Thread.sleep(300);
+            }
+        } finally {
+            FlakyTokenStore.failureRate = 0;
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (pending.size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+
+        assertThat(FlakyTokenStore.FAILED_WRITES.get()).as("injected failures").isGreaterThan(INTEGRATIONS);
+        assertThat(refreshed).isGreaterThan(INTEGRATIONS * ROUNDS / 2);
+        assertThat(pending.size()).isZero();
+        assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t AND status <> 'active'",
+                Map.of("t", tenant))).isZero();
+        for (Seeded row : rows) {
+            String stored = tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+                    .tokens().refreshToken().reveal();
+            assertThat(stored).as("stored refresh token of %s", row.grant()).isEqualTo(provider.latestRefreshToken(row.grant()));
+        }
+    }
+}
