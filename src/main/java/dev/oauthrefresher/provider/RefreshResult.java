@@ -8,9 +8,10 @@ import java.util.OptionalInt;
 
 /**
  * Every way a refresh-token grant can end, as one closed type: the pipeline switches over it and the
- * compiler checks that every case is handled. No variant carries the old refresh token or a client secret,
- * and descriptions are the provider's {@code error_description} at most, cut to
- * {@value #MAX_DESCRIPTION} characters, never a response body.
+ * compiler checks that every case is handled. No variant carries the old refresh token or a client secret.
+ * A description holds at most the provider's {@code error} and {@code error_description}, with anything equal
+ * to the refresh token or client secret redacted, cut to {@value #MAX_DESCRIPTION} characters; never a
+ * response body.
  */
 public sealed interface RefreshResult {
 

@@ -42,11 +42,11 @@ final class TokenResponses {
      * Classifies one answer; empty means a usable token response (HTTP 200 with an {@code access_token} and
      * well-typed optional members), which the oidc client then turns into tokens.
      */
-    static Optional<RefreshResult> classify(int status, String retryAfter, String body, Instant now) {
+    static Optional<RefreshResult> classify(int status, String retryAfterHeader, String body, Instant now) {
         Optional<JsonObject> json = parseObject(body);
         Optional<OAuthError> error = json.flatMap(OAuthError::from);
         if (status != 200) {
-            return Optional.of(classifyError(status, error, retryAfter, now));
+            return Optional.of(classifyError(status, error, retryAfterHeader, now));
         }
         if (json.isEmpty()) {
             return Optional.of(malformed(body == null || body.isBlank() ? "with an empty body" : "with a body that is not a JSON object"));
@@ -57,7 +57,7 @@ final class TokenResponses {
         }
         // some providers (GitHub, for one) answer errors with 200 and an OAuth error body
         if (error.isPresent() && !json.get().containsKey("access_token")) {
-            return Optional.of(classifyError(status, error, retryAfter, now));
+            return Optional.of(classifyError(status, error, retryAfterHeader, now));
         }
         return Optional.of(malformed(problem.get()));
     }
@@ -90,7 +90,7 @@ final class TokenResponses {
                 : flat.substring(0, RefreshResult.MAX_DESCRIPTION - 3) + "...";
     }
 
-    private static RefreshResult classifyError(int status, Optional<OAuthError> error, String retryAfter, Instant now) {
+    private static RefreshResult classifyError(int status, Optional<OAuthError> error, String retryAfterHeader, Instant now) {
         String code = error.map(OAuthError::code).orElse(null);
         // left uncut: ProviderGateway removes echoed secrets first, then cuts with clean()
         String description = error.map(OAuthError::describe).orElse("HTTP " + status + " without an OAuth error");
@@ -103,7 +103,7 @@ final class TokenResponses {
         if (status == 401) {
             return new ClientRejected(code == null ? Transient.httpCode(status) : code, description, status);
         }
-        return new Transient(Transient.httpCode(status), OptionalInt.of(status), retryAfter(retryAfter, now), description);
+        return new Transient(Transient.httpCode(status), OptionalInt.of(status), retryAfter(retryAfterHeader, now), description);
     }
 
     private static Transient malformed(String problem) {

@@ -47,10 +47,7 @@ class ProviderGatewayMockOAuth2Test {
 
     @AfterEach
     void shouldNotLogAnySecret() {
-        String captured = logs.text();
-        for (String secret : secrets) {
-            assertThat(captured).doesNotContain(secret);
-        }
+        logs.assertContainsNone(secrets);
     }
 
     @Test

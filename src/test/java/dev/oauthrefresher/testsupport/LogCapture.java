@@ -1,5 +1,7 @@
 package dev.oauthrefresher.testsupport;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;
@@ -32,6 +34,14 @@ public final class LogCapture extends Handler implements AutoCloseable {
     /** Everything captured so far, one record a line (stack traces span lines). */
     public String text() {
         return String.join("\n", records);
+    }
+
+    /** Fails naming the first of {@code secrets} found anywhere in the captured records. */
+    public void assertContainsNone(Iterable<String> secrets) {
+        String captured = text();
+        for (String secret : secrets) {
+            assertThat(captured).as("captured logs").doesNotContain(secret);
+        }
     }
 
     @Override
