@@ -1,9 +1,12 @@
 package dev.oauthrefresher.provider;
 
+import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.Provider;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithParentName;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -12,44 +15,76 @@ import java.util.Optional;
 
 /**
  * OAuth client credentials per provider group: {@code refresher.providers.<group>.*}. An integration names its
- * group; the group decides which client id and secret refresh its tokens, and where.
+ * group; the group decides which client id and secret refresh its tokens, and where. {@link ProviderGroup}
+ * checks every group at startup and names the offending key.
  */
 @ConfigMapping(prefix = "refresher.providers")
 public interface ProvidersConfig {
 
-    /** Provider groups by name (lowercase letters, digits, dashes). */
+    /** Provider groups by name (1-63 lowercase letters, digits or dashes, as integrations name them). */
     @WithParentName
     Map<String, Group> groups();
 
     interface Group {
 
-        /** {@code google}, {@code microsoft} or {@code oauth2}. Key {@code refresher.providers.<group>.type}. */
+        /** {@code google}, {@code microsoft} or {@code oauth2}. Key {@code refresher.providers.<group>.type}, required. */
         Provider type();
 
-        /** OAuth client id. Key {@code refresher.providers.<group>.client-id}. */
+        /** OAuth client id. Key {@code refresher.providers.<group>.client-id}, required. */
         String clientId();
 
         /**
          * OAuth client secret, from the environment or a Kubernetes Secret, never from a committed file. Key
-         * {@code refresher.providers.<group>.client-secret}.
+         * {@code refresher.providers.<group>.client-secret}, required.
          */
-        String clientSecret();
+        Secret clientSecret();
 
         /**
-         * Token endpoint. Key {@code refresher.providers.<group>.token-endpoint}; defaults to
-         * {@code https://oauth2.googleapis.com/token} for {@code google}, required otherwise.
+         * Token endpoint, an absolute http(s) URL. Key {@code refresher.providers.<group>.token-endpoint};
+         * defaults to {@code https://oauth2.googleapis.com/token} for {@code google}, required otherwise.
          */
         Optional<URI> tokenEndpoint();
 
-        /** Scopes to request on refresh, if the provider needs them. Key {@code refresher.providers.<group>.scopes}. */
+        /**
+         * Scopes sent with every refresh ({@code scope} parameter, space-joined); none by default, which keeps
+         * the scopes originally granted. Key {@code refresher.providers.<group>.scopes}, comma-separated.
+         */
         Optional<List<String>> scopes();
+
+        /**
+         * How the client authenticates: {@code post} sends {@code client_id} and {@code client_secret} in the
+         * form body ({@code client_secret_post}, what Google and Microsoft document); {@code basic} sends an
+         * HTTP Basic header ({@code client_secret_basic}). Key {@code refresher.providers.<group>.client-auth},
+         * default {@code post}.
+         */
+        @WithDefault("post")
+        ClientAuth clientAuth();
 
         /** TCP connect timeout. Key {@code refresher.providers.<group>.connect-timeout}, default {@code 5s}. */
         @WithDefault("5s")
         Duration connectTimeout();
 
-        /** Whole-call timeout. Key {@code refresher.providers.<group>.request-timeout}, default {@code 15s}. */
+        /**
+         * Longest wait for a pooled connection and, once sent, for the endpoint's answer; past it the call
+         * ends as a transient {@code timeout}. Key {@code refresher.providers.<group>.request-timeout},
+         * default {@code 15s}.
+         */
         @WithDefault("15s")
         Duration requestTimeout();
+
+        /**
+         * HTTP connections kept open to the token endpoint; calls beyond it wait for a free one. Key
+         * {@code refresher.providers.<group>.max-connections}, default {@code 20}.
+         */
+        @WithDefault("20")
+        @Min(1)
+        @Max(1000)
+        int maxConnections();
+    }
+
+    /** Client authentication at the token endpoint (RFC 6749 section 2.3.1). */
+    enum ClientAuth {
+        POST,
+        BASIC
     }
 }

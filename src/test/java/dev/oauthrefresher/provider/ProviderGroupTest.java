@@ -1,0 +1,105 @@
+package dev.oauthrefresher.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.common.SecretConverter;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Provider group settings as SmallRye Config maps them, and the startup checks on them. */
+class ProviderGroupTest {
+
+    static ProvidersConfig config(Map<String, String> properties) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(ProvidersConfig.class)
+                .withConverter(Secret.class, 100, new SecretConverter())
+                // Quarkus' own, for durations such as "5s"
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withSources(new PropertiesConfigSource(properties, "test", 100))
+                .build();
+        return config.getConfigMapping(ProvidersConfig.class);
+    }
+
+    static ProviderGroup group(String name, Map<String, String> properties) {
+        return ProviderGroup.of(name, config(properties).groups().get(name));
+    }
+
+    @Test
+    void shouldDefaultAGoogleGroupToGooglesTokenEndpointAndPostAuthentication() {
+        ProviderGroup google = group("google-default", Map.of(
+                "refresher.providers.google-default.type", "google",
+                "refresher.providers.google-default.client-id", "id",
+                "refresher.providers.google-default.client-secret", "secret"));
+
+        assertThat(google.tokenEndpoint()).isEqualTo(URI.create("https://oauth2.googleapis.com/token"));
+        assertThat(google.settings().clientAuth()).isEqualTo(ProvidersConfig.ClientAuth.POST);
+        assertThat(google.settings().requestTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(google.oidcClientConfig().id()).contains("refresher-provider-google-default");
+        assertThat(google.oidcClientConfig().connectionRetryCount()).isPositive();
+    }
+
+    @Test
+    void shouldNameTheKeyWhenANonGoogleGroupHasNoTokenEndpoint() {
+        assertThatThrownBy(() -> group("contoso", Map.of(
+                "refresher.providers.contoso.type", "microsoft",
+                "refresher.providers.contoso.client-id", "id",
+                "refresher.providers.contoso.client-secret", "secret")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("refresher.providers.contoso.token-endpoint")
+                .hasMessageContaining("microsoft");
+    }
+
+    @Test
+    void shouldRefuseATokenEndpointThatIsNotAnAbsoluteHttpUrl() {
+        assertThatThrownBy(() -> group("acme", Map.of(
+                "refresher.providers.acme.type", "oauth2",
+                "refresher.providers.acme.client-id", "id",
+                "refresher.providers.acme.client-secret", "secret",
+                "refresher.providers.acme.token-endpoint", "/oauth/token")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("refresher.providers.acme.token-endpoint");
+    }
+
+    @Test
+    void shouldRefuseAGroupNameIntegrationsCannotUse() {
+        assertThatThrownBy(() -> group("Acme_Prod", Map.of(
+                "refresher.providers.Acme_Prod.type", "google",
+                "refresher.providers.Acme_Prod.client-id", "id",
+                "refresher.providers.Acme_Prod.client-secret", "secret")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("refresher.providers.Acme_Prod");
+    }
+
+    @Test
+    void shouldRefuseAZeroRequestTimeout() {
+        assertThatThrownBy(() -> group("acme", Map.of(
+                "refresher.providers.acme.type", "oauth2",
+                "refresher.providers.acme.client-id", "id",
+                "refresher.providers.acme.client-secret", "secret",
+                "refresher.providers.acme.token-endpoint", "https://idp.example.com/token",
+                "refresher.providers.acme.request-timeout", "0s")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("refresher.providers.acme.request-timeout");
+    }
+
+    @Test
+    void shouldNeverPrintTheClientSecret() {
+        ProviderGroup group = group("acme", Map.of(
+                "refresher.providers.acme.type", "oauth2",
+                "refresher.providers.acme.client-id", "id",
+                "refresher.providers.acme.client-secret", "very-secret-value",
+                "refresher.providers.acme.token-endpoint", "https://idp.example.com/token"));
+
+        assertThat(group.settings().clientSecret().reveal()).isEqualTo("very-secret-value");
+        assertThat(group.toString()).doesNotContain("very-secret-value");
+    }
+}
