@@ -55,6 +55,9 @@ class IntegrationRefresher {
         if (circuits.isOpen(row.provider(), row.providerGroup())) {
             return Uni.createFrom().item(new Outcome.Deferred("circuit_open", false));
         }
+        if (!providers.knowsGroup(row.providerGroup())) {
+            return Uni.createFrom().item(unknownGroup(row.providerGroup()));
+        }
         Duration wait = rateLimits.get(row.provider()).reserve();
         Uni<Void> gate = wait.isZero()
                 ? Uni.createFrom().voidItem()
@@ -110,8 +113,7 @@ class IntegrationRefresher {
                     t.httpStatus(), next));
         }
         if (result instanceof RefreshResult.UnknownGroup u) {
-            return Uni.createFrom().item(new Outcome.Errored("unknown_provider_group",
-                    "Provider group '" + u.group() + "' is not configured."));
+            return Uni.createFrom().item(unknownGroup(u.group()));
         }
         throw new IllegalStateException("Unhandled refresh result " + result.getClass().getSimpleName());
     }
@@ -138,6 +140,10 @@ class IntegrationRefresher {
                     pending.add(new PendingRotations.Pending(row, owner, runId, next, r.expiresAt(), started));
                     return new Outcome.RotationPending("token_store_write_failed");
                 });
+    }
+
+    private static Outcome unknownGroup(String group) {
+        return new Outcome.Errored("unknown_provider_group", "Provider group '" + group + "' is not configured.");
     }
 
     private void recordCall(ClaimedIntegration row, RunCircuits circuits, boolean failed) {

@@ -98,6 +98,9 @@ final class RefreshRun {
     }
 
     Uni<TaskResult> start() {
+        // Nothing may be in flight when the deadline passes: make sure the run wakes up then.
+        Uni.createFrom().voidItem().onItem().delayIt().by(java.time.Duration.between(Instant.now(), deadline))
+                .subscribe().with(ignored -> pump());
         pump();
         return Uni.createFrom().completionStage(done);
     }
@@ -159,11 +162,14 @@ final class RefreshRun {
     }
 
     private boolean wantsMoreWork() {
-        if (claiming || exhausted || claimed >= limit || buffered >= config.concurrency()) {
+        if (claiming || exhausted || claimed >= limit) {
             return false;
         }
+        // Claim while slots are free that the queued rows cannot fill (their tenants are at their cap) or
+        // while the queue runs low; saturated tenants are left out of the claim, which bounds the queue.
+        boolean needed = inFlight < config.concurrency() || buffered < config.concurrency();
         // The last claim found nothing outside the saturated tenants: wait until one of them drains.
-        return emptyClaimExcluding == null || !emptyClaimExcluding.containsAll(saturatedTenants());
+        return needed && (emptyClaimExcluding == null || !saturatedTenants().containsAll(emptyClaimExcluding));
     }
 
     /** Tenants with a full queue (four waves of their cap); claims leave them out so others get a turn. */
