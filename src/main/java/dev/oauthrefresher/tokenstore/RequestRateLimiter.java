@@ -1,0 +1,42 @@
+package dev.oauthrefresher.tokenstore;
+
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * A token bucket that never blocks: each request reserves the next permit and is told how long to wait
+ * for it. The bucket holds one second of permits, so an idle replica may start that many at once and then
+ * settles at the configured rate.
+ */
+final class RequestRateLimiter {
+
+    private final long intervalNanos;
+    private final long burstNanos;
+    private final LongSupplier nanoClock;
+    /** When the bucket would be empty again if no more permits were taken (the "theoretical arrival time"). */
+    private long emptyAt;
+
+    RequestRateLimiter(int permitsPerSecond, LongSupplier nanoClock) {
+        if (permitsPerSecond < 1) {
+            throw new IllegalArgumentException("permitsPerSecond must be at least 1");
+        }
+        this.intervalNanos = Duration.ofSeconds(1).toNanos() / permitsPerSecond;
+        this.burstNanos = intervalNanos * (permitsPerSecond - 1L);
+        this.nanoClock = nanoClock;
+        this.emptyAt = nanoClock.getAsLong();
+    }
+
+    static RequestRateLimiter perSecond(int permitsPerSecond) {
+        return new RequestRateLimiter(permitsPerSecond, System::nanoTime);
+    }
+
+    /** Takes a permit and returns how long its holder must wait before using it; zero while the bucket has some. */
+    synchronized Duration reserve() {
+        long now = nanoClock.getAsLong();
+        // nanoTime values may be negative; compare differences only
+        long start = emptyAt - now > 0 ? emptyAt : now;
+        emptyAt = start + intervalNanos;
+        long wait = start - burstNanos - now;
+        return wait > 0 ? Duration.ofNanos(wait) : Duration.ZERO;
+    }
+}
