@@ -17,6 +17,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.oauthrefresher.common.Secret;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.VertxException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,7 +197,7 @@ public class KeyVaultTokenStore implements TokenStore {
 
     private static boolean isTransportFailure(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof IOException || t instanceof TimeoutException || t instanceof io.vertx.core.VertxException) {
+            if (t instanceof IOException || t instanceof TimeoutException || t instanceof VertxException) {
                 return true;
             }
         }

@@ -60,7 +60,7 @@ public interface TokenStoreConfig {
          * Client-side budget of Key Vault requests per second for this replica, retries included. Key Vault
          * throttles a vault at 4,000 secret transactions per 10 s, shared by all replicas: keep
          * {@code replicas × this × 10} below that. Key
-         * {@code refresher.token-store.key-vault.max-requests-per-second}, default {@code 200}.
+         * {@code refresher.token-store.key-vault.max-requests-per-second}, default {@code 200}, at most {@code 400}.
          */
         @WithDefault("200")
         @Min(1)
