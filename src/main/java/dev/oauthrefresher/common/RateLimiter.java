@@ -1,37 +1,42 @@
 package dev.oauthrefresher.common;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
- * A non-blocking rate limiter: {@link #reserve()} books the next free slot and says how long the caller
- * must wait for it, so callers delay their own work (a timer, not a sleeping thread). Bursts up to one
- * second's worth of permits pass at once.
+ * A token bucket that never blocks: each request reserves the next permit and is told how long to wait
+ * for it. The bucket holds one second of permits, so an idle replica may start that many at once and then
+ * settles at the configured rate.
  */
 public final class RateLimiter {
 
     private final long intervalNanos;
     private final long burstNanos;
-    private long nextFreeNanos;
+    private final LongSupplier nanoClock;
+    /** When the bucket would be empty again if no more permits were taken (the "theoretical arrival time"). */
+    private long emptyAt;
 
-    /** @param permitsPerSecond 0 or less means unlimited */
-    public RateLimiter(double permitsPerSecond) {
-        this.intervalNanos = permitsPerSecond > 0 ? (long) (1_000_000_000L / permitsPerSecond) : 0;
-        this.burstNanos = 1_000_000_000L;
-        this.nextFreeNanos = System.nanoTime();
-    }
-
-    /** Books one permit; the returned delay is zero while the rate is respected. */
-    public Duration reserve() {
-        return reserveAt(System.nanoTime());
-    }
-
-    synchronized Duration reserveAt(long nowNanos) {
-        if (intervalNanos == 0) {
-            return Duration.ZERO;
+    public RateLimiter(int permitsPerSecond, LongSupplier nanoClock) {
+        if (permitsPerSecond < 1) {
+            throw new IllegalArgumentException("permitsPerSecond must be at least 1");
         }
-        // Unused capacity accrues up to one second's worth, then is forgotten.
-        long slot = Math.max(nextFreeNanos, nowNanos - burstNanos);
-        nextFreeNanos = slot + intervalNanos;
-        return slot <= nowNanos ? Duration.ZERO : Duration.ofNanos(slot - nowNanos);
+        this.intervalNanos = Duration.ofSeconds(1).toNanos() / permitsPerSecond;
+        this.burstNanos = intervalNanos * (permitsPerSecond - 1L);
+        this.nanoClock = nanoClock;
+        this.emptyAt = nanoClock.getAsLong();
+    }
+
+    public static RateLimiter perSecond(int permitsPerSecond) {
+        return new RateLimiter(permitsPerSecond, System::nanoTime);
+    }
+
+    /** Takes a permit and returns how long its holder must wait before using it; zero while the bucket has some. */
+    public synchronized Duration reserve() {
+        long now = nanoClock.getAsLong();
+        // nanoTime values may be negative; compare differences only
+        long start = emptyAt - now > 0 ? emptyAt : now;
+        emptyAt = start + intervalNanos;
+        long wait = start - burstNanos - now;
+        return wait > 0 ? Duration.ofNanos(wait) : Duration.ZERO;
     }
 }

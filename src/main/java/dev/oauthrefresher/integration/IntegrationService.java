@@ -53,7 +53,7 @@ public class IntegrationService {
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
         try {
             tokenStore.save(secretName, tokens).await().atMost(TOKEN_STORE_TIMEOUT);
-        } catch (TokenStoreException e) {
+        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             throw new ProblemException(503, "token-store-unavailable", "Service Unavailable",
                     "The token store did not accept the tokens; nothing was registered. Try again.",
                     Map.of("Retry-After", "5"));

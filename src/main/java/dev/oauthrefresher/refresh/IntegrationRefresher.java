@@ -45,8 +45,10 @@ class IntegrationRefresher {
         this.metrics = metrics;
         this.config = config;
         this.backoff = new Backoff(config.backoff(), () -> ThreadLocalRandom.current().nextDouble());
-        for (Provider provider : Provider.values()) {
-            rateLimits.put(provider, new RateLimiter(config.providerRateLimit()));
+        if (config.providerRateLimit() > 0) {
+            for (Provider provider : Provider.values()) {
+                rateLimits.put(provider, RateLimiter.perSecond(config.providerRateLimit()));
+            }
         }
     }
 
@@ -58,7 +60,8 @@ class IntegrationRefresher {
         if (!providers.knowsGroup(row.providerGroup())) {
             return Uni.createFrom().item(unknownGroup(row.providerGroup()));
         }
-        Duration wait = rateLimits.get(row.provider()).reserve();
+        RateLimiter limiter = rateLimits.get(row.provider());
+        Duration wait = limiter == null ? Duration.ZERO : limiter.reserve();
         Uni<Void> gate = wait.isZero()
                 ? Uni.createFrom().voidItem()
                 : Uni.createFrom().voidItem().onItem().delayIt().by(wait);

@@ -13,7 +13,12 @@ public class TokenStoreException extends RuntimeException {
     private final Duration retryAfter;
 
     public TokenStoreException(String message, boolean transientFailure, Duration retryAfter) {
-        super(message);
+        this(message, transientFailure, retryAfter, null);
+    }
+
+    /** With the failure underneath; pass only a cause whose message carries no token. */
+    public TokenStoreException(String message, boolean transientFailure, Duration retryAfter, Throwable cause) {
+        super(message, cause);
         this.transientFailure = transientFailure;
         this.retryAfter = retryAfter;
     }

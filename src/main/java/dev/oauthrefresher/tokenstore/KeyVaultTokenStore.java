@@ -1,0 +1,311 @@
+package dev.oauthrefresher.tokenstore;
+
+import dev.oauthrefresher.common.RateLimiter;
+import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpHeaders;
+import com.azure.security.keyvault.secrets.SecretAsyncClient;
+import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
+import com.azure.security.keyvault.secrets.models.SecretProperties;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.oauthrefresher.common.Secret;
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.VertxException;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+import reactor.core.publisher.Mono;
+
+/**
+ * Tokens in Azure Key Vault: one secret per integration holding a JSON document. Every request passes a
+ * client-side rate limit; throttled answers (429/503 with {@code Retry-After}), 5xx and I/O failures are
+ * retried a bounded number of times without blocking a thread; anything else fails at once.
+ */
+public class KeyVaultTokenStore implements TokenStore {
+
+    private static final Logger LOG = Logger.getLogger(KeyVaultTokenStore.class);
+
+    /**
+     * Only names this service derives from integration ids, so a bug or a crafted name can never read or
+     * overwrite another secret kept in the same vault.
+     */
+    private static final Pattern SECRET_NAME =
+            Pattern.compile("integration-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** Read by {@link #ping()}; it need not exist: a 404 proves the vault is reachable and lets us in. */
+    static final String PROBE_SECRET = "oauth-refresher-readiness-probe";
+    static final String CONTENT_TYPE = "application/json";
+    private static final Map<String, String> TAGS = Map.of("managed-by", "oauth-refresher", "schema", "token-set-1");
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .build();
+
+    private final SecretAsyncClient client;
+    private final CallPolicy policy;
+    private final RateLimiter limiter;
+    private final Delay delay;
+
+    KeyVaultTokenStore(SecretAsyncClient client, CallPolicy policy, RateLimiter limiter, Delay delay) {
+        this.client = client;
+        this.policy = policy;
+        this.limiter = limiter;
+        this.delay = delay;
+    }
+
+    @Override
+    public Uni<Optional<Versioned>> load(String secretName) {
+        return requireValidName(secretName)
+                .chain(() -> withRetries("load", secretName, () -> client.getSecret(secretName)
+                        .map(Optional::of)
+                        // a deleted secret is a missing one, whether purged or awaiting recovery
+                        .onErrorReturn(KeyVaultTokenStore::isNotFound, Optional.empty())))
+                .map(found -> found.map(secret -> decode(secretName, secret)));
+    }
+
+    @Override
+    public Uni<String> save(String secretName, TokenSet tokens) {
+        return requireValidName(secretName).chain(() -> {
+            KeyVaultSecret secret = new KeyVaultSecret(secretName, encode(tokens))
+                    .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(TAGS));
+            return withRetries("save", secretName, () -> client.setSecret(secret))
+                    .map(stored -> stored.getProperties().getVersion());
+        });
+    }
+
+    /** One attempt, no retries: readiness wants the vault's state now, not after a backoff. */
+    @Override
+    public Uni<Void> ping() {
+        return send(() -> client.getSecret(PROBE_SECRET).then()
+                        .onErrorResume(KeyVaultTokenStore::isNotFound, notFound -> Mono.empty()))
+                .onFailure().transform(failure -> classify("ping", PROBE_SECRET, failure, 1))
+                .replaceWithVoid();
+    }
+
+    private static Uni<Void> requireValidName(String secretName) {
+        if (secretName != null && SECRET_NAME.matcher(secretName).matches()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Uni.createFrom().failure(new TokenStoreException(
+                "Refused secret name " + quoted(secretName) + ": this store only keeps secrets named integration-<uuid>.",
+                false, null));
+    }
+
+    private <T> Uni<T> withRetries(String operation, String secretName, Supplier<Mono<T>> request) {
+        return attempt(operation, secretName, request, 1);
+    }
+
+    private <T> Uni<T> attempt(String operation, String secretName, Supplier<Mono<T>> request, int attempt) {
+        return send(request).onFailure().recoverWithUni(failure -> {
+            TokenStoreException error = classify(operation, secretName, failure, attempt);
+            Optional<Duration> wait = waitBeforeRetry(error, attempt);
+            if (wait.isEmpty()) {
+                return Uni.createFrom().failure(error);
+            }
+            LOG.debugf("Retrying %s of %s in %d ms: %s", operation, secretName, wait.get().toMillis(), error.getMessage());
+            return delay.by(wait.get()).chain(() -> attempt(operation, secretName, request, attempt + 1));
+        });
+    }
+
+    /** One request: waits for a rate-limit permit (without blocking), then for the answer, at most the timeout. */
+    private <T> Uni<T> send(Supplier<Mono<T>> request) {
+        return Uni.createFrom().deferred(() -> {
+            Uni<T> call = Uni.createFrom().completionStage(() -> request.get().toFuture())
+                    .ifNoItem().after(policy.requestTimeout()).failWith(TimeoutException::new);
+            Duration permit = limiter.reserve();
+            return permit.isZero() ? call : delay.by(permit).chain(() -> call);
+        });
+    }
+
+    private Optional<Duration> waitBeforeRetry(TokenStoreException error, int attempt) {
+        if (!error.isTransient() || attempt >= policy.maxAttempts()) {
+            return Optional.empty();
+        }
+        if (error.retryAfter().isPresent()) {
+            Duration asked = error.retryAfter().get();
+            return asked.compareTo(policy.maxRetryWait()) <= 0 ? Optional.of(asked) : Optional.empty();
+        }
+        return Optional.of(backoff(attempt));
+    }
+
+    /** Doubles per attempt up to the longest wait; half of it is random so replicas do not retry in step. */
+    private Duration backoff(int attempt) {
+        long base = policy.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
+        long capped = Math.min(base, policy.maxRetryWait().toMillis());
+        long half = capped / 2;
+        return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(capped - half + 1));
+    }
+
+    private TokenStoreException classify(String operation, String secretName, Throwable thrown, int attempt) {
+        Throwable failure = thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+        String what = operation + " of secret '" + secretName + "'" + attempts(attempt);
+        if (failure instanceof TokenStoreException known) {
+            return known;
+        }
+        if (failure instanceof HttpResponseException http && http.getResponse() != null) {
+            int status = http.getResponse().getStatusCode();
+            boolean transientStatus = status == 408 || status == 429 || status >= 500;
+            return new TokenStoreException("Key Vault answered HTTP " + status + " to " + what + hint(status),
+                    transientStatus, transientStatus ? retryAfter(http.getResponse().getHeaders()).orElse(null) : null, http);
+        }
+        if (failure instanceof ClientAuthenticationException) {
+            return new TokenStoreException("No access token for Key Vault, so no " + what
+                    + ": check the workload or managed identity (see cause).", false, null, failure);
+        }
+        if (failure instanceof TimeoutException) {
+            return new TokenStoreException("Key Vault did not answer within " + policy.requestTimeout().toMillis()
+                    + " ms to " + what + ".", true, null);
+        }
+        if (isTransportFailure(failure)) {
+            return new TokenStoreException("Could not reach Key Vault for " + what + ": " + failure.getClass().getName(),
+                    true, null, failure);
+        }
+        return new TokenStoreException("Unexpected failure of " + what + ": " + failure.getClass().getName(),
+                false, null, failure);
+    }
+
+    private String attempts(int attempt) {
+        return attempt > 1 ? " (attempt " + attempt + " of " + policy.maxAttempts() + ")" : "";
+    }
+
+    private static String hint(int status) {
+        return switch (status) {
+            case 401 -> ": the vault did not accept this service's identity.";
+            case 403 -> ": the identity lacks permission on secrets, or the secret is disabled.";
+            case 409 -> ": a deleted secret of that name awaits recovery or purge.";
+            case 429 -> ": throttled.";
+            default -> ".";
+        };
+    }
+
+    private static boolean isTransportFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof IOException || t instanceof TimeoutException || t instanceof VertxException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code retry-after-ms} and {@code x-ms-retry-after-ms} first (Azure's), then {@code Retry-After} in seconds or as a date. */
+    static Optional<Duration> retryAfter(HttpHeaders headers) {
+        for (HttpHeaderName millisHeader : new HttpHeaderName[] {HttpHeaderName.RETRY_AFTER_MS, HttpHeaderName.X_MS_RETRY_AFTER_MS}) {
+            String millis = headers.getValue(millisHeader);
+            if (millis != null && millis.trim().matches("\\d{1,9}")) {
+                return Optional.of(Duration.ofMillis(Long.parseLong(millis.trim())));
+            }
+        }
+        String value = headers.getValue(HttpHeaderName.RETRY_AFTER);
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        value = value.trim();
+        if (value.matches("\\d{1,9}")) {
+            return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
+        }
+        try {
+            Duration untilDate = Duration.between(Instant.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return Optional.of(untilDate.isNegative() ? Duration.ZERO : untilDate);
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isNotFound(Throwable failure) {
+        return failure instanceof HttpResponseException http && http.getResponse() != null
+                && http.getResponse().getStatusCode() == 404;
+    }
+
+    private static String encode(TokenSet tokens) {
+        try {
+            return JSON.writeValueAsString(new TokenDocument(tokens.accessToken().reveal(), tokens.refreshToken().reveal(),
+                    tokens.expiresAt(), tokens.scope().orElse(null), tokens.tokenType()));
+        } catch (JsonProcessingException e) {
+            // the cause is dropped on purpose: Jackson's messages may quote the value being written
+            throw new TokenStoreException("Could not encode the tokens as JSON.", false, null);
+        }
+    }
+
+    private static Versioned decode(String secretName, KeyVaultSecret secret) {
+        TokenDocument document;
+        try {
+            document = JSON.readValue(secret.getValue() == null ? "" : secret.getValue(), TokenDocument.class);
+        } catch (IOException e) {
+            // the cause is dropped on purpose: Jackson's messages quote the secret's content
+            throw new TokenStoreException("Secret '" + secretName + "' does not hold a token document.", false, null);
+        }
+        if (document == null || document.accessToken() == null || document.refreshToken() == null || document.expiresAt() == null) {
+            throw new TokenStoreException("Secret '" + secretName
+                    + "' holds a token document without access_token, refresh_token or expires_at.", false, null);
+        }
+        TokenSet tokens = new TokenSet(Secret.of(document.accessToken()), Secret.of(document.refreshToken()),
+                document.expiresAt(), Optional.ofNullable(document.scope()), document.tokenType());
+        return new Versioned(tokens, secret.getProperties().getVersion());
+    }
+
+    private static String quoted(String name) {
+        if (name == null) {
+            return "null";
+        }
+        return "'" + (name.length() > 80 ? name.substring(0, 80) + "…" : name) + "'";
+    }
+
+    /** Pauses without holding a thread; a seam so tests can see which waits were asked for. */
+    @FunctionalInterface
+    interface Delay {
+
+        Delay TIMER = duration -> Uni.createFrom().voidItem().onItem().delayIt().by(duration);
+
+        Uni<Void> by(Duration duration);
+    }
+
+    /**
+     * How one operation is attempted.
+     *
+     * @param maxAttempts attempts including the first
+     * @param requestTimeout longest wait for one answer
+     * @param retryBackoff first pause before retrying a 5xx or I/O failure
+     * @param maxRetryWait longest pause sat out before a retry, {@code Retry-After} included
+     */
+    record CallPolicy(int maxAttempts, Duration requestTimeout, Duration retryBackoff, Duration maxRetryWait) {
+
+        static CallPolicy of(TokenStoreConfig.KeyVault config) {
+            return new CallPolicy(config.maxAttempts(), config.requestTimeout(), config.retryBackoff(), config.maxRetryWait());
+        }
+    }
+
+    /** The secret's JSON document; field names follow OAuth's token response. */
+    @RegisterForReflection
+    // a field added by a newer release must not make an older one, after a rollback, lose every integration
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record TokenDocument(
+            @JsonProperty("access_token") String accessToken,
+            @JsonProperty("refresh_token") String refreshToken,
+            @JsonProperty("expires_at") Instant expiresAt,
+            @JsonProperty("scope") String scope,
+            @JsonProperty("token_type") String tokenType) {
+
+        @Override
+        public String toString() {
+            return "TokenDocument[tokens redacted, expires_at=" + expiresAt + "]";
+        }
+    }
+}

@@ -1,0 +1,348 @@
+package dev.oauthrefresher.testsupport;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A small Azure Key Vault for tests: a real HTTPS server (certificate made at startup by the JDK's keytool)
+ * speaking enough of the secrets REST API for the real Azure SDK: the bearer challenge, set secret, get
+ * secret (latest or by version), soft-deleted and disabled secrets, and faults on demand.
+ */
+public final class KeyVaultFake implements AutoCloseable {
+
+    /** The tenant named in the challenge; the SDK passes it to the credential. */
+    public static final String TENANT = "72f988bf-0000-0000-0000-00000000fa4e";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY_STORE_FILE = "key-vault-fake.p12";
+    private static final String PEM_FILE = "key-vault-fake.pem";
+
+    private final HttpsServer server;
+    private final ExecutorService executor;
+    private final Path dir;
+    private final Map<String, List<StoredSecret>> secrets = new ConcurrentHashMap<>();
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    private final Set<String> disabled = ConcurrentHashMap.newKeySet();
+    private final ConcurrentLinkedDeque<Fault> faults = new ConcurrentLinkedDeque<>();
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger challenges = new AtomicInteger();
+
+    /** An authenticated request the fake received. */
+    public record Request(String method, String secretName, Optional<String> version) {
+    }
+
+    /** One stored version of a secret, exactly as the client sent it. */
+    public record StoredSecret(String name, String version, String value, String contentType, Map<String, String> tags) {
+
+        @Override
+        public String toString() {
+            return "StoredSecret[" + name + "/" + version + ", value redacted]";
+        }
+    }
+
+    private record Fault(int status, Map<String, String> headers, Duration hang) {
+    }
+
+    private KeyVaultFake(HttpsServer server, ExecutorService executor, Path dir) {
+        this.server = server;
+        this.executor = executor;
+        this.dir = dir;
+    }
+
+    /** Starts a fake on a free loopback port. */
+    public static KeyVaultFake start() {
+        try {
+            Path dir = Files.createTempDirectory("key-vault-fake");
+            char[] password = UUID.randomUUID().toString().toCharArray();
+            KeyStore keyStore = selfSignedKeyStore(dir, password);
+            writePem(dir, keyStore.getCertificate("key-vault-fake"));
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(keyStore, password);
+            SSLContext tls = SSLContext.getInstance("TLS");
+            tls.init(keys.getKeyManagers(), null, new SecureRandom());
+
+            HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setHttpsConfigurator(new HttpsConfigurator(tls));
+            ExecutorService executor = Executors.newCachedThreadPool();
+            server.setExecutor(executor);
+            KeyVaultFake fake = new KeyVaultFake(server, executor, dir);
+            server.createContext("/", fake::handle);
+            server.start();
+            return fake;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException | InterruptedException e) {
+            throw new IllegalStateException("Could not start the Key Vault fake", e);
+        }
+    }
+
+    /** The vault URL to configure, e.g. {@code https://localhost:43123}. */
+    public String vaultUrl() {
+        return "https://localhost:" + server.getAddress().getPort();
+    }
+
+    /** The fake's self-signed certificate in PEM, for the client's trust store. */
+    public Path certificatePem() {
+        return dir.resolve(PEM_FILE);
+    }
+
+    /** The newest stored version of a secret, if any (deleted ones included). */
+    public Optional<StoredSecret> latest(String name) {
+        List<StoredSecret> versions = secrets.get(name);
+        return versions == null || versions.isEmpty() ? Optional.empty() : Optional.of(versions.get(versions.size() - 1));
+    }
+
+    /** Stores a value as if someone had written it with another tool. */
+    public void seed(String name, String value, String contentType) {
+        store(name, value, contentType, Map.of());
+    }
+
+    /** Disables a secret, as an operator would in the portal: reads then answer 403. */
+    public void disable(String name) {
+        disabled.add(name);
+    }
+
+    /** Soft-deletes a secret: reads answer 404 and writes 409 until it is recovered or purged. */
+    public void softDelete(String name) {
+        deleted.add(name);
+    }
+
+    /** The next {@code count} authenticated requests are answered with {@code status} and these headers. */
+    public void failNext(int count, int status, Map<String, String> headers) {
+        for (int i = 0; i < count; i++) {
+            faults.add(new Fault(status, headers, Duration.ZERO));
+        }
+    }
+
+    /** The next {@code count} authenticated requests get their answer only after {@code hang}. */
+    public void hangNext(int count, Duration hang) {
+        for (int i = 0; i < count; i++) {
+            faults.add(new Fault(0, Map.of(), hang));
+        }
+    }
+
+    /** Authenticated requests received, in order (challenged ones not included). */
+    public List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** Requests answered with the bearer challenge because they carried no token. */
+    public int challenges() {
+        return challenges.get();
+    }
+
+    /** Forgets faults and recorded requests; stored secrets stay (tests use fresh names). */
+    public void reset() {
+        faults.clear();
+        requests.clear();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            Files.deleteIfExists(dir.resolve(PEM_FILE));
+            Files.deleteIfExists(dir.resolve(KEY_STORE_FILE));
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // a leftover temp file of a test run
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (InputStream in = exchange.getRequestBody()) {
+            byte[] body = in.readAllBytes();
+            URI uri = exchange.getRequestURI();
+            String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
+            if (!query.contains("api-version=")) {
+                error(exchange, 400, "BadParameter", "The request URI must include api-version.", Map.of());
+                return;
+            }
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            if (authorization == null) {
+                challenges.incrementAndGet();
+                error(exchange, 401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.",
+                        Map.of("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/" + TENANT
+                                + "\", resource=\"https://vault.azure.net\""));
+                return;
+            }
+            if (!authorization.startsWith("Bearer ") || authorization.length() <= "Bearer ".length()) {
+                error(exchange, 401, "Unauthorized", "AKV10022: Invalid audience.", Map.of());
+                return;
+            }
+            String[] path = Arrays.stream(uri.getPath().split("/")).filter(part -> !part.isEmpty()).toArray(String[]::new);
+            if (path.length < 2 || path.length > 3 || !path[0].equals("secrets")) {
+                error(exchange, 404, "NotFound", "No such operation.", Map.of());
+                return;
+            }
+            String name = path[1];
+            Optional<String> version = path.length == 3 ? Optional.of(path[2]) : Optional.empty();
+            requests.add(new Request(exchange.getRequestMethod(), name, version));
+            Fault fault = faults.poll();
+            if (fault != null && !fault.hang().isZero()) {
+                TimeUnit.MILLISECONDS.sleep(fault.hang().toMillis());
+            } else if (fault != null) {
+                error(exchange, fault.status(), "Injected", "Injected fault.", fault.headers());
+                return;
+            }
+            switch (exchange.getRequestMethod()) {
+                case "PUT" -> put(exchange, name, body);
+                case "GET" -> get(exchange, name, version);
+                default -> error(exchange, 405, "MethodNotAllowed", "Not supported by the fake.", Map.of());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private void put(HttpExchange exchange, String name, byte[] body) throws IOException {
+        if (deleted.contains(name)) {
+            error(exchange, 409, "Conflict", "Secret " + name + " is currently in a deleted but recoverable state, "
+                    + "and its name cannot be reused; in this state, the secret can only be recovered or purged.", Map.of());
+            return;
+        }
+        JsonNode request = JSON.readTree(body);
+        Map<String, String> tags = new LinkedHashMap<>();
+        request.path("tags").fields().forEachRemaining(tag -> tags.put(tag.getKey(), tag.getValue().asText()));
+        StoredSecret stored = store(name, request.path("value").asText(),
+                request.hasNonNull("contentType") ? request.get("contentType").asText() : null, tags);
+        respond(exchange, 200, bundle(stored), Map.of());
+    }
+
+    private void get(HttpExchange exchange, String name, Optional<String> version) throws IOException {
+        List<StoredSecret> versions = secrets.getOrDefault(name, List.of());
+        Optional<StoredSecret> found = version.isPresent()
+                ? versions.stream().filter(v -> v.version().equals(version.get())).findFirst()
+                : latest(name);
+        if (found.isEmpty() || deleted.contains(name)) {
+            error(exchange, 404, "SecretNotFound", "A secret with (name/id) " + name + " was not found in this key vault.",
+                    Map.of());
+            return;
+        }
+        if (disabled.contains(name)) {
+            ObjectNode body = errorBody("Forbidden", "Operation get is not allowed on a disabled secret.");
+            ((ObjectNode) body.get("error")).putObject("innererror").put("code", "SecretDisabled");
+            respond(exchange, 403, body, Map.of());
+            return;
+        }
+        respond(exchange, 200, bundle(found.get()), Map.of());
+    }
+
+    private StoredSecret store(String name, String value, String contentType, Map<String, String> tags) {
+        StoredSecret stored = new StoredSecret(name, UUID.randomUUID().toString().replace("-", ""), value, contentType,
+                Map.copyOf(tags));
+        secrets.compute(name, (key, versions) -> {
+            List<StoredSecret> updated = versions == null ? new ArrayList<>() : new ArrayList<>(versions);
+            updated.add(stored);
+            return updated;
+        });
+        return stored;
+    }
+
+    private ObjectNode bundle(StoredSecret secret) {
+        long now = Instant.now().getEpochSecond();
+        ObjectNode bundle = JSON.createObjectNode()
+                .put("value", secret.value())
+                .put("id", vaultUrl() + "/secrets/" + secret.name() + "/" + secret.version());
+        if (secret.contentType() != null) {
+            bundle.put("contentType", secret.contentType());
+        }
+        bundle.putObject("attributes").put("enabled", true).put("created", now).put("updated", now)
+                .put("recoveryLevel", "Recoverable+Purgeable").put("recoverableDays", 90);
+        if (!secret.tags().isEmpty()) {
+            ObjectNode tags = bundle.putObject("tags");
+            secret.tags().forEach(tags::put);
+        }
+        return bundle;
+    }
+
+    private static ObjectNode errorBody(String code, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("error").put("code", code).put("message", message);
+        return body;
+    }
+
+    private static void error(HttpExchange exchange, int status, String code, String message, Map<String, String> headers)
+            throws IOException {
+        respond(exchange, status, errorBody(code, message), headers);
+    }
+
+    private static void respond(HttpExchange exchange, int status, JsonNode body, Map<String, String> headers)
+            throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        Map<String, String> all = new HashMap<>(headers);
+        all.put("Content-Type", "application/json; charset=utf-8");
+        all.forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    private static KeyStore selfSignedKeyStore(Path dir, char[] password)
+            throws IOException, InterruptedException, GeneralSecurityException {
+        Path file = dir.resolve(KEY_STORE_FILE);
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "key-vault-fake",
+                "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+                "-storetype", "PKCS12", "-keystore", file.toString(),
+                "-storepass", new String(password), "-keypass", new String(password))
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException("keytool failed: " + output);
+        }
+        KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            keyStore.load(in, password);
+        }
+        return keyStore;
+    }
+
+    private static Path writePem(Path dir, Certificate certificate) throws IOException, GeneralSecurityException {
+        String pem = "-----BEGIN CERTIFICATE-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(certificate.getEncoded())
+                + "\n-----END CERTIFICATE-----\n";
+        return Files.writeString(dir.resolve(PEM_FILE), pem, StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.oauthrefresher.tokenstore;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.KeyVaultFake;
+import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
+import dev.oauthrefresher.testsupport.KeyVaultProfile;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The whole application with {@code refresher.token-store.kind=key-vault}, against the HTTPS Key Vault fake. */
+@QuarkusTest
+@TestProfile(KeyVaultProfile.class)
+@WithTestResource(EmbeddedPostgresResource.class)
+class KeyVaultModeTest {
+
+    static final String ADMIN = "Bearer test-admin-token";
+    static final String TOKEN_STORE_CHECK = "checks.find { it.name == 'token-store' }";
+
+    @InjectKeyVaultFake
+    KeyVaultFake fake;
+
+    @Inject
+    TokenStore tokenStore;
+
+    @BeforeEach
+    void resetFake() {
+        fake.reset();
+    }
+
+    @Test
+    void shouldBeReadyWhenTheDatabaseAndKeyVaultAnswer() {
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body(TOKEN_STORE_CHECK + ".status", equalTo("UP"))
+                .body(TOKEN_STORE_CHECK + ".data.kind", equalTo("key-vault"))
+                .body("checks.name", hasItem("Database connections health check"));
+        assertThat(fake.requests()).extracting(KeyVaultFake.Request::secretName).contains(KeyVaultTokenStore.PROBE_SECRET);
+    }
+
+    @Test
+    void shouldNotBeReadyWhenKeyVaultRefusesThisServicesIdentity() {
+        fake.failNext(1, 403, Map.of());
+
+        given().get("/q/health/ready").then().statusCode(503)
+                .body("status", equalTo("DOWN"))
+                .body(TOKEN_STORE_CHECK + ".status", equalTo("DOWN"))
+                .body(TOKEN_STORE_CHECK + ".data.reason", containsString("HTTP 403"));
+    }
+
+    @Test
+    void shouldKeepARegisteredIntegrationsTokensInKeyVault() throws Exception {
+        String tenant = newTenant();
+
+        Response created = register(tenant, "erin@example.com");
+
+        created.then().statusCode(201);
+        assertThat(created.asString()).doesNotContain("secret-value");
+        String secretName = Integration.secretNameFor(UUID.fromString(created.path("id")));
+        KeyVaultFake.StoredSecret stored = fake.latest(secretName).orElseThrow();
+        assertThat(stored.contentType()).isEqualTo("application/json");
+        JsonNode document = new ObjectMapper().readTree(stored.value());
+        assertThat(document.get("access_token").asText()).isEqualTo("at-secret-value-1");
+        assertThat(document.get("refresh_token").asText()).isEqualTo("rt-secret-value-1");
+        TokenStore.Versioned loaded = tokenStore.load(secretName).await().indefinitely().orElseThrow();
+        assertThat(loaded.version()).isEqualTo(stored.version());
+        assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-secret-value-1");
+    }
+
+    @Test
+    void shouldRegisterNothingAndAnswer503WhenKeyVaultKeepsFailing() {
+        String tenant = newTenant();
+        fake.failNext(4, 503, Map.of());
+
+        register(tenant, "frank@example.com").then().statusCode(503)
+                .contentType("application/problem+json")
+                .body("detail", containsString("nothing was registered"));
+
+        assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("PUT", "PUT", "PUT", "PUT");
+        given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(200).body("total", equalTo(0));
+    }
+
+    static String newTenant() {
+        String id = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("id", id, "displayName", "Tenant " + id))
+                .post("/admin/tenants").then().statusCode(201);
+        return id;
+    }
+
+    static Response register(String tenant, String account) {
+        return given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("provider", "google", "providerGroup", "google-default", "externalAccount", account,
+                        "accessToken", "at-secret-value-1", "refreshToken", "rt-secret-value-1",
+                        "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString()))
+                .post("/admin/tenants/{t}/integrations", tenant);
+    }
+}

@@ -1,0 +1,329 @@
+package dev.oauthrefresher.tokenstore;
+
+import dev.oauthrefresher.common.RateLimiter;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.FakeAzureCredential;
+import dev.oauthrefresher.testsupport.KeyVaultFake;
+import dev.oauthrefresher.testsupport.KeyVaultFake.Request;
+import dev.oauthrefresher.tokenstore.KeyVaultTokenStore.CallPolicy;
+import dev.oauthrefresher.tokenstore.TokenStore.Versioned;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.PemTrustOptions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The real Azure SDK, through {@link KeyVaultTokenStore}, against the HTTPS {@link KeyVaultFake}. */
+class KeyVaultTokenStoreTest {
+
+    static final CallPolicy POLICY = new CallPolicy(4, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5));
+    static final Instant EXPIRES_AT = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
+
+    static KeyVaultFake fake;
+    static Vertx vertx;
+
+    /** Every pause the store asked for: rate-limit waits, Retry-After and backoff. */
+    final List<Duration> waits = new CopyOnWriteArrayList<>();
+    KeyVaultTokenStore store;
+
+    @BeforeAll
+    static void startFake() {
+        fake = KeyVaultFake.start();
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopFake() {
+        fake.close();
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+
+    @BeforeEach
+    void newStore() {
+        fake.reset();
+        store = store(POLICY, RateLimiter.perSecond(200));
+    }
+
+    KeyVaultTokenStore store(CallPolicy policy, RateLimiter limiter) {
+        PemTrustOptions trust = new PemTrustOptions().addCertPath(fake.certificatePem().toString());
+        return new KeyVaultTokenStore(
+                KeyVaultClients.secretClient(URI.create(fake.vaultUrl()), new FakeAzureCredential(), vertx,
+                        policy.requestTimeout(), 4, Optional.of(trust), true),
+                policy, limiter, duration -> {
+                    waits.add(duration);
+                    return KeyVaultTokenStore.Delay.TIMER.by(duration);
+                });
+    }
+
+    static String newSecretName() {
+        return Integration.secretNameFor(UUID.randomUUID());
+    }
+
+    static TokenSet tokens(String accessToken, String refreshToken) {
+        return new TokenSet(Secret.of(accessToken), Secret.of(refreshToken), EXPIRES_AT, Optional.of("mail.read offline"), "Bearer");
+    }
+
+    static <T> T await(Uni<T> uni) {
+        return uni.await().atMost(Duration.ofSeconds(30));
+    }
+
+    static TokenStoreException failure(Uni<?> uni) {
+        return catchThrowableOfType(TokenStoreException.class, () -> await(uni));
+    }
+
+    static String withCauses(Throwable failure) {
+        StringWriter out = new StringWriter();
+        failure.printStackTrace(new PrintWriter(out));
+        return out.toString();
+    }
+
+    @Test
+    void shouldStoreTokensAsOneJsonSecretAndLoadThemBack() throws Exception {
+        String name = newSecretName();
+
+        String version = await(store.save(name, tokens("at-secret-1", "rt-secret-1")));
+        Versioned loaded = await(store.load(name)).orElseThrow();
+
+        assertThat(loaded.version()).isEqualTo(version).isNotBlank();
+        assertThat(loaded.tokens().accessToken().reveal()).isEqualTo("at-secret-1");
+        assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-secret-1");
+        assertThat(loaded.tokens().expiresAt()).isEqualTo(EXPIRES_AT);
+        assertThat(loaded.tokens().scope()).contains("mail.read offline");
+        assertThat(loaded.tokens().tokenType()).isEqualTo("Bearer");
+
+        KeyVaultFake.StoredSecret stored = fake.latest(name).orElseThrow();
+        assertThat(stored.version()).isEqualTo(version);
+        assertThat(stored.contentType()).isEqualTo("application/json");
+        JsonNode document = new ObjectMapper().readTree(stored.value());
+        assertThat(document.get("access_token").asText()).isEqualTo("at-secret-1");
+        assertThat(document.get("refresh_token").asText()).isEqualTo("rt-secret-1");
+        assertThat(Instant.parse(document.get("expires_at").asText())).isEqualTo(EXPIRES_AT);
+        assertThat(stored.tags()).containsEntry("managed-by", "oauth-refresher");
+        assertThat(stored.tags().toString()).doesNotContain("secret-1");
+        assertThat(loaded.toString()).doesNotContain("at-secret-1").doesNotContain("rt-secret-1");
+    }
+
+    @Test
+    void shouldLoadTheNewestVersionAfterARotation() {
+        String name = newSecretName();
+        String first = await(store.save(name, tokens("at-1", "rt-1")));
+        String second = await(store.save(name, tokens("at-2", "rt-2")));
+
+        Versioned loaded = await(store.load(name)).orElseThrow();
+
+        assertThat(second).isNotEqualTo(first);
+        assertThat(loaded.version()).isEqualTo(second);
+        assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-2");
+    }
+
+    @Test
+    void shouldLoadNothingForASecretThatDoesNotExist() {
+        String name = newSecretName();
+
+        assertThat(await(store.load(name))).isEmpty();
+        assertThat(fake.requests()).containsExactly(new Request("GET", name, Optional.empty()));
+    }
+
+    @Test
+    void shouldTreatASoftDeletedSecretAsMissingAndRefuseToReuseItsName() {
+        String name = newSecretName();
+        await(store.save(name, tokens("at", "rt")));
+        fake.softDelete(name);
+
+        assertThat(await(store.load(name))).isEmpty();
+        TokenStoreException refused = failure(store.save(name, tokens("at", "rt")));
+        assertThat(refused.isTransient()).isFalse();
+        assertThat(refused.getMessage()).contains("HTTP 409", name, "recovery or purge");
+    }
+
+    @Test
+    void shouldFailWithoutRetryingWhenTheSecretIsDisabled() {
+        String name = newSecretName();
+        await(store.save(name, tokens("at", "rt")));
+        fake.disable(name);
+        fake.reset();
+
+        TokenStoreException failure = failure(store.load(name));
+
+        assertThat(failure.isTransient()).isFalse();
+        assertThat(failure.getMessage()).contains("HTTP 403", name, "disabled");
+        assertThat(fake.requests()).hasSize(1);
+    }
+
+    @Test
+    void shouldWaitOutRetryAfterWhenThrottledAndThenSucceed() {
+        String name = newSecretName();
+        fake.failNext(1, 429, Map.of("Retry-After", "1"));
+
+        String version = await(store.save(name, tokens("at", "rt")));
+
+        assertThat(fake.latest(name).orElseThrow().version()).isEqualTo(version);
+        assertThat(fake.requests()).extracting(Request::method).containsExactly("PUT", "PUT");
+        assertThat(waits).containsExactly(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void shouldHonourAzureRetryAfterMillisecondsOnServiceUnavailable() {
+        String name = newSecretName();
+        await(store.save(name, tokens("at", "rt")));
+        fake.reset();
+        fake.failNext(1, 503, Map.of("x-ms-retry-after-ms", "120"));
+
+        assertThat(await(store.load(name))).isPresent();
+        assertThat(waits).containsExactly(Duration.ofMillis(120));
+        assertThat(fake.requests()).hasSize(2);
+    }
+
+    @Test
+    void shouldRetryServerErrorsWithGrowingBackoffThenSucceed() {
+        String name = newSecretName();
+        fake.failNext(2, 500, Map.of());
+
+        await(store.save(name, tokens("at", "rt")));
+
+        assertThat(fake.requests()).hasSize(3);
+        assertThat(waits).hasSize(2);
+        assertThat(waits.get(0)).isBetween(Duration.ofMillis(5), Duration.ofMillis(10));
+        assertThat(waits.get(1)).isBetween(Duration.ofMillis(10), Duration.ofMillis(20));
+    }
+
+    @Test
+    void shouldGiveUpAsTransientAfterMaxAttemptsOfServerErrors() {
+        String name = newSecretName();
+        fake.failNext(10, 500, Map.of());
+
+        TokenStoreException failure = failure(store.save(name, tokens("at-secret-x", "rt-secret-x")));
+
+        assertThat(failure.isTransient()).isTrue();
+        assertThat(failure.getMessage()).contains("HTTP 500", "save of secret '" + name + "'", "attempt 4 of 4");
+        // exactly our attempts: the SDK's own retry policy is off
+        assertThat(fake.requests()).hasSize(4);
+        assertThat(withCauses(failure)).doesNotContain("secret-x");
+    }
+
+    @Test
+    void shouldFailAtOnceWhenTheVaultForbidsTheOperation() {
+        fake.failNext(1, 403, Map.of());
+
+        TokenStoreException failure = failure(store.save(newSecretName(), tokens("at", "rt")));
+
+        assertThat(failure.isTransient()).isFalse();
+        assertThat(failure.getMessage()).contains("HTTP 403", "lacks permission");
+        assertThat(fake.requests()).hasSize(1);
+        assertThat(waits).isEmpty();
+    }
+
+    @Test
+    void shouldHandARetryAfterLongerThanItWillWaitBackToTheCaller() {
+        fake.failNext(1, 429, Map.of("Retry-After", "120"));
+
+        TokenStoreException failure = failure(store.save(newSecretName(), tokens("at", "rt")));
+
+        assertThat(failure.isTransient()).isTrue();
+        assertThat(failure.retryAfter()).contains(Duration.ofSeconds(120));
+        assertThat(fake.requests()).hasSize(1);
+        assertThat(waits).isEmpty();
+    }
+
+    @Test
+    void shouldAbandonAnUnansweredRequestAfterTheTimeoutAndRetryIt() {
+        KeyVaultTokenStore impatient = store(new CallPolicy(2, Duration.ofMillis(300), Duration.ofMillis(10), Duration.ofSeconds(5)),
+                RateLimiter.perSecond(200));
+        String name = newSecretName();
+        fake.hangNext(1, Duration.ofSeconds(2));
+
+        assertThat(await(impatient.load(name))).isEmpty();
+        assertThat(fake.requests()).hasSize(2);
+    }
+
+    @Test
+    void shouldDelayRequestsBeyondTheRateLimitInsteadOfSendingThem() {
+        AtomicLong frozenClock = new AtomicLong();
+        KeyVaultTokenStore limited = store(POLICY, new RateLimiter(2, frozenClock::get));
+        String name = newSecretName();
+
+        await(limited.save(name, tokens("at", "rt")));
+        await(limited.load(name));
+        await(limited.load(name));
+
+        assertThat(fake.requests()).hasSize(3);
+        assertThat(waits).containsExactly(Duration.ofMillis(500));
+    }
+
+    @ParameterizedTest
+    @NullSource
+    @ValueSource(strings = {"", "client-secret", "integration-not-a-uuid", "../keys/integration-x",
+            "integration-6F1C1D2E-0B7A-4C55-9A4E-1D2C3B4A5F60", "integration-6f1c1d2e-0b7a-4c55-9a4e-1d2c3b4a5f60/versions"})
+    void shouldRefuseNamesThatAreNotIntegrationSecretsWithoutCallingTheVault(String name) {
+        TokenStoreException onSave = failure(store.save(name, tokens("at", "rt")));
+        TokenStoreException onLoad = failure(store.load(name));
+
+        assertThat(onSave.isTransient()).isFalse();
+        assertThat(onSave.getMessage()).contains("Refused secret name");
+        assertThat(onLoad.getMessage()).contains("Refused secret name");
+        assertThat(fake.requests()).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseASecretThatIsNotATokenDocumentWithoutQuotingIt() {
+        String name = newSecretName();
+        fake.seed(name, "{\"refresh_token\": \"rt-leak-me\", broken", "text/plain");
+
+        TokenStoreException failure = failure(store.load(name));
+
+        assertThat(failure.isTransient()).isFalse();
+        assertThat(failure.getMessage()).contains(name, "does not hold a token document");
+        assertThat(withCauses(failure)).doesNotContain("rt-leak-me");
+    }
+
+    @Test
+    void shouldRefuseATokenDocumentWithoutARefreshToken() {
+        String name = newSecretName();
+        fake.seed(name, "{\"access_token\":\"at-leak-me\",\"expires_at\":\"2030-01-01T00:00:00Z\"}", "application/json");
+
+        TokenStoreException failure = failure(store.load(name));
+
+        assertThat(failure.getMessage()).contains("without access_token, refresh_token or expires_at");
+        assertThat(withCauses(failure)).doesNotContain("at-leak-me");
+    }
+
+    @Test
+    void shouldPingSuccessfullyWhenTheVaultLetsThisIdentityIn() {
+        await(store.ping());
+
+        assertThat(fake.requests()).containsExactly(new Request("GET", KeyVaultTokenStore.PROBE_SECRET, Optional.empty()));
+    }
+
+    @Test
+    void shouldFailPingAtOnceWhenTheVaultRefusesThisIdentity() {
+        fake.failNext(1, 401, Map.of());
+
+        TokenStoreException failure = failure(store.ping());
+
+        assertThat(failure.getMessage()).contains("HTTP 401", "did not accept this service's identity");
+        assertThat(fake.requests()).hasSize(1);
+    }
+}
