@@ -1,0 +1,133 @@
+package dev.oauthrefresher.bench;
+
+import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.KeyVaultFake;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the benchmark and the multi-process fault tests share: one PostgreSQL server, one stateful fake token
+ * endpoint, a token store, and service processes (the packaged jar) configured against them with one provider
+ * group, an admin token and a CronJob bearer token. Each scenario gets its own database.
+ */
+public final class Harness implements AutoCloseable {
+
+    /** Where service processes keep tokens. */
+    public enum TokenStore {
+        /** Each process's own memory (mock mode): tokens die with the process. */
+        MEMORY,
+        /**
+         * A Key Vault fake in the harness, shared by every process and surviving any of them; the processes reach
+         * it with their unmodified production credential chain (managed identity, faked).
+         */
+        KEY_VAULT
+    }
+
+    public static final String GROUP = "bench";
+    static final String ADMIN_TOKEN = "bench-admin-token";
+    static final String CRON_TOKEN = "bench-cron-token";
+    static final String CLIENT_ID = "bench-client";
+    static final String CLIENT_SECRET = "bench-client-secret-value";
+
+    private final Path workDirectory;
+    private final LocalPostgres postgres;
+    private final FakeTokenEndpoint provider;
+    private final KeyVaultFake keyVault;
+    private final FakeManagedIdentity identity;
+    private final List<ServiceProcess> services = new ArrayList<>();
+
+    private Harness(Path workDirectory, FakeTokenEndpoint.Mode mode, TokenStore store) {
+        this.workDirectory = workDirectory;
+        this.postgres = LocalPostgres.start(workDirectory, Map.of("max_connections", "300"));
+        this.provider = new FakeTokenEndpoint(mode, CLIENT_ID, CLIENT_SECRET);
+        this.keyVault = store == TokenStore.KEY_VAULT ? KeyVaultFake.start() : null;
+        this.identity = store == TokenStore.KEY_VAULT ? new FakeManagedIdentity() : null;
+    }
+
+    /** Starts PostgreSQL, a fake token endpoint in {@code mode} and the token store; files go to {@code workDirectory}. */
+    public static Harness start(Path workDirectory, FakeTokenEndpoint.Mode mode, TokenStore store) {
+        // The JDK's HTTP server writes headers and body separately; with Nagle's algorithm on, each answer then
+        // waits for the client's delayed ACK (about 40 ms), which would be measured as provider latency.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        return new Harness(workDirectory, mode, store);
+    }
+
+    public LocalPostgres postgres() {
+        return postgres;
+    }
+
+    public FakeTokenEndpoint provider() {
+        return provider;
+    }
+
+    /** The shared Key Vault fake; only with {@link TokenStore#KEY_VAULT}. */
+    public KeyVaultFake keyVault() {
+        return keyVault;
+    }
+
+    public Path workDirectory() {
+        return workDirectory;
+    }
+
+    /** A new empty database; the first service started on it creates the schema. */
+    public Database createDatabase(String name) {
+        postgres.createDatabase(name);
+        return new Database(postgres, name);
+    }
+
+    /** The settings every service process gets; {@code overrides} change or add to them. */
+    public Map<String, String> settings(Database database, Map<String, String> overrides) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(database.name()));
+        settings.put("quarkus.datasource.username", LocalPostgres.USER);
+        settings.put("quarkus.datasource.password", LocalPostgres.PASSWORD);
+        if (keyVault == null) {
+            settings.put("refresher.token-store.kind", "memory");
+        } else {
+            settings.put("refresher.token-store.kind", "key-vault");
+            settings.put("refresher.token-store.key-vault.url", keyVault.vaultUrl());
+            settings.put("refresher.token-store.key-vault.disable-challenge-resource-verification", "true");
+            settings.put("refresher.token-store.key-vault.tls-configuration-name", "key-vault-fake");
+            settings.put("quarkus.tls.key-vault-fake.trust-store.pem.certs", keyVault.certificatePem().toString());
+        }
+        settings.put("refresher.admin.tokens", ADMIN_TOKEN);
+        settings.put("refresher.cron.bearer-tokens", CRON_TOKEN);
+        settings.put("refresher.providers." + GROUP + ".type", "oauth2");
+        settings.put("refresher.providers." + GROUP + ".client-id", CLIENT_ID);
+        settings.put("refresher.providers." + GROUP + ".client-secret", CLIENT_SECRET);
+        settings.put("refresher.providers." + GROUP + ".token-endpoint", provider.tokenUrl());
+        settings.put("refresher.providers." + GROUP + ".request-timeout", "10s");
+        settings.putAll(overrides);
+        return settings;
+    }
+
+    /** Launches a service process on {@code database}; it is stopped when the harness closes. */
+    public ServiceProcess launch(String name, Database database, Map<String, String> overrides, List<String> jvmOptions) {
+        ServiceProcess service = ServiceProcess.launch(name, settings(database, overrides),
+                identity == null ? Map.of() : identity.environment(), jvmOptions, workDirectory.resolve("logs"));
+        synchronized (services) {
+            services.add(service);
+        }
+        return service;
+    }
+
+    public ServiceClient client(ServiceProcess service) {
+        return new ServiceClient(service, ADMIN_TOKEN, CRON_TOKEN);
+    }
+
+    @Override
+    public void close() {
+        synchronized (services) {
+            services.forEach(ServiceProcess::close);
+        }
+        provider.close();
+        if (keyVault != null) {
+            keyVault.close();
+            identity.close();
+        }
+        postgres.close();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.oauthrefresher.bench;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The benchmark's settings: a mode ({@code quick} or {@code full}) gives the defaults, {@code --key=value}
+ * arguments change them.
+ *
+ * @param integrations N: integrations seeded for the pipeline run
+ * @param tenants T: tenants they are spread over
+ * @param providerLatency delay of the fake token endpoint per call
+ * @param storeLatency delay of each memory token store operation (two per refresh)
+ * @param errorRate share of token calls the fake answers with 503
+ * @param concurrency {@code refresher.refresh.concurrency} of the pipeline run
+ * @param perTenant {@code refresher.refresh.per-tenant-concurrency} of the pipeline run
+ * @param throughput whether to repeat the pipeline run with a zero-latency provider
+ * @param baselineIntegrations integrations for the one-at-a-time baseline (0: no baseline)
+ * @param claimRows integrations in the table for the claim query timing (0: skip it)
+ * @param claimBatch rows per claim ({@code refresher.refresh.batch-size}) in the claim timing
+ * @param claimBatches claims to time
+ * @param seedThreads parallel admin API callers while seeding
+ * @param jvmOptions options for the service's JVM, space separated
+ */
+record Options(String mode, int integrations, int tenants, Duration providerLatency, Duration storeLatency, double errorRate,
+        int concurrency, int perTenant, boolean throughput, int baselineIntegrations, int claimRows, int claimBatch,
+        int claimBatches, int seedThreads, List<String> jvmOptions) {
+
+    private static final Set<String> KEYS = Set.of("integrations", "tenants", "provider-latency-ms", "store-latency-ms",
+            "error-rate", "concurrency", "per-tenant", "throughput", "baseline-integrations", "claim-rows", "claim-batch",
+            "claim-batches", "seed-threads", "jvm-options");
+
+    static Options parse(String[] args) {
+        String mode = args.length > 0 && !args[0].startsWith("--") ? args[0] : "quick";
+        Map<String, String> values = new HashMap<>(switch (mode) {
+            case "quick" -> Map.of("integrations", "4000", "tenants", "40", "baseline-integrations", "100",
+                    "claim-rows", "100000");
+            case "full" -> Map.of("integrations", "20000", "tenants", "200", "baseline-integrations", "300",
+                    "claim-rows", "1000000");
+            default -> throw new IllegalArgumentException("Unknown mode '" + mode + "': use quick or full");
+        });
+        Arrays.stream(args).filter(a -> a.startsWith("--")).forEach(arg -> {
+            int eq = arg.indexOf('=');
+            String key = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException("Unknown option --" + key + "; known: " + KEYS);
+            }
+            values.put(key, eq < 0 ? "true" : arg.substring(eq + 1));
+        });
+        String jvm = values.getOrDefault("jvm-options", "").trim();
+        return new Options(mode,
+                integer(values, "integrations", 0),
+                integer(values, "tenants", 0),
+                Duration.ofMillis(integer(values, "provider-latency-ms", 100)),
+                Duration.ofMillis(integer(values, "store-latency-ms", 0)),
+                Double.parseDouble(values.getOrDefault("error-rate", "0")),
+                integer(values, "concurrency", 100),
+                integer(values, "per-tenant", 8),
+                Boolean.parseBoolean(values.getOrDefault("throughput", "true")),
+                integer(values, "baseline-integrations", 0),
+                integer(values, "claim-rows", 0),
+                integer(values, "claim-batch", 1000),
+                integer(values, "claim-batches", 10),
+                integer(values, "seed-threads", 8),
+                jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")));
+    }
+
+    private static int integer(Map<String, String> values, String key, int fallback) {
+        String value = values.get(key);
+        return value == null ? fallback : Integer.parseInt(value);
+    }
+}

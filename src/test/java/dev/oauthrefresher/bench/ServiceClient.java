@@ -1,0 +1,160 @@
+package dev.oauthrefresher.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The service's HTTP API as its callers use it: admin calls with an admin token, and triggers the way the
+ * Kubernetes CronJob sends them ({@code curl -X POST -H 'Authorization: Bearer ...' /cron/{task}}).
+ */
+public final class ServiceClient {
+
+    public static final String REFRESH_TASK = "refresh-expiring-integrations";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
+
+    /** The answer to one trigger: HTTP status, the run summary (or problem) body, and {@code Retry-After}. */
+    public record RunSummary(int status, JsonNode body, Optional<String> retryAfter) {
+
+        public boolean completed() {
+            return status == 200;
+        }
+
+        public String runId() {
+            return body.path("runId").asText();
+        }
+
+        public int selected() {
+            return body.path("selected").asInt();
+        }
+
+        public int refreshed() {
+            return body.path("refreshed").asInt();
+        }
+
+        public int expired() {
+            return body.path("expired").asInt();
+        }
+
+        public int errored() {
+            return body.path("errored").asInt();
+        }
+
+        public int deferred() {
+            return body.path("deferred").asInt();
+        }
+
+        public long remaining() {
+            return body.path("remaining").asLong(-1);
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+
+    private final ServiceProcess service;
+    private final String adminToken;
+    private final String cronToken;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    public ServiceClient(ServiceProcess service, String adminToken, String cronToken) {
+        this.service = service;
+        this.adminToken = adminToken;
+        this.cronToken = cronToken;
+    }
+
+    public void createTenant(String id) {
+        expect(201, post("/admin/tenants", adminToken, Map.of("id", id, "displayName", "Tenant " + id), ADMIN_TIMEOUT));
+    }
+
+    /** Registers an integration with its first tokens (they go to the service's token store); returns its id. */
+    public UUID registerIntegration(String tenant, String provider, String group, String account, String accessToken,
+            String refreshToken, Instant accessTokenExpiresAt) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("provider", provider);
+        body.put("providerGroup", group);
+        body.put("externalAccount", account);
+        body.put("accessToken", accessToken);
+        body.put("refreshToken", refreshToken);
+        body.put("accessTokenExpiresAt", accessTokenExpiresAt.toString());
+        HttpResponse<String> response = post("/admin/tenants/" + tenant + "/integrations", adminToken, body, ADMIN_TIMEOUT);
+        expect(201, response);
+        return UUID.fromString(read(response.body()).path("id").asText());
+    }
+
+    /** One trigger of {@code task}; {@code request} narrows the run (empty for everything). Waits for the run's end. */
+    public RunSummary trigger(String task, Map<String, Object> request) {
+        HttpResponse<String> response = post("/cron/" + task, cronToken, request, RUN_TIMEOUT);
+        JsonNode body = response.body().isBlank() ? JSON.createObjectNode() : read(response.body());
+        return new RunSummary(response.statusCode(), body, response.headers().firstValue("Retry-After"));
+    }
+
+    /**
+     * Triggers the refresh task until a run reports nothing remaining, at most {@code maxRuns} times; returns
+     * every answer. Stops early on an answer that is not 200.
+     */
+    public List<RunSummary> refreshUntilDone(Map<String, Object> request, int maxRuns) {
+        List<RunSummary> runs = new ArrayList<>();
+        for (int i = 0; i < maxRuns; i++) {
+            RunSummary run = trigger(REFRESH_TASK, request);
+            runs.add(run);
+            if (!run.completed() || run.remaining() == 0) {
+                break;
+            }
+        }
+        return runs;
+    }
+
+    private HttpResponse<String> post(String path, String token, Map<String, ?> body, Duration timeout) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(service.uri(path))
+                    .timeout(timeout)
+                    .header("Authorization", "Bearer " + token);
+            if (body.isEmpty()) {
+                request.POST(HttpRequest.BodyPublishers.noBody());
+            } else {
+                request.header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            }
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("POST " + path + " to " + service.name() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void expect(int status, HttpResponse<String> response) {
+        if (response.statusCode() != status) {
+            throw new IllegalStateException(response.request().method() + " " + response.request().uri().getPath()
+                    + " answered " + response.statusCode() + " (expected " + status + "): " + response.body());
+        }
+    }
+
+    private static JsonNode read(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Not JSON: " + body, e);
+        }
+    }
+}
