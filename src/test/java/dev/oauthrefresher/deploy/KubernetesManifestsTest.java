@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -42,25 +43,14 @@ class KubernetesManifestsTest {
             "refresher.cron.qstash.current-signing-key",
             "refresher.cron.qstash.next-signing-key");
 
-    static final Set<String> PROBE_PATHS = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
-
     final Manifests manifests = Manifests.base();
     final ConfigKeys keys = ConfigKeys.declared();
 
     @Test
     void shouldSetOnlyEnvironmentVariablesThatNameADeclaredConfigKey() {
-        List<String> unknown = new ArrayList<>();
-        for (String variable : environment().keySet()) {
-            if (!keys.matches(variable) && !isPending(variable)) {
-                unknown.add(variable);
-            }
-        }
-        for (String literal : Manifests.texts(fallbackGenerator().path("literals"))) {
-            String variable = literal.substring(0, literal.indexOf('='));
-            if (!keys.matches(variable) && !isPending(variable)) {
-                unknown.add(variable);
-            }
-        }
+        List<String> variables = new ArrayList<>(environment().keySet());
+        Manifests.texts(fallbackGenerator().path("literals")).forEach(l -> variables.add(l.substring(0, l.indexOf('='))));
+        List<String> unknown = variables.stream().filter(v -> !keys.matches(v) && !isPending(v)).toList();
         assertThat(unknown).as("variables that no @ConfigMapping (nor a pending key) declares").isEmpty();
     }
 
@@ -83,7 +73,7 @@ class KubernetesManifestsTest {
         environment.forEach((name, value) -> {
             Matcher m = secretVariable.matcher(name);
             if (m.matches()) {
-                expectedSecrets.put(m.group(1).toLowerCase().replace('_', '-'), value);
+                expectedSecrets.put(m.group(1).toLowerCase(Locale.ROOT).replace('_', '-'), value);
             }
         });
         assertThat(expectedSecrets).isNotEmpty();
@@ -280,7 +270,7 @@ class KubernetesManifestsTest {
 
     private boolean isPending(String variable) {
         return PENDING_KEYS.stream().anyMatch(key -> key.equals(variable)
-                || key.toUpperCase().replaceAll("[^A-Z0-9]", "_").equals(variable));
+                || key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_").equals(variable));
     }
 
     /** What the server container's environment receives from its ConfigMap and Secret, plus explicit env. */
