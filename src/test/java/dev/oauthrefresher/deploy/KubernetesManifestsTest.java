@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class KubernetesManifestsTest {
 
     /** The task the CronJob triggers: the name the refresh capability's {@code CronTask} registers under. */
-    static final String REFRESH_TASK = "refresh-expiring-integrations";
+    static final String REFRESH_TASK = dev.oauthrefresher.refresh.RefreshTask.NAME;
 
     /**
      * Keys the manifests set whose {@code @ConfigMapping} is still being written on another branch (cron,
@@ -36,7 +36,6 @@ class KubernetesManifestsTest {
      * checked against the code like every other one.
      */
     static final Set<String> PENDING_KEYS = Set.of(
-            "refresher.token-store.key-vault.url",
             "refresher.cron.public-url",
             "refresher.cron.fallback.enabled",
             "refresher.cron.bearer-tokens",
