@@ -30,18 +30,6 @@ class KubernetesManifestsTest {
     /** The task the CronJob triggers: the name the refresh capability's {@code CronTask} registers under. */
     static final String REFRESH_TASK = dev.oauthrefresher.refresh.RefreshTask.NAME;
 
-    /**
-     * Keys the manifests set whose {@code @ConfigMapping} is still being written on another branch (cron,
-     * Key Vault token store). Each entry must go as soon as a mapping declares it; from then on the key is
-     * checked against the code like every other one.
-     */
-    static final Set<String> PENDING_KEYS = Set.of(
-            "refresher.cron.public-url",
-            "refresher.cron.fallback.enabled",
-            "refresher.cron.bearer-tokens",
-            "refresher.cron.qstash.current-signing-key",
-            "refresher.cron.qstash.next-signing-key");
-
     final Manifests manifests = Manifests.base();
     final ConfigKeys keys = ConfigKeys.declared();
 
@@ -49,13 +37,8 @@ class KubernetesManifestsTest {
     void shouldSetOnlyEnvironmentVariablesThatNameADeclaredConfigKey() {
         List<String> variables = new ArrayList<>(environment().keySet());
         Manifests.texts(fallbackGenerator().path("literals")).forEach(l -> variables.add(l.substring(0, l.indexOf('='))));
-        List<String> unknown = variables.stream().filter(v -> !keys.matches(v) && !isPending(v)).toList();
-        assertThat(unknown).as("variables that no @ConfigMapping (nor a pending key) declares").isEmpty();
-    }
-
-    @Test
-    void shouldListAsPendingOnlyKeysThatNoMappingDeclaresYet() {
-        assertThat(keys.properties()).as("declared now: remove from PENDING_KEYS").doesNotContainAnyElementsOf(PENDING_KEYS);
+        List<String> unknown = variables.stream().filter(v -> !keys.matches(v)).toList();
+        assertThat(unknown).as("variables that no @ConfigMapping declares").isEmpty();
     }
 
     @Test
@@ -265,11 +248,6 @@ class KubernetesManifestsTest {
         assertThat(Manifests.texts(generator.path("literals"))).containsExactly("REFRESHER_CRON_FALLBACK_ENABLED=true");
         assertThat(Manifests.values(manifests.one("ConfigMap"))).containsEntry("REFRESHER_CRON_FALLBACK_ENABLED", "false");
         assertThat(overlayComponents("fallback-on")).containsExactly("../../components/fallback-on");
-    }
-
-    private boolean isPending(String variable) {
-        return PENDING_KEYS.stream().anyMatch(key -> key.equals(variable)
-                || key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_").equals(variable));
     }
 
     /** What the server container's environment receives from its ConfigMap and Secret, plus explicit env. */
