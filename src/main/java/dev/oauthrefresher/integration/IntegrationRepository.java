@@ -168,24 +168,22 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     /** The grant is dead: {@code active → expired}. False if the row was not active or not ours. */
     public boolean markExpired(UUID id, String owner, String code, String message, Instant now) {
-        return execute("""
-                UPDATE integration
-                   SET status = 'expired', last_attempt_at = :now, last_error_code = :code,
-                       last_error_message = :message, next_attempt_at = NULL,
-                       lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
-                 WHERE id = :id AND status = 'active' AND lease_owner = :owner
-                """, Map.of("id", id, "owner", owner, "code", code, "message", message, "now", now)) == 1;
+        return leaveActive(IntegrationStatus.EXPIRED, id, owner, code, message, now);
     }
 
     /** The integration cannot be refreshed without an operator: {@code active → error}. */
     public boolean markError(UUID id, String owner, String code, String message, Instant now) {
+        return leaveActive(IntegrationStatus.ERROR, id, owner, code, message, now);
+    }
+
+    private boolean leaveActive(IntegrationStatus to, UUID id, String owner, String code, String message, Instant now) {
         return execute("""
                 UPDATE integration
-                   SET status = 'error', last_attempt_at = :now, last_error_code = :code,
+                   SET status = :to, last_attempt_at = :now, last_error_code = :code,
                        last_error_message = :message, next_attempt_at = NULL,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
                  WHERE id = :id AND status = 'active' AND lease_owner = :owner
-                """, Map.of("id", id, "owner", owner, "code", code, "message", message, "now", now)) == 1;
+                """, Map.of("to", to.code(), "id", id, "owner", owner, "code", code, "message", message, "now", now)) == 1;
     }
 
     /**

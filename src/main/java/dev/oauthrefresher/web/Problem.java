@@ -1,12 +1,16 @@
 package dev.oauthrefresher.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.util.List;
 
 /**
  * An RFC 9457 problem body. {@code type} is a stable, documented URI-ish slug clients can switch on;
  * {@code detail} is a precise, human-readable message that never carries a secret or a class name.
+ * Registered for reflection because mappers return it inside a {@code Response}, whose entity type Quarkus
+ * cannot see at build time, so a native image would otherwise serialize it without its fields.
  */
+@RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Problem(String type, String title, int status, String detail, List<Violation> violations) {
 

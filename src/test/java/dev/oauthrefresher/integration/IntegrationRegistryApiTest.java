@@ -21,14 +21,15 @@ import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(EmbeddedPostgresResource.class)
-class IntegrationRegistryApiTest {
+public class IntegrationRegistryApiTest {
 
     static final String ADMIN = "Bearer test-admin-token";
 
     @Inject
     TokenStore tokenStore;
 
-    static String newTenant() {
+    /** Creates a tenant through the admin API and returns its id. */
+    public static String newTenant() {
         String id = "t-" + UUID.randomUUID().toString().substring(0, 8);
         given().header("Authorization", ADMIN).contentType(ContentType.JSON)
                 .body(Map.of("id", id, "displayName", "Tenant " + id))

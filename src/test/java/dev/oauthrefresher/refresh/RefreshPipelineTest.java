@@ -70,6 +70,29 @@ class RefreshPipelineTest {
     }
 
     @Test
+    void shouldRefreshDueIntegrationsWhenTheCronJobTriggersARun() {
+        String tenant = seeder.tenant("cronjob");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 5, soon);
+        seeder.integrations(tenant, "google", "fake-google", google, 2, Instant.now().plus(3, ChronoUnit.HOURS));
+
+        io.restassured.RestAssured.given().header("Authorization", "Bearer test-cron-token").contentType("application/json")
+                .body("{\"tenant\":\"" + tenant + "\"}")
+                .post("/cron/" + RefreshTask.NAME)
+                .then().statusCode(200)
+                .body("trigger", org.hamcrest.Matchers.equalTo("bearer"))
+                .body("selected", org.hamcrest.Matchers.equalTo(5))
+                .body("refreshed", org.hamcrest.Matchers.equalTo(5))
+                .body("remaining", org.hamcrest.Matchers.equalTo(0));
+
+        for (Seeded row : rows) {
+            assertThat(google.successes(row.grant())).isEqualTo(1);
+            assertThat(seeder.instant(row.id(), "access_token_expires_at")).isAfter(Instant.now().plus(50, ChronoUnit.MINUTES));
+        }
+        assertThat(seeder.count("SELECT count(*) FROM trigger_run WHERE task = :task AND refreshed = 5 AND outcome = 'completed'",
+                Map.of("task", RefreshTask.NAME))).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void shouldKeepTheOldRefreshTokenWhenGoogleOmitsIt() {
         String tenant = seeder.tenant("google");
         List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 3, soon);

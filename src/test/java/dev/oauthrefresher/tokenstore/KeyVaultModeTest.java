@@ -13,6 +13,7 @@ import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
+import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -68,7 +69,7 @@ class KeyVaultModeTest {
 
     @Test
     void shouldKeepARegisteredIntegrationsTokensInKeyVault() throws Exception {
-        String tenant = newTenant();
+        String tenant = IntegrationRegistryApiTest.newTenant();
 
         Response created = register(tenant, "erin@example.com");
 
@@ -87,7 +88,7 @@ class KeyVaultModeTest {
 
     @Test
     void shouldRegisterNothingAndAnswer503WhenKeyVaultKeepsFailing() {
-        String tenant = newTenant();
+        String tenant = IntegrationRegistryApiTest.newTenant();
         fake.failNext(4, 503, Map.of());
 
         register(tenant, "frank@example.com").then().statusCode(503)
@@ -97,14 +98,6 @@ class KeyVaultModeTest {
         assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("PUT", "PUT", "PUT", "PUT");
         given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
                 .then().statusCode(200).body("total", equalTo(0));
-    }
-
-    static String newTenant() {
-        String id = "t-" + UUID.randomUUID().toString().substring(0, 8);
-        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
-                .body(Map.of("id", id, "displayName", "Tenant " + id))
-                .post("/admin/tenants").then().statusCode(201);
-        return id;
     }
 
     static Response register(String tenant, String account) {

@@ -1,0 +1,175 @@
+package dev.oauthrefresher.cron;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.common.BearerTokens;
+import dev.oauthrefresher.web.Problem;
+import dev.oauthrefresher.web.ProblemException;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Validator;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * {@code POST /cron/{task}}: the trigger QStash and the Kubernetes CronJob call. Checks the size, who is
+ * calling, the content type and the body, in that order, then hands over to {@link TriggerService}.
+ */
+@Path("/cron/{task}")
+@Tag(name = "cron")
+public class CronResource {
+
+    static final String NON_RETRYABLE = "Upstash-NonRetryable-Error";
+
+    private final TaskRegistry registry;
+    private final TriggerService triggers;
+    private final QStashVerifier qstash;
+    private final SignatureReplayGuard replays;
+    private final CronConfig config;
+    private final ObjectMapper json;
+    private final Validator validator;
+
+    CronResource(TaskRegistry registry, TriggerService triggers, QStashVerifier qstash, SignatureReplayGuard replays,
+            CronConfig config, ObjectMapper json, Validator validator) {
+        this.registry = registry;
+        this.triggers = triggers;
+        this.qstash = qstash;
+        this.replays = replays;
+        this.config = config;
+        this.json = json;
+        this.validator = validator;
+    }
+
+    @POST
+    @Blocking
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Response> trigger(@PathParam("task") String task,
+            @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @HeaderParam("Upstash-Signature") String signature,
+            @HeaderParam("Upstash-Message-Id") String messageId,
+            byte[] body) throws JsonProcessingException {
+        try {
+            return accept(task, contentType, authorization, signature, messageId, body)
+                    .onFailure(CronResource::databaseDown).transform(e -> unavailable());
+        } catch (RuntimeException e) {
+            throw databaseDown(e) ? unavailable() : e;
+        }
+    }
+
+    private Uni<Response> accept(String task, String contentType, String authorization, String signature,
+            String messageId, byte[] body) throws JsonProcessingException {
+        byte[] raw = body == null ? new byte[0] : body;
+        if (raw.length > config.maxBodySize().asLongValue()) {
+            throw new ProblemException(413, "payload-too-large", "Payload Too Large",
+                    "The request body exceeds " + config.maxBodySize().asLongValue() + " bytes.");
+        }
+        TriggerKind kind = authenticate(authorization, signature, raw, task);
+        if (raw.length > 0 && !isJson(contentType)) {
+            throw new ProblemException(415, "unsupported-media-type", "Unsupported Media Type",
+                    "Send the run request as application/json, or send no body.");
+        }
+        CronTask cronTask = registry.find(task).orElseThrow(() -> unknownTask(task, kind));
+        RunRequest request = parse(raw);
+        Optional<String> dedupKey = kind == TriggerKind.QSTASH ? Optional.ofNullable(messageId).filter(m -> !m.isBlank())
+                : Optional.empty();
+        return triggers.trigger(cronTask, kind, dedupKey, request).map(this::respond);
+    }
+
+    private TriggerKind authenticate(String authorization, String signature, byte[] body, String task) {
+        if (signature != null) {
+            Optional<QStashVerifier.Verified> verified = qstash.verify(signature, body, task);
+            if (verified.isPresent() && replays.firstUse(verified.get())) {
+                return TriggerKind.QSTASH;
+            }
+        }
+        if (BearerTokens.accepts(authorization, config.bearerTokens().orElse(List.of()))) {
+            return TriggerKind.BEARER;
+        }
+        throw ProblemException.unauthorized();
+    }
+
+    private ProblemException unknownTask(String task, TriggerKind kind) {
+        String detail = "No task named '" + task + "'. Known tasks: " + String.join(", ", registry.names()) + ".";
+        if (kind == TriggerKind.QSTASH) {
+            // QStash retries anything but 489 + this header; an unknown task can never succeed.
+            return new ProblemException(489, "unknown-task", "Unknown Task", detail, Map.of(NON_RETRYABLE, "true"));
+        }
+        return new ProblemException(404, "unknown-task", "Not Found", detail);
+    }
+
+    private RunRequest parse(byte[] raw) throws JsonProcessingException {
+        if (raw.length == 0 || new String(raw, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return RunRequest.EVERYTHING;
+        }
+        RunRequest request;
+        try {
+            request = json.readValue(raw, RunRequest.class);
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw ProblemException.badRequest("The request body could not be read.");
+        }
+        if (request == null) {
+            return RunRequest.EVERYTHING;
+        }
+        Set<ConstraintViolation<RunRequest>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            throw new ConstraintViolationException(violations);
+        }
+        return request;
+    }
+
+    private Response respond(TriggerService.Triggered triggered) {
+        if (triggered instanceof TriggerService.Triggered.Ran ran) {
+            return Response.ok(ran.summary()).build();
+        }
+        TriggerService.Triggered.AlreadyRunning running = (TriggerService.Triggered.AlreadyRunning) triggered;
+        return Response.status(409).type(Problem.MEDIA_TYPE)
+                .header("Retry-After", config.retryAfter().toSeconds())
+                .entity(Problem.of(409, "run-in-progress", "Conflict",
+                        "Run " + running.runId() + " for this message is still in progress."))
+                .build();
+    }
+
+    private static boolean isJson(String contentType) {
+        try {
+            return contentType != null && MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** True when the failure is the database being unreachable: the caller should simply come back. */
+    static boolean databaseDown(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException || t instanceof org.hibernate.exception.JDBCConnectionException
+                    || t instanceof jakarta.persistence.PersistenceException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ProblemException unavailable() {
+        return new ProblemException(503, "database-unavailable", "Service Unavailable",
+                "The database is unreachable; nothing was run. Try again.",
+                Map.of("Retry-After", Long.toString(config.retryAfter().toSeconds())));
+    }
+}

@@ -1,0 +1,37 @@
+package dev.oauthrefresher.cron;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.time.Instant;
+
+/**
+ * Accepts each QStash signature once. The official SDKs do not stop a captured request from being replayed
+ * until its token expires; this remembers every accepted {@code jti} until then, in the database, so every
+ * replica refuses the second use.
+ */
+@ApplicationScoped
+public class SignatureReplayGuard {
+
+    private final EntityManager em;
+
+    SignatureReplayGuard(EntityManager em) {
+        this.em = em;
+    }
+
+    /** True the first time a signature id is seen; false for a replay. */
+    public boolean firstUse(QStashVerifier.Verified signature) {
+        return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
+                INSERT INTO used_signature (jti, expires_at) VALUES (:jti, :exp) ON CONFLICT (jti) DO NOTHING
+                """).setParameter("jti", signature.jti()).setParameter("exp", signature.expiresAt()).executeUpdate() == 1);
+    }
+
+    /** Ids past their token's expiry can no longer be replayed: forget them. */
+    @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void purgeExpired() {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "DELETE FROM used_signature WHERE expires_at < :cutoff").setParameter("cutoff", Instant.now().minusSeconds(300))
+                .executeUpdate());
+    }
+}

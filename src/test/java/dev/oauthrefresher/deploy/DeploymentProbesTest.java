@@ -1,0 +1,27 @@
+package dev.oauthrefresher.deploy;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Deployment's probes, asked of the running application exactly as the kubelet asks them. */
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+class DeploymentProbesTest {
+
+    final JsonNode container = Manifests.base().one("Deployment").at("/spec/template/spec/containers/0");
+
+    @Test
+    void shouldAnswerEveryProbeOfTheDeploymentWithUp() {
+        for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            String path = container.path(probe).at("/httpGet/path").asText();
+            given().get(path).then().statusCode(200).body("status", equalTo("UP"));
+        }
+    }
+}
