@@ -34,7 +34,7 @@ public final class Bench {
     /** What one measured stretch of runs did and cost. */
     record Measurement(String label, int integrations, int runs, int refreshed, int notRefreshed, long remaining,
             double wallSeconds, double serviceCpuSeconds, double databaseCpuSeconds, double harnessCpuSeconds,
-            long peakRssKiB, double p50Millis, double p99Millis) {
+            long peakRssKiB, double p50Millis, double p99Millis, double refreshSeconds) {
 
         double perSecond() {
             return refreshed / wallSeconds;
@@ -227,17 +227,19 @@ public final class Bench {
         String[] runIds = runs.stream().map(RunSummary::runId).toArray(String[]::new);
         Object[] percentiles = db.rows("""
                 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms),
-                       percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms)
+                       percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms),
+                       sum(duration_ms) / 1000.0
                   FROM refresh_attempt WHERE outcome = 'refreshed' AND run_id::text = ANY(?)
                 """, (Object) runIds).get(0);
         Measurement m = new Measurement(title, integrations, runs.size(), refreshed, other, last.remaining(), wall,
                 after.cpuSeconds() - before.cpuSeconds(), databaseCpu, harnessCpu, after.peakRssKiB(),
-                number(percentiles[0]), number(percentiles[1]));
+                number(percentiles[0]), number(percentiles[1]), number(percentiles[2]));
         line("  wall time         %.1f s  (%d run%s; refreshed %d, other outcomes %d, remaining %d)", m.wallSeconds(), m.runs(),
                 m.runs() == 1 ? "" : "s", m.refreshed(), m.notRefreshed(), m.remaining());
         line("  refreshes/s       %.0f", m.perSecond());
         line("  latency           p50 %.0f ms, p99 %.0f ms per refresh (token store read + provider call + store write)",
                 m.p50Millis(), m.p99Millis());
+        line("  in flight         %.1f on average (sum of per-refresh times ÷ wall time)", m.refreshSeconds() / m.wallSeconds());
         line("  CPU per 1,000     %.2f s service, %.2f s PostgreSQL, %.2f s harness (fake provider, client)",
                 m.perThousand(m.serviceCpuSeconds()), m.perThousand(m.databaseCpuSeconds()), m.perThousand(m.harnessCpuSeconds()));
         line("  peak RSS          %d MiB (service, during the runs)", m.peakRssKiB() / 1024);

@@ -17,6 +17,7 @@ import java.util.Map;
  */
 final class FakeManagedIdentity implements AutoCloseable {
 
+    static final String ACCESS_TOKEN = "bench-managed-identity-token";
     private static final String HEADER_VALUE = "bench-identity-header";
 
     private final HttpServer server;
@@ -43,7 +44,7 @@ final class FakeManagedIdentity implements AutoCloseable {
                 exchange.sendResponseHeaders(401, -1);
                 return;
             }
-            String body = "{\"access_token\":\"bench-managed-identity-token\",\"expires_on\":\""
+            String body = "{\"access_token\":\"" + ACCESS_TOKEN + "\",\"expires_on\":\""
                     + Instant.now().plusSeconds(3600).getEpochSecond()
                     + "\",\"resource\":\"https://vault.azure.net\",\"token_type\":\"Bearer\"}";
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

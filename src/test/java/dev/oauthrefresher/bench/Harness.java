@@ -2,11 +2,17 @@ package dev.oauthrefresher.bench;
 
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What the benchmark and the multi-process fault tests share: one PostgreSQL server, one stateful fake token
@@ -31,6 +37,15 @@ public final class Harness implements AutoCloseable {
     static final String CRON_TOKEN = "bench-cron-token";
     static final String CLIENT_ID = "bench-client";
     static final String CLIENT_SECRET = "bench-client-secret-value";
+
+    /** Everything secret the harness hands to a service process, as it would appear in a log line. */
+    private static final List<Pattern> SECRETS = List.of(
+            Pattern.compile(Pattern.quote(CLIENT_SECRET)),
+            Pattern.compile(Pattern.quote(ADMIN_TOKEN)),
+            Pattern.compile(Pattern.quote(CRON_TOKEN)),
+            Pattern.compile(Pattern.quote(FakeManagedIdentity.ACCESS_TOKEN)),
+            Pattern.compile("\\brt-[a-z0-9-]+-[0-9a-f]{8}-[0-9a-f]{4}-"),      // the fake provider's refresh tokens
+            Pattern.compile("\\bat-(seed-)?[0-9a-f]{8}-[0-9a-f]{4}-"));         // its and the seeded access tokens
 
     private final Path workDirectory;
     private final LocalPostgres postgres;
@@ -116,6 +131,23 @@ public final class Harness implements AutoCloseable {
 
     public ServiceClient client(ServiceProcess service) {
         return new ServiceClient(service, ADMIN_TOKEN, CRON_TOKEN);
+    }
+
+    /** Log lines of the service processes that contain a secret; read after {@link #close()}, when the logs are complete. */
+    public List<String> secretsInServiceLogs() {
+        List<String> leaks = new ArrayList<>();
+        try (Stream<Path> logs = Files.list(workDirectory.resolve("logs"))) {
+            for (Path log : (Iterable<Path>) logs::iterator) {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (SECRETS.stream().anyMatch(secret -> secret.matcher(line).find())) {
+                        leaks.add(log.getFileName() + ": " + line);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return leaks;
     }
 
     @Override

@@ -7,8 +7,11 @@ import dev.oauthrefresher.bench.ServiceClient.RunSummary;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import java.nio.file.Path;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,6 +46,7 @@ class MultiProcessFaultsIT {
         callers.shutdownNow();
         if (harness != null) {
             harness.close();
+            assertThat(harness.secretsInServiceLogs()).as("service log lines with a token or secret").isEmpty();
         }
     }
 
@@ -63,8 +67,7 @@ class MultiProcessFaultsIT {
         FakeTokenEndpoint provider = harness.provider();
         provider.latency(Duration.ofMillis(20));
 
-        int byA = 0;
-        int byB = 0;
+        List<String> split = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
             if (round > 1) {
                 db.update("UPDATE integration SET access_token_expires_at = now() WHERE status = 'active'");
@@ -75,8 +78,7 @@ class MultiProcessFaultsIT {
             go.countDown();
             int refreshedByA = refreshed(runsOfA.get());
             int refreshedByB = refreshed(runsOfB.get());
-            byA += refreshedByA;
-            byB += refreshedByB;
+            split.add(refreshedByA + "/" + refreshedByB);
 
             int expected = round;
             assertThat(refreshedByA + refreshedByB).as("refreshes reported by both runs in round %d", round).isEqualTo(integrations);
@@ -87,8 +89,8 @@ class MultiProcessFaultsIT {
             assertNothingDueOrHeld(db, integrations);
         }
         System.out.printf("[multi-process] two processes, one database: %d rounds x %d due integrations, triggered together; "
-                + "a refreshed %d, b %d; every grant refreshed exactly once per round (%d token calls, 0 invalid_grant); "
-                + "0 left due, 0 leases held%n", rounds, integrations, byA, byB, provider.calls());
+                + "refreshed by a/b per round %s; every grant refreshed exactly once per round (%d token calls, "
+                + "0 invalid_grant); 0 left due, 0 leases held%n", rounds, integrations, split, provider.calls());
     }
 
     @Test
@@ -124,8 +126,7 @@ class MultiProcessFaultsIT {
         assertThat(runs).as("runs of the surviving process").allMatch(RunSummary::completed);
 
         assertNothingDueOrHeld(db, integrations);
-        long notRefreshed = db.count("SELECT count(*) FROM integration WHERE last_refreshed_at <= ?",
-                java.sql.Timestamp.from(seededAt));
+        long notRefreshed = db.count("SELECT count(*) FROM integration WHERE last_refreshed_at <= ?", Timestamp.from(seededAt));
         assertThat(notRefreshed).as("integrations never refreshed after the kill").isZero();
         assertThat(seeded).as("grants never refreshed").filteredOn(s -> provider.successes(s.grant()) == 0).isEmpty();
         long tokensLost = seeded.stream().filter(s -> harness.keyVault().latest(Integration.secretNameFor(s.id())).isEmpty()).count();
@@ -257,7 +258,7 @@ class MultiProcessFaultsIT {
     }
 
     private static Map<String, String> merge(Map<String, String> base, Map<String, String> overrides) {
-        Map<String, String> merged = new java.util.HashMap<>(base);
+        Map<String, String> merged = new HashMap<>(base);
         merged.putAll(overrides);
         return merged;
     }
