@@ -129,7 +129,8 @@ final class RefreshRun {
                     actions.add(() -> claim(query));
                 }
             }
-            if (!finishing && inFlight == 0 && !claiming && buffered == 0 && (stopped || exhausted)) {
+            // A run that reached its limit claims no more: it is done once its last row settles, not at the deadline.
+            if (!finishing && inFlight == 0 && !claiming && buffered == 0 && (stopped || exhausted || claimed >= limit)) {
                 finishing = true;
                 actions.add(this::finish);
             }

@@ -240,6 +240,18 @@ class RefreshPipelineTest {
     }
 
     @Test
+    void shouldEndARunThatReachedItsLimitWithoutWaitingForItsDeadline() {
+        String tenant = seeder.tenant("limited");
+        seeder.integrations(tenant, "google", "fake-google", google, 6, soon);
+
+        // the deadline is far beyond the two minutes run() waits: only a run that ends on its own returns
+        TaskResult result = run(new RunRequest(tenant, null, null, 3, false), Duration.ofMinutes(30));
+
+        assertThat(result.refreshed()).isEqualTo(3);
+        assertThat(result.remaining()).isEqualTo(3);
+    }
+
+    @Test
     void shouldReportWithoutChangingAnythingOnADryRun() {
         String tenant = seeder.tenant("dry");
         List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 4, soon);
