@@ -43,7 +43,7 @@ public class Seeder {
         List<Seeded> seeded = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             UUID id = UUID.randomUUID();
-            String grant = tenant + "-" + i;
+            String grant = tenant + "-" + i + "-" + UUID.randomUUID().toString().substring(0, 4);
             seeded.add(new Seeded(id, tenant, grant));
             tokenStore.save(Integration.secretNameFor(id), new TokenSet(Secret.of("at-initial-" + grant),
                     Secret.of(endpoint.newGrant(grant)), expiresAt, Optional.empty(), "Bearer")).await().indefinitely();
