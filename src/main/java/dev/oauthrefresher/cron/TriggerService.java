@@ -67,7 +67,8 @@ public class TriggerService {
                     return (Triggered) new Triggered.Ran(summary);
                 })
                 .onFailure().invoke(e -> {
-                    LOG.warnf("Run %s of %s failed: %s", id, task.name(), e.getClass().getSimpleName());
+                    // Our own exceptions never carry a token: the full failure is what on-call needs.
+                    LOG.errorf(e, "Run %s of %s failed", id, task.name());
                     try {
                         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                                 "UPDATE trigger_run SET outcome = 'failed', finished_at = now() WHERE id = :id")
@@ -118,7 +119,8 @@ public class TriggerService {
         }
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("""
-                SELECT id, outcome, CAST(summary AS text) FROM trigger_run WHERE task = :task AND message_id = :message FOR UPDATE
+                SELECT id, outcome, CAST(summary AS text), started_at FROM trigger_run
+                 WHERE task = :task AND message_id = :message FOR UPDATE
                 """).setParameter("task", task).setParameter("message", messageId.get()).getResultList();
         Object[] row = rows.get(0);
         UUID earlierId = (UUID) row[0];
@@ -126,7 +128,10 @@ public class TriggerService {
         if ("completed".equals(outcome)) {
             return new Claim(earlierId, Optional.of(new Triggered.Ran(readSummary((String) row[2]))));
         }
-        if ("running".equals(outcome)) {
+        // A run older than its lease and budget died with its replica: a retry takes it over.
+        Duration abandonedAfter = refreshConfig.lease().compareTo(refreshConfig.runBudget()) > 0
+                ? refreshConfig.lease() : refreshConfig.runBudget();
+        if ("running".equals(outcome) && toInstant(row[3]).isAfter(now.minus(abandonedAfter))) {
             return new Claim(earlierId, Optional.of(new Triggered.AlreadyRunning(earlierId)));
         }
         em.createNativeQuery("UPDATE trigger_run SET outcome = 'running', started_at = :now, finished_at = NULL WHERE id = :id")
