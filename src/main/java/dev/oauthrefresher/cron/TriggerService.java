@@ -2,6 +2,7 @@ package dev.oauthrefresher.cron;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
@@ -94,7 +95,7 @@ public class TriggerService {
                     SELECT max(finished_at) FROM trigger_run
                      WHERE trigger_kind IN ('qstash', 'bearer') AND outcome = 'completed'
                     """).getSingleResult();
-            return Optional.ofNullable(toInstant(value));
+            return Optional.ofNullable(Timestamps.toInstant(value));
         });
     }
 
@@ -131,7 +132,7 @@ public class TriggerService {
         // A run older than its lease and budget died with its replica: a retry takes it over.
         Duration abandonedAfter = refreshConfig.lease().compareTo(refreshConfig.runBudget()) > 0
                 ? refreshConfig.lease() : refreshConfig.runBudget();
-        if ("running".equals(outcome) && toInstant(row[3]).isAfter(now.minus(abandonedAfter))) {
+        if ("running".equals(outcome) && Timestamps.toInstant(row[3]).isAfter(now.minus(abandonedAfter))) {
             return new Claim(earlierId, Optional.of(new Triggered.AlreadyRunning(earlierId)));
         }
         em.createNativeQuery("UPDATE trigger_run SET outcome = 'running', started_at = :now, finished_at = NULL WHERE id = :id")
@@ -167,18 +168,5 @@ public class TriggerService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Stored run summary is unreadable", e);
         }
-    }
-
-    private static Instant toInstant(Object value) {
-        if (value instanceof Instant i) {
-            return i;
-        }
-        if (value instanceof java.sql.Timestamp t) {
-            return t.toInstant();
-        }
-        if (value instanceof java.time.OffsetDateTime o) {
-            return o.toInstant();
-        }
-        return null;
     }
 }
