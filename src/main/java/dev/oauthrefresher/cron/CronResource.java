@@ -67,7 +67,9 @@ public class CronResource {
             byte[] body) throws JsonProcessingException {
         try {
             return accept(task, contentType, authorization, signature, messageId, body)
-                    .onFailure(CronResource::databaseDown).transform(e -> unavailable());
+                    .onFailure(CronResource::databaseDown).transform(e -> unavailable())
+                    .onFailure(e -> !(e instanceof ProblemException)).transform(e -> new ProblemException(500,
+                            "run-failed", "Internal Server Error", "The run failed; it is recorded as failed and logged."));
         } catch (RuntimeException e) {
             throw databaseDown(e) ? unavailable() : e;
         }

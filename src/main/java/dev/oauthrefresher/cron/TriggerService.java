@@ -2,6 +2,7 @@ package dev.oauthrefresher.cron;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
@@ -67,7 +68,8 @@ public class TriggerService {
                     return (Triggered) new Triggered.Ran(summary);
                 })
                 .onFailure().invoke(e -> {
-                    LOG.warnf("Run %s of %s failed: %s", id, task.name(), e.getClass().getSimpleName());
+                    // Our own exceptions never carry a token: the full failure is what on-call needs.
+                    LOG.errorf(e, "Run %s of %s failed", id, task.name());
                     try {
                         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                                 "UPDATE trigger_run SET outcome = 'failed', finished_at = now() WHERE id = :id")
@@ -93,7 +95,7 @@ public class TriggerService {
                     SELECT max(finished_at) FROM trigger_run
                      WHERE trigger_kind IN ('qstash', 'bearer') AND outcome = 'completed'
                     """).getSingleResult();
-            return Optional.ofNullable(toInstant(value));
+            return Optional.ofNullable(Timestamps.toInstant(value));
         });
     }
 
@@ -118,7 +120,8 @@ public class TriggerService {
         }
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("""
-                SELECT id, outcome, CAST(summary AS text) FROM trigger_run WHERE task = :task AND message_id = :message FOR UPDATE
+                SELECT id, outcome, CAST(summary AS text), started_at FROM trigger_run
+                 WHERE task = :task AND message_id = :message FOR UPDATE
                 """).setParameter("task", task).setParameter("message", messageId.get()).getResultList();
         Object[] row = rows.get(0);
         UUID earlierId = (UUID) row[0];
@@ -126,7 +129,10 @@ public class TriggerService {
         if ("completed".equals(outcome)) {
             return new Claim(earlierId, Optional.of(new Triggered.Ran(readSummary((String) row[2]))));
         }
-        if ("running".equals(outcome)) {
+        // A run older than its lease and budget died with its replica: a retry takes it over.
+        Duration abandonedAfter = refreshConfig.lease().compareTo(refreshConfig.runBudget()) > 0
+                ? refreshConfig.lease() : refreshConfig.runBudget();
+        if ("running".equals(outcome) && Timestamps.toInstant(row[3]).isAfter(now.minus(abandonedAfter))) {
             return new Claim(earlierId, Optional.of(new Triggered.AlreadyRunning(earlierId)));
         }
         em.createNativeQuery("UPDATE trigger_run SET outcome = 'running', started_at = :now, finished_at = NULL WHERE id = :id")
@@ -162,18 +168,5 @@ public class TriggerService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Stored run summary is unreadable", e);
         }
-    }
-
-    private static Instant toInstant(Object value) {
-        if (value instanceof Instant i) {
-            return i;
-        }
-        if (value instanceof java.sql.Timestamp t) {
-            return t.toInstant();
-        }
-        if (value instanceof java.time.OffsetDateTime o) {
-            return o.toInstant();
-        }
-        return null;
     }
 }

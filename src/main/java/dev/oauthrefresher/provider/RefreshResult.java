@@ -7,8 +7,9 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Every way a refresh-token grant can end, as one closed type: the pipeline switches over it and the
- * compiler checks that every case is handled. No variant carries the old refresh token or a client secret.
+ * Every way a refresh-token grant can end, as one closed (sealed) type: no other outcome can be made, and the
+ * pipeline handles each variant (Java 17 has no pattern switch, so an unhandled one fails loudly at run
+ * time). No variant carries the old refresh token or a client secret.
  * A description holds at most the provider's {@code error} and {@code error_description}, with anything equal
  * to the refresh token or client secret redacted, cut to {@value #MAX_DESCRIPTION} characters; never a
  * response body.

@@ -188,6 +188,28 @@ class CronResourceTest {
     }
 
     @Test
+    void shouldLetARetryTakeOverARunAbandonedByACrashedReplica() {
+        String messageId = "msg_" + UUID.randomUUID();
+        UUID abandoned = UUID.randomUUID();
+        seeder.sql("INSERT INTO trigger_run (id, task, trigger_kind, message_id, started_at, outcome) "
+                + "VALUES (:id, :task, 'qstash', :m, now() - interval '1 hour', 'running')",
+                Map.of("id", abandoned, "task", TASK, "m", messageId));
+
+        signed(QStashSigner.forTask(TASK).sign(BODY), BODY).header("Upstash-Message-Id", messageId)
+                .post(PATH).then().statusCode(200).body("runId", equalTo(abandoned.toString()));
+        assertThat(CountingTestTask.RUNS.get()).isEqualTo(runsBefore + 1);
+    }
+
+    @Test
+    void shouldAnswerAFailedRunWith500AndRecordItWithoutLeakingItsCause() {
+        given().header("Authorization", "Bearer test-cron-token").post("/cron/" + FailingTestTask.NAME)
+                .then().statusCode(500).contentType("application/problem+json")
+                .body("detail", equalTo("The run failed; it is recorded as failed and logged."));
+        assertThat(seeder.count("SELECT count(*) FROM trigger_run WHERE task = :t AND outcome = 'failed'",
+                Map.of("t", FailingTestTask.NAME))).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void shouldAnswer489NonRetryableForAnUnknownTaskSignedByQStash() {
         given().header("Upstash-Signature", QStashSigner.forTask("no-such-task").sign(BODY)).contentType("application/json")
                 .body(BODY).post("/cron/no-such-task")

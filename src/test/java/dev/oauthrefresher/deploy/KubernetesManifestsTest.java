@@ -61,7 +61,7 @@ class KubernetesManifestsTest {
         assertThat(expectedSecrets).isNotEmpty();
         expectedSecrets.forEach((group, secret) -> {
             assertThat(groups).as("provider groups bound from the manifests").containsKey(group);
-            assertThat(groups.get(group).clientSecret()).isEqualTo(secret);
+            assertThat(groups.get(group).clientSecret().reveal()).isEqualTo(secret);
         });
     }
 

@@ -28,6 +28,9 @@ public class IntegrationRegistryApiTest {
     @Inject
     TokenStore tokenStore;
 
+    @Inject
+    dev.oauthrefresher.testsupport.Seeder seeder;
+
     /** Creates a tenant through the admin API and returns its id. */
     public static String newTenant() {
         String id = "t-" + UUID.randomUUID().toString().substring(0, 8);
@@ -133,6 +136,21 @@ public class IntegrationRegistryApiTest {
                 .post("/admin/tenants/{t}/integrations", tenant).then().statusCode(201).extract().path("id");
         given().header("Authorization", ADMIN).post("/admin/tenants/{t}/integrations/{id}/reactivate", tenant, id)
                 .then().statusCode(409).body("detail", containsString("only an integration in error"));
+    }
+
+    @Test
+    void shouldReactivateAnIntegrationInErrorAndAuditIt() {
+        String tenant = newTenant();
+        String id = given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(registration("erin@example.com"))
+                .post("/admin/tenants/{t}/integrations", tenant).then().statusCode(201).extract().path("id");
+        seeder.sql("UPDATE integration SET status = 'error', consecutive_failures = 5, last_error_code = 'http_503' WHERE id = :id",
+                Map.of("id", UUID.fromString(id)));
+
+        given().header("Authorization", ADMIN).post("/admin/tenants/{t}/integrations/{id}/reactivate", tenant, id)
+                .then().statusCode(200).body("status", equalTo("active")).body("consecutiveFailures", equalTo(0));
+
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE integration_id = :id AND action = 'integration.reactivate'",
+                Map.of("id", UUID.fromString(id)))).isEqualTo(1);
     }
 
     @Test

@@ -93,6 +93,42 @@ class RefreshPipelineTest {
     }
 
     @Test
+    void shouldRefreshOneIntegrationOnDemandThroughTheAdminApi() {
+        String tenant = seeder.tenant("manual");
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating,
+                1, Instant.now().plus(2, ChronoUnit.HOURS)).get(0);
+
+        io.restassured.RestAssured.given().header("Authorization", "Bearer test-admin-token")
+                .post("/admin/tenants/{t}/integrations/{id}/refresh", tenant, row.id())
+                .then().statusCode(200)
+                .body("outcome", org.hamcrest.Matchers.equalTo("refreshed"))
+                .body("integration.status", org.hamcrest.Matchers.equalTo("active"))
+                .body("integration.consecutiveFailures", org.hamcrest.Matchers.equalTo(0));
+        assertThat(storedRefreshToken(row.id())).isEqualTo(rotating.latestRefreshToken(row.grant()));
+
+        seeder.sql("UPDATE tenant SET refresh_paused = true WHERE id = :t", Map.of("t", tenant));
+        io.restassured.RestAssured.given().header("Authorization", "Bearer test-admin-token")
+                .post("/admin/tenants/{t}/integrations/{id}/refresh", tenant, row.id())
+                .then().statusCode(409).contentType("application/problem+json");
+    }
+
+    @Test
+    void shouldExposeAttemptAndOverdueMetrics() {
+        String tenant = seeder.tenant("metrics");
+        seeder.integrations(tenant, "google", "fake-google", google, 2, soon);
+        seeder.integrations(tenant, "google", "no-such-group", google, 1, Instant.now().minus(5, ChronoUnit.MINUTES));
+        run(tenant);
+
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics)
+                .contains("refresher_refresh_attempts_total{outcome=\"refreshed\",provider=\"google\"}")
+                .contains("refresher_refresh_duration_seconds_bucket")
+                .contains("refresher_integrations_overdue")
+                .contains("refresher_integrations{status=\"error\"}")
+                .contains("refresher_run_duration_seconds");
+    }
+
+    @Test
     void shouldKeepTheOldRefreshTokenWhenGoogleOmitsIt() {
         String tenant = seeder.tenant("google");
         List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 3, soon);

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.testsupport;
 
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -43,7 +44,7 @@ public class Seeder {
         List<Seeded> seeded = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             UUID id = UUID.randomUUID();
-            String grant = tenant + "-" + i;
+            String grant = tenant + "-" + i + "-" + UUID.randomUUID().toString().substring(0, 4);
             seeded.add(new Seeded(id, tenant, grant));
             tokenStore.save(Integration.secretNameFor(id), new TokenSet(Secret.of("at-initial-" + grant),
                     Secret.of(endpoint.newGrant(grant)), expiresAt, Optional.empty(), "Bearer")).await().indefinitely();
@@ -84,19 +85,7 @@ public class Seeder {
     }
 
     public static Instant toInstant(Object value) {
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof Instant i) {
-            return i;
-        }
-        if (value instanceof java.sql.Timestamp t) {
-            return t.toInstant();
-        }
-        if (value instanceof java.time.OffsetDateTime o) {
-            return o.toInstant();
-        }
-        throw new IllegalArgumentException("not a timestamp: " + value.getClass());
+        return Timestamps.toInstant(value);
     }
 
     public long count(String sql, Map<String, Object> params) {

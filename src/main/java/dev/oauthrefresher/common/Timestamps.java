@@ -1,0 +1,28 @@
+package dev.oauthrefresher.common;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+/** Native queries hand back {@code timestamptz} values in driver- and version-dependent types; this reads them all. */
+public final class Timestamps {
+
+    private Timestamps() {
+    }
+
+    /** The instant a native query's timestamp value stands for, or null for SQL NULL. */
+    public static Instant toInstant(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Instant i) {
+            return i;
+        }
+        if (value instanceof java.sql.Timestamp t) {
+            return t.toInstant();
+        }
+        if (value instanceof OffsetDateTime o) {
+            return o.toInstant();
+        }
+        throw new IllegalArgumentException("Not a timestamp: " + value.getClass().getName());
+    }
+}
