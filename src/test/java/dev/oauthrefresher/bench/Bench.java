@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -73,24 +74,27 @@ public final class Bench {
                 : String.join(" ", options.jvmOptions()), harness.workDirectory());
         line("");
 
-        Measurement[] pipeline = pipelineAndThroughput();
-        Measurement baseline = options.baselineIntegrations() > 0 ? baseline() : null;
-        if (baseline != null) {
+        Measurement pipeline = options.runs("pipeline") ? pipelineAndThroughput() : null;
+        Measurement baseline = options.runs("baseline") ? baseline() : null;
+        if (pipeline != null && baseline != null) {
             double extrapolated = options.integrations() / baseline.perSecond();
             line("comparison: the naive baseline would need %.0f s for %d integrations (extrapolated from %d at %.1f/s);"
                     + " the pipeline took %.1f s: %.0f× faster", extrapolated, options.integrations(), baseline.refreshed(),
-                    baseline.perSecond(), pipeline[0].wallSeconds(), extrapolated / pipeline[0].wallSeconds());
+                    baseline.perSecond(), pipeline.wallSeconds(), extrapolated / pipeline.wallSeconds());
             line("");
         }
-        if (options.claimRows() > 0) {
+        if (options.runs("claims")) {
             claimQuery();
         }
         line("load average after: %s", loadAverage());
         write(harness.workDirectory().resolve("report.txt"), report.toString());
     }
 
-    /** The configured run with provider latency, then (same process, same rows made due again) with none. */
-    private Measurement[] pipelineAndThroughput() {
+    /**
+     * The configured run with provider latency, then (same process, same rows made due again) with none;
+     * returns the first.
+     */
+    private Measurement pipelineAndThroughput() {
         Database db = harness.createDatabase("pipeline");
         ServiceProcess service = harness.launch("pipeline", db, refreshSettings(options.concurrency(), options.perTenant()),
                 options.jvmOptions()).awaitReady();
@@ -111,18 +115,17 @@ public final class Bench {
         line("  peak RSS incl. startup and seeding: %d MiB", startupPeak / 1024);
         line("");
 
-        Measurement throughput = null;
-        if (options.throughput()) {
+        if (options.runs("throughput")) {
             db.update("UPDATE integration SET access_token_expires_at = now() WHERE status = 'active'");
             harness.provider().latency(Duration.ZERO);
             harness.provider().errorRate(0);
-            throughput = measure(String.format(Locale.ROOT, "zero-latency throughput: the same %d integrations made due again, "
+            measure(String.format(Locale.ROOT, "zero-latency throughput: the same %d integrations made due again, "
                     + "provider latency 0 ms, token store latency %d ms", options.integrations(), options.storeLatency().toMillis()),
                     service, client, db, options.integrations(), Map.of());
             line("");
         }
         service.close();
-        return new Measurement[] {pipeline, throughput};
+        return pipeline;
     }
 
     /** One integration at a time, as a simple cron job would do it: a subset, seeded the same way. */
@@ -172,18 +175,54 @@ public final class Bench {
         RunSummary run = harness.client(service).trigger(ServiceClient.REFRESH_TASK,
                 Map.of("limit", options.claimBatch() * options.claimBatches()));
         service.close();
-        List<Double> claims = ClaimLog.claimDurations(log, offset);
-        if (!run.completed() || claims.isEmpty()) {
+        List<Double> inRun = ClaimLog.claimDurations(log, offset);
+        if (!run.completed() || inRun.isEmpty()) {
             line("  the run did not complete or no claim was logged: %s", run);
             return;
         }
-        List<Double> sorted = new ArrayList<>(claims);
-        sorted.sort(Double::compare);
-        line("  %d claims of up to %,d rows (statement time as PostgreSQL logged it, parse + bind + execute):", claims.size(),
-                options.claimBatch());
-        line("  first %.1f ms, median %.1f ms, max %.1f ms; all: %s", claims.get(0), sorted.get(sorted.size() / 2),
-                sorted.get(sorted.size() - 1), claims.stream().map(d -> String.format(Locale.ROOT, "%.1f", d)).toList());
+        line("  in a run (%d claims of up to %,d rows, while the run writes the previous batches' outcomes), "
+                + "as PostgreSQL timed them (parse + bind + execute): %s", inRun.size(), options.claimBatch(), summary(inRun));
+
+        // The same statement again, on a quiet database: each execution claims (and commits) the next batch.
+        ClaimLog.Statement claim = ClaimLog.firstClaim(log, offset);
+        List<Double> isolated = new ArrayList<>();
+        String plan = null;
+        try (Connection c = harness.postgres().connect("claims"); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            s.execute("PREPARE claim AS " + claim.sql());
+            for (int i = 0; i < options.claimBatches(); i++) {
+                List<String> lines = new ArrayList<>();
+                try (ResultSet r = s.executeQuery("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) EXECUTE claim("
+                        + String.join(", ", claim.parameters()) + ")")) {
+                    while (r.next()) {
+                        lines.add(r.getString(1));
+                    }
+                }
+                c.commit();
+                isolated.add(millis(lines, "Planning Time: ") + millis(lines, "Execution Time: "));
+                plan = plan == null ? String.join("\n", lines) : plan;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Re-running the logged claim statement failed", e);
+        }
+        line("  alone (the service's statement re-run on an idle database, planning + execution, EXPLAIN ANALYZE): %s",
+                summary(isolated));
+        write(harness.workDirectory().resolve("claim-plan.txt"), claim.sql() + "\n\n" + plan + "\n");
+        line("  plan of the first: %s", harness.workDirectory().resolve("claim-plan.txt"));
         line("");
+    }
+
+    private static String summary(List<Double> millis) {
+        List<Double> sorted = new ArrayList<>(millis);
+        sorted.sort(Double::compare);
+        return String.format(Locale.ROOT, "median %.1f ms, max %.1f ms; in order: %s", sorted.get(sorted.size() / 2),
+                sorted.get(sorted.size() - 1), millis.stream().map(d -> String.format(Locale.ROOT, "%.1f", d)).toList());
+    }
+
+    private static double millis(List<String> plan, String label) {
+        return plan.stream().filter(l -> l.trim().startsWith(label)).findFirst()
+                .map(l -> Double.parseDouble(l.trim().substring(label.length()).replace(" ms", "")))
+                .orElseThrow(() -> new IllegalStateException("No '" + label + "' in the plan: " + plan));
     }
 
     private Map<String, String> refreshSettings(int concurrency, int perTenant) {

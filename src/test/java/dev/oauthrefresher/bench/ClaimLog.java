@@ -13,15 +13,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads claim statement times from a PostgreSQL log written with {@code log_min_duration_statement = 0}: the
- * service's own claim statement, timed by the server, with no copy of its SQL in the benchmark.
+ * Reads the service's claim statement from a PostgreSQL log written with {@code log_min_duration_statement = 0}:
+ * its times as the server measured them, and its text and parameters, so the benchmark can run exactly that
+ * statement again without keeping a copy of its SQL.
  */
 final class ClaimLog {
 
     // "2026-11-23 22:10:00.123 UTC [4242] LOG:  duration: 3.456 ms  execute S_1: WITH due AS ("
     private static final Pattern DURATION = Pattern.compile(
             "\\[(\\d+)\\] LOG:  duration: ([0-9.]+) ms  (parse|bind|execute) [^:]*: (.*)");
+    private static final Pattern NEW_ENTRY = Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
+    private static final Pattern PARAMETER = Pattern.compile("\\$(\\d+) = ('(?:[^']|'')*'|NULL)");
     private static final String CLAIM_START = "WITH due AS";
+
+    /** A statement as the server logged it: its text with {@code $n} placeholders and the literals bound to them. */
+    record Statement(String sql, List<String> parameters) {
+    }
 
     private ClaimLog() {
     }
@@ -48,6 +55,31 @@ final class ClaimLog {
             }
         }
         return claims;
+    }
+
+    /** The first claim statement executed after {@code offset}, with its parameters. */
+    static Statement firstClaim(Path log, long offset) {
+        List<String> lines = linesFrom(log, offset);
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = DURATION.matcher(lines.get(i));
+            if (!m.find() || !m.group(3).equals("execute") || !m.group(4).startsWith(CLAIM_START)) {
+                continue;
+            }
+            StringBuilder sql = new StringBuilder(m.group(4));
+            int next = i + 1;
+            while (next < lines.size() && !NEW_ENTRY.matcher(lines.get(next)).find()) {
+                sql.append('\n').append(lines.get(next++));
+            }
+            List<String> parameters = new ArrayList<>();
+            if (next < lines.size() && lines.get(next).contains("DETAIL:  parameters: ")) {
+                Matcher p = PARAMETER.matcher(lines.get(next));
+                while (p.find()) {
+                    parameters.add(p.group(2));
+                }
+            }
+            return new Statement(sql.toString(), parameters);
+        }
+        throw new IllegalStateException("No claim statement in " + log + " after offset " + offset);
     }
 
     private static List<String> linesFrom(Path log, long offset) {

@@ -3,6 +3,7 @@ package dev.oauthrefresher.bench;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,20 +19,22 @@ import java.util.Set;
  * @param errorRate share of token calls the fake answers with 503
  * @param concurrency {@code refresher.refresh.concurrency} of the pipeline run
  * @param perTenant {@code refresher.refresh.per-tenant-concurrency} of the pipeline run
- * @param throughput whether to repeat the pipeline run with a zero-latency provider
- * @param baselineIntegrations integrations for the one-at-a-time baseline (0: no baseline)
- * @param claimRows integrations in the table for the claim query timing (0: skip it)
+ * @param phases which parts run: {@code pipeline}, {@code throughput} (the same rows again with a zero-latency
+ *        provider, after {@code pipeline}), {@code baseline}, {@code claims}
+ * @param baselineIntegrations integrations for the one-at-a-time baseline
+ * @param claimRows integrations in the table for the claim query timing
  * @param claimBatch rows per claim ({@code refresher.refresh.batch-size}) in the claim timing
  * @param claimBatches claims to time
  * @param seedThreads parallel admin API callers while seeding
  * @param jvmOptions options for the service's JVM, space separated
  */
 record Options(String mode, int integrations, int tenants, Duration providerLatency, Duration storeLatency, double errorRate,
-        int concurrency, int perTenant, boolean throughput, int baselineIntegrations, int claimRows, int claimBatch,
+        int concurrency, int perTenant, Set<String> phases, int baselineIntegrations, int claimRows, int claimBatch,
         int claimBatches, int seedThreads, List<String> jvmOptions) {
 
+    private static final List<String> PHASES = List.of("pipeline", "throughput", "baseline", "claims");
     private static final Set<String> KEYS = Set.of("integrations", "tenants", "provider-latency-ms", "store-latency-ms",
-            "error-rate", "concurrency", "per-tenant", "throughput", "baseline-integrations", "claim-rows", "claim-batch",
+            "error-rate", "concurrency", "per-tenant", "phases", "baseline-integrations", "claim-rows", "claim-batch",
             "claim-batches", "seed-threads", "jvm-options");
 
     static Options parse(String[] args) {
@@ -60,13 +63,28 @@ record Options(String mode, int integrations, int tenants, Duration providerLate
                 Double.parseDouble(values.getOrDefault("error-rate", "0")),
                 integer(values, "concurrency", 100),
                 integer(values, "per-tenant", 8),
-                Boolean.parseBoolean(values.getOrDefault("throughput", "true")),
+                phases(values.getOrDefault("phases", String.join(",", PHASES))),
                 integer(values, "baseline-integrations", 0),
                 integer(values, "claim-rows", 0),
                 integer(values, "claim-batch", 1000),
                 integer(values, "claim-batches", 10),
                 integer(values, "seed-threads", 8),
                 jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")));
+    }
+
+    private static Set<String> phases(String list) {
+        Set<String> phases = new LinkedHashSet<>(List.of(list.split(",")));
+        if (!PHASES.containsAll(phases)) {
+            throw new IllegalArgumentException("--phases takes a comma-separated subset of " + PHASES);
+        }
+        if (phases.contains("throughput") && !phases.contains("pipeline")) {
+            throw new IllegalArgumentException("the throughput phase reuses the pipeline phase's rows: add pipeline");
+        }
+        return phases;
+    }
+
+    boolean runs(String phase) {
+        return phases.contains(phase);
     }
 
     private static int integer(Map<String, String> values, String key, int fallback) {
