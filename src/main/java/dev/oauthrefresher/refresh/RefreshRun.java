@@ -64,6 +64,7 @@ final class RefreshRun {
     private final Deque<String> rotation = new ArrayDeque<>();
     private final Map<String, Integer> inFlightByTenant = new HashMap<>();
     private int inFlight;
+    private int writing;
     private int buffered;
     private int claimed;
     private boolean claiming;
@@ -130,7 +131,8 @@ final class RefreshRun {
                 }
             }
             // A run that reached its limit claims no more: it is done once its last row settles, not at the deadline.
-            if (!finishing && inFlight == 0 && !claiming && buffered == 0 && (stopped || exhausted || claimed >= limit)) {
+            if (!finishing && inFlight == 0 && writing == 0 && !claiming && buffered == 0
+                    && (stopped || exhausted || claimed >= limit)) {
                 finishing = true;
                 actions.add(this::finish);
             }
@@ -140,7 +142,9 @@ final class RefreshRun {
 
     private void dispatch(List<Runnable> actions) {
         int passWithoutStart = 0;
-        while (inFlight < config.concurrency() && !rotation.isEmpty() && passWithoutStart < rotation.size()) {
+        // Outcomes waiting for their write count too, so a slow database slows the run down instead of piling up.
+        while (inFlight < config.concurrency() && writing < config.concurrency() && !rotation.isEmpty()
+                && passWithoutStart < rotation.size()) {
             String tenant = rotation.pollFirst();
             Deque<ClaimedIntegration> queue = queues.get(tenant);
             int running = inFlightByTenant.getOrDefault(tenant, 0);
@@ -239,24 +243,35 @@ final class RefreshRun {
     private void refresh(ClaimedIntegration row) {
         Instant started = Instant.now();
         steps.refresh(row, circuits, owner, runId)
+                // The slot bounds calls to providers and the token store: it takes the next row while this
+                // outcome waits for its (batched) database write.
+                .onTermination().invoke(() -> callEnded(row))
                 .chain(outcome -> steps.write(row, owner, runId, outcome, started, Instant.now())
                         .map(written -> new Object[] {outcome, written}))
                 .subscribe().with(
-                        result -> settled(row, (Outcome) result[0], (OutcomeWriter.Written) result[1]),
+                        result -> settled((Outcome) result[0], (OutcomeWriter.Written) result[1]),
                         failure -> {
                             synchronized (this) {
                                 writeFailures++;
                             }
                             LOG.warnf("Integration %s: outcome not recorded (%s); its lease lapses and it is retried",
                                     row.id(), failure.getClass().getSimpleName());
-                            settled(row, null, null);
+                            settled(null, null);
                         });
     }
 
-    private void settled(ClaimedIntegration row, Outcome outcome, OutcomeWriter.Written written) {
+    private void callEnded(ClaimedIntegration row) {
         synchronized (this) {
             inFlight--;
             inFlightByTenant.merge(row.tenantId(), -1, Integer::sum);
+            writing++;
+        }
+        pump();
+    }
+
+    private void settled(Outcome outcome, OutcomeWriter.Written written) {
+        synchronized (this) {
+            writing--;
             if (outcome != null) {
                 count(outcome, written);
             }
