@@ -33,6 +33,13 @@ public final class Harness implements AutoCloseable {
     }
 
     public static final String GROUP = "bench";
+
+    /**
+     * JVM options for service processes, sized like a small container: a 128 MB heap with the serial collector,
+     * and the C1 compiler only. On two cores C2's compile threads compete with the work being measured, and this
+     * I/O-bound service runs no faster for them (BENCHMARKS.md).
+     */
+    public static final List<String> SERVICE_JVM = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
     static final String ADMIN_TOKEN = "bench-admin-token";
     static final String CRON_TOKEN = "bench-cron-token";
     static final String CLIENT_ID = "bench-client";

@@ -36,7 +36,6 @@ class MultiProcessFaultsIT {
     private static final Map<String, String> SHORT_LEASE = Map.of(
             "refresher.refresh.lease", LEASE.toSeconds() + "s",
             "refresher.refresh.run-budget", "3s");
-    private static final List<String> JVM = List.of("-Xmx256m");
 
     private final ExecutorService callers = Executors.newCachedThreadPool();
     private Harness harness;
@@ -59,8 +58,8 @@ class MultiProcessFaultsIT {
         Database db = harness.createDatabase("two_processes");
         // small claims, so both processes keep coming back for more while the other holds rows
         Map<String, String> settings = Map.of("refresher.refresh.batch-size", "25", "refresher.refresh.concurrency", "16");
-        ServiceProcess a = harness.launch("a", db, settings, JVM);
-        ServiceProcess b = harness.launch("b", db, settings, JVM);
+        ServiceProcess a = harness.launch("a", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess b = harness.launch("b", db, settings, Harness.SERVICE_JVM);
         a.awaitReady();
         b.awaitReady();
         List<ApiSeeder.Seeded> seeded = seed(a, "two", 8, integrations);
@@ -103,8 +102,8 @@ class MultiProcessFaultsIT {
         harness = start(test, FakeTokenEndpoint.Mode.GOOGLE, TokenStore.KEY_VAULT);
         Database db = harness.createDatabase("kill");
         Map<String, String> settings = merge(SHORT_LEASE, Map.of("refresher.refresh.concurrency", "8"));
-        ServiceProcess doomed = harness.launch("doomed", db, settings, JVM);
-        ServiceProcess survivor = harness.launch("survivor", db, settings, JVM);
+        ServiceProcess doomed = harness.launch("doomed", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess survivor = harness.launch("survivor", db, settings, Harness.SERVICE_JVM);
         doomed.awaitReady();
         survivor.awaitReady();
         List<ApiSeeder.Seeded> seeded = seed(survivor, "kill", 4, integrations);
@@ -143,7 +142,7 @@ class MultiProcessFaultsIT {
         harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.MEMORY);
         Database db = harness.createDatabase("restart");
         ServiceProcess service = harness.launch("service", db, merge(SHORT_LEASE, Map.of(
-                "refresher.refresh.run-budget", "4s", "refresher.refresh.concurrency", "8")), JVM).awaitReady();
+                "refresher.refresh.run-budget", "4s", "refresher.refresh.concurrency", "8")), Harness.SERVICE_JVM).awaitReady();
         ServiceClient client = harness.client(service);
         List<ApiSeeder.Seeded> seeded = seed(service, "restart", 6, integrations);
         FakeTokenEndpoint provider = harness.provider();
@@ -180,7 +179,7 @@ class MultiProcessFaultsIT {
         int integrations = 200;
         harness = start(test, FakeTokenEndpoint.Mode.GOOGLE, TokenStore.MEMORY);
         Database db = harness.createDatabase("outage");
-        ServiceProcess service = harness.launch("service", db, Map.of(), JVM).awaitReady();
+        ServiceProcess service = harness.launch("service", db, Map.of(), Harness.SERVICE_JVM).awaitReady();
         ServiceClient client = harness.client(service);
         List<ApiSeeder.Seeded> seeded = seed(service, "outage", 4, integrations);
         FakeTokenEndpoint provider = harness.provider();

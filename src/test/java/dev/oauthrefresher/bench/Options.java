@@ -26,7 +26,8 @@ import java.util.Set;
  * @param claimBatch rows per claim ({@code refresher.refresh.batch-size}) in the claim timing
  * @param claimBatches claims to time
  * @param seedThreads parallel admin API callers while seeding
- * @param jvmOptions options for the service's JVM, space separated
+ * @param jvmOptions options for the service's JVM, space separated; {@link Harness#SERVICE_JVM} unless given
+ *        ({@code --jvm-options=} with nothing runs it with the JVM's defaults)
  */
 record Options(String mode, int integrations, int tenants, Duration providerLatency, Duration storeLatency, double errorRate,
         int concurrency, int perTenant, Set<String> phases, int baselineIntegrations, int claimRows, int claimBatch,
@@ -54,7 +55,7 @@ record Options(String mode, int integrations, int tenants, Duration providerLate
             }
             values.put(key, eq < 0 ? "true" : arg.substring(eq + 1));
         });
-        String jvm = values.getOrDefault("jvm-options", "").trim();
+        String jvm = values.getOrDefault("jvm-options", String.join(" ", Harness.SERVICE_JVM)).trim();
         return new Options(mode,
                 integer(values, "integrations", 0),
                 integer(values, "tenants", 0),
