@@ -4,7 +4,9 @@ import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.integration.Provider;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -29,6 +31,8 @@ public class RefreshMetrics {
     private final IntegrationRepository integrations;
     private final Map<IntegrationStatus, AtomicLong> byStatus = new EnumMap<>(IntegrationStatus.class);
     private final AtomicLong overdue = new AtomicLong();
+    private final AtomicLong pendingRotations = new AtomicLong();
+    private final PendingRotations pending;
 
     RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotations pending) {
         this.registry = registry;
@@ -36,10 +40,23 @@ public class RefreshMetrics {
         for (IntegrationStatus status : IntegrationStatus.values()) {
             AtomicLong value = new AtomicLong();
             byStatus.put(status, value);
-            registry.gauge("refresher.integrations", io.micrometer.core.instrument.Tags.of("status", status.code()), value);
+            gauge("refresher.integrations", "Integrations by status (table-wide)", value, Tags.of("status", status.code()));
         }
-        registry.gauge("refresher.integrations.overdue", overdue);
-        registry.gauge("refresher.rotations.pending", pending, PendingRotations::size);
+        gauge("refresher.integrations.overdue", "Active integrations whose access token has already expired (table-wide)",
+                overdue, Tags.empty());
+        this.pending = pending;
+        gauge("refresher.rotations.pending", "Rotated refresh tokens the token store has not accepted yet",
+                pendingRotations, Tags.empty());
+    }
+
+    /**
+     * Registers a gauge over a value this bean owns. A meter left by an earlier application instance in the same
+     * JVM (tests restart Quarkus) would otherwise keep reading that instance's value, so it is replaced.
+     */
+    private void gauge(String name, String description, AtomicLong value, Tags tags) {
+        registry.find(name).tags(tags).meters().forEach(registry::remove);
+        Gauge.builder(name, value, AtomicLong::doubleValue).description(description).tags(tags).strongReference(true)
+                .register(registry);
     }
 
     void attempt(Provider provider, Outcome outcome, Duration took) {
@@ -86,6 +103,7 @@ public class RefreshMetrics {
                 integrations.countByStatus().forEach((status, count) -> byStatus.get(status).set(count));
                 overdue.set(integrations.countOverdue(Instant.now()));
             });
+            pendingRotations.set(pending.size());
         } catch (RuntimeException e) {
             LOG.debugf("Could not update integration gauges: %s", e.getClass().getSimpleName());
         }
