@@ -148,16 +148,16 @@ public final class Bench {
     /** The claim statement as the service runs it, timed by PostgreSQL's statement log, on a large table. */
     private void claimQuery() {
         Database db = harness.createDatabase("claims");
-        execute("postgres", "ALTER DATABASE claims SET log_min_duration_statement = 0");
+        new Database(harness.postgres(), "postgres").update("ALTER DATABASE claims SET log_min_duration_statement = 0");
         ServiceProcess service = harness.launch("claims", db, Map.of("refresher.refresh.batch-size",
                 Integer.toString(options.claimBatch())), options.jvmOptions()).awaitReady();
         long started = System.nanoTime();
         int tenants = Math.max(1, options.claimRows() / 1000);
-        execute("claims", "INSERT INTO tenant (id, display_name) SELECT 'c-' || t, 'Tenant ' || t FROM generate_series(0, "
+        db.update("INSERT INTO tenant (id, display_name) SELECT 'c-' || t, 'Tenant ' || t FROM generate_series(0, "
                 + (tenants - 1) + ") t");
         // Access tokens expire evenly over the next hour, so a quarter are within the 15-minute lead time; one in
         // fifty rows is expired or in error.
-        execute("claims", """
+        db.update("""
                 INSERT INTO integration (id, tenant_id, provider, provider_group, external_account, status,
                                          access_token_expires_at, last_refreshed_at, secret_name)
                 SELECT gen_random_uuid(), 'c-' || (g %% %d), 'oauth2', '%s', 'user' || g || '@example.com',
@@ -165,7 +165,7 @@ public final class Bench {
                        now() + (g %% 3600) * interval '1 second', now() - interval '45 minutes', 'integration-c-' || g
                   FROM generate_series(1, %d) g
                 """.formatted(tenants, Harness.GROUP, options.claimRows()));
-        execute("claims", "ANALYZE");
+        db.update("ANALYZE");
         long due = db.count("SELECT count(*) FROM integration WHERE status = 'active' AND access_token_expires_at <= now() + interval '15 minutes'");
         line("claim query: %,d integrations over %,d tenants (%,d due), seeded by SQL in %.0f s", options.claimRows(), tenants, due,
                 (System.nanoTime() - started) / 1e9);
@@ -287,14 +287,6 @@ public final class Bench {
 
     private Duration perRefreshLatency() {
         return options.providerLatency().plus(options.storeLatency().multipliedBy(2));
-    }
-
-    private void execute(String database, String sql) {
-        try (Connection c = harness.postgres().connect(database); Statement s = c.createStatement()) {
-            s.execute(sql);
-        } catch (SQLException e) {
-            throw new IllegalStateException(sql, e);
-        }
     }
 
     private void line(String format, Object... args) {
