@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.BearerTokens;
 import dev.oauthrefresher.web.Problem;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.RequestProblemMappers;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.ConstraintViolation;
@@ -88,7 +89,18 @@ public class CronResource {
                     "Send the run request as application/json, or send no body.");
         }
         CronTask cronTask = registry.find(task).orElseThrow(() -> unknownTask(task, kind));
-        RunRequest request = parse(raw);
+        RunRequest request;
+        try {
+            request = parse(raw);
+        } catch (JsonProcessingException | ConstraintViolationException e) {
+            if (kind != TriggerKind.QSTASH) {
+                throw e;
+            }
+            // QStash retries every 4xx but 489; a malformed request can never succeed, so stop the retries.
+            String detail = e instanceof JsonProcessingException j ? RequestProblemMappers.detailOf(j)
+                    : RequestProblemMappers.detailOf(RequestProblemMappers.violationsOf((ConstraintViolationException) e));
+            throw new ProblemException(489, "invalid-request", "Bad Request", detail, Map.of(NON_RETRYABLE, "true"));
+        }
         Optional<String> dedupKey = kind == TriggerKind.QSTASH ? Optional.ofNullable(messageId).filter(m -> !m.isBlank())
                 : Optional.empty();
         return triggers.trigger(cronTask, kind, dedupKey, request).map(this::respond);

@@ -23,11 +23,8 @@ public class RequestProblemMappers {
 
     @ServerExceptionMapper
     public Response invalidBean(ConstraintViolationException e) {
-        List<Problem.Violation> violations = e.getConstraintViolations().stream()
-                .map(v -> new Problem.Violation(fieldOf(v), v.getMessage()))
-                .sorted(Comparator.comparing(Problem.Violation::field))
-                .toList();
-        String detail = violations.stream().map(v -> v.field() + ": " + v.message()).collect(Collectors.joining("; "));
+        List<Problem.Violation> violations = violationsOf(e);
+        String detail = detailOf(violations);
         Problem problem = new Problem("urn:oauth-refresher:problem:invalid-request", "Bad Request", 400, detail, violations);
         return Response.status(400).type(Problem.MEDIA_TYPE).entity(problem).build();
     }
@@ -39,15 +36,30 @@ public class RequestProblemMappers {
 
     @ServerExceptionMapper
     public Response unreadableJson(JsonProcessingException e) {
-        String detail;
+        return problem(400, "invalid-request", "Bad Request", detailOf(e));
+    }
+
+    /** What was wrong with an unreadable JSON body, without echoing the input. */
+    public static String detailOf(JsonProcessingException e) {
         if (e instanceof UnrecognizedPropertyException u) {
-            detail = "Unknown field '" + u.getPropertyName() + "'.";
-        } else if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
-            detail = "Field '" + pathOf(m) + "' has the wrong type or format.";
-        } else {
-            detail = "The request body is not valid JSON.";
+            return "Unknown field '" + u.getPropertyName() + "'.";
         }
-        return problem(400, "invalid-request", "Bad Request", detail);
+        if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            return "Field '" + pathOf(m) + "' has the wrong type or format.";
+        }
+        return "The request body is not valid JSON.";
+    }
+
+    /** Each invalid field with its message, in field order. */
+    public static List<Problem.Violation> violationsOf(ConstraintViolationException e) {
+        return e.getConstraintViolations().stream()
+                .map(v -> new Problem.Violation(fieldOf(v), v.getMessage()))
+                .sorted(Comparator.comparing(Problem.Violation::field))
+                .toList();
+    }
+
+    public static String detailOf(List<Problem.Violation> violations) {
+        return violations.stream().map(v -> v.field() + ": " + v.message()).collect(Collectors.joining("; "));
     }
 
     @ServerExceptionMapper

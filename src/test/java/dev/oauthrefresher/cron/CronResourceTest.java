@@ -210,6 +210,14 @@ class CronResourceTest {
     }
 
     @Test
+    void shouldAnswer489NonRetryableForAnInvalidRunRequestSignedByQStash() {
+        byte[] bad = "{\"limit\":0}".getBytes(StandardCharsets.UTF_8);
+        assertRejectedWithNothingRun(signed(QStashSigner.forTask(TASK).sign(bad), bad).post(PATH).then()
+                .header("Upstash-NonRetryable-Error", equalTo("true"))
+                .body("detail", equalTo("limit: must be at least 1")), 489);
+    }
+
+    @Test
     void shouldAnswer489NonRetryableForAnUnknownTaskSignedByQStash() {
         given().header("Upstash-Signature", QStashSigner.forTask("no-such-task").sign(BODY)).contentType("application/json")
                 .body(BODY).post("/cron/no-such-task")
