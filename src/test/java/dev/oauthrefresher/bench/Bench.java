@@ -33,7 +33,7 @@ public final class Bench {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     /** What one measured stretch of runs did and cost. */
-    record Measurement(String label, int integrations, int runs, int refreshed, int notRefreshed, long remaining,
+    record Measurement(int runs, int refreshed, int notRefreshed, long remaining,
             double wallSeconds, double serviceCpuSeconds, double databaseCpuSeconds, double harnessCpuSeconds,
             long peakRssKiB, double p50Millis, double p99Millis, double refreshSeconds) {
 
@@ -108,7 +108,7 @@ public final class Bench {
                 + "token store latency %d ms, error rate %.2f, concurrency %d, per tenant %d", options.integrations(),
                 options.tenants(), options.providerLatency().toMillis(), options.storeLatency().toMillis(), options.errorRate(),
                 options.concurrency(), options.perTenant());
-        Measurement pipeline = measure(title, service, client, db, options.integrations(), Map.of());
+        Measurement pipeline = measure(title, service, client, db);
         double ideal = options.integrations() * perRefreshLatency().toMillis() / 1000.0 / options.concurrency();
         line("  efficiency        %.2f  (ideal %.1f s = %d × %d ms ÷ %d)", ideal / pipeline.wallSeconds(), ideal,
                 options.integrations(), perRefreshLatency().toMillis(), options.concurrency());
@@ -121,7 +121,7 @@ public final class Bench {
             harness.provider().errorRate(0);
             measure(String.format(Locale.ROOT, "zero-latency throughput: the same %d integrations made due again, "
                     + "provider latency 0 ms, token store latency %d ms", options.integrations(), options.storeLatency().toMillis()),
-                    service, client, db, options.integrations(), Map.of());
+                    service, client, db);
             line("");
         }
         service.close();
@@ -139,7 +139,7 @@ public final class Bench {
         harness.provider().errorRate(options.errorRate());
         Measurement baseline = measure(String.format(Locale.ROOT, "naive baseline: concurrency 1, per tenant 1, %d integrations "
                 + "over %d tenants (a subset), provider latency %d ms", options.baselineIntegrations(), tenants,
-                options.providerLatency().toMillis()), service, client, db, options.baselineIntegrations(), Map.of());
+                options.providerLatency().toMillis()), service, client, db);
         line("");
         service.close();
         return baseline;
@@ -244,15 +244,14 @@ public final class Bench {
                 integrations, tenants, seconds);
     }
 
-    private Measurement measure(String title, ServiceProcess service, ServiceClient client, Database db, int integrations,
-            Map<String, Object> request) {
+    private Measurement measure(String title, ServiceProcess service, ServiceClient client, Database db) {
         line("%s", title);
         service.resetPeakRss();
         ProcStat before = service.usage();
         double databaseBefore = ProcStat.treeCpuSeconds(harness.postgres().pid());
         double harnessBefore = ProcStat.of(ProcessHandle.current().pid()).cpuSeconds();
         long started = System.nanoTime();
-        List<RunSummary> runs = client.refreshUntilDone(request, 50);
+        List<RunSummary> runs = client.refreshUntilDone(Map.of(), 50);
         double wall = (System.nanoTime() - started) / 1e9;
         ProcStat after = service.usage();
         double databaseCpu = ProcStat.treeCpuSeconds(harness.postgres().pid()) - databaseBefore;
@@ -270,7 +269,7 @@ public final class Bench {
                        sum(duration_ms) / 1000.0
                   FROM refresh_attempt WHERE outcome = 'refreshed' AND run_id::text = ANY(?)
                 """, (Object) runIds).get(0);
-        Measurement m = new Measurement(title, integrations, runs.size(), refreshed, other, last.remaining(), wall,
+        Measurement m = new Measurement(runs.size(), refreshed, other, last.remaining(), wall,
                 after.cpuSeconds() - before.cpuSeconds(), databaseCpu, harnessCpu, after.peakRssKiB(),
                 number(percentiles[0]), number(percentiles[1]), number(percentiles[2]));
         line("  wall time         %.1f s  (%d run%s; refreshed %d, other outcomes %d, remaining %d)", m.wallSeconds(), m.runs(),

@@ -101,7 +101,7 @@ public final class Harness implements AutoCloseable {
     }
 
     /** The settings every service process gets; {@code overrides} change or add to them. */
-    public Map<String, String> settings(Database database, Map<String, String> overrides) {
+    private Map<String, String> settings(Database database, Map<String, String> overrides) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("quarkus.datasource.jdbc.url", postgres.jdbcUrl(database.name()));
         settings.put("quarkus.datasource.username", LocalPostgres.USER);

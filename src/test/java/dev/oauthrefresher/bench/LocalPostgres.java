@@ -78,10 +78,6 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-    public synchronized boolean running() {
-        return server != null;
-    }
-
     /** The postmaster's process id (first line of {@code postmaster.pid}), to read the server's CPU time. */
     public synchronized long pid() {
         try {

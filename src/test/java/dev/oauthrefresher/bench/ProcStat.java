@@ -8,14 +8,13 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * A process's CPU time and memory as Linux reports them in {@code /proc/<pid>/stat} and {@code /proc/<pid>/status}.
+ * A process's CPU time and peak memory as Linux reports them in {@code /proc/<pid>/stat} and {@code /proc/<pid>/status}.
  *
  * @param cpuSeconds user plus system time of the process itself
  * @param reapedChildrenCpuSeconds user plus system time of its children that have exited (a postmaster's old backends)
- * @param rssKiB resident memory now
  * @param peakRssKiB peak resident memory ({@code VmHWM}) since start or the last reset
  */
-public record ProcStat(double cpuSeconds, double reapedChildrenCpuSeconds, long rssKiB, long peakRssKiB) {
+public record ProcStat(double cpuSeconds, double reapedChildrenCpuSeconds, long peakRssKiB) {
 
     private static final long CLOCK_TICKS_PER_SECOND = clockTicks();
 
@@ -25,16 +24,9 @@ public record ProcStat(double cpuSeconds, double reapedChildrenCpuSeconds, long 
             // fields[0] is field 3 of proc(5) (state): utime is field 14, stime 15, cutime 16, cstime 17
             double cpu = seconds(fields[11]) + seconds(fields[12]);
             double children = seconds(fields[13]) + seconds(fields[14]);
-            long rss = 0;
-            long peak = 0;
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    rss = kibibytes(line);
-                } else if (line.startsWith("VmHWM:")) {
-                    peak = kibibytes(line);
-                }
-            }
-            return new ProcStat(cpu, children, rss, peak);
+            long peak = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                    .filter(line -> line.startsWith("VmHWM:")).mapToLong(ProcStat::kibibytes).findFirst().orElse(0);
+            return new ProcStat(cpu, children, peak);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read /proc for process " + pid, e);
         }

@@ -39,10 +39,6 @@ public final class ServiceClient {
             return body.path("runId").asText();
         }
 
-        public int selected() {
-            return body.path("selected").asInt();
-        }
-
         public int refreshed() {
             return body.path("refreshed").asInt();
         }

@@ -103,19 +103,11 @@ public final class ServiceProcess implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
     public boolean alive() {
         return process.isAlive();
     }
 
-    public Path log() {
-        return log;
-    }
-
-    /** CPU seconds so far, current and peak resident memory. */
+    /** CPU seconds so far and peak resident memory. */
     public ProcStat usage() {
         return ProcStat.of(process.pid());
     }
