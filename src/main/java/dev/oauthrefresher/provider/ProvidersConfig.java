@@ -73,10 +73,11 @@ public interface ProvidersConfig {
         Duration requestTimeout();
 
         /**
-         * HTTP connections kept open to the token endpoint; calls beyond it wait for a free one. Key
-         * {@code refresher.providers.<group>.max-connections}, default {@code 20}.
+         * HTTP connections kept open to the token endpoint; calls beyond it wait for a free one, so keep it at
+         * least {@code refresher.refresh.concurrency}. Key {@code refresher.providers.<group>.max-connections},
+         * default {@code 64} (the default concurrency).
          */
-        @WithDefault("20")
+        @WithDefault("64")
         @Min(1)
         @Max(1000)
         int maxConnections();
