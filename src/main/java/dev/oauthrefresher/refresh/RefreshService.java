@@ -22,10 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -45,7 +44,6 @@ public class RefreshService {
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final String host = hostName();
-    private final Set<RefreshRun> running = ConcurrentHashMap.newKeySet();
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
             OutcomeWriter writer, RefreshMetrics metrics, RefreshConfig config) {
@@ -74,17 +72,7 @@ public class RefreshService {
     }
 
     private Uni<TaskResult> start(RunContext context) {
-        RefreshRun refreshRun = new RefreshRun(context, new DatabaseSteps(), RefreshRun.Env.production());
-        running.add(refreshRun);
-        return refreshRun.start().onTermination().invoke(() -> running.remove(refreshRun));
-    }
-
-    /**
-     * Every run in progress stops taking work: queued rows are released, refreshes in flight finish, and
-     * each run then answers its trigger with its summary. Runs started afterwards are not affected.
-     */
-    public void stopTakingWork() {
-        running.forEach(RefreshRun::stopTakingWork);
+        return new RefreshRun(context, new DatabaseSteps(), RefreshRun.Env.production()).start();
     }
 
     /** What a run would claim now, by tenant and provider, changing nothing. */
