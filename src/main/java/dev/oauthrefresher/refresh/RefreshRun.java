@@ -27,8 +27,8 @@ import org.jboss.logging.Logger;
  * only by tasks of this run's {@link SerialExecutor}: each event (a claim answered on a worker thread, a
  * refresh ended on an event loop, an outcome written, the deadline, a stop) is posted there and handled one at
  * a time, in order, each seeing what the previous did. No lock, no volatile: to check a change, check that it
- * runs on {@code serial}. Blocking steps (claim, release, count) and the start of each refresh never run
- * there; they are {@link Uni}s subscribed on worker threads whose results are posted back onto it. {@link RunCircuits} is shared with
+ * runs on {@code serial}. Blocking steps (claim, release, count) never run there; they are {@link Uni}s
+ * subscribed on worker threads whose results are emitted back onto it. {@link RunCircuits} is shared with
  * the refresher's threads and guards itself.
  */
 final class RefreshRun {
@@ -197,13 +197,9 @@ final class RefreshRun {
     private void refresh(ClaimedIntegration row) {
         calling++;
         Instant started = env.clock().instant();
-        // Starting the call (token store read, the token endpoint's request) is the call's own work, not the
-        // run's: it runs on a worker thread, so the serial context only keeps the books.
-        Uni.createFrom().deferred(() -> steps.refresh(row, run))
-                .runSubscriptionOn(env.workers())
-                .subscribe().with(
-                        outcome -> serial.execute(() -> called(row, started, outcome)),
-                        failure -> serial.execute(() -> called(row, started, unexpected(row, failure))));
+        steps.refresh(row, run).subscribe().with(
+                outcome -> serial.execute(() -> called(row, started, outcome)),
+                failure -> serial.execute(() -> called(row, started, unexpected(row, failure))));
     }
 
     private static Outcome unexpected(ClaimedIntegration row, Throwable failure) {
