@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,6 +16,7 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -154,8 +156,11 @@ public class IntegrationRegistryApiTest {
     }
 
     @Test
-    void shouldServeOpenApiAndReadiness() {
-        given().get("/q/openapi").then().statusCode(200).body(containsString("/admin/tenants"));
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    void shouldServeOpenApiAndReadinessOnTheManagementInterfaceOnly() {
+        Management.given().get("/q/openapi").then().statusCode(200).body(containsString("/admin/tenants"));
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        for (String path : List.of("/q/openapi", "/q/health/ready", "/q/metrics")) {
+            given().get(path).then().statusCode(404);
+        }
     }
 }

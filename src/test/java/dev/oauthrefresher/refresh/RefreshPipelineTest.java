@@ -119,7 +119,7 @@ class RefreshPipelineTest {
         seeder.integrations(tenant, "google", "no-such-group", google, 1, Instant.now().minus(5, ChronoUnit.MINUTES));
         run(tenant);
 
-        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = dev.oauthrefresher.testsupport.Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics)
                 .contains("refresher_refresh_attempts_total{outcome=\"refreshed\",provider=\"google\"}")
                 .contains("refresher_refresh_duration_seconds_bucket")

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
@@ -49,7 +50,7 @@ class KeyVaultModeTest {
 
     @Test
     void shouldBeReadyWhenTheDatabaseAndKeyVaultAnswer() {
-        given().get("/q/health/ready").then().statusCode(200)
+        Management.given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body(TOKEN_STORE_CHECK + ".status", equalTo("UP"))
                 .body(TOKEN_STORE_CHECK + ".data.kind", equalTo("key-vault"))
@@ -61,7 +62,7 @@ class KeyVaultModeTest {
     void shouldNotBeReadyWhenKeyVaultRefusesThisServicesIdentity() {
         fake.failNext(1, 403, Map.of());
 
-        given().get("/q/health/ready").then().statusCode(503)
+        Management.given().get("/q/health/ready").then().statusCode(503)
                 .body("status", equalTo("DOWN"))
                 .body(TOKEN_STORE_CHECK + ".status", equalTo("DOWN"))
                 .body(TOKEN_STORE_CHECK + ".data.reason", containsString("HTTP 403"));
