@@ -41,10 +41,10 @@ public class ProviderGateway {
 
     private final Map<String, GroupClient> clients;
 
-    ProviderGateway(ProvidersConfig config, OidcClients oidcClients) {
+    ProviderGateway(ProvidersConfig config, TokenEndpointsConfig endpoints, OidcClients oidcClients) {
         Map<String, GroupClient> built = new LinkedHashMap<>();
         config.groups().forEach((name, settings) -> {
-            ProviderGroup group = ProviderGroup.of(name, settings);
+            ProviderGroup group = ProviderGroup.of(name, settings, endpoints.allowInsecureLoopback());
             // no I/O here: discovery is off and the token URL is absolute
             OidcClient client = oidcClients.newClient(group.oidcClientConfig()).await().atMost(Duration.ofSeconds(30));
             built.put(name, new GroupClient(group, client));

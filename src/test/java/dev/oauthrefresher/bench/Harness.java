@@ -122,6 +122,7 @@ public final class Harness implements AutoCloseable {
         settings.put("refresher.providers." + GROUP + ".client-secret", CLIENT_SECRET);
         settings.put("refresher.providers." + GROUP + ".token-endpoint", provider.tokenUrl());
         settings.put("refresher.providers." + GROUP + ".request-timeout", "10s");
+        settings.put("refresher.token-endpoints.allow-insecure-loopback", "true");
         settings.putAll(overrides);
         return settings;
     }
