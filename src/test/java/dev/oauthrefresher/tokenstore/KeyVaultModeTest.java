@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.hasItem;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.Concurrently;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
@@ -23,7 +24,10 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +89,24 @@ class KeyVaultModeTest {
         TokenStore.Versioned loaded = tokenStore.load(secretName).await().indefinitely().orElseThrow();
         assertThat(loaded.version()).isEqualTo(stored.version());
         assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-secret-value-1");
+    }
+
+    @Test
+    void shouldLeaveOnlyTheWinnersSecretInKeyVaultAfterADuplicateRegistrationRace() throws Exception {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        Set<String> before = fake.liveSecretNames();
+
+        List<Integer> statuses = Concurrently.run(6, () -> register(tenant, "race@example.com").statusCode());
+
+        assertThat(statuses).containsOnly(201, 409).filteredOn(status -> status == 201).hasSize(1);
+        String winner = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(200).extract().path("items[0].id");
+        Set<String> added = new HashSet<>(fake.liveSecretNames());
+        added.removeAll(before);
+        assertThat(added).as("secrets in the vault written by the race")
+                .containsExactly(Integration.secretNameFor(UUID.fromString(winner)));
+        assertThat(fake.requests()).filteredOn(r -> r.method().equals("PUT") && !r.secretName().equals(KeyVaultTokenStore.PROBE_SECRET))
+                .as("secret writes").hasSize(1);
     }
 
     @Test
