@@ -57,7 +57,7 @@ public class ProblemException extends RuntimeException {
     }
 
     public Problem toProblem() {
-        return new Problem(Problem.of(status, type, title, getMessage()).type(), title, status, getMessage(), violations);
+        return Problem.of(status, type, title, getMessage()).withViolations(violations);
     }
 
     public int status() {
