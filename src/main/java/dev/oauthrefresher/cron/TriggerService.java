@@ -3,6 +3,7 @@ package dev.oauthrefresher.cron;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.Timestamps;
+import dev.oauthrefresher.lifecycle.Drain;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
@@ -39,11 +40,13 @@ public class TriggerService {
     private final EntityManager em;
     private final ObjectMapper json;
     private final RefreshConfig refreshConfig;
+    private final Drain drain;
 
-    TriggerService(EntityManager em, ObjectMapper json, RefreshConfig refreshConfig) {
+    TriggerService(EntityManager em, ObjectMapper json, RefreshConfig refreshConfig, Drain drain) {
         this.em = em;
         this.json = json;
         this.refreshConfig = refreshConfig;
+        this.drain = drain;
     }
 
     /**
@@ -59,14 +62,23 @@ public class TriggerService {
         }
         UUID id = claim.id();
         TaskRun run = new TaskRun(id, kind, request, started.plus(refreshConfig.runBudget()));
+        // a shutdown waits for this run until it is recorded
+        Drain.Ticket ticket = drain.enter();
         return task.run(run)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(result -> {
-                    RunSummary summary = RunSummary.of(id, task.name(), kind, result,
+                    // a run that ended while draining was stopped early: what it did is recorded, the rest stays due
+                    String outcome = drain.isDraining() ? "interrupted" : "completed";
+                    RunSummary summary = RunSummary.of(id, task.name(), kind, outcome, result,
                             Duration.between(started, Instant.now()).toMillis());
                     QuarkusTransaction.requiringNew().run(() -> complete(id, summary));
+                    if (drain.isDraining()) {
+                        LOG.infof("Run %s of %s interrupted by shutdown: %d selected, %d refreshed, %d released unstarted",
+                                id, task.name(), summary.selected(), summary.refreshed(), summary.skipped());
+                    }
                     return (Triggered) new Triggered.Ran(summary);
                 })
+                .onTermination().invoke(ticket::close)
                 .onFailure().invoke(e -> {
                     // Our own exceptions never carry a token: the full failure is what on-call needs.
                     LOG.errorf(e, "Run %s of %s failed", id, task.name());
@@ -143,11 +155,11 @@ public class TriggerService {
     private void complete(UUID id, RunSummary summary) {
         em.createNativeQuery("""
                 UPDATE trigger_run
-                   SET outcome = 'completed', finished_at = now(), selected = :selected, refreshed = :refreshed,
+                   SET outcome = :outcome, finished_at = now(), selected = :selected, refreshed = :refreshed,
                        expired = :expired, errored = :errored, deferred = :deferred, skipped = :skipped,
                        remaining = :remaining, summary = CAST(:summary AS jsonb)
                  WHERE id = :id
-                """).setParameter("selected", summary.selected()).setParameter("refreshed", summary.refreshed())
+                """).setParameter("outcome", summary.outcome()).setParameter("selected", summary.selected()).setParameter("refreshed", summary.refreshed())
                 .setParameter("expired", summary.expired()).setParameter("errored", summary.errored())
                 .setParameter("deferred", summary.deferred()).setParameter("skipped", summary.skipped())
                 .setParameter("remaining", (int) Math.min(Integer.MAX_VALUE, Math.max(0, summary.remaining())))

@@ -19,6 +19,21 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class IntegrationRepository implements PanacheRepositoryBase<Integration, UUID> {
 
+    /**
+     * "Due for refresh", written once: active, close to expiry or idle, past its backoff, not leased, its tenant not
+     * paused, and no rotated refresh token pending (its old one is spent: refreshing with it would kill the grant).
+     * {@code %s} takes the run's narrowing filters.
+     */
+    private static final String DUE = """
+             WHERE i.status = 'active'
+               AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
+               AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
+               AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+               AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+               AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
+               %s
+            """;
+
     // Candidates are locked with SKIP LOCKED, so a concurrent claimer passes over them instead of waiting;
     // a row it already skipped-over and that we then lease fails its lease test on recheck. The outer
     // UPDATE stamps the lease in the same statement, so there is no window between select and lease.
@@ -26,12 +41,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
             WITH due AS (
                 SELECT i.id
                   FROM integration i
-                 WHERE i.status = 'active'
-                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
-                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
-                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
-                   %s
+                %s
                  ORDER BY i.access_token_expires_at
                  LIMIT :limit
                    FOR UPDATE OF i SKIP LOCKED
@@ -61,7 +71,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     /**
      * Claims one integration regardless of how soon it expires (a manual refresh): it must be active, its
-     * tenant not paused, and nobody else may hold its lease. Empty if any of that fails.
+     * tenant not paused, no rotation pending, and nobody else may hold its lease. Empty if any of that fails.
      */
     @SuppressWarnings("unchecked")
     public Optional<Integration> claimOne(UUID id, String owner, Instant now, Instant leaseUntil) {
@@ -71,6 +81,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                  WHERE i.id = :id AND i.status = 'active'
                    AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
                    AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+                   AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
                 RETURNING i.*
                 """, Integration.class)
                 .setParameter("id", id).setParameter("owner", owner).setParameter("now", now)
@@ -79,15 +90,25 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         return claimed.stream().findFirst();
     }
 
-    /** Keeps holding rows whose outcome is still being settled (a rotated token not yet stored). */
-    public int extendLease(Collection<UUID> ids, String owner, Instant leaseUntil) {
+    /** What a lease renewal found: rows still ours (now held until the new instant), and rows another owner holds. */
+    public record Renewal(List<UUID> renewed, List<UUID> heldByOthers) {
+    }
+
+    /** Keeps holding rows {@code owner} still works on; reports those someone else has claimed meanwhile. */
+    @SuppressWarnings("unchecked")
+    public Renewal renewLeases(Collection<UUID> ids, String owner, Instant leaseUntil) {
         if (ids.isEmpty()) {
-            return 0;
+            return new Renewal(List.of(), List.of());
         }
-        return getEntityManager().createNativeQuery("""
+        List<UUID> renewed = getEntityManager().createNativeQuery("""
                 UPDATE integration SET lease_expires_at = :leaseUntil WHERE id IN (:ids) AND lease_owner = :owner
+                RETURNING id
                 """).setParameter("ids", ids).setParameter("owner", owner).setParameter("leaseUntil", leaseUntil)
-                .executeUpdate();
+                .getResultList();
+        List<UUID> others = getEntityManager().createNativeQuery("""
+                SELECT id FROM integration WHERE id IN (:ids) AND lease_owner IS NOT NULL AND lease_owner <> :owner
+                """).setParameter("ids", ids).setParameter("owner", owner).getResultList();
+        return new Renewal(renewed, others);
     }
 
     /** The same selection as {@link #claimDueForRefresh} without leasing anything: for dry runs. */
@@ -95,15 +116,10 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     public List<Integration> peekDue(DueQuery query) {
         String sql = """
                 SELECT i.* FROM integration i
-                 WHERE i.status = 'active'
-                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
-                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
-                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
-                   %s
+                %s
                  ORDER BY i.access_token_expires_at
                  LIMIT :limit
-                """.formatted(filters(query));
+                """.formatted(due(query));
         Query q = getEntityManager().createNativeQuery(sql, Integration.class);
         bindDue(q, query);
         return q.getResultList();
@@ -113,13 +129,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     public long countDue(DueQuery query) {
         String sql = """
                 SELECT count(*) FROM integration i
-                 WHERE i.status = 'active'
-                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
-                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
-                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
-                   %s
-                """.formatted(filters(query));
+                %s
+                """.formatted(due(query));
         Query q = getEntityManager().createNativeQuery(sql);
         q.setParameter("expiresBefore", query.expiresBefore());
         q.setParameter("idleSince", query.idleSince());
@@ -252,13 +263,17 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     }
 
     static String claimSql(DueQuery query) {
-        return CLAIM_SQL.formatted(filters(query));
+        return CLAIM_SQL.formatted(due(query));
     }
 
     static void bindClaim(Query q, DueQuery query, String owner, Instant leaseUntil) {
         bindDue(q, query);
         q.setParameter("owner", owner);
         q.setParameter("leaseUntil", leaseUntil);
+    }
+
+    private static String due(DueQuery query) {
+        return DUE.formatted(filters(query));
     }
 
     private static String filters(DueQuery query) {

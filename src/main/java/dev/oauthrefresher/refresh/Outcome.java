@@ -1,6 +1,7 @@
 package dev.oauthrefresher.refresh;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -9,8 +10,16 @@ import java.util.OptionalInt;
  */
 sealed interface Outcome {
 
-    /** The new tokens are in the token store; the row gets the new expiry. */
-    record Refreshed(Instant newExpiry, boolean rotated) implements Outcome {
+    /**
+     * The new tokens are in the token store; the row gets the new expiry. {@code oddities} names what was odd
+     * about the provider's answer (recorded in {@code refresh_attempt.note}).
+     */
+    record Refreshed(Instant newExpiry, boolean rotated, List<String> oddities) implements Outcome {
+
+        public Refreshed {
+            oddities = List.copyOf(oddities);
+        }
+
         @Override
         public String kind() {
             return "refreshed";

@@ -39,13 +39,18 @@ class OutcomeWriter {
     }
 
     private final IntegrationRepository integrations;
+    private final PendingRotationRepository pendingRotations;
+    private final RefreshMetrics metrics;
     private final EntityManager em;
     private final RefreshConfig config;
     private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
 
-    OutcomeWriter(IntegrationRepository integrations, EntityManager em, RefreshConfig config) {
+    OutcomeWriter(IntegrationRepository integrations, PendingRotationRepository pendingRotations, RefreshMetrics metrics,
+            EntityManager em, RefreshConfig config) {
         this.integrations = integrations;
+        this.pendingRotations = pendingRotations;
+        this.metrics = metrics;
         this.em = em;
         this.config = config;
     }
@@ -86,19 +91,29 @@ class OutcomeWriter {
         try {
             List<Written> results = QuarkusTransaction.requiringNew().call(() -> batch.stream().map(this::apply).toList());
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).done().complete(results.get(i));
+                complete(batch.get(i), results.get(i));
             }
         } catch (RuntimeException batchFailure) {
             // One bad row must not cost the others their outcome: retry each on its own.
             for (Write w : batch) {
                 try {
-                    w.done().complete(QuarkusTransaction.requiringNew().call(() -> apply(w)));
+                    complete(w, QuarkusTransaction.requiringNew().call(() -> apply(w)));
                 } catch (RuntimeException e) {
                     LOG.warnf("Could not record the outcome of integration %s: %s", w.row().id(), e.getClass().getSimpleName());
                     w.done().completeExceptionally(e);
                 }
             }
         }
+    }
+
+    /** A write that found its lease gone is never silently dropped: counted, logged, and reported to the run. */
+    private void complete(Write w, Written written) {
+        if (!written.applied() && !(w.outcome() instanceof Outcome.Deferred)) {
+            metrics.leaseLost("write");
+            LOG.warnf("Integration %s: outcome %s not recorded, the lease of %s was gone (another owner or a lapsed lease)",
+                    w.row().id(), w.outcome().kind(), w.owner());
+        }
+        w.done().complete(written);
     }
 
     private Written apply(Write w) {
@@ -108,8 +123,14 @@ class OutcomeWriter {
         Written written;
         OptionalInt providerStatus = OptionalInt.empty();
         String errorCode = null;
+        String note = null;
         if (outcome instanceof Outcome.Refreshed r) {
             written = new Written(integrations.markRefreshed(row.id(), w.owner(), r.newExpiry(), now), IntegrationStatus.ACTIVE);
+            if (r.rotated()) {
+                // the store holds the rotated token now (even if the lease was lost meanwhile): nothing is pending
+                pendingRotations.delete(row.id());
+            }
+            note = r.oddities().isEmpty() ? null : String.join(",", r.oddities());
         } else if (outcome instanceof Outcome.Expired e) {
             written = new Written(integrations.markExpired(row.id(), w.owner(), e.code(), e.message(), now), IntegrationStatus.EXPIRED);
             providerStatus = OptionalInt.of(e.httpStatus());
@@ -137,15 +158,15 @@ class OutcomeWriter {
         } else {
             throw new IllegalStateException("Unhandled outcome " + outcome.getClass().getSimpleName());
         }
-        recordAttempt(w, providerStatus, errorCode);
+        recordAttempt(w, providerStatus, errorCode, note);
         return written;
     }
 
-    private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode) {
+    private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode, String note) {
         em.createNativeQuery("""
                 INSERT INTO refresh_attempt (integration_id, tenant_id, run_id, started_at, finished_at, outcome,
-                                             provider_status, error_code, duration_ms)
-                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration)
+                                             provider_status, error_code, duration_ms, note)
+                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration, :note)
                 """)
                 .setParameter("integration", w.row().id())
                 .setParameter("tenant", w.row().tenantId())
@@ -156,6 +177,7 @@ class OutcomeWriter {
                 .unwrap(NativeQuery.class)
                 .setParameter("status", providerStatus.isPresent() ? providerStatus.getAsInt() : null, StandardBasicTypes.INTEGER)
                 .setParameter("code", errorCode, StandardBasicTypes.STRING)
+                .setParameter("note", note, StandardBasicTypes.STRING)
                 .setParameter("duration", (int) Math.min(Integer.MAX_VALUE,
                         java.time.Duration.between(w.startedAt(), w.finishedAt()).toMillis()))
                 .executeUpdate();

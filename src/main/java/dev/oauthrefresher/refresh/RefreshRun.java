@@ -42,6 +42,9 @@ final class RefreshRun {
 
         long countDue(DueQuery query);
 
+        /** Whether {@code row}'s lease still covers the worst case of one refresh; if not it is released unstarted. */
+        boolean mayStart(ClaimedIntegration row);
+
         Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId);
 
         Uni<OutcomeWriter.Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome,
@@ -70,6 +73,7 @@ final class RefreshRun {
     private boolean claiming;
     private boolean exhausted;
     private boolean stopped;
+    private boolean stopRequested;
     private boolean finishing;
     private Set<String> emptyClaimExcluding;
     private RuntimeException claimFailure;
@@ -106,11 +110,22 @@ final class RefreshRun {
         return Uni.createFrom().completionStage(done);
     }
 
+    /**
+     * Stops taking work now, as if the deadline had passed (a graceful shutdown): unstarted rows are released,
+     * refreshes in flight finish and are recorded.
+     */
+    void stopTakingWork() {
+        synchronized (this) {
+            stopRequested = true;
+        }
+        pump();
+    }
+
     /** Decides what to do next under the lock, then does it outside, so callbacks never nest inside it. */
     private void pump() {
         List<Runnable> actions = new ArrayList<>();
         synchronized (this) {
-            if (!stopped && !Instant.now().isBefore(deadline)) {
+            if (!stopped && (stopRequested || !Instant.now().isBefore(deadline))) {
                 stopped = true;
                 List<UUID> unstarted = drainQueues();
                 skipped += unstarted.size();
@@ -142,6 +157,7 @@ final class RefreshRun {
 
     private void dispatch(List<Runnable> actions) {
         int passWithoutStart = 0;
+        List<UUID> leaseTooShort = new ArrayList<>();
         // Outcomes waiting for their write count too, so a slow database slows the run down instead of piling up.
         while (inFlight < config.concurrency() && writing < config.concurrency() && !rotation.isEmpty()
                 && passWithoutStart < rotation.size()) {
@@ -151,9 +167,14 @@ final class RefreshRun {
             if (running < capOf(tenant)) {
                 ClaimedIntegration row = queue.pollFirst();
                 buffered--;
-                inFlight++;
-                inFlightByTenant.put(tenant, running + 1);
-                actions.add(() -> refresh(row));
+                if (steps.mayStart(row)) {
+                    inFlight++;
+                    inFlightByTenant.put(tenant, running + 1);
+                    actions.add(() -> refresh(row));
+                } else {
+                    leaseTooShort.add(row.id());
+                    skipped++;
+                }
                 passWithoutStart = 0;
             } else {
                 passWithoutStart++;
@@ -163,6 +184,9 @@ final class RefreshRun {
             } else {
                 rotation.addLast(tenant);
             }
+        }
+        if (!leaseTooShort.isEmpty()) {
+            actions.add(() -> blocking.execute(() -> steps.release(leaseTooShort, owner)));
         }
     }
 
