@@ -12,6 +12,7 @@ import dev.oauthrefresher.lifecycle.Drain;
 import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -111,6 +112,8 @@ public class RefreshService {
      * The outcome of one manual refresh, for the admin API: {@code attemptId} is the {@code run_id} of its
      * {@code refresh_attempt} row; {@code outcome} is {@link #IN_PROGRESS} when the answer was not awaited.
      */
+    // answered inside a Response, which hides the type from Quarkus' own reflection registration (native)
+    @RegisterForReflection
     public record ManualRefresh(UUID attemptId, String outcome, IntegrationView integration) {
     }
 

@@ -46,6 +46,8 @@ class ShutdownDrain {
         int runsInterrupted = runs.activeRuns();
         int work = drain.active();
         int held = leases.size();
+        LOG.infof("Shutdown drain started: readiness DOWN, %d run(s) stop taking work, %d trigger(s) or manual refreshes "
+                + "to finish within %s", runsInterrupted, work, config.shutdownGrace());
         runs.stopTakingWork();
         boolean finished;
         try {
@@ -58,9 +60,8 @@ class ShutdownDrain {
         pending.handOver();
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         if (finished) {
-            LOG.infof("Shutdown drain finished in %d ms: %d run(s) stopped taking work (%d trigger(s) or manual refreshes "
-                    + "in progress, %d rows held), every refresh in flight recorded; %d pending rotation(s) handed to "
-                    + "other replicas", took.toMillis(), runsInterrupted, work, held, handedOver);
+            LOG.infof("Shutdown drain finished in %d ms: %d rows were held at SIGTERM, every refresh in flight is recorded "
+                    + "and the rest released; %d pending rotation(s) handed to other replicas", took.toMillis(), held, handedOver);
         } else {
             LOG.errorf("Shutdown drain gave up after %s (refresher.refresh.shutdown-grace): %d piece(s) of work still "
                     + "running, %d rows still held; their leases lapse and other replicas take them over",
