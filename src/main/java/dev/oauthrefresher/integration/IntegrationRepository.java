@@ -20,18 +20,17 @@ import java.util.stream.Collectors;
 public class IntegrationRepository implements PanacheRepositoryBase<Integration, UUID> {
 
     /**
-     * "Due for refresh", written once: active, close to expiry or idle, past its backoff, not leased, its tenant not
-     * paused, and no rotated refresh token pending (its old one is spent: refreshing with it would kill the grant).
-     * {@code %s} takes the run's narrowing filters.
+     * "Due for refresh", written once: active, of an unpaused tenant, expiring within the lead time or idle past
+     * the keep-alive age, past its backoff, not leased, no rotated refresh token pending (its old one is spent:
+     * refreshing with it would kill the grant); then the query's own narrowing ({@link #filters}).
      */
     private static final String DUE = """
-             WHERE i.status = 'active'
+            i.status = 'active'
                AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
                AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
                AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
                AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
                AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
-               %s
             """;
 
     // Candidates are locked with SKIP LOCKED, so a concurrent claimer passes over them instead of waiting;
@@ -41,7 +40,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
             WITH due AS (
                 SELECT i.id
                   FROM integration i
-                %s
+                 WHERE %s
                  ORDER BY i.access_token_expires_at
                  LIMIT :limit
                    FOR UPDATE OF i SKIP LOCKED
@@ -116,7 +115,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     public List<Integration> peekDue(DueQuery query) {
         String sql = """
                 SELECT i.* FROM integration i
-                %s
+                 WHERE %s
                  ORDER BY i.access_token_expires_at
                  LIMIT :limit
                 """.formatted(due(query));
@@ -127,15 +126,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     /** How many integrations are due and unleased right now, ignoring the limit: the run's "remaining". */
     public long countDue(DueQuery query) {
-        String sql = """
-                SELECT count(*) FROM integration i
-                %s
-                """.formatted(due(query));
-        Query q = getEntityManager().createNativeQuery(sql);
-        q.setParameter("expiresBefore", query.expiresBefore());
-        q.setParameter("idleSince", query.idleSince());
-        q.setParameter("now", query.now());
-        bindFilters(q, query);
+        Query q = getEntityManager().createNativeQuery("SELECT count(*) FROM integration i WHERE " + due(query));
+        bindDuePredicate(q, query);
         return ((Number) q.getSingleResult()).longValue();
     }
 
@@ -238,13 +230,6 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 """).setParameter("ids", ids).setParameter("owner", owner).executeUpdate();
     }
 
-    /** Every lease {@code owner} still holds, released: the end of a run. */
-    public int releaseAll(String owner) {
-        return getEntityManager().createNativeQuery("""
-                UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner
-                """).setParameter("owner", owner).executeUpdate();
-    }
-
     /** An operator fixed the cause: {@code error → active}, failures forgotten, due at once. */
     public boolean reactivate(UUID id, Instant now) {
         return execute("""
@@ -266,14 +251,14 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         return CLAIM_SQL.formatted(due(query));
     }
 
+    private static String due(DueQuery query) {
+        return DUE + filters(query);
+    }
+
     static void bindClaim(Query q, DueQuery query, String owner, Instant leaseUntil) {
         bindDue(q, query);
         q.setParameter("owner", owner);
         q.setParameter("leaseUntil", leaseUntil);
-    }
-
-    private static String due(DueQuery query) {
-        return DUE.formatted(filters(query));
     }
 
     private static String filters(DueQuery query) {
@@ -286,14 +271,14 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     }
 
     private static void bindDue(Query q, DueQuery query) {
+        bindDuePredicate(q, query);
+        q.setParameter("limit", query.limit());
+    }
+
+    private static void bindDuePredicate(Query q, DueQuery query) {
         q.setParameter("expiresBefore", query.expiresBefore());
         q.setParameter("idleSince", query.idleSince());
         q.setParameter("now", query.now());
-        q.setParameter("limit", query.limit());
-        bindFilters(q, query);
-    }
-
-    private static void bindFilters(Query q, DueQuery query) {
         query.tenant().ifPresent(t -> q.setParameter("tenant", t));
         if (!query.excludedTenants().isEmpty()) {
             q.setParameter("excludedTenants", query.excludedTenants());

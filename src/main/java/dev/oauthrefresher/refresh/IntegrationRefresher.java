@@ -55,7 +55,7 @@ class IntegrationRefresher {
     Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId) {
         Instant started = Instant.now();
         if (circuits.isOpen(row.provider(), row.providerGroup())) {
-            return Uni.createFrom().item(new Outcome.Deferred("circuit_open", false));
+            return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
         }
         if (!providers.knowsGroup(row.providerGroup())) {
             return Uni.createFrom().item(unknownGroup(row.providerGroup()));
@@ -73,7 +73,7 @@ class IntegrationRefresher {
                                 "No tokens are stored for this integration; it must be registered again."));
                     }
                     if (circuits.isOpen(row.provider(), row.providerGroup())) {
-                        return Uni.createFrom().<Outcome>item(new Outcome.Deferred("circuit_open", false));
+                        return Uni.createFrom().<Outcome>item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
                     }
                     TokenSet current = stored.get().tokens();
                     return providers.refresh(row.providerGroup(), current.refreshToken())
@@ -84,11 +84,11 @@ class IntegrationRefresher {
                 // the store already retried what was worth retrying (one retry layer per operation); a refusal such
                 // as a 403 is left for an operator and not retried here
                 .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred(
-                        ((TokenStoreException) e).isTransient() ? "token_store_unavailable" : "token_store_refused", true))
+                        ((TokenStoreException) e).isTransient() ? Outcome.Cause.TOKEN_STORE_UNAVAILABLE : Outcome.Cause.TOKEN_STORE_REFUSED))
                 .onFailure().recoverWithItem(e -> {
                     LOG.errorf("Integration %s: unexpected %s while refreshing; left untouched",
                             row.id(), e.getClass().getSimpleName());
-                    return new Outcome.Deferred("internal_error", true);
+                    return new Outcome.Deferred(Outcome.Cause.INTERNAL_ERROR);
                 })
                 .invoke(outcome -> metrics.attempt(row.provider(), outcome, Duration.between(started, Instant.now())));
     }
@@ -112,7 +112,7 @@ class IntegrationRefresher {
                         + "its integrations are left untouched for the rest of this run",
                         row.providerGroup(), c.errorCode(), c.httpStatus());
             }
-            return Uni.createFrom().item(new Outcome.Deferred("client_rejected", true));
+            return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CLIENT_REJECTED));
         }
         if (result instanceof RefreshResult.Transient t) {
             recordCall(row, circuits, true);
@@ -147,10 +147,10 @@ class IntegrationRefresher {
                         // The old refresh token still works: the next run simply tries again.
                         LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
                                 row.id(), e.getClass().getSimpleName());
-                        return new Outcome.Deferred("token_store_write_failed", true);
+                        return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
                     }
                     pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, inDatabase));
-                    return new Outcome.RotationPending("token_store_write_failed");
+                    return new Outcome.RotationPending();
                 }));
     }
 

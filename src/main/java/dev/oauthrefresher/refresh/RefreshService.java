@@ -67,12 +67,13 @@ public class RefreshService {
         int limit = run.request().limit() == null ? Integer.MAX_VALUE : run.request().limit();
         Instant started = Instant.now();
         Uni<TaskResult> result = run.request().isDryRun()
-                ? Uni.createFrom().item(() -> dryRun(query.withLimit(Math.min(limit, DRY_RUN_SAMPLE), java.util.Set.of())))
+                ? Uni.createFrom().item(() -> dryRun(query.withLimit(Math.min(limit, DRY_RUN_SAMPLE), Set.of())))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 : Uni.createFrom().item(() -> QuarkusTransaction.requiringNew().call(tenants::concurrencyCaps))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                        .chain(caps -> start(new RefreshRun(run.runId(), owner(run.runId()), query, run.deadline(), limit,
-                                config, caps, new DatabaseSteps())));
+                        .chain(caps -> start(new RefreshRun(new RunContext(run.runId(), owner(run.runId()),
+                                new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
+                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production())));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
     }
 
@@ -99,7 +100,7 @@ public class RefreshService {
     private TaskResult dryRun(DueQuery query) {
         return QuarkusTransaction.requiringNew().call(() -> {
             List<Integration> due = integrations.peekDue(query);
-            long total = integrations.countDue(query.withLimit(1, java.util.Set.of()));
+            long total = integrations.countDue(query.withLimit(1, Set.of()));
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("dryRun", true);
             details.put("byTenant", due.stream().collect(Collectors.groupingBy(Integration::tenantId, TreeMap::new, Collectors.counting())));
@@ -162,7 +163,7 @@ public class RefreshService {
                                     + existing.status().code() + ", its tenant is paused, a rotated token is still pending, "
                                     + "or a run is refreshing it."));
                 });
-                leases.hold(row.id(), owner, row.leaseExpiresAt());
+                leases.hold(row.id(), owner, now.plus(config.lease()));
                 return new Claimed(ClaimedIntegration.of(row), ticket);
             } catch (RuntimeException e) {
                 ticket.close();
@@ -213,9 +214,9 @@ public class RefreshService {
         }
 
         @Override
-        public void release(List<UUID> ids, String owner) {
+        public int release(List<UUID> ids, String owner) {
             leases.forget(ids);
-            QuarkusTransaction.requiringNew().run(() -> integrations.release(ids, owner));
+            return QuarkusTransaction.requiringNew().call(() -> integrations.release(ids, owner));
         }
 
         @Override
@@ -230,14 +231,14 @@ public class RefreshService {
         }
 
         @Override
-        public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId) {
-            return refresher.refresh(row, circuits, owner, runId);
+        public Uni<Outcome> refresh(ClaimedIntegration row, RunContext run) {
+            return refresher.refresh(row, run.circuits(), run.owner(), run.runId());
         }
 
         @Override
-        public Uni<OutcomeWriter.Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome,
+        public Uni<OutcomeWriter.Written> write(ClaimedIntegration row, RunContext run, Outcome outcome,
                 Instant startedAt, Instant finishedAt) {
-            return writer.write(row, owner, runId, outcome, startedAt, finishedAt)
+            return writer.write(row, run.owner(), run.runId(), outcome, startedAt, finishedAt)
                     .onTermination().invoke(() -> settled(row, outcome));
         }
     }

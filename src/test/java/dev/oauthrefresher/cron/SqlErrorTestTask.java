@@ -5,6 +5,8 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import java.time.Duration;
+import java.util.Map;
 
 /** A registered task whose SQL the real database rejects: a bug a retry cannot fix, unlike a lost connection. */
 @ApplicationScoped
@@ -24,10 +26,15 @@ public class SqlErrorTestTask implements CronTask {
     }
 
     @Override
+    public Duration budget() {
+        return Duration.ofMinutes(1);
+    }
+
+    @Override
     public Uni<TaskResult> run(TaskRun run) {
         return Uni.createFrom().<TaskResult>item(() -> {
             QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("SELECT missing_column FROM trigger_run").getResultList());
-            return TaskResult.empty();
+            return new TaskResult(0, 0, 0, 0, 0, 0, 0, Map.of());
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 }
