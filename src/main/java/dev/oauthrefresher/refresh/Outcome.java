@@ -1,6 +1,7 @@
 package dev.oauthrefresher.refresh;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -9,8 +10,16 @@ import java.util.OptionalInt;
  */
 sealed interface Outcome {
 
-    /** The new tokens are in the token store; the row gets the new expiry. */
-    record Refreshed(Instant newExpiry, boolean rotated) implements Outcome {
+    /**
+     * The new tokens are in the token store; the row gets the new expiry. {@code oddities} names what was odd
+     * about the provider's answer (recorded in {@code refresh_attempt.note}).
+     */
+    record Refreshed(Instant newExpiry, boolean rotated, List<String> oddities) implements Outcome {
+
+        public Refreshed {
+            oddities = List.copyOf(oddities);
+        }
+
         @Override
         public String kind() {
             return "refreshed";
@@ -65,6 +74,8 @@ sealed interface Outcome {
         CLIENT_REJECTED("client_rejected", true, false),
         /** The token store could not be read. */
         TOKEN_STORE_UNAVAILABLE("token_store_unavailable", true, true),
+        /** The store refused for good (a 403, a disabled secret): not retried, left for an operator. */
+        TOKEN_STORE_REFUSED("token_store_refused", true, true),
         /** Refreshed, but the token store refused the new access token; the old refresh token still works. */
         TOKEN_STORE_WRITE_FAILED("token_store_write_failed", true, true),
         /** Something unexpected; logged where it happened. */

@@ -32,9 +32,9 @@ public class RefreshMetrics {
     private final Map<IntegrationStatus, AtomicLong> byStatus = new EnumMap<>(IntegrationStatus.class);
     private final AtomicLong overdue = new AtomicLong();
     private final AtomicLong pendingRotations = new AtomicLong();
-    private final PendingRotations pending;
+    private final PendingRotationRepository pending;
 
-    RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotations pending) {
+    RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotationRepository pending) {
         this.registry = registry;
         this.integrations = integrations;
         for (IntegrationStatus status : IntegrationStatus.values()) {
@@ -45,7 +45,7 @@ public class RefreshMetrics {
         gauge("refresher.integrations.overdue", "Active integrations whose access token has already expired (table-wide)",
                 overdue, Tags.empty());
         this.pending = pending;
-        gauge("refresher.rotations.pending", "Rotated refresh tokens the token store has not accepted yet",
+        gauge("refresher.rotations.pending", "Rotated refresh tokens the token store has not accepted yet, sealed in PostgreSQL (table-wide)",
                 pendingRotations, Tags.empty());
     }
 
@@ -89,6 +89,16 @@ public class RefreshMetrics {
                 .tags("rotated", Boolean.toString(rotated)).register(registry).increment();
     }
 
+    /**
+     * A lease this process needed was gone: at {@code stage} {@code renewal} (another owner holds the row now)
+     * or {@code write} (an outcome could not be recorded).
+     */
+    void leaseLost(String stage) {
+        Counter.builder("refresher.leases.lost")
+                .description("Leases found gone while this process still worked on the row")
+                .tags("stage", stage).register(registry).increment();
+    }
+
     void run(String task, Duration took) {
         Timer.builder("refresher.run.duration").description("Duration of triggered runs")
                 .tags("task", task).register(registry).record(took);
@@ -102,8 +112,8 @@ public class RefreshMetrics {
             QuarkusTransaction.requiringNew().run(() -> {
                 integrations.countByStatus().forEach((status, count) -> byStatus.get(status).set(count));
                 overdue.set(integrations.countOverdue(Instant.now()));
+                pendingRotations.set(pending.count());
             });
-            pendingRotations.set(pending.size());
         } catch (RuntimeException e) {
             LOG.debugf("Could not update integration gauges: %s", e.getClass().getSimpleName());
         }
