@@ -155,15 +155,6 @@ public final class ServiceProcess implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - started);
     }
 
-    /** The process's whole output so far. */
-    public String log() {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** The last lines of the process's output, for failure messages. */
     public String logTail() {
         try {
