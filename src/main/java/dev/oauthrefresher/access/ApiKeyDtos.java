@@ -1,5 +1,6 @@
 package dev.oauthrefresher.access;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -22,7 +23,8 @@ public final class ApiKeyDtos {
                     message = "must be one of integrations:read, integrations:write, tokens:read, webhooks:write") String> scopes) {
     }
 
-    /** The answer to a creation: the only time the key is shown. */
+    /** The answer to a creation: the only time the key is shown. Registered: it leaves inside a {@code Response}. */
+    @RegisterForReflection
     public record CreatedApiKey(UUID id, String name, List<String> scopes, String key, Instant createdAt) {
 
         @Override

@@ -1,6 +1,6 @@
 package dev.oauthrefresher.refresh;
 
-import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.admin.AuditWriter;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
@@ -44,7 +44,7 @@ public class AccessTokenService {
     private final TokenStore tokenStore;
     private final IntegrationRefresher refresher;
     private final OutcomeWriter writer;
-    private final AuditLog audit;
+    private final AuditWriter audit;
     private final AccessTokenCache cache;
     private final AccessTokenMetrics metrics;
     private final OnDemandConfig config;
@@ -54,7 +54,7 @@ public class AccessTokenService {
     private final String host = RefreshService.hostName();
 
     AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, IntegrationRefresher refresher,
-            OutcomeWriter writer, AuditLog audit, AccessTokenCache cache, AccessTokenMetrics metrics,
+            OutcomeWriter writer, AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
             OnDemandConfig config, RefreshConfig refreshConfig) {
         this.integrations = integrations;
         this.tokenStore = tokenStore;
@@ -75,11 +75,8 @@ public class AccessTokenService {
     Uni<Issued> accessToken(String tenantId, UUID id, long minValidSeconds, boolean force, String actor) {
         return readRow(tenantId, id)
                 .chain(row -> issue(row, minValidSeconds, force))
-                .call(issued -> blocking(() -> {
-                    QuarkusTransaction.requiringNew().run(() -> audit.recordAs(actor, "token.read", tenantId, id,
-                            "refreshed=" + issued.refreshed() + " outcome=issued"));
-                    return issued;
-                }).onFailure().transform(e -> {
+                .call(issued -> audit.record(actor, "token.read", tenantId, id,
+                        "refreshed=" + issued.refreshed() + " outcome=issued").onFailure().transform(e -> {
                     metrics.read("audit_failed");
                     return new ProblemException(503, "audit-unavailable", "Service Unavailable",
                             "The token read could not be audited, so no token is returned. Try again.",
@@ -266,11 +263,8 @@ public class AccessTokenService {
             // nothing of this tenant's was touched; the key's use is in its lastUsedAt
             return Uni.createFrom().voidItem();
         }
-        return blocking(() -> {
-            QuarkusTransaction.requiringNew().run(() -> audit.recordAs(actor, "token.read", tenantId, id,
-                    "refreshed=false outcome=" + outcome + " status=" + refusal.status()));
-            return null;
-        }).onFailure().recoverWithNull().replaceWithVoid();
+        return audit.record(actor, "token.read", tenantId, id,
+                "refreshed=false outcome=" + outcome + " status=" + refusal.status()).onFailure().recoverWithNull();
     }
 
     private static boolean isLeased(Integration row, Instant now) {

@@ -19,6 +19,8 @@ import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.tokenstore.TokenStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -55,6 +57,13 @@ class AccessTokenTest {
 
     @Inject
     RefreshService service;
+
+    @Inject
+    MeterRegistry registry;
+
+    double count(String meter, String... tags) {
+        return registry.find(meter).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
+    }
 
     final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
     final FakeTokenEndpoint rotating = FakeTokenEndpointResource.rotating();
@@ -118,6 +127,8 @@ class AccessTokenTest {
                 Instant.now().minus(1, ChronoUnit.MINUTES)).get(0);
         rotating.latency(Duration.ofMillis(300));
         int callsBefore = rotating.calls();
+        double joinsBefore = count("refresher.access.singleflight.joins", "what", "refresh");
+        double refreshedBefore = count("refresher.access.token.reads", "outcome", "refreshed");
         ExecutorService pool = Executors.newFixedThreadPool(CALLERS + 1);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<Response>> answers = new ArrayList<>();
@@ -149,6 +160,8 @@ class AccessTokenTest {
             assertThat(rotating.successes(row.grant())).isEqualTo(1);
             assertThat(tokens).hasSize(CALLERS).doesNotContain("at-initial-" + row.grant());
             assertThat(tokens.stream().distinct().toList()).as("distinct tokens").hasSize(1);
+            assertThat(count("refresher.access.singleflight.joins", "what", "refresh") - joinsBefore).isPositive();
+            assertThat(count("refresher.access.token.reads", "outcome", "refreshed") - refreshedBefore).isEqualTo(CALLERS);
         } finally {
             pool.shutdownNow();
         }
@@ -199,8 +212,9 @@ class AccessTokenTest {
         accessToken(key, row.id(), "{}").then().statusCode(424).contentType("application/problem+json")
                 .body("type", equalTo("urn:oauth-refresher:problem:reconnect-required"));
         assertThat(seeder.column(row.id(), "status")).isEqualTo("expired");
+        double before = count("refresher.access.token.reconnect.required");
         accessToken(key, row.id(), "{}").then().statusCode(424);
-        assertThat(google.calls()).isPositive();
+        assertThat(count("refresher.access.token.reconnect.required") - before).isEqualTo(1);
     }
 
     @Test
