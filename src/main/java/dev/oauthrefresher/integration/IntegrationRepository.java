@@ -266,14 +266,19 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
      * forgotten, the new expiry, lease released. False if the row is no longer ours.
      */
     public boolean reconnect(UUID id, String owner, Instant newExpiry, Instant now) {
-        return execute("""
+        if (execute("""
                 UPDATE integration
                    SET status = 'active', access_token_expires_at = :expiry, last_refreshed_at = :now,
                        next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
                        last_error_code = NULL, last_error_message = NULL,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
                  WHERE id = :id AND lease_owner = :owner
-                """, Map.of("id", id, "owner", owner, "expiry", newExpiry, "now", now)) == 1;
+                """, Map.of("id", id, "owner", owner, "expiry", newExpiry, "now", now)) != 1) {
+            return false;
+        }
+        // A rotation of the old grant still waiting for the store must never overwrite the new consent's tokens.
+        execute("DELETE FROM pending_rotation WHERE integration_id = :id", Map.of("id", id));
+        return true;
     }
 
     /** Removes a disconnected integration whose lease {@code owner} holds, leaving a tombstone for its tenant. */

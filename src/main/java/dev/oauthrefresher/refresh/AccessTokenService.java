@@ -42,8 +42,7 @@ public class AccessTokenService {
 
     private final IntegrationRepository integrations;
     private final TokenStore tokenStore;
-    private final IntegrationRefresher refresher;
-    private final OutcomeWriter writer;
+    private final RefreshService refreshService;
     private final AuditWriter audit;
     private final AccessTokenCache cache;
     private final AccessTokenMetrics metrics;
@@ -53,13 +52,12 @@ public class AccessTokenService {
     private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
     private final String host = LeaseKeeper.HOST;
 
-    AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, IntegrationRefresher refresher,
-            OutcomeWriter writer, AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
+    AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, RefreshService refreshService,
+            AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
             OnDemandConfig config, RefreshConfig refreshConfig) {
         this.integrations = integrations;
         this.tokenStore = tokenStore;
-        this.refresher = refresher;
-        this.writer = writer;
+        this.refreshService = refreshService;
         this.audit = audit;
         this.cache = cache;
         this.metrics = metrics;
@@ -172,17 +170,14 @@ public class AccessTokenService {
     }
 
     private Uni<Issued> refreshLeased(String tenantId, ClaimedIntegration row, String owner, UUID runId) {
-        Instant started = Instant.now();
-        return refresher.refresh(row, new RunCircuits(refreshConfig.providerCircuit()), owner, runId)
-                .chain(outcome -> writer.write(row, owner, runId, outcome, started, Instant.now())
-                        .map(written -> {
-                            metrics.onDemandRefresh(outcome.kind());
-                            if (!written.applied()) {
-                                throw unavailable("Integration " + row.id() + " changed while it was being refreshed.",
-                                        RETRY_SOON);
-                            }
-                            return outcome;
-                        }))
+        return refreshService.refreshLeased(row, owner, runId, Instant.now().plus(refreshConfig.lease()))
+                .map(settled -> {
+                    metrics.onDemandRefresh(settled.outcome().kind());
+                    if (!settled.written().applied()) {
+                        throw unavailable("Integration " + row.id() + " changed while it was being refreshed.", RETRY_SOON);
+                    }
+                    return settled.outcome();
+                })
                 .chain(outcome -> settled(tenantId, row.id(), outcome));
     }
 
