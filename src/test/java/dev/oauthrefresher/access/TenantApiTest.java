@@ -274,6 +274,26 @@ class TenantApiTest {
     }
 
     @Test
+    void shouldDropTheOldGrantsPendingRotationWhenReconnectingSoNoReplicaOverwritesTheNewTokens() {
+        String tenant = seeder.tenant("reconnectpending");
+        String key = issue(tenant);
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", FakeTokenEndpointResource.rotating(), 1,
+                Instant.now().minus(1, ChronoUnit.HOURS)).get(0);
+        // what a replica that died after sealing a rotation (the vault refusing it) leaves behind
+        seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) "
+                + "VALUES (:id, decode('00', 'hex'), 'stale', now())", Map.of("id", row.id()));
+
+        given().header("Authorization", bearer(key)).contentType(ContentType.JSON).body(newTokens("pending"))
+                .put("/v1/integrations/{id}/tokens", row.id())
+                .then().statusCode(200).body("status", equalTo("active"));
+
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", row.id())))
+                .isZero();
+        assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+                .tokens().refreshToken().reveal()).isEqualTo("rt-reconnected-pending");
+    }
+
+    @Test
     void shouldDisconnectDeletingTheTokensAndAnswer204AgainThen404ForGet() {
         String tenant = seeder.tenant("disconnect");
         String key = issue(tenant);
