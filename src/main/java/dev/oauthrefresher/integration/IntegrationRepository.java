@@ -179,7 +179,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     private boolean leaveActive(IntegrationStatus to, UUID id, String owner, String code, String message, Instant now) {
         return execute("""
                 UPDATE integration
-                   SET status = :to, last_attempt_at = :now, last_error_code = :code,
+                   SET status = :to, status_version = status_version + 1, last_attempt_at = :now, last_error_code = :code,
                        last_error_message = :message, next_attempt_at = NULL,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
                  WHERE id = :id AND status = 'active' AND lease_owner = :owner
@@ -202,6 +202,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                        status = CASE WHEN consecutive_failures + 1 >= :maxFailures
                                       AND COALESCE(first_failure_at, :now) <= :failingSince
                                      THEN 'error' ELSE status END,
+                       status_version = status_version + CASE WHEN consecutive_failures + 1 >= :maxFailures
+                                      AND COALESCE(first_failure_at, :now) <= :failingSince THEN 1 ELSE 0 END,
                        next_attempt_at = :next, last_attempt_at = :now,
                        last_error_code = :code, last_error_message = :message,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
@@ -238,8 +240,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     public boolean reactivate(UUID id, Instant now) {
         return execute("""
                 UPDATE integration
-                   SET status = 'active', consecutive_failures = 0, first_failure_at = NULL,
-                       next_attempt_at = NULL, last_error_code = NULL, last_error_message = NULL,
+                   SET status = 'active', status_version = status_version + 1, consecutive_failures = 0,
+                       first_failure_at = NULL, next_attempt_at = NULL, last_error_code = NULL, last_error_message = NULL,
                        version = version + 1, updated_at = :now
                  WHERE id = :id AND status = 'error'
                 """, Map.of("id", id, "now", now)) == 1;

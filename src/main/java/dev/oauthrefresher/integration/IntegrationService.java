@@ -29,12 +29,15 @@ public class IntegrationService {
     private final TenantService tenants;
     private final TokenStore tokenStore;
     private final AuditLog audit;
+    private final IntegrationEvents events;
 
-    IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit) {
+    IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
+            IntegrationEvents events) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
         this.audit = audit;
+        this.events = events;
     }
 
     /**
@@ -92,6 +95,7 @@ public class IntegrationService {
                     + "; only an integration in error can be reactivated.");
         }
         audit.record("integration.reactivate", tenantId, id, "error -> active");
+        events.statusChanged(id, IntegrationStatus.ERROR);
         integrations.getEntityManager().refresh(integration);
         return IntegrationView.of(integration);
     }

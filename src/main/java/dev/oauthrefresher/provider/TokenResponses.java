@@ -1,5 +1,6 @@
 package dev.oauthrefresher.provider;
 
+import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
 import dev.oauthrefresher.provider.RefreshResult.Transient;
@@ -7,9 +8,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
@@ -62,24 +60,9 @@ final class TokenResponses {
         return Optional.of(malformed(problem.get()));
     }
 
-    /**
-     * {@code Retry-After} as delta-seconds or an HTTP-date (RFC 9110 section 10.2.3); a date in the past is zero,
-     * anything unreadable is no hint.
-     */
+    /** See {@link RetryAfter#parse}: one reader of the header for the whole service. */
     static Optional<Duration> retryAfter(String header, Instant now) {
-        if (header == null || header.isBlank()) {
-            return Optional.empty();
-        }
-        String value = header.trim();
-        if (DIGITS.matcher(value).matches()) {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
-        }
-        try {
-            Duration until = Duration.between(now, ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return Optional.of(until.isNegative() ? Duration.ZERO : until);
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return RetryAfter.parse(header, now);
     }
 
     /** Control characters out, cut to {@link RefreshResult#MAX_DESCRIPTION}. */

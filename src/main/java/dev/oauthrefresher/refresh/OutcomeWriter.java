@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.integration.IntegrationEvents;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -41,13 +42,15 @@ class OutcomeWriter {
     private final IntegrationRepository integrations;
     private final EntityManager em;
     private final RefreshConfig config;
+    private final IntegrationEvents events;
     private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
 
-    OutcomeWriter(IntegrationRepository integrations, EntityManager em, RefreshConfig config) {
+    OutcomeWriter(IntegrationRepository integrations, EntityManager em, RefreshConfig config, IntegrationEvents events) {
         this.integrations = integrations;
         this.em = em;
         this.config = config;
+        this.events = events;
     }
 
     Uni<Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome, Instant startedAt,
@@ -136,6 +139,10 @@ class OutcomeWriter {
             errorCode = p.reason();
         } else {
             throw new IllegalStateException("Unhandled outcome " + outcome.getClass().getSimpleName());
+        }
+        // the status change's webhook event joins this transaction (outbox), so neither exists without the other
+        if (written.applied() && written.status() != IntegrationStatus.ACTIVE) {
+            events.statusChanged(row.id(), IntegrationStatus.ACTIVE);
         }
         recordAttempt(w, providerStatus, errorCode);
         return written;
