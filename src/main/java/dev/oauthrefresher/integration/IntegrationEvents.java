@@ -33,21 +33,23 @@ public class IntegrationEvents {
             case ERROR -> WebhookEventType.INTEGRATION_ERROR;
             case ACTIVE -> WebhookEventType.INTEGRATION_RECOVERED;
         };
-        outbox.record(change(type, row, previous.code(), row.status().code()));
+        outbox.record(change(type, row, previous.code(), row.status().code(), row.statusVersion()));
     }
 
     /** New tokens from the user's consent brought the integration back to active from {@code previous}. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void reconnected(UUID id, IntegrationStatus previous) {
         Integration row = current(id);
-        outbox.record(change(WebhookEventType.INTEGRATION_RECONNECTED, row, previous.code(), row.status().code()));
+        outbox.record(change(WebhookEventType.INTEGRATION_RECONNECTED, row, previous.code(), row.status().code(),
+                row.statusVersion()));
     }
 
-    /** The integration is being disconnected: call before its row goes. */
+    /** The integration is being disconnected: call before its row goes. The event's status version is the next one. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void deleted(UUID id) {
         Integration row = current(id);
-        outbox.record(change(WebhookEventType.INTEGRATION_DELETED, row, row.status().code(), "deleted"));
+        outbox.record(change(WebhookEventType.INTEGRATION_DELETED, row, row.status().code(), "deleted",
+                row.statusVersion() + 1));
     }
 
     private Integration current(UUID id) {
@@ -59,10 +61,11 @@ public class IntegrationEvents {
         return row;
     }
 
-    private static StatusChange change(WebhookEventType type, Integration row, String previous, String status) {
+    private static StatusChange change(WebhookEventType type, Integration row, String previous, String status,
+            long statusVersion) {
         boolean failure = type == WebhookEventType.INTEGRATION_EXPIRED || type == WebhookEventType.INTEGRATION_ERROR;
         return new StatusChange(type, row.tenantId(), row.id(), row.provider().code(), row.providerGroup(),
-                row.externalAccount(), previous, status, row.statusVersion(),
+                row.externalAccount(), previous, status, statusVersion,
                 failure ? row.lastErrorCode() : null, failure ? row.lastErrorMessage() : null,
                 row.firstFailureAt(), row.lastAttemptAt());
     }

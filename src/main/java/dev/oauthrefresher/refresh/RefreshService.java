@@ -121,7 +121,7 @@ public class RefreshService {
         return host + "/" + runId;
     }
 
-    private static String hostName() {
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {

@@ -34,6 +34,11 @@ public class InMemoryTokenStore implements TokenStore {
     }
 
     @Override
+    public Uni<Void> delete(String secretName) {
+        return delayed(Uni.createFrom().item(() -> entries.remove(secretName))).replaceWithVoid();
+    }
+
+    @Override
     public Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName) {
         return delayed(Uni.createFrom().item(() -> Optional.ofNullable(webhookSecrets.get(secretName))));
     }

@@ -20,6 +20,12 @@ public interface TokenStore {
      */
     Uni<String> save(String secretName, TokenSet tokens);
 
+    /**
+     * Removes everything stored under the name, so the tokens can no longer be read from the store. Completes
+     * normally when nothing was stored, so a repeated disconnect is harmless.
+     */
+    Uni<Void> delete(String secretName);
+
     /** A webhook endpoint's signing secrets, or empty if nothing is stored under the name. */
     Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName);
 

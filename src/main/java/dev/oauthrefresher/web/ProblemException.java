@@ -46,6 +46,11 @@ public class ProblemException extends RuntimeException {
         return Problem.of(status, type, title, getMessage());
     }
 
+    /** The problem's type slug, e.g. {@code not-found}. */
+    public String type() {
+        return type;
+    }
+
     public int status() {
         return status;
     }

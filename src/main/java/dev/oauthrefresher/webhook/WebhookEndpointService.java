@@ -1,5 +1,6 @@
 package dev.oauthrefresher.webhook;
 
+import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
@@ -41,9 +42,10 @@ public class WebhookEndpointService {
     private final WebhookSecrets secrets;
     private final TokenStore store;
     private final WebhookConfig config;
+    private final AuditLog audit;
 
     WebhookEndpointService(WebhookEndpointRepository endpoints, WebhookDeliveryRepository deliveries, WebhookOutbox outbox,
-            WebhookDispatcher dispatcher, WebhookSecrets secrets, TokenStore store, WebhookConfig config) {
+            WebhookDispatcher dispatcher, WebhookSecrets secrets, TokenStore store, WebhookConfig config, AuditLog audit) {
         this.endpoints = endpoints;
         this.deliveries = deliveries;
         this.outbox = outbox;
@@ -51,13 +53,14 @@ public class WebhookEndpointService {
         this.secrets = secrets;
         this.store = store;
         this.config = config;
+        this.audit = audit;
     }
 
     /**
      * The secret is stored before the row exists, so a row never points at a missing secret; if the insert fails
      * an unreferenced secret is left under a fresh random name, which is harmless.
      */
-    public CreatedEndpoint create(String tenantId, CreateEndpoint request) {
+    public CreatedEndpoint create(String tenantId, CreateEndpoint request, String actor) {
         QuarkusTransaction.requiringNew().run(() -> requireRoom(tenantId));
         UUID id = UUID.randomUUID();
         WebhookEndpoint endpoint = new WebhookEndpoint(id, tenantId, request.url(),
@@ -67,6 +70,7 @@ public class WebhookEndpointService {
         QuarkusTransaction.requiringNew().run(() -> {
             requireRoom(tenantId);
             endpoints.persist(endpoint);
+            audit.recordAs(actor, "webhook.endpoint.create", tenantId, null, "endpoint " + id);
         });
         EndpointView view = EndpointView.of(endpoint);
         return new CreatedEndpoint(view.id(), view.url(), view.events(), secret.reveal(), view.enabled());
@@ -82,32 +86,34 @@ public class WebhookEndpointService {
     }
 
     /** The row and its deliveries go first, then the secret: a secret without its row is harmless, the reverse is not. */
-    public void delete(String tenantId, UUID id) {
-        Optional<WebhookEndpoint> deleted = QuarkusTransaction.requiringNew().call(() -> {
-            Optional<WebhookEndpoint> found = endpoints.findForTenant(tenantId, id);
-            found.ifPresent(endpoints::delete);
+    public void delete(String tenantId, UUID id, String actor) {
+        WebhookEndpoint deleted = QuarkusTransaction.requiringNew().call(() -> {
+            WebhookEndpoint found = require(tenantId, id);
+            endpoints.delete(found);
+            audit.recordAs(actor, "webhook.endpoint.delete", tenantId, null, "endpoint " + id);
             return found;
         });
-        deleted.ifPresent(endpoint -> {
-            secrets.forget(id);
-            try {
-                store.deleteWebhookSecret(endpoint.secretName()).await().atMost(TOKEN_STORE_TIMEOUT);
-            } catch (RuntimeException e) {
-                LOG.warnf("Webhook endpoint %s deleted, but its secret could not be removed from the token store (%s)",
-                        id, e.getClass().getSimpleName());
-            }
-        });
+        secrets.forget(id);
+        try {
+            store.deleteWebhookSecret(deleted.secretName()).await().atMost(TOKEN_STORE_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.warnf("Webhook endpoint %s deleted, but its secret could not be removed from the token store (%s)",
+                    id, e.getClass().getSimpleName());
+        }
     }
 
     /** A new secret; the old one keeps signing, next to it, for {@code refresher.webhooks.rotation-overlap}. */
-    public RotatedSecret rotateSecret(String tenantId, UUID id) {
+    public RotatedSecret rotateSecret(String tenantId, UUID id, String actor) {
         WebhookEndpoint endpoint = QuarkusTransaction.requiringNew().call(() -> require(tenantId, id));
         WebhookSecret current = await(store.loadWebhookSecret(endpoint.secretName()), "the secret was not rotated")
                 .orElseThrow(() -> new IllegalStateException("No signing secret stored for webhook endpoint " + id));
         Instant overlapEnd = Instant.now().plus(config.rotationOverlap());
         Secret next = WebhookSigner.newSecret();
         await(store.saveWebhookSecret(endpoint.secretName(), current.rotatedTo(next, overlapEnd)), "the secret was not rotated");
-        QuarkusTransaction.requiringNew().run(() -> endpoints.secretRotated(id, Instant.now()));
+        QuarkusTransaction.requiringNew().run(() -> {
+            endpoints.secretRotated(id, Instant.now());
+            audit.recordAs(actor, "webhook.endpoint.rotate-secret", tenantId, null, "endpoint " + id);
+        });
         secrets.forget(id);
         return new RotatedSecret(id, next.reveal(), overlapEnd);
     }
@@ -131,7 +137,7 @@ public class WebhookEndpointService {
     }
 
     /** A dead delivery, sent again with its original {@code webhook-id} and a fresh retry schedule. */
-    public DeliveryView replay(String tenantId, long deliveryId) {
+    public DeliveryView replay(String tenantId, long deliveryId, String actor) {
         DeliveryView replayed = QuarkusTransaction.requiringNew().call(() -> {
             var delivery = deliveries.findForTenant(tenantId, deliveryId)
                     .orElseThrow(() -> ProblemException.notFound("Webhook delivery " + deliveryId + " does not exist."));
@@ -144,6 +150,7 @@ public class WebhookEndpointService {
                 throw ProblemException.conflict("Webhook delivery " + deliveryId + " is " + delivery.status()
                         + "; only a dead delivery can be replayed.");
             }
+            audit.recordAs(actor, "webhook.delivery.replay", tenantId, delivery.integrationId(), "delivery " + deliveryId);
             return DeliveryView.of(deliveries.findForTenant(tenantId, deliveryId).orElseThrow());
         });
         dispatcher.wake();

@@ -44,6 +44,11 @@ public class FlakyTokenStore implements TokenStore {
     }
 
     @Override
+    public Uni<Void> delete(String secretName) {
+        return delegate.delete(secretName);
+    }
+
+    @Override
     public Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName) {
         return delegate.loadWebhookSecret(secretName);
     }

@@ -6,18 +6,23 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A real HTTP receiver of webhook deliveries on a random loopback port: records every request with its headers
- * and raw body, answers from a script of statuses (200 once the script is used up), and can go down (its port
- * closed, connections refused) and come back on the same port.
+ * and raw body, answers from a script of statuses (200 once the script is used up), optionally after a delay,
+ * and can go down (its port closed, connections refused) and come back on the same port.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
@@ -37,7 +42,10 @@ public final class WebhookReceiver implements AutoCloseable {
 
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<Answer> script = new ConcurrentLinkedQueue<>();
+    private final Set<String> answeredOk = ConcurrentHashMap.newKeySet();
+    private final ExecutorService executor = Executors.newCachedThreadPool();
     private final int port;
+    private volatile Duration delay = Duration.ZERO;
     private HttpServer server;
 
     public WebhookReceiver() {
@@ -51,6 +59,16 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public List<Received> received() {
         return List.copyOf(received);
+    }
+
+    /** Every request waits this long before its answer: a slow receiver, or one that hangs. */
+    public void delay(Duration wait) {
+        delay = wait;
+    }
+
+    /** The {@code webhook-id}s this receiver answered 2xx to. */
+    public Set<String> answeredOk() {
+        return Set.copyOf(answeredOk);
     }
 
     /** The next requests get these answers, in order. */
@@ -73,6 +91,7 @@ public final class WebhookReceiver implements AutoCloseable {
         try {
             HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), bindPort), 50);
             s.createContext("/", this::handle);
+            s.setExecutor(executor);
             s.start();
             return s;
         } catch (IOException e) {
@@ -86,9 +105,20 @@ public final class WebhookReceiver implements AutoCloseable {
             exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             received.add(new Received(Instant.now(), headers, body));
+            if (!delay.isZero()) {
+                try {
+                    Thread.sleep(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             Answer answer = Optional.ofNullable(script.poll()).orElse(Answer.of(200));
             answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             exchange.sendResponseHeaders(answer.status(), -1);
+            if (answer.status() / 100 == 2 && headers.containsKey("webhook-id")) {
+                answeredOk.add(headers.get("webhook-id"));
+            }
         }
     }
 
@@ -107,5 +137,6 @@ public final class WebhookReceiver implements AutoCloseable {
         if (server != null) {
             server.stop(0);
         }
+        executor.shutdownNow();
     }
 }

@@ -143,6 +143,11 @@ class KeyVaultTokenStoreTest {
         assertThat(document.get("schema").asText()).isEqualTo("webhook-secret-1");
         assertThat(stored.tags()).containsEntry("schema", "webhook-secret-1");
         assertThat(await(store.loadWebhookSecret("webhook-endpoint-" + UUID.randomUUID()))).isEmpty();
+
+        await(store.deleteWebhookSecret(name));
+        assertThat(fake.holds(name)).isFalse();
+        assertThat(await(store.loadWebhookSecret(name))).isEmpty();
+        await(store.deleteWebhookSecret(name));
     }
 
     @Test
