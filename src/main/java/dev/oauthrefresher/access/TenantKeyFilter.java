@@ -38,6 +38,8 @@ public class TenantKeyFilter {
         }
         return Uni.createFrom().item(() -> keys.authenticate(presented.get()))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                // a key lookup fails only when the database does (down, or no free connection): come back soon
+                .onFailure().transform(e -> ProblemException.databaseUnavailable())
                 .map(found -> {
                     TenantKey key = found.orElseThrow(ProblemException::unauthorized);
                     RequiresScope required = resource.getResourceMethod().getAnnotation(RequiresScope.class);

@@ -1,15 +1,12 @@
 package dev.oauthrefresher.admin;
 
+import dev.oauthrefresher.common.GroupCommit;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Audit rows for hot paths (token reads): each caller's row is committed before its {@link Uni} completes, but
@@ -26,8 +23,7 @@ public class AuditWriter {
     }
 
     private final AuditLog log;
-    private final ConcurrentLinkedQueue<Row> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean flushing = new AtomicBoolean();
+    private final GroupCommit<Row> commits = new GroupCommit<>(MAX_PER_TRANSACTION, this::write);
 
     AuditWriter(AuditLog log) {
         this.log = log;
@@ -36,33 +32,8 @@ public class AuditWriter {
     /** Completes once the row is committed; fails if it could not be. Never blocks the caller. */
     public Uni<Void> record(String actor, String action, String tenantId, UUID integrationId, String detail) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        queue.add(new Row(actor, action, tenantId, integrationId, detail, done));
-        scheduleFlush();
+        commits.add(new Row(actor, action, tenantId, integrationId, detail, done));
         return Uni.createFrom().completionStage(done);
-    }
-
-    private void scheduleFlush() {
-        if (flushing.compareAndSet(false, true)) {
-            Infrastructure.getDefaultWorkerPool().execute(this::flush);
-        }
-    }
-
-    private void flush() {
-        try {
-            List<Row> batch = new ArrayList<>();
-            Row next;
-            while (batch.size() < MAX_PER_TRANSACTION && (next = queue.poll()) != null) {
-                batch.add(next);
-            }
-            if (!batch.isEmpty()) {
-                write(batch);
-            }
-        } finally {
-            flushing.set(false);
-        }
-        if (!queue.isEmpty()) {
-            scheduleFlush();
-        }
     }
 
     private void write(List<Row> batch) {

@@ -159,6 +159,7 @@ public class AccessTokenService {
                     }
                     return claimed;
                 }))
+                .onFailure().transform(e -> ProblemException.databaseUnavailable())
                 .chain(claimed -> {
                     if (claimed.isEmpty()) {
                         return awaitOther(tenantId, id, needsRefresh, since, mayClaim);
@@ -243,6 +244,7 @@ public class AccessTokenService {
 
     private Uni<Integration> readRow(String tenantId, UUID id) {
         return blocking(() -> QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)))
+                .onFailure().transform(e -> ProblemException.databaseUnavailable())
                 .map(found -> found.orElseThrow(() -> {
                     cache.evict(id);
                     return ProblemException.notFound("Integration " + id + " does not exist for this tenant.");

@@ -37,6 +37,12 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(400, "invalid-request", "Bad Request", what);
     }
 
+    /** The database did not answer (down, or no connection free in time): the caller should come back shortly. */
+    public static ProblemException databaseUnavailable() {
+        return new ProblemException(503, "database-unavailable", "Service Unavailable",
+                "The database did not answer; nothing was done. Try again.", Map.of("Retry-After", "5"));
+    }
+
     public static ProblemException unauthorized() {
         return new ProblemException(401, "unauthorized", "Unauthorized", "Missing or invalid credentials.",
                 Map.of("WWW-Authenticate", "Bearer"));

@@ -24,7 +24,7 @@ final class AccessTokenBench {
 
     /** What one measured stretch did. */
     record Figures(int sent, Map<Integer, Integer> statuses, double p50Millis, double p99Millis, double maxMillis,
-            double storeReads, double seconds, int integrations) {
+            double storeReads, double seconds, int integrations, double serviceCpuSeconds, double databaseCpuSeconds) {
 
         double storeReadsPerSecond() {
             return storeReads / seconds;
@@ -38,17 +38,22 @@ final class AccessTokenBench {
     }
 
     /** Seeds {@code integrations} valid integrations of one tenant, warms up, then measures {@code rate}/s for {@code duration}. */
-    static Figures run(Harness harness, ServiceClient client, int integrations, int rate, Duration duration) {
+    static Figures run(Harness harness, ServiceProcess service, int integrations, int rate, Duration duration) {
+        ServiceClient client = harness.client(service);
         List<ApiSeeder.Seeded> seeded = ApiSeeder.seed(client, harness.provider(), Harness.GROUP, "a", 1, integrations,
                 Instant.now().plus(Duration.ofHours(2)), 8);
         String key = client.createApiKey(seeded.get(0).tenant(), List.of("tokens:read"));
         UUID[] ids = seeded.stream().map(ApiSeeder.Seeded::id).toArray(UUID[]::new);
         load(client, key, ids, rate, WARM_UP);
         double readsBefore = client.counter(STORE_READS);
+        double cpuBefore = service.usage().cpuSeconds();
+        double databaseBefore = ProcStat.treeCpuSeconds(harness.postgres().pid());
         Figures figures = load(client, key, ids, rate, duration);
+        double cpu = service.usage().cpuSeconds() - cpuBefore;
+        double databaseCpu = ProcStat.treeCpuSeconds(harness.postgres().pid()) - databaseBefore;
         double reads = client.counter(STORE_READS) - readsBefore;
         return new Figures(figures.sent(), figures.statuses(), figures.p50Millis(), figures.p99Millis(), figures.maxMillis(),
-                reads, figures.seconds(), integrations);
+                reads, figures.seconds(), integrations, cpu, databaseCpu);
     }
 
     private static Figures load(ServiceClient client, String key, UUID[] ids, int rate, Duration duration) {
@@ -92,7 +97,7 @@ final class AccessTokenBench {
         long[] sorted = latencies.clone();
         Arrays.sort(sorted);
         return new Figures(total, Map.copyOf(statuses), millis(sorted, 0.50), millis(sorted, 0.99),
-                sorted[sorted.length - 1] / 1e6, 0, seconds, ids.length);
+                sorted[sorted.length - 1] / 1e6, 0, seconds, ids.length, 0, 0);
     }
 
     private static double millis(long[] sorted, double quantile) {

@@ -223,7 +223,7 @@ public final class Bench {
                 // one key carries the whole load here: its own limit is not what is measured
                 "refresher.access.rate-limit-per-key", Integer.toString(options.accessRate() * 10));
         ServiceProcess service = harness.launch("access", db, settings, options.jvmOptions()).awaitReady();
-        AccessTokenBench.Figures f = AccessTokenBench.run(harness, harness.client(service), options.accessIntegrations(),
+        AccessTokenBench.Figures f = AccessTokenBench.run(harness, service, options.accessIntegrations(),
                 options.accessRate(), options.accessDuration());
         service.close();
         line("access tokens: %d valid integrations, %d requests/s for %d s (open loop, after a 5 s warm-up), token store "
@@ -234,6 +234,8 @@ public final class Bench {
                 f.p50Millis(), f.p99Millis(), f.maxMillis());
         line("  token store reads %.0f in total, %.2f/s; %.2f per integration per 60 s cache interval",
                 f.storeReads(), f.storeReadsPerSecond(), f.storeReads() / f.integrations() / (f.seconds() / 60));
+        line("  CPU per request   %.2f ms service, %.2f ms PostgreSQL", f.serviceCpuSeconds() * 1000 / f.sent(),
+                f.databaseCpuSeconds() * 1000 / f.sent());
         line("");
     }
 

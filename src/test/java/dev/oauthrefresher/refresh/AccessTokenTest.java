@@ -118,9 +118,9 @@ class AccessTokenTest {
     @Test
     void shouldGiveFiftyConcurrentCallersAndAnOverlappingRunOneProviderCallAndTheSameNewToken() throws Exception {
         String tenant = seeder.tenant("singleflight");
-        // ten callers per key, so the per-key rate limit is not what this test measures
+        // five callers per key, so the per-key rate limit is not what this test measures
         List<String> keys = new ArrayList<>();
-        for (int i = 0; i < CALLERS / 10; i++) {
+        for (int i = 0; i < CALLERS / 5; i++) {
             keys.add(TenantKeys.issue(tenant));
         }
         Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1,
@@ -128,7 +128,8 @@ class AccessTokenTest {
         rotating.latency(Duration.ofMillis(300));
         int callsBefore = rotating.calls();
         double joinsBefore = count("refresher.access.singleflight.joins", "what", "refresh");
-        double refreshedBefore = count("refresher.access.token.reads", "outcome", "refreshed");
+        double answeredBefore = count("refresher.access.token.reads", "outcome", "refreshed")
+                + count("refresher.access.token.reads", "outcome", "served");
         ExecutorService pool = Executors.newFixedThreadPool(CALLERS + 1);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<Response>> answers = new ArrayList<>();
@@ -161,7 +162,9 @@ class AccessTokenTest {
             assertThat(tokens).hasSize(CALLERS).doesNotContain("at-initial-" + row.grant());
             assertThat(tokens.stream().distinct().toList()).as("distinct tokens").hasSize(1);
             assertThat(count("refresher.access.singleflight.joins", "what", "refresh") - joinsBefore).isPositive();
-            assertThat(count("refresher.access.token.reads", "outcome", "refreshed") - refreshedBefore).isEqualTo(CALLERS);
+            // a caller that reads the row after the refresh committed is served the new token from the store
+            assertThat(count("refresher.access.token.reads", "outcome", "refreshed")
+                    + count("refresher.access.token.reads", "outcome", "served") - answeredBefore).isEqualTo(CALLERS);
         } finally {
             pool.shutdownNow();
         }
@@ -258,7 +261,7 @@ class AccessTokenTest {
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             List<Future<Response>> answers = new ArrayList<>();
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < 150; i++) {
                 answers.add(pool.submit(() -> given().header("Authorization", bearer(key)).get("/v1/integrations")));
             }
             List<Response> limited = new ArrayList<>();
