@@ -50,18 +50,24 @@ public interface CronConfig {
         /** Next signing key (QStash rotation). Key {@code refresher.cron.qstash.next-signing-key}, no default. */
         Optional<Secret> nextSigningKey();
 
-        /** Tolerated clock difference for {@code exp}/{@code nbf}. Key {@code refresher.cron.qstash.clock-leeway}, default {@code 5s}. */
+        /** Upper bound of {@link #clockLeeway()}: QStash's tokens live five minutes, more would double a replay window. */
+        Duration MAX_CLOCK_LEEWAY = Duration.ofMinutes(5);
+
+        /**
+         * Tolerated clock difference for {@code exp}/{@code nbf}, at most {@code 5m} (checked at startup). Key
+         * {@code refresher.cron.qstash.clock-leeway}, default {@code 5s}.
+         */
         @WithDefault("5s")
         Duration clockLeeway();
     }
 
     interface Fallback {
-        /** Whether the in-process trigger runs at all. Key {@code refresher.cron.fallback.enabled}, default {@code false}. */
-        @WithDefault("false")
-        boolean enabled();
-
-        /** When it checks (Quartz-style cron). Key {@code refresher.cron.fallback.cron}, default {@code 0 0/5 * * * ?} (every five minutes). */
-        @WithDefault("0 0/5 * * * ?")
+        /**
+         * When it checks (Quartz-style cron, e.g. {@code 0 0/5 * * * ?} for every five minutes); {@code off} (the
+         * Quarkus scheduler's word for a disabled job) turns it off. Key {@code refresher.cron.fallback.cron},
+         * default {@code off}.
+         */
+        @WithDefault("off")
         String cron();
 
         /**

@@ -175,6 +175,7 @@ public class Integration {
         return leaseExpiresAt;
     }
 
+    /** Bumped by every guarded update: a token read at one version is stale at the next. */
     public long version() {
         return version;
     }

@@ -177,7 +177,11 @@ public class AccessTokenService {
                 .chain(outcome -> writer.write(row, owner, runId, outcome, started, Instant.now())
                         .map(written -> {
                             metrics.onDemandRefresh(outcome.kind());
-                            return written.applied() ? outcome : new Outcome.Deferred("lease_lost", true);
+                            if (!written.applied()) {
+                                throw unavailable("Integration " + row.id() + " changed while it was being refreshed.",
+                                        RETRY_SOON);
+                            }
+                            return outcome;
                         }))
                 .chain(outcome -> settled(tenantId, row.id(), outcome));
     }
@@ -201,7 +205,7 @@ public class AccessTokenService {
                     refreshConfig.pendingRetryInterval());
         }
         Outcome.Deferred d = (Outcome.Deferred) outcome;
-        throw unavailable("The refresh of integration " + id + " was deferred (" + d.reason() + ").", RETRY_SOON);
+        throw unavailable("The refresh of integration " + id + " was deferred (" + d.cause().code() + ").", RETRY_SOON);
     }
 
     /**

@@ -7,14 +7,11 @@ import dev.oauthrefresher.integration.IntegrationStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import org.hibernate.query.NativeQuery;
-import org.hibernate.type.StandardBasicTypes;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,14 +34,15 @@ class OutcomeWriter {
     }
 
     private final IntegrationRepository integrations;
-    private final EntityManager em;
+    private final AttemptRepository attempts;
     private final RefreshConfig config;
     private final IntegrationEvents events;
     private final GroupCommit<Write> commits = new GroupCommit<>(MAX_PER_TRANSACTION, this::writeBatch);
 
-    OutcomeWriter(IntegrationRepository integrations, EntityManager em, RefreshConfig config, IntegrationEvents events) {
+    OutcomeWriter(IntegrationRepository integrations, AttemptRepository attempts, RefreshConfig config,
+            IntegrationEvents events) {
         this.integrations = integrations;
-        this.em = em;
+        this.attempts = attempts;
         this.config = config;
         this.events = events;
     }
@@ -100,14 +98,14 @@ class OutcomeWriter {
             errorCode = f.code();
         } else if (outcome instanceof Outcome.Deferred d) {
             written = new Written(integrations.release(List.of(row.id()), w.owner()) == 1, IntegrationStatus.ACTIVE);
-            errorCode = d.reason();
+            errorCode = d.cause().code();
             if (!d.attempted()) {
                 return written;
             }
-        } else if (outcome instanceof Outcome.RotationPending p) {
+        } else if (outcome instanceof Outcome.RotationPending) {
             // The row stays leased: PendingRotations settles it once the token store takes the new token.
             written = new Written(true, IntegrationStatus.ACTIVE);
-            errorCode = p.reason();
+            errorCode = Outcome.RotationPending.REASON;
         } else {
             throw new IllegalStateException("Unhandled outcome " + outcome.getClass().getSimpleName());
         }
@@ -120,22 +118,7 @@ class OutcomeWriter {
     }
 
     private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode) {
-        em.createNativeQuery("""
-                INSERT INTO refresh_attempt (integration_id, tenant_id, run_id, started_at, finished_at, outcome,
-                                             provider_status, error_code, duration_ms)
-                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration)
-                """)
-                .setParameter("integration", w.row().id())
-                .setParameter("tenant", w.row().tenantId())
-                .setParameter("run", w.runId())
-                .setParameter("started", w.startedAt())
-                .setParameter("finished", w.finishedAt())
-                .setParameter("outcome", w.outcome().kind())
-                .unwrap(NativeQuery.class)
-                .setParameter("status", providerStatus.isPresent() ? providerStatus.getAsInt() : null, StandardBasicTypes.INTEGER)
-                .setParameter("code", errorCode, StandardBasicTypes.STRING)
-                .setParameter("duration", (int) Math.min(Integer.MAX_VALUE,
-                        java.time.Duration.between(w.startedAt(), w.finishedAt()).toMillis()))
-                .executeUpdate();
+        attempts.insert(new AttemptRepository.Attempt(w.row().id(), w.row().tenantId(), w.runId(), w.startedAt(),
+                w.finishedAt(), w.outcome().kind(), providerStatus, errorCode));
     }
 }

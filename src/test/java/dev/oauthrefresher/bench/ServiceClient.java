@@ -123,7 +123,7 @@ public final class ServiceClient {
     /** The sum of a Prometheus counter's samples over all its labels, from {@code /q/metrics}. */
     public double counter(String name) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.uri("/q/metrics")).timeout(ADMIN_TIMEOUT)
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.managementUri("/q/metrics")).timeout(ADMIN_TIMEOUT)
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
             expect(200, response);
             return response.body().lines()
