@@ -74,6 +74,10 @@ public class Integration {
     @Version
     private long version;
 
+    /** Grows with every status change (never with a refresh that leaves the status alone): the webhook's order key. */
+    @Column(name = "status_version", nullable = false)
+    private long statusVersion;
+
     @Column(name = "created_at", nullable = false, updatable = false)
     private Instant createdAt;
 
@@ -174,6 +178,10 @@ public class Integration {
     /** Bumped by every guarded update: a token read at one version is stale at the next. */
     public long version() {
         return version;
+    }
+
+    public long statusVersion() {
+        return statusVersion;
     }
 
     public Instant createdAt() {

@@ -184,7 +184,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     private boolean leaveActive(IntegrationStatus to, UUID id, String owner, String code, String message, Instant now) {
         return execute("""
                 UPDATE integration
-                   SET status = :to, last_attempt_at = :now, last_error_code = :code,
+                   SET status = :to, status_version = status_version + 1, last_attempt_at = :now, last_error_code = :code,
                        last_error_message = :message, next_attempt_at = NULL,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
                  WHERE id = :id AND status = 'active' AND lease_owner = :owner
@@ -207,6 +207,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                        status = CASE WHEN consecutive_failures + 1 >= :maxFailures
                                       AND COALESCE(first_failure_at, :now) <= :failingSince
                                      THEN 'error' ELSE status END,
+                       status_version = status_version + CASE WHEN consecutive_failures + 1 >= :maxFailures
+                                      AND COALESCE(first_failure_at, :now) <= :failingSince THEN 1 ELSE 0 END,
                        next_attempt_at = :next, last_attempt_at = :now,
                        last_error_code = :code, last_error_message = :message,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
@@ -236,8 +238,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     public boolean reactivate(UUID id, Instant now) {
         return execute("""
                 UPDATE integration
-                   SET status = 'active', consecutive_failures = 0, first_failure_at = NULL,
-                       next_attempt_at = NULL, last_error_code = NULL, last_error_message = NULL,
+                   SET status = 'active', status_version = status_version + 1, consecutive_failures = 0,
+                       first_failure_at = NULL, next_attempt_at = NULL, last_error_code = NULL, last_error_message = NULL,
                        version = version + 1, updated_at = :now
                  WHERE id = :id AND status = 'error'
                 """, Map.of("id", id, "now", now)) == 1;
@@ -268,8 +270,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     public boolean reconnect(UUID id, String owner, Instant newExpiry, Instant now) {
         if (execute("""
                 UPDATE integration
-                   SET status = 'active', access_token_expires_at = :expiry, last_refreshed_at = :now,
-                       next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
+                   SET status = 'active', status_version = status_version + 1, access_token_expires_at = :expiry,
+                       last_refreshed_at = :now, next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
                        last_error_code = NULL, last_error_message = NULL,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
                  WHERE id = :id AND lease_owner = :owner

@@ -43,14 +43,16 @@ public class IntegrationService {
     private final TokenStore tokenStore;
     private final AuditLog audit;
     private final ProviderGroups providerGroups;
+    private final IntegrationEvents events;
 
     IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
-            ProviderGroups providerGroups) {
+            ProviderGroups providerGroups, IntegrationEvents events) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
         this.audit = audit;
         this.providerGroups = providerGroups;
+        this.events = events;
     }
 
     /**
@@ -146,6 +148,7 @@ public class IntegrationService {
                     + "; only an integration in error can be reactivated.");
         }
         audit.record("integration.reactivate", tenantId, id, "error -> active");
+        events.statusChanged(id, IntegrationStatus.ERROR);
         integrations.getEntityManager().refresh(integration);
         return IntegrationView.of(integration);
     }
@@ -190,6 +193,7 @@ public class IntegrationService {
                 throw lostLease(id);
             }
             audit.recordAs(actor, "integration.reconnect", tenantId, id, before.code() + " -> active");
+            events.reconnected(id, before);
             return IntegrationView.of(integrations.findById(id));
         });
     }
@@ -221,6 +225,7 @@ public class IntegrationService {
             throw tokenStoreUnavailable("did not delete the tokens; the integration is unchanged");
         }
         QuarkusTransaction.requiringNew().run(() -> {
+            events.deleted(id);
             if (!integrations.disconnect(id, tenantId, owner, Instant.now())) {
                 throw lostLease(id);
             }

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.refresh;
 
 import dev.oauthrefresher.common.GroupCommit;
+import dev.oauthrefresher.integration.IntegrationEvents;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -37,15 +38,17 @@ class OutcomeWriter {
     private final PendingRotationRepository pendingRotations;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
+    private final IntegrationEvents events;
     private final GroupCommit<Write> commits = new GroupCommit<>(MAX_PER_TRANSACTION, this::writeBatch);
 
     OutcomeWriter(IntegrationRepository integrations, AttemptRepository attempts, PendingRotationRepository pendingRotations,
-            RefreshMetrics metrics, RefreshConfig config) {
+            RefreshMetrics metrics, RefreshConfig config, IntegrationEvents events) {
         this.integrations = integrations;
         this.attempts = attempts;
         this.pendingRotations = pendingRotations;
         this.metrics = metrics;
         this.config = config;
+        this.events = events;
     }
 
     Uni<Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome, Instant startedAt,
@@ -125,6 +128,10 @@ class OutcomeWriter {
             errorCode = Outcome.RotationPending.REASON;
         } else {
             throw new IllegalStateException("Unhandled outcome " + outcome.getClass().getSimpleName());
+        }
+        // the status change's webhook event joins this transaction (outbox), so neither exists without the other
+        if (written.applied() && written.status() != IntegrationStatus.ACTIVE) {
+            events.statusChanged(row.id(), IntegrationStatus.ACTIVE);
         }
         recordAttempt(w, providerStatus, errorCode, note);
         return written;

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public class InMemoryTokenStore implements TokenStore {
 
     private final Map<String, Versioned> entries = new ConcurrentHashMap<>();
+    private final Map<String, WebhookSecret> webhookSecrets = new ConcurrentHashMap<>();
     private final AtomicLong versions = new AtomicLong();
     private final Duration latency;
 
@@ -46,6 +47,21 @@ public class InMemoryTokenStore implements TokenStore {
     @Override
     public Uni<Void> delete(String secretName) {
         return delayed(Uni.createFrom().item(() -> entries.remove(secretName))).replaceWithVoid();
+    }
+
+    @Override
+    public Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName) {
+        return delayed(Uni.createFrom().item(() -> Optional.ofNullable(webhookSecrets.get(secretName))));
+    }
+
+    @Override
+    public Uni<Void> saveWebhookSecret(String secretName, WebhookSecret secret) {
+        return delayed(Uni.createFrom().item(() -> webhookSecrets.put(secretName, secret)).replaceWithVoid());
+    }
+
+    @Override
+    public Uni<Void> deleteWebhookSecret(String secretName) {
+        return delayed(Uni.createFrom().item(() -> webhookSecrets.remove(secretName)).replaceWithVoid());
     }
 
     @Override

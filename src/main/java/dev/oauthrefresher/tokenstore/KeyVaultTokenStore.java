@@ -49,6 +49,11 @@ public class KeyVaultTokenStore implements TokenStore {
      */
     private static final Pattern SECRET_NAME =
             Pattern.compile("integration-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    /** Webhook endpoints' signing secrets live apart from tokens, under names derived from endpoint ids. */
+    private static final Pattern WEBHOOK_SECRET_NAME =
+            Pattern.compile("webhook-endpoint-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final String WEBHOOK_SCHEMA = "webhook-secret-1";
+    private static final Map<String, String> WEBHOOK_TAGS = Map.of("managed-by", "oauth-refresher", "schema", WEBHOOK_SCHEMA);
     /** Read by {@link #ping()}; it need not exist: a 404 proves the vault is reachable and lets us in. */
     static final String PROBE_SECRET = "oauth-refresher-readiness-probe";
     static final String CONTENT_TYPE = "application/json";
@@ -111,10 +116,13 @@ public class KeyVaultTokenStore implements TokenStore {
      */
     @Override
     public Uni<Void> delete(String secretName) {
-        return requireValidName(secretName)
-                .chain(() -> withRetries("delete", secretName, () -> client.beginDeleteSecret(secretName)
+        return requireValidName(secretName).chain(() -> deleteAndPurge(secretName));
+    }
+
+    private Uni<Void> deleteAndPurge(String secretName) {
+        return withRetries("delete", secretName, () -> client.beginDeleteSecret(secretName)
                         .setPollInterval(DELETE_POLL_INTERVAL).last().then()
-                        .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty())))
+                        .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty()))
                 .chain(() -> withRetries("purge", secretName, () -> client.purgeDeletedSecret(secretName)
                         .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty())
                         .onErrorResume(failure -> hasStatus(failure, 403), refused -> {
@@ -122,6 +130,30 @@ public class KeyVaultTokenStore implements TokenStore {
                                     + "permission), so it stays soft-deleted until its retention period ends", secretName);
                             return Mono.empty();
                         })));
+    }
+
+    @Override
+    public Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName) {
+        return requireValidName(WEBHOOK_SECRET_NAME, secretName)
+                .chain(() -> withRetries("load", secretName, () -> client.getSecret(secretName)
+                        .map(Optional::of)
+                        .onErrorReturn(KeyVaultTokenStore::isNotFound, Optional.empty())))
+                .map(found -> found.map(secret -> decodeWebhookSecret(secretName, secret)));
+    }
+
+    @Override
+    public Uni<Void> saveWebhookSecret(String secretName, WebhookSecret secret) {
+        return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> {
+            KeyVaultSecret stored = new KeyVaultSecret(secretName, encodeWebhookSecret(secret))
+                    .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(WEBHOOK_TAGS));
+            return withRetries("save", secretName, () -> client.setSecret(stored)).replaceWithVoid();
+        });
+    }
+
+    /** Deleted and purged like an integration's tokens ({@link #delete}). */
+    @Override
+    public Uni<Void> deleteWebhookSecret(String secretName) {
+        return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> deleteAndPurge(secretName));
     }
 
     /** One attempt, no retries: readiness wants the vault's state now, not after a backoff. */
@@ -134,12 +166,15 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     private static Uni<Void> requireValidName(String secretName) {
-        if (secretName != null && SECRET_NAME.matcher(secretName).matches()) {
+        return requireValidName(SECRET_NAME, secretName);
+    }
+
+    private static Uni<Void> requireValidName(Pattern allowed, String secretName) {
+        if (secretName != null && allowed.matcher(secretName).matches()) {
             return Uni.createFrom().voidItem();
         }
-        return Uni.createFrom().failure(new TokenStoreException(
-                "Refused secret name " + quoted(secretName) + ": this store only keeps secrets named integration-<uuid>.",
-                false, null));
+        return Uni.createFrom().failure(new TokenStoreException("Refused secret name " + quoted(secretName)
+                + ": this operation only accepts names matching " + allowed.pattern() + ".", false, null));
     }
 
     private <T> Uni<T> withRetries(String operation, String secretName, Supplier<Mono<T>> request) {
@@ -283,6 +318,32 @@ public class KeyVaultTokenStore implements TokenStore {
         return new Versioned(tokens, secret.getProperties().getVersion());
     }
 
+    private static String encodeWebhookSecret(WebhookSecret secret) {
+        try {
+            return JSON.writeValueAsString(new WebhookSecretDocument(WEBHOOK_SCHEMA, secret.current().reveal(),
+                    secret.previous().map(Secret::reveal).orElse(null), secret.previousValidUntil().orElse(null)));
+        } catch (JsonProcessingException e) {
+            // the cause is dropped on purpose: Jackson's messages may quote the value being written
+            throw new TokenStoreException("Could not encode the webhook secret as JSON.", false, null);
+        }
+    }
+
+    private static WebhookSecret decodeWebhookSecret(String secretName, KeyVaultSecret secret) {
+        WebhookSecretDocument document;
+        try {
+            document = JSON.readValue(secret.getValue() == null ? "" : secret.getValue(), WebhookSecretDocument.class);
+        } catch (IOException e) {
+            // the cause is dropped on purpose: Jackson's messages quote the secret's content
+            throw new TokenStoreException("Secret '" + secretName + "' does not hold a webhook secret document.", false, null);
+        }
+        if (document == null || document.current() == null
+                || (document.previous() == null) != (document.previousValidUntil() == null)) {
+            throw new TokenStoreException("Secret '" + secretName + "' holds an incomplete webhook secret document.", false, null);
+        }
+        return new WebhookSecret(Secret.of(document.current()), Optional.ofNullable(document.previous()).map(Secret::of),
+                Optional.ofNullable(document.previousValidUntil()));
+    }
+
     private static String quoted(String name) {
         if (name == null) {
             return "null";
@@ -311,6 +372,21 @@ public class KeyVaultTokenStore implements TokenStore {
 
         static CallPolicy of(TokenStoreConfig.KeyVault config) {
             return new CallPolicy(config.maxAttempts(), config.requestTimeout(), config.retryBackoff(), config.maxRetryWait());
+        }
+    }
+
+    /** A webhook endpoint's secret document: the current {@code whsec_} secret and, during an overlap, the previous one. */
+    @RegisterForReflection
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record WebhookSecretDocument(
+            @JsonProperty("schema") String schema,
+            @JsonProperty("current") String current,
+            @JsonProperty("previous") String previous,
+            @JsonProperty("previous_valid_until") Instant previousValidUntil) {
+
+        @Override
+        public String toString() {
+            return "WebhookSecretDocument[secrets redacted, previous_valid_until=" + previousValidUntil + "]";
         }
     }
 

@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Where integrations' tokens live: one entry per integration, named by {@code integration.secret_name}.
+ * Where integrations' tokens live: one entry per integration, named by {@code integration.secret_name}; and the
+ * webhook endpoints' signing secrets, one entry per endpoint, named by {@code webhook_endpoint.secret_name}.
  * Implementations are non-blocking; failures surface as a failed {@link Uni} with a
  * {@link TokenStoreException} that carries no token.
  */
@@ -33,6 +34,15 @@ public interface TokenStore {
      * normally when nothing was stored, so a repeated disconnect is harmless.
      */
     Uni<Void> delete(String secretName);
+
+    /** A webhook endpoint's signing secrets, or empty if nothing is stored under the name. */
+    Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName);
+
+    /** Stores a webhook endpoint's signing secrets, durable when the {@link Uni} completes. */
+    Uni<Void> saveWebhookSecret(String secretName, WebhookSecret secret);
+
+    /** Removes a webhook endpoint's signing secrets; nothing stored under the name is not a failure. */
+    Uni<Void> deleteWebhookSecret(String secretName);
 
     /** A cheap round trip for the readiness check. */
     Uni<Void> ping();

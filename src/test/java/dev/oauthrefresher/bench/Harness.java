@@ -55,7 +55,8 @@ public final class Harness implements AutoCloseable {
             Pattern.compile(Pattern.quote(PENDING_ROTATION_KEY)),
             Pattern.compile(Pattern.quote(FakeManagedIdentity.ACCESS_TOKEN)),
             Pattern.compile("\\brt-[a-z0-9-]+-[0-9a-f]{8}-[0-9a-f]{4}-"),      // the fake provider's refresh tokens
-            Pattern.compile("\\bat-(seed-)?[0-9a-f]{8}-[0-9a-f]{4}-"));         // its and the seeded access tokens
+            Pattern.compile("\\bat-(seed-)?[0-9a-f]{8}-[0-9a-f]{4}-"),          // its and the seeded access tokens
+            Pattern.compile("whsec_[A-Za-z0-9+/]{20,}"));                        // webhook signing secrets
 
     private final Path workDirectory;
     private final LocalPostgres postgres;

@@ -105,6 +105,13 @@ public final class ServiceClient {
         return read(response.body()).path("key").asText();
     }
 
+    /** Creates a webhook endpoint with a tenant key ({@code webhooks:write}); returns its {@code whsec_} secret. */
+    public String createWebhookEndpoint(String key, String url, List<String> events) {
+        HttpResponse<String> response = post("/v1/webhook-endpoints", key, Map.of("url", url, "events", events), ADMIN_TIMEOUT);
+        expect(201, response);
+        return read(response.body()).path("secret").asText();
+    }
+
     /** {@code POST /v1/integrations/{id}/access-token} with an empty request, without waiting for the answer. */
     public CompletableFuture<HttpResponse<String>> accessTokenAsync(String key, UUID id) {
         HttpRequest request = HttpRequest.newBuilder(service.uri("/v1/integrations/" + id + "/access-token"))

@@ -4,6 +4,7 @@ import dev.oauthrefresher.tokenstore.InMemoryTokenStore;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.WebhookSecret;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
@@ -65,6 +66,21 @@ public class FlakyTokenStore implements TokenStore {
     @Override
     public Uni<Void> delete(String secretName) {
         return delegate.delete(secretName);
+    }
+
+    @Override
+    public Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName) {
+        return delegate.loadWebhookSecret(secretName);
+    }
+
+    @Override
+    public Uni<Void> saveWebhookSecret(String secretName, WebhookSecret secret) {
+        return delegate.saveWebhookSecret(secretName, secret);
+    }
+
+    @Override
+    public Uni<Void> deleteWebhookSecret(String secretName) {
+        return delegate.deleteWebhookSecret(secretName);
     }
 
     @Override

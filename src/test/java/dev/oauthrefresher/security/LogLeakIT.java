@@ -28,7 +28,8 @@ class LogLeakIT {
             Pattern.compile("secret-value-1"),                              // registered tokens (admin API test)
             Pattern.compile("test-admin-token"),                            // admin bearer tokens
             Pattern.compile("test-cron-token"),                             // cron bearer tokens
-            Pattern.compile("sig_[A-Za-z0-9]{20,}"));                       // QStash signing keys
+            Pattern.compile("sig_[A-Za-z0-9]{20,}"),                        // QStash signing keys
+            Pattern.compile("whsec_[A-Za-z0-9+/]{20,}"));                   // webhook signing secrets
 
     @Test
     void shouldFindNoSecretInAnythingTheTestSuiteLogged() throws IOException {

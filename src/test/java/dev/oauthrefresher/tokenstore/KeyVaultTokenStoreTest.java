@@ -127,6 +127,37 @@ class KeyVaultTokenStoreTest {
     }
 
     @Test
+    void shouldKeepAWebhookSecretAndItsRotationOverlapInItsOwnDocument() throws Exception {
+        String name = "webhook-endpoint-" + UUID.randomUUID();
+        Instant overlapEnd = EXPIRES_AT;
+        WebhookSecret rotated = WebhookSecret.of(Secret.of("whsec_b2xk")).rotatedTo(Secret.of("whsec_bmV3"), overlapEnd);
+
+        await(store.saveWebhookSecret(name, rotated));
+        WebhookSecret loaded = await(store.loadWebhookSecret(name)).orElseThrow();
+
+        assertThat(loaded.current().reveal()).isEqualTo("whsec_bmV3");
+        assertThat(loaded.previous()).map(Secret::reveal).contains("whsec_b2xk");
+        assertThat(loaded.previousValidUntil()).contains(overlapEnd);
+        KeyVaultFake.StoredSecret stored = fake.latest(name).orElseThrow();
+        JsonNode document = new ObjectMapper().readTree(stored.value());
+        assertThat(document.get("schema").asText()).isEqualTo("webhook-secret-1");
+        assertThat(stored.tags()).containsEntry("schema", "webhook-secret-1");
+        assertThat(await(store.loadWebhookSecret("webhook-endpoint-" + UUID.randomUUID()))).isEmpty();
+
+        await(store.deleteWebhookSecret(name));
+        assertThat(fake.holds(name)).isFalse();
+        assertThat(await(store.loadWebhookSecret(name))).isEmpty();
+        await(store.deleteWebhookSecret(name));
+    }
+
+    @Test
+    void shouldRefuseToMixTokenAndWebhookSecretNames() {
+        assertThat(failure(store.saveWebhookSecret(newSecretName(), WebhookSecret.of(Secret.of("whsec_eA==")))).getMessage())
+                .contains("webhook-endpoint-");
+        assertThat(failure(store.load("webhook-endpoint-" + UUID.randomUUID())).getMessage()).contains("integration-");
+    }
+
+    @Test
     void shouldLoadTheNewestVersionAfterARotation() {
         String name = newSecretName();
         String first = await(store.save(name, tokens("at-1", "rt-1")));

@@ -1,0 +1,89 @@
+package dev.oauthrefresher.webhook;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** How status webhooks are delivered, retried and guarded. Validated at startup ({@link WebhookConfigCheck}). */
+@ConfigMapping(prefix = "refresher.webhooks")
+public interface WebhookConfig {
+
+    /**
+     * Delay before each attempt, the first included; after the last one fails the delivery is dead. Key
+     * {@code refresher.webhooks.retry-schedule}, default {@code 0s,5s,5m,30m,2h,5h,10h,10h}.
+     */
+    @WithDefault("0s,5s,5m,30m,2h,5h,10h,10h")
+    @NotEmpty
+    List<Duration> retrySchedule();
+
+    /** Random spread of each retry delay, as a fraction of it. Key {@code refresher.webhooks.retry-jitter}, default {@code 0.1}. */
+    @WithDefault("0.1")
+    @DecimalMin("0.0")
+    @DecimalMax("0.5")
+    double retryJitter();
+
+    /** Longest wait for a receiver's answer, connecting included. Key {@code refresher.webhooks.request-timeout}, default {@code 15s}. */
+    @WithDefault("15s")
+    Duration requestTimeout();
+
+    /** Deliveries in flight at once on this replica. Key {@code refresher.webhooks.concurrency}, default {@code 16}. */
+    @WithDefault("16")
+    @Min(1)
+    @Max(1024)
+    int concurrency();
+
+    /**
+     * How often each replica looks for due deliveries (1 s at least: the scheduler's resolution); a status change on
+     * this replica, and a retry due sooner than this, wake it at once. Key {@code refresher.webhooks.poll-interval},
+     * default {@code 1s}.
+     */
+    @WithDefault("1s")
+    Duration pollInterval();
+
+    /**
+     * How long a claimed delivery is held; if the replica dies mid-attempt, another retries it after this. Key
+     * {@code refresher.webhooks.lease}, default {@code 1m}. Must exceed the request timeout.
+     */
+    @WithDefault("1m")
+    Duration lease();
+
+    /** An endpoint failing for this long without a success is disabled. Key {@code refresher.webhooks.disable-after}, default {@code 5d}. */
+    @WithDefault("5d")
+    Duration disableAfter();
+
+    /**
+     * After a secret rotation, deliveries are signed with the new and the old secret for this long. Key
+     * {@code refresher.webhooks.rotation-overlap}, default {@code 24h}.
+     */
+    @WithDefault("24h")
+    Duration rotationOverlap();
+
+    /**
+     * Accept {@code http://} URLs and loopback addresses (dev, tests). Never in production. Key
+     * {@code refresher.webhooks.allow-insecure-urls}, default {@code false}.
+     */
+    @WithDefault("false")
+    boolean allowInsecureUrls();
+
+    /**
+     * Private networks (CIDR, e.g. {@code 10.20.0.0/16}) receivers may be in although they are not public. Key
+     * {@code refresher.webhooks.allowed-networks}, default none.
+     */
+    Optional<List<String>> allowedNetworks();
+
+    /** Endpoints one tenant may have. Key {@code refresher.webhooks.max-endpoints-per-tenant}, default {@code 10}. */
+    @WithDefault("10")
+    @Min(1)
+    int maxEndpointsPerTenant();
+
+    /** How often the pending and dead gauges are read from the database. Key {@code refresher.webhooks.gauge-interval}, default {@code 30s}. */
+    @WithDefault("30s")
+    Duration gaugeInterval();
+}

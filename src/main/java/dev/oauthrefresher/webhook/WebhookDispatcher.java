@@ -1,0 +1,218 @@
+package dev.oauthrefresher.webhook;
+
+import dev.oauthrefresher.common.RetryAfter;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Sends due deliveries; runs on every replica. It claims with a lease ({@code FOR UPDATE SKIP LOCKED}), so
+ * replicas share the work and no delivery is sent by two at once, and a delivery whose replica died mid-attempt
+ * is sent again once the lease lapses. At most {@code refresher.webhooks.concurrency} attempts are in flight; the
+ * HTTP calls never block a thread, database work runs on worker threads.
+ *
+ * <p>One pump at a time claims work ({@link #pumping}); it runs when the poll timer fires, after a commit that
+ * wrote deliveries, and whenever an attempt finishes and frees a slot.
+ */
+@ApplicationScoped
+public class WebhookDispatcher {
+
+    private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class);
+
+    private final WebhookDeliveryRepository deliveries;
+    private final WebhookEndpointRepository endpoints;
+    private final WebhookSecrets secrets;
+    private final WebhookSender sender;
+    private final UrlGuard guard;
+    private final WebhookMetrics metrics;
+    private final WebhookConfig config;
+    private final Vertx vertx;
+    private final RetrySchedule schedule;
+    private final String owner = "webhooks-" + UUID.randomUUID();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean pumping = new AtomicBoolean();
+    private final AtomicBoolean wanted = new AtomicBoolean();
+    /** Whether the last claim failed, so an unreachable database is logged once, not at every poll. */
+    private final AtomicBoolean claimFailing = new AtomicBoolean();
+
+    WebhookDispatcher(WebhookDeliveryRepository deliveries, WebhookEndpointRepository endpoints, WebhookSecrets secrets,
+            WebhookSender sender, UrlGuard guard, WebhookMetrics metrics, WebhookConfig config, Vertx vertx) {
+        this.deliveries = deliveries;
+        this.endpoints = endpoints;
+        this.secrets = secrets;
+        this.sender = sender;
+        this.guard = guard;
+        this.metrics = metrics;
+        this.config = config;
+        this.vertx = vertx;
+        this.schedule = new RetrySchedule(config.retrySchedule(), config.retryJitter());
+    }
+
+    @Scheduled(every = "${refresher.webhooks.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        wake();
+    }
+
+    /** Asks for a pump; if one is running it goes round once more instead. */
+    void wake() {
+        wanted.set(true);
+        if (pumping.compareAndSet(false, true)) {
+            Infrastructure.getDefaultWorkerPool().execute(this::pump);
+        }
+    }
+
+    private void pump() {
+        try {
+            while (wanted.getAndSet(false)) {
+                int free;
+                while ((free = config.concurrency() - inFlight.get()) > 0) {
+                    List<ClaimedDelivery> claimed = claim(free);
+                    if (claimed.isEmpty()) {
+                        break;
+                    }
+                    claimed.forEach(this::attempt);
+                }
+            }
+            if (claimFailing.compareAndSet(true, false)) {
+                LOG.info("Claiming webhook deliveries works again");
+            }
+        } catch (RuntimeException e) {
+            if (claimFailing.compareAndSet(false, true)) {
+                LOG.warnf("Could not claim webhook deliveries (every poll retries): %s", e.getClass().getSimpleName());
+            }
+        } finally {
+            pumping.set(false);
+        }
+        if (wanted.get()) {
+            wake();
+        }
+    }
+
+    private List<ClaimedDelivery> claim(int limit) {
+        Instant now = Instant.now();
+        return QuarkusTransaction.requiringNew().call(() -> deliveries.claimDue(owner, now, now.plus(config.lease()), limit));
+    }
+
+    private void attempt(ClaimedDelivery delivery) {
+        inFlight.incrementAndGet();
+        Instant started = Instant.now();
+        Uni.createFrom().item(() -> {
+                    try {
+                        return Optional.of(guard.check(delivery.url()));
+                    } catch (UrlGuard.Refused refused) {
+                        return Optional.<UrlGuard.Target>empty();
+                    }
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(target -> target.isEmpty()
+                        ? Uni.createFrom().<DeliveryResult>item(new DeliveryResult.NoAnswer("url refused by the SSRF guard"))
+                        : send(delivery, target.get()))
+                .onFailure().recoverWithItem(failure -> new DeliveryResult.NoAnswer(
+                        "not sent (" + failure.getClass().getSimpleName() + ")"))
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .subscribe().with(result -> finish(delivery, result, started), failure -> {
+                    LOG.warnf("Webhook delivery %d: outcome not recorded (%s); retried after its lease",
+                            delivery.id(), failure.getClass().getSimpleName());
+                    released();
+                });
+    }
+
+    private Uni<DeliveryResult> send(ClaimedDelivery delivery, UrlGuard.Target target) {
+        return secrets.forDelivery(delivery).chain(secret -> {
+            Instant now = Instant.now();
+            long timestamp = now.getEpochSecond();
+            String webhookId = WebhookPayloads.webhookId(delivery.eventId());
+            return sender.post(target, Map.of(
+                    "webhook-id", webhookId,
+                    "webhook-timestamp", Long.toString(timestamp),
+                    "webhook-signature", WebhookSigner.signature(webhookId, timestamp, delivery.payload(), secret, now)),
+                    delivery.payload());
+        });
+    }
+
+    private void finish(ClaimedDelivery delivery, DeliveryResult result, Instant started) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> record(delivery, result));
+            LOG.debugf("Webhook delivery %d attempt %d to endpoint %s: %s in %d ms", delivery.id(), delivery.attempt(),
+                    delivery.endpointId(), result.describe(), Duration.between(started, Instant.now()).toMillis());
+        } catch (RuntimeException e) {
+            LOG.warnf("Webhook delivery %d: outcome not recorded (%s); retried after its lease", delivery.id(),
+                    e.getClass().getSimpleName());
+        } finally {
+            released();
+        }
+    }
+
+    private void released() {
+        inFlight.decrementAndGet();
+        wake();
+    }
+
+    private void record(ClaimedDelivery delivery, DeliveryResult result) {
+        Instant now = Instant.now();
+        Integer status = result instanceof DeliveryResult.Answered a ? a.status() : null;
+        if (result instanceof DeliveryResult.Answered a && a.succeeded()) {
+            if (deliveries.markSucceeded(delivery.id(), owner, a.status(), now)) {
+                endpoints.recordSuccess(delivery.endpointId());
+                metrics.attempt("succeeded");
+            }
+            return;
+        }
+        if (result instanceof DeliveryResult.Answered a && a.gone()) {
+            if (deliveries.markDead(delivery.id(), owner, status, "receiver answered 410 Gone", now)) {
+                metrics.attempt("dead");
+                disable(delivery.endpointId(), "gone", now);
+            }
+            return;
+        }
+        Optional<Duration> retryAfter = result instanceof DeliveryResult.Answered a
+                ? a.honouredRetryAfter().flatMap(header -> RetryAfter.parse(header, now))
+                : Optional.empty();
+        Optional<Duration> wait = schedule.afterFailure(delivery.attempt(), retryAfter, ThreadLocalRandom.current());
+        boolean settled = wait.isPresent()
+                ? deliveries.scheduleRetry(delivery.id(), owner, status, result.describe(), now.plus(wait.get()))
+                : deliveries.markDead(delivery.id(), owner, status, result.describe() + " on the last attempt", now);
+        if (!settled) {
+            return;
+        }
+        metrics.attempt(wait.isPresent() ? "retrying" : "dead");
+        wait.filter(w -> w.compareTo(config.pollInterval()) < 0).ifPresent(this::wakeAfter);
+        if (wait.isEmpty()) {
+            LOG.warnf("Webhook delivery %d to endpoint %s is dead after %d attempts (%s)", delivery.id(),
+                    delivery.endpointId(), delivery.attempt(), result.describe());
+        }
+        if (endpoints.recordFailure(delivery.endpointId(), now, now.minus(config.disableAfter()))) {
+            afterDisabled(delivery.endpointId(), "failing", now);
+        }
+    }
+
+    /** A retry due sooner than the next poll gets a timer of its own, so short schedule steps are kept. */
+    private void wakeAfter(Duration wait) {
+        vertx.setTimer(Math.max(1, wait.toMillis()), timer -> wake());
+    }
+
+    private void disable(UUID endpointId, String reason, Instant now) {
+        if (endpoints.disable(endpointId, reason, now)) {
+            afterDisabled(endpointId, reason, now);
+        }
+    }
+
+    private void afterDisabled(UUID endpointId, String reason, Instant now) {
+        int killed = deliveries.killPending(endpointId, "endpoint disabled (" + reason + ")", now);
+        metrics.endpointDisabled(reason);
+        LOG.warnf("Webhook endpoint %s disabled (%s); %d pending deliveries marked dead", endpointId, reason, killed);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.oauthrefresher.webhook;
+
+import dev.oauthrefresher.access.RequiresScope;
+import dev.oauthrefresher.access.Scope;
+import dev.oauthrefresher.access.TenantApi;
+import dev.oauthrefresher.access.TenantKey;
+import dev.oauthrefresher.web.Problem;
+import dev.oauthrefresher.webhook.WebhookDtos.CreateEndpoint;
+import dev.oauthrefresher.webhook.WebhookDtos.CreatedEndpoint;
+import dev.oauthrefresher.webhook.WebhookDtos.DeliveryPage;
+import dev.oauthrefresher.webhook.WebhookDtos.DeliveryView;
+import dev.oauthrefresher.webhook.WebhookDtos.EndpointPage;
+import dev.oauthrefresher.webhook.WebhookDtos.EndpointView;
+import dev.oauthrefresher.webhook.WebhookDtos.RotatedSecret;
+import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.Optional;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * The tenant API for status webhooks ({@code Authorization: Bearer <tenant API key>} with {@code webhooks:write}):
+ * the tenant is the key's, so another tenant's endpoint or delivery is a 404. A secret is shown only when it is
+ * created or rotated.
+ */
+@TenantApi
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "webhooks")
+@SecurityRequirement(name = "bearer")
+@APIResponse(responseCode = "401", description = "No valid, unrevoked tenant API key",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "403", description = "The key lacks webhooks:write",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+@APIResponse(responseCode = "429", description = "The key's rate limit; see Retry-After",
+        content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+public class WebhookEndpointResource {
+
+    private final WebhookEndpointService service;
+
+    WebhookEndpointResource(WebhookEndpointService service) {
+        this.service = service;
+    }
+
+    @POST
+    @Path("webhook-endpoints")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @APIResponse(responseCode = "201", description = "Created; the secret is shown this once")
+    @APIResponse(responseCode = "400", description = "Invalid field (named in the problem): URL not https, not "
+            + "public, unknown event type", content = @Content(mediaType = Problem.MEDIA_TYPE,
+            schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The tenant has the most endpoints allowed",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "The token store did not take the secret; see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response create(@Context ContainerRequestContext request, @Valid @NotNull CreateEndpoint body) {
+        TenantKey key = TenantKey.of(request);
+        CreatedEndpoint created = service.create(key.tenantId(), body, key.actor());
+        return Response.created(URI.create("/v1/webhook-endpoints/" + created.id())).entity(created).build();
+    }
+
+    @GET
+    @Path("webhook-endpoints")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    public EndpointPage list(@Context ContainerRequestContext request) {
+        return service.list(TenantKey.of(request).tenantId());
+    }
+
+    @GET
+    @Path("webhook-endpoints/{id}")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public EndpointView get(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
+        return service.get(TenantKey.of(request).tenantId(), id);
+    }
+
+    @DELETE
+    @Path("webhook-endpoints/{id}")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @APIResponse(responseCode = "204", description = "Deleted, with its deliveries and its secret")
+    @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public void delete(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
+        TenantKey key = TenantKey.of(request);
+        service.delete(key.tenantId(), id, key.actor());
+    }
+
+    @POST
+    @Path("webhook-endpoints/{id}/rotate-secret")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @APIResponse(responseCode = "200", description = "The new secret; the old one signs too until previousSecretValidUntil")
+    @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public RotatedSecret rotateSecret(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
+        TenantKey key = TenantKey.of(request);
+        return service.rotateSecret(key.tenantId(), id, key.actor());
+    }
+
+    @POST
+    @Path("webhook-endpoints/{id}/test")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @APIResponse(responseCode = "202", description = "A webhook.test event is on its way")
+    @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The endpoint is disabled",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response test(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
+        TestSent sent = service.test(TenantKey.of(request).tenantId(), id);
+        return Response.accepted(sent).build();
+    }
+
+    @GET
+    @Path("webhook-endpoints/{id}/deliveries")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @APIResponse(responseCode = "400", description = "Invalid status or limit (named in the problem)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public DeliveryPage deliveries(@Context ContainerRequestContext request, @PathParam("id") UUID id,
+            @QueryParam("status") @Pattern(regexp = "^(pending|succeeded|dead)$",
+                    message = "must be one of pending, succeeded, dead") String status,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+        return service.deliveries(TenantKey.of(request).tenantId(), id,
+                Optional.ofNullable(status).flatMap(DeliveryStatus::fromCode), limit);
+    }
+
+    @POST
+    @Path("webhook-deliveries/{id}/replay")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @APIResponse(responseCode = "200", description = "Pending again, with its original webhook-id")
+    @APIResponse(responseCode = "404", description = "No such delivery for this key's tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "Not dead, or its endpoint is disabled",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public DeliveryView replay(@Context ContainerRequestContext request, @PathParam("id") long id) {
+        TenantKey key = TenantKey.of(request);
+        return service.replay(key.tenantId(), id, key.actor());
+    }
+}

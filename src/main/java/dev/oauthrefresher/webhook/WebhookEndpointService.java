@@ -1,0 +1,180 @@
+package dev.oauthrefresher.webhook;
+
+import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.WebhookSecret;
+import dev.oauthrefresher.webhook.WebhookDtos.CreateEndpoint;
+import dev.oauthrefresher.webhook.WebhookDtos.CreatedEndpoint;
+import dev.oauthrefresher.webhook.WebhookDtos.DeliveryPage;
+import dev.oauthrefresher.webhook.WebhookDtos.DeliveryView;
+import dev.oauthrefresher.webhook.WebhookDtos.EndpointPage;
+import dev.oauthrefresher.webhook.WebhookDtos.EndpointView;
+import dev.oauthrefresher.webhook.WebhookDtos.RotatedSecret;
+import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
+import dev.oauthrefresher.web.ProblemException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * A tenant's webhook endpoints: create (secret to the token store first, then the row), rotate, test, delete,
+ * and the deliveries' listing and replay. Every lookup is scoped to the caller's tenant: another tenant's
+ * endpoint or delivery does not exist.
+ */
+@ApplicationScoped
+public class WebhookEndpointService {
+
+    private static final Logger LOG = Logger.getLogger(WebhookEndpointService.class);
+    private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final WebhookEndpointRepository endpoints;
+    private final WebhookDeliveryRepository deliveries;
+    private final WebhookOutbox outbox;
+    private final WebhookDispatcher dispatcher;
+    private final WebhookSecrets secrets;
+    private final TokenStore store;
+    private final WebhookConfig config;
+    private final AuditLog audit;
+
+    WebhookEndpointService(WebhookEndpointRepository endpoints, WebhookDeliveryRepository deliveries, WebhookOutbox outbox,
+            WebhookDispatcher dispatcher, WebhookSecrets secrets, TokenStore store, WebhookConfig config, AuditLog audit) {
+        this.endpoints = endpoints;
+        this.deliveries = deliveries;
+        this.outbox = outbox;
+        this.dispatcher = dispatcher;
+        this.secrets = secrets;
+        this.store = store;
+        this.config = config;
+        this.audit = audit;
+    }
+
+    /**
+     * The secret is stored before the row exists, so a row never points at a missing secret; if the insert fails
+     * an unreferenced secret is left under a fresh random name, which is harmless.
+     */
+    public CreatedEndpoint create(String tenantId, CreateEndpoint request, String actor) {
+        QuarkusTransaction.requiringNew().run(() -> requireRoom(tenantId));
+        UUID id = UUID.randomUUID();
+        WebhookEndpoint endpoint = new WebhookEndpoint(id, tenantId, request.url(),
+                request.events().stream().map(code -> WebhookEventType.fromCode(code).orElseThrow()).toList(), Instant.now());
+        Secret secret = WebhookSigner.newSecret();
+        await(store.saveWebhookSecret(endpoint.secretName(), WebhookSecret.of(secret)), "nothing was created");
+        QuarkusTransaction.requiringNew().run(() -> {
+            requireRoom(tenantId);
+            endpoints.persist(endpoint);
+            audit.recordAs(actor, "webhook.endpoint.create", tenantId, null, "endpoint " + id);
+        });
+        EndpointView view = EndpointView.of(endpoint);
+        return new CreatedEndpoint(view.id(), view.url(), view.events(), secret.reveal(), view.enabled());
+    }
+
+    public EndpointPage list(String tenantId) {
+        return QuarkusTransaction.requiringNew().call(() -> new EndpointPage(
+                endpoints.listByTenant(tenantId).stream().map(EndpointView::of).toList()));
+    }
+
+    public EndpointView get(String tenantId, UUID id) {
+        return QuarkusTransaction.requiringNew().call(() -> EndpointView.of(require(tenantId, id)));
+    }
+
+    /** The row and its deliveries go first, then the secret: a secret without its row is harmless, the reverse is not. */
+    public void delete(String tenantId, UUID id, String actor) {
+        WebhookEndpoint deleted = QuarkusTransaction.requiringNew().call(() -> {
+            WebhookEndpoint found = require(tenantId, id);
+            endpoints.delete(found);
+            audit.recordAs(actor, "webhook.endpoint.delete", tenantId, null, "endpoint " + id);
+            return found;
+        });
+        secrets.forget(id);
+        try {
+            store.deleteWebhookSecret(deleted.secretName()).await().atMost(TOKEN_STORE_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.warnf("Webhook endpoint %s deleted, but its secret could not be removed from the token store (%s)",
+                    id, e.getClass().getSimpleName());
+        }
+    }
+
+    /** A new secret; the old one keeps signing, next to it, for {@code refresher.webhooks.rotation-overlap}. */
+    public RotatedSecret rotateSecret(String tenantId, UUID id, String actor) {
+        WebhookEndpoint endpoint = QuarkusTransaction.requiringNew().call(() -> require(tenantId, id));
+        WebhookSecret current = await(store.loadWebhookSecret(endpoint.secretName()), "the secret was not rotated")
+                .orElseThrow(() -> new IllegalStateException("No signing secret stored for webhook endpoint " + id));
+        Instant overlapEnd = Instant.now().plus(config.rotationOverlap());
+        Secret next = WebhookSigner.newSecret();
+        await(store.saveWebhookSecret(endpoint.secretName(), current.rotatedTo(next, overlapEnd)), "the secret was not rotated");
+        QuarkusTransaction.requiringNew().run(() -> {
+            endpoints.secretRotated(id, Instant.now());
+            audit.recordAs(actor, "webhook.endpoint.rotate-secret", tenantId, null, "endpoint " + id);
+        });
+        secrets.forget(id);
+        return new RotatedSecret(id, next.reveal(), overlapEnd);
+    }
+
+    public TestSent test(String tenantId, UUID id) {
+        UUID eventId = QuarkusTransaction.requiringNew().call(() -> {
+            WebhookEndpoint endpoint = require(tenantId, id);
+            if (!endpoint.enabled()) {
+                throw ProblemException.conflict("Webhook endpoint " + id + " is disabled (" + endpoint.disabledReason() + ").");
+            }
+            return outbox.test(endpoint);
+        });
+        return new TestSent(id, WebhookPayloads.webhookId(eventId));
+    }
+
+    public DeliveryPage deliveries(String tenantId, UUID endpointId, Optional<DeliveryStatus> status, int limit) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            require(tenantId, endpointId);
+            return new DeliveryPage(deliveries.listForEndpoint(endpointId, status, limit).stream().map(DeliveryView::of).toList());
+        });
+    }
+
+    /** A dead delivery, sent again with its original {@code webhook-id} and a fresh retry schedule. */
+    public DeliveryView replay(String tenantId, long deliveryId, String actor) {
+        DeliveryView replayed = QuarkusTransaction.requiringNew().call(() -> {
+            var delivery = deliveries.findForTenant(tenantId, deliveryId)
+                    .orElseThrow(() -> ProblemException.notFound("Webhook delivery " + deliveryId + " does not exist."));
+            WebhookEndpoint endpoint = require(tenantId, delivery.endpointId());
+            if (!endpoint.enabled()) {
+                throw ProblemException.conflict("Webhook endpoint " + endpoint.id() + " is disabled ("
+                        + endpoint.disabledReason() + "); create a new endpoint to receive its events.");
+            }
+            if (!deliveries.replay(deliveryId, Instant.now())) {
+                throw ProblemException.conflict("Webhook delivery " + deliveryId + " is " + delivery.status()
+                        + "; only a dead delivery can be replayed.");
+            }
+            audit.recordAs(actor, "webhook.delivery.replay", tenantId, delivery.integrationId(), "delivery " + deliveryId);
+            return DeliveryView.of(deliveries.findForTenant(tenantId, deliveryId).orElseThrow());
+        });
+        dispatcher.wake();
+        return replayed;
+    }
+
+    private WebhookEndpoint require(String tenantId, UUID id) {
+        return endpoints.findForTenant(tenantId, id)
+                .orElseThrow(() -> ProblemException.notFound("Webhook endpoint " + id + " does not exist."));
+    }
+
+    private void requireRoom(String tenantId) {
+        if (endpoints.countByTenant(tenantId) >= config.maxEndpointsPerTenant()) {
+            throw ProblemException.conflict("Tenant '" + tenantId + "' already has " + config.maxEndpointsPerTenant()
+                    + " webhook endpoints, the most allowed (refresher.webhooks.max-endpoints-per-tenant).");
+        }
+    }
+
+    private static <T> T await(Uni<T> operation, String consequence) {
+        try {
+            return operation.await().atMost(TOKEN_STORE_TIMEOUT);
+        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
+            throw new ProblemException(503, "token-store-unavailable", "Service Unavailable",
+                    "The token store did not answer; " + consequence + ". Try again.", Map.of("Retry-After", "5"));
+        }
+    }
+}

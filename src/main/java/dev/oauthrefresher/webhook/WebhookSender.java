@@ -1,0 +1,88 @@
+package dev.oauthrefresher.webhook;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * POSTs one signed delivery with Quarkus' Vert.x client: non-blocking, redirects never followed (a 3xx is a
+ * failed attempt), the whole exchange bounded by {@code refresher.webhooks.request-timeout}. It connects to the
+ * address {@link UrlGuard} checked while the URL's host name still drives the {@code Host} header, SNI and
+ * certificate verification. The response body is read and dropped.
+ */
+@ApplicationScoped
+class WebhookSender {
+
+    private final HttpClient client;
+    private final WebhookConfig config;
+
+    WebhookSender(Vertx vertx, WebhookConfig config) {
+        this.config = config;
+        int timeout = (int) Math.min(Integer.MAX_VALUE, config.requestTimeout().toMillis());
+        this.client = vertx.createHttpClient(new HttpClientOptions()
+                .setConnectTimeout(timeout)
+                .setVerifyHost(true)
+                .setMaxPoolSize(config.concurrency())
+                .setKeepAlive(true));
+    }
+
+    Uni<DeliveryResult> post(UrlGuard.Target target, Map<String, String> headers, String body) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setServer(SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()))
+                .setHost(target.uri().getHost())
+                .setPort(target.port())
+                .setSsl("https".equalsIgnoreCase(target.uri().getScheme()))
+                .setURI(target.pathAndQuery())
+                .setFollowRedirects(false)
+                .setIdleTimeout(config.requestTimeout().toMillis());
+        headers.forEach(options::putHeader);
+        options.putHeader("content-type", "application/json");
+        return Uni.createFrom().<DeliveryResult>completionStage(() -> client.request(options)
+                        .compose(request -> request.send(Buffer.buffer(body)))
+                        .compose(WebhookSender::drain)
+                        .toCompletionStage())
+                .ifNoItem().after(config.requestTimeout()).failWith(TimeoutException::new)
+                .onFailure().recoverWithItem(WebhookSender::noAnswer);
+    }
+
+    private static io.vertx.core.Future<DeliveryResult> drain(HttpClientResponse response) {
+        response.handler(ignored -> {
+        });
+        DeliveryResult answered = new DeliveryResult.Answered(response.statusCode(),
+                Optional.ofNullable(response.getHeader("Retry-After")));
+        return response.end().map(done -> answered).otherwise(answered);
+    }
+
+    /** The failure's kind only: a message may quote the URL, whose query can hold the receiver's own token. */
+    private static DeliveryResult noAnswer(Throwable failure) {
+        if (failure instanceof TimeoutException || failure instanceof io.netty.handler.timeout.TimeoutException
+                || failure instanceof io.vertx.core.http.HttpClosedException && failure.getMessage() != null
+                        && failure.getMessage().contains("timeout")) {
+            return new DeliveryResult.NoAnswer("timeout");
+        }
+        if (failure instanceof java.net.ConnectException || failure instanceof io.netty.channel.ConnectTimeoutException) {
+            return new DeliveryResult.NoAnswer("connection refused or timed out");
+        }
+        if (failure instanceof javax.net.ssl.SSLException) {
+            return new DeliveryResult.NoAnswer("TLS failure");
+        }
+        return new DeliveryResult.NoAnswer("no answer (" + failure.getClass().getSimpleName() + ")");
+    }
+
+    @PreDestroy
+    void close() {
+        client.close();
+    }
+}
