@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,11 +41,29 @@ public class TriggerService {
     private final EntityManager em;
     private final ObjectMapper json;
     private final RefreshConfig refreshConfig;
+    private final TriggerMetrics metrics;
 
-    TriggerService(EntityManager em, ObjectMapper json, RefreshConfig refreshConfig) {
+    TriggerService(EntityManager em, ObjectMapper json, RefreshConfig refreshConfig, TriggerMetrics metrics) {
         this.em = em;
         this.json = json;
         this.refreshConfig = refreshConfig;
+        this.metrics = metrics;
+    }
+
+    /** Tells the metrics when each task last completed, as {@code trigger_run} knows it from every replica. */
+    void onStart(@Observes StartupEvent event) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                @SuppressWarnings("unchecked")
+                List<Object[]> rows = em.createNativeQuery(
+                        "SELECT task, max(finished_at) FROM trigger_run WHERE outcome = 'completed' GROUP BY task")
+                        .getResultList();
+                rows.forEach(row -> metrics.completed((String) row[0], Timestamps.toInstant(row[1])));
+            });
+        } catch (RuntimeException e) {
+            // the database may be down at startup: the gauge then starts from this process's start
+            LOG.warnf("Could not read when runs last completed: %s", e.getClass().getSimpleName());
+        }
     }
 
     /**
@@ -65,6 +85,11 @@ public class TriggerService {
                     RunSummary summary = RunSummary.of(id, task.name(), kind, result,
                             Duration.between(started, Instant.now()).toMillis());
                     QuarkusTransaction.requiringNew().run(() -> complete(id, summary));
+                    metrics.completed(task.name(), Instant.now());
+                    LOG.infof("Run %s of %s (%s) completed in %d ms: selected %d, refreshed %d, expired %d, errored %d, "
+                            + "deferred %d, skipped %d, remaining %d", id, task.name(), kind.code(), summary.durationMs(),
+                            summary.selected(), summary.refreshed(), summary.expired(), summary.errored(),
+                            summary.deferred(), summary.skipped(), summary.remaining());
                     return (Triggered) new Triggered.Ran(summary);
                 })
                 .onFailure().invoke(e -> {

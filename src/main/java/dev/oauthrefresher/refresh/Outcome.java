@@ -1,6 +1,7 @@
 package dev.oauthrefresher.refresh;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -9,11 +10,21 @@ import java.util.OptionalInt;
  */
 sealed interface Outcome {
 
+    String REFRESHED = "refreshed";
+    String EXPIRED = "expired";
+    String ERROR = "error";
+    String TRANSIENT_FAILURE = "transient_failure";
+    String DEFERRED = "deferred";
+    String ROTATION_PENDING = "rotation_pending";
+
+    /** Every {@link #kind()}, so the attempt counters exist from startup. */
+    List<String> KINDS = List.of(REFRESHED, EXPIRED, ERROR, TRANSIENT_FAILURE, DEFERRED, ROTATION_PENDING);
+
     /** The new tokens are in the token store; the row gets the new expiry. */
     record Refreshed(Instant newExpiry, boolean rotated) implements Outcome {
         @Override
         public String kind() {
-            return "refreshed";
+            return REFRESHED;
         }
     }
 
@@ -21,7 +32,7 @@ sealed interface Outcome {
     record Expired(String code, String message, int httpStatus) implements Outcome {
         @Override
         public String kind() {
-            return "expired";
+            return EXPIRED;
         }
     }
 
@@ -29,7 +40,7 @@ sealed interface Outcome {
     record Errored(String code, String message) implements Outcome {
         @Override
         public String kind() {
-            return "error";
+            return ERROR;
         }
     }
 
@@ -40,7 +51,7 @@ sealed interface Outcome {
     record Failed(String code, String message, OptionalInt httpStatus, Instant nextAttemptAt) implements Outcome {
         @Override
         public String kind() {
-            return "transient_failure";
+            return TRANSIENT_FAILURE;
         }
     }
 
@@ -51,7 +62,7 @@ sealed interface Outcome {
     record Deferred(String reason, boolean attempted) implements Outcome {
         @Override
         public String kind() {
-            return "deferred";
+            return DEFERRED;
         }
     }
 
@@ -62,7 +73,7 @@ sealed interface Outcome {
     record RotationPending(String reason) implements Outcome {
         @Override
         public String kind() {
-            return "rotation_pending";
+            return ROTATION_PENDING;
         }
     }
 

@@ -1,0 +1,131 @@
+package dev.oauthrefresher.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README's "Try it" walkthrough, run as a newcomer would: its {@code bash} blocks, read from README, step by step
+ * with curl against an instance that has dev mode's sandbox provider and demo tenant; each step's outcome is the
+ * one README describes. A step README adds without an assertion here fails the test.
+ */
+@QuarkusTest
+@TestProfile(SandboxProfile.class)
+@WithTestResource(EmbeddedPostgresResource.class)
+class ReadmeWalkthroughTest {
+
+    private static final Pattern STEP = Pattern.compile("(?m)^### (\\d+)\\. (.+)$");
+    private static final Pattern BASH_BLOCK = Pattern.compile("(?s)```bash\\n(.*?)```");
+    private static final String DEV_URL = "localhost:8080";
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void shouldShowEveryOutcomeTheWalkthroughPromisesWhenItsCommandsRunInOrder() throws Exception {
+        Map<String, List<String>> steps = walkthrough();
+        assertThat(steps.keySet()).as("README's walkthrough steps, each checked below")
+                .containsExactly("List the demo integrations", "Watch them refresh", "Revoke one", "See it expire");
+
+        Map<String, JsonNode> listed = byAccount(run(steps, "List the demo integrations", 0));
+        assertThat(listed).containsOnlyKeys("alice@demo.test", "bob@demo.test", "carol@demo.test", "dave@demo.test",
+                "erin@demo.test");
+        assertThat(listed.values()).allSatisfy(i -> {
+            assertThat(i.path("status").asText()).isEqualTo("active");
+            assertThat(i.path("providerGroup").asText()).isEqualTo("sandbox");
+        });
+
+        JsonNode firstRun = run(steps, "Watch them refresh", 0);
+        assertThat(firstRun.path("refreshed").asInt()).isEqualTo(3);
+        assertThat(firstRun.path("expired").asInt()).isEqualTo(1);
+        assertThat(firstRun.path("deferred").asInt()).isEqualTo(1);
+        Map<String, JsonNode> afterRun = byAccount(run(steps, "List the demo integrations", 0));
+        for (String account : List.of("alice@demo.test", "bob@demo.test", "carol@demo.test")) {
+            assertThat(afterRun.get(account).path("status").asText()).as(account).isEqualTo("active");
+            assertThat(afterRun.get(account).path("lastRefreshedAt").isTextual()).as(account).isTrue();
+        }
+        assertThat(afterRun.get("dave@demo.test").path("status").asText()).isEqualTo("expired");
+        assertThat(afterRun.get("dave@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
+        assertThat(afterRun.get("erin@demo.test").path("status").asText()).isEqualTo("active");
+        assertThat(afterRun.get("erin@demo.test").path("consecutiveFailures").asInt()).isEqualTo(1);
+        assertThat(afterRun.get("erin@demo.test").path("lastErrorCode").asText()).isEqualTo("http_503");
+
+        JsonNode revoked = run(steps, "Revoke one", 0);
+        assertThat(revoked.path("grant").asText()).isEqualTo("bob");
+        assertThat(revoked.path("revoked").asBoolean()).isTrue();
+
+        JsonNode secondRun = run(steps, "See it expire", 0);
+        assertThat(secondRun.path("expired").asInt()).isEqualTo(1);
+        assertThat(secondRun.path("refreshed").asInt()).isEqualTo(2);
+        Map<String, JsonNode> afterRevoke = byAccount(run(steps, "List the demo integrations", 0));
+        assertThat(afterRevoke.get("bob@demo.test").path("status").asText()).isEqualTo("expired");
+        assertThat(afterRevoke.get("bob@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
+        assertThat(afterRevoke.get("alice@demo.test").path("status").asText()).isEqualTo("active");
+    }
+
+    /** README's "Try it" section: its numbered steps, each with the commands of its bash blocks. */
+    private static Map<String, List<String>> walkthrough() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("\n## Try it");
+        assertThat(start).as("README's Try it section").isPositive();
+        int end = readme.indexOf("\n## ", start + 1);
+        String section = readme.substring(start, end < 0 ? readme.length() : end);
+        Map<String, List<String>> steps = new LinkedHashMap<>();
+        Matcher step = STEP.matcher(section);
+        List<int[]> bounds = new ArrayList<>();
+        List<String> titles = new ArrayList<>();
+        while (step.find()) {
+            titles.add(step.group(2).trim());
+            bounds.add(new int[] {step.end(), section.length()});
+            if (bounds.size() > 1) {
+                bounds.get(bounds.size() - 2)[1] = step.start();
+            }
+        }
+        for (int i = 0; i < titles.size(); i++) {
+            List<String> commands = new ArrayList<>();
+            Matcher block = BASH_BLOCK.matcher(section.substring(bounds.get(i)[0], bounds.get(i)[1]));
+            while (block.find()) {
+                commands.add(block.group(1).trim());
+            }
+            assertThat(commands).as("commands of step '%s'", titles.get(i)).isNotEmpty();
+            steps.put(titles.get(i), commands);
+        }
+        return steps;
+    }
+
+    /** Runs one of README's commands with bash, against this instance instead of dev mode's port; its JSON answer. */
+    private JsonNode run(Map<String, List<String>> steps, String step, int block) throws Exception {
+        String command = steps.get(step).get(block);
+        assertThat(command).as("step '%s' talks to dev mode's port", step).contains(DEV_URL);
+        Process process = new ProcessBuilder("bash", "-c", command.replace(DEV_URL, "localhost:" + SandboxProfile.PORT))
+                .redirectErrorStream(true).start();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("step '%s' finished", step).isTrue();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as("exit status of step '%s'", step).isZero();
+        assertThat(output).as("step '%s' never shows a token", step).doesNotContain("sbx-");
+        return json.readTree(output);
+    }
+
+    private static Map<String, JsonNode> byAccount(JsonNode page) {
+        Map<String, JsonNode> byAccount = new HashMap<>();
+        page.path("items").forEach(i -> byAccount.put(i.path("externalAccount").asText(), i));
+        return byAccount;
+    }
+}
