@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,6 +37,8 @@ class ReadmeWalkthroughTest {
     private static final Pattern STEP = Pattern.compile("(?m)^### (\\d+)\\. (.+)$");
     private static final Pattern BASH_BLOCK = Pattern.compile("(?s)```bash\\n(.*?)```");
     private static final String DEV_URL = "localhost:8080";
+    /** Sandbox tokens live two minutes and the lead time is 110 s: a token is due again this long after a refresh. */
+    private static final Duration NOT_DUE_AFTER_REFRESH = Duration.ofSeconds(10);
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -56,6 +60,7 @@ class ReadmeWalkthroughTest {
         assertThat(firstRun.path("refreshed").asInt()).isEqualTo(3);
         assertThat(firstRun.path("expired").asInt()).isEqualTo(1);
         assertThat(firstRun.path("deferred").asInt()).isEqualTo(1);
+        assertThat(firstRun.path("remaining").asInt()).isZero();
         Map<String, JsonNode> afterRun = byAccount(run(steps, "List the demo integrations", 0));
         for (String account : List.of("alice@demo.test", "bob@demo.test", "carol@demo.test")) {
             assertThat(afterRun.get(account).path("status").asText()).as(account).isEqualTo("active");
@@ -71,9 +76,15 @@ class ReadmeWalkthroughTest {
         assertThat(revoked.path("grant").asText()).isEqualTo("bob");
         assertThat(revoked.path("revoked").asBoolean()).isTrue();
 
+        // as README says: right after a run, bob's token is not due for a few seconds, so run the command again
+        Instant deadline = Instant.now().plus(NOT_DUE_AFTER_REFRESH.multipliedBy(3));
         JsonNode secondRun = run(steps, "See it expire", 0);
+        while (secondRun.path("selected").asInt() == 0 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(1000);
+            secondRun = run(steps, "See it expire", 0);
+        }
         assertThat(secondRun.path("expired").asInt()).isEqualTo(1);
-        assertThat(secondRun.path("refreshed").asInt()).isEqualTo(2);
+        assertThat(secondRun.path("remaining").asInt()).isZero();
         Map<String, JsonNode> afterRevoke = byAccount(run(steps, "List the demo integrations", 0));
         assertThat(afterRevoke.get("bob@demo.test").path("status").asText()).isEqualTo("expired");
         assertThat(afterRevoke.get("bob@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
