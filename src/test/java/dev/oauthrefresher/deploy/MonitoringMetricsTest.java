@@ -8,10 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.sandbox.SandboxProfile;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResourceManager;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import java.io.IOException;
+import java.net.URL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,12 @@ class MonitoringMetricsTest {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Set<String> PROMQL_WORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without",
             "on", "ignoring", "group_left", "group_right", "inf", "nan");
+
+    @TestHTTPResource("/q/metrics")
+    URL applicationMetrics;
+
+    @TestHTTPResource(value = "/q/metrics", management = true)
+    URL managementMetrics;
 
     @Test
     void shouldExposeEveryMetricTheAlertsAndTheDashboardName() throws IOException {
@@ -108,11 +115,11 @@ class MonitoringMetricsTest {
     }
 
     /** Sample names on the metrics endpoint, where the management interface serves it if it is on. */
-    private static Set<String> exposedMetrics() {
+    private Set<String> exposedMetrics() {
         boolean management = ConfigProvider.getConfig().getOptionalValue("quarkus.management.enabled", Boolean.class)
                 .orElse(false);
-        String base = management ? TestHTTPResourceManager.getManagementUri() : TestHTTPResourceManager.getUri();
-        String body = given().baseUri(base).get("/q/metrics").then().statusCode(200).extract().asString();
+        String body = given().get(management ? managementMetrics : applicationMetrics).then().statusCode(200).extract()
+                .asString();
         Set<String> names = new TreeSet<>();
         body.lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .forEach(line -> names.add(line.split("[{ ]", 2)[0]));
