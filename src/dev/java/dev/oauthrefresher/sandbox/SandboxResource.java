@@ -38,7 +38,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @IfBuildProperty(name = "refresher.sandbox.enabled", stringValue = "true")
 public class SandboxResource {
 
-    /** {@code POST /dev/sandbox/grants}: a user consents; {@code behaviour} is keep (default), rotate or outage. */
+    /**
+     * {@code POST /dev/sandbox/grants}: a user consents (again) to grant {@code grant}; {@code behaviour} is keep
+     * (default), rotate or outage.
+     */
     public record Consent(
             @NotNull @Pattern(regexp = "^[a-z0-9][a-z0-9-]{0,62}$", message = "must be 1-63 lowercase letters, digits or dashes")
             String grant,
@@ -94,12 +97,12 @@ public class SandboxResource {
         Behaviour behaviour = Optional.ofNullable(consent.behaviour())
                 .map(b -> Behaviour.valueOf(b.toUpperCase(Locale.ROOT))).orElse(Behaviour.KEEP);
         Issued issued = grants.consent(consent.grant(), behaviour);
+        // shaped as the body that registers or reconnects an integration, so the tokens can be passed on as they are
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("grant", consent.grant());
-        body.put("behaviour", behaviour.name().toLowerCase(Locale.ROOT));
         body.put("accessToken", issued.accessToken());
         body.put("refreshToken", issued.refreshToken().orElseThrow());
         body.put("accessTokenExpiresAt", Instant.now().plus(issued.expiresIn()).toString());
+        body.put("tokenType", "Bearer");
         return Response.status(201).entity(body).build();
     }
 

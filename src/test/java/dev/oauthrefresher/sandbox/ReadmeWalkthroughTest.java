@@ -8,7 +8,11 @@ import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,15 +23,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * README's "Try it" walkthrough, run as a newcomer would: its {@code bash} blocks, read from README, step by step
- * with curl against an instance that has dev mode's sandbox provider and demo tenant; each step's outcome is the
- * one README describes. A step README adds without an assertion here fails the test.
+ * README's "Try it" walkthrough, run as a newcomer would: its {@code bash} blocks, read from README, step by step in
+ * one bash session, with curl against an instance that has dev mode's sandbox provider and demo tenant; each step's
+ * outcome is the one README describes. A step README adds without an assertion here fails the test.
  */
 @QuarkusTest
 @TestProfile(SandboxProfile.class)
@@ -41,6 +50,17 @@ class ReadmeWalkthroughTest {
     private static final Duration NOT_DUE_AFTER_REFRESH = Duration.ofSeconds(10);
 
     private final ObjectMapper json = new ObjectMapper();
+    private Terminal terminal;
+
+    @BeforeEach
+    void openTerminal() throws IOException {
+        terminal = new Terminal();
+    }
+
+    @AfterEach
+    void closeTerminal() {
+        terminal.close();
+    }
 
     @Test
     void shouldShowEveryOutcomeTheWalkthroughPromisesWhenItsCommandsRunInOrder() throws Exception {
@@ -121,17 +141,60 @@ class ReadmeWalkthroughTest {
         return steps;
     }
 
-    /** Runs one of README's commands with bash, against this instance instead of dev mode's port; its JSON answer. */
+    /**
+     * Runs one of README's commands in the walkthrough's terminal, against this instance instead of dev mode's port,
+     * and reads its JSON answer; no step's answer shows a token.
+     */
     private JsonNode run(Map<String, List<String>> steps, String step, int block) throws Exception {
         String command = steps.get(step).get(block);
         assertThat(command).as("step '%s' talks to dev mode's port", step).contains(DEV_URL);
-        Process process = new ProcessBuilder("bash", "-c", command.replace(DEV_URL, "localhost:" + SandboxProfile.PORT))
-                .redirectErrorStream(true).start();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("step '%s' finished", step).isTrue();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as("exit status of step '%s'", step).isZero();
+        String output = terminal.run(command.replace(DEV_URL, "localhost:" + SandboxProfile.PORT));
         assertThat(output).as("step '%s' never shows a token", step).doesNotContain("sbx-");
         return json.readTree(output);
+    }
+
+    /** One bash session, like the newcomer's second terminal: what a command sets stays for the next. */
+    private static final class Terminal implements AutoCloseable {
+
+        private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
+        private final Process bash;
+        private final BufferedReader output;
+        private final Writer input;
+        private final ExecutorService reader = Executors.newSingleThreadExecutor();
+        private int commands;
+
+        Terminal() throws IOException {
+            bash = new ProcessBuilder("bash", "--noprofile", "--norc").redirectErrorStream(true).start();
+            output = new BufferedReader(new InputStreamReader(bash.getInputStream(), StandardCharsets.UTF_8));
+            input = new OutputStreamWriter(bash.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        /** Runs {@code command}, which must succeed; its output. */
+        String run(String command) throws Exception {
+            String marker = "walkthrough-command-" + (++commands) + "-exited";
+            input.write(command + "\nprintf '\\n%s %s\\n' " + marker + " $?\n");
+            input.flush();
+            Future<String[]> read = reader.submit(() -> {
+                StringBuilder text = new StringBuilder();
+                for (String line = output.readLine(); line != null; line = output.readLine()) {
+                    if (line.startsWith(marker + " ")) {
+                        return new String[] {text.toString().trim(), line.substring(marker.length() + 1)};
+                    }
+                    text.append(line).append('\n');
+                }
+                return new String[] {text.toString().trim(), "end of output"};
+            });
+            String[] result = read.get(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(result[1]).as("exit status of: %s%n%s", command, result[0]).isEqualTo("0");
+            return result[0];
+        }
+
+        @Override
+        public void close() {
+            reader.shutdownNow();
+            bash.destroy();
+        }
     }
 
     private static Map<String, JsonNode> byAccount(JsonNode page) {
