@@ -56,12 +56,12 @@ public interface CronConfig {
     }
 
     interface Fallback {
-        /** Whether the in-process trigger runs at all. Key {@code refresher.cron.fallback.enabled}, default {@code false}. */
-        @WithDefault("false")
-        boolean enabled();
-
-        /** When it checks (Quartz-style cron). Key {@code refresher.cron.fallback.cron}, default {@code 0 0/5 * * * ?} (every five minutes). */
-        @WithDefault("0 0/5 * * * ?")
+        /**
+         * When it checks (Quartz-style cron, e.g. {@code 0 0/5 * * * ?} for every five minutes); {@code off} (the
+         * Quarkus scheduler's word for a disabled job) turns it off. Key {@code refresher.cron.fallback.cron},
+         * default {@code off}.
+         */
+        @WithDefault("off")
         String cron();
 
         /**

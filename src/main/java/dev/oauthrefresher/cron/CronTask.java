@@ -1,6 +1,7 @@
 package dev.oauthrefresher.cron;
 
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 
 /**
  * A job that {@code POST /cron/{name}} can trigger. A CDI bean implementing this interface is a registered
@@ -14,4 +15,15 @@ public interface CronTask {
 
     /** Runs once. Must stop taking new work at {@code run.deadline()} and never block the calling thread. */
     Uni<TaskResult> run(TaskRun run);
+
+    /** How long a run may take new work: the trigger sets {@code run.deadline()} this far after the run starts. */
+    Duration budget();
+
+    /**
+     * How long after its start a run still recorded as running is presumed dead with its replica, so that a
+     * redelivery of the same QStash message takes it over instead of waiting for it. At least {@link #budget()}.
+     */
+    default Duration abandonedAfter() {
+        return budget();
+    }
 }

@@ -1,16 +1,15 @@
 package dev.oauthrefresher.cron;
 
 import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.ScheduledExecution;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
- * The optional in-process trigger, off by default: it runs the task only when no external trigger (QStash or
+ * The optional in-process trigger, off by default ({@code refresher.cron.fallback.cron=off}, which the Quarkus
+ * scheduler reads as a disabled job): it runs the task only when no external trigger (QStash or
  * the CronJob) has completed a run within the grace period, read from {@code trigger_run} so every replica
  * agrees; otherwise it records a skip. It goes through the same registry and service as the endpoint.
  */
@@ -31,7 +30,7 @@ public class FallbackTrigger {
     }
 
     @Scheduled(identity = "cron-fallback", cron = "${refresher.cron.fallback.cron}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Disabled.class)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void check() {
         String task = config.fallback().task();
         Optional<Instant> last = triggers.lastExternalCompletion();
@@ -48,21 +47,5 @@ public class FallbackTrigger {
                 config.fallback().gracePeriod(), task);
         triggers.trigger(cronTask.get(), TriggerKind.SCHEDULER, Optional.empty(), RunRequest.EVERYTHING)
                 .await().atMost(RUN_TIMEOUT);
-    }
-
-    /** Skips every execution unless {@code refresher.cron.fallback.enabled=true}. */
-    @Singleton
-    public static class Disabled implements Scheduled.SkipPredicate {
-
-        private final CronConfig config;
-
-        Disabled(CronConfig config) {
-            this.config = config;
-        }
-
-        @Override
-        public boolean test(ScheduledExecution execution) {
-            return !config.fallback().enabled();
-        }
     }
 }

@@ -3,7 +3,6 @@ package dev.oauthrefresher.cron;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.time.Instant;
 
 /**
@@ -14,24 +13,20 @@ import java.time.Instant;
 @ApplicationScoped
 public class SignatureReplayGuard {
 
-    private final EntityManager em;
+    private final UsedSignatureRepository signatures;
 
-    SignatureReplayGuard(EntityManager em) {
-        this.em = em;
+    SignatureReplayGuard(UsedSignatureRepository signatures) {
+        this.signatures = signatures;
     }
 
     /** True the first time a signature id is seen; false for a replay. */
     public boolean firstUse(QStashVerifier.Verified signature) {
-        return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
-                INSERT INTO used_signature (jti, expires_at) VALUES (:jti, :exp) ON CONFLICT (jti) DO NOTHING
-                """).setParameter("jti", signature.jti()).setParameter("exp", signature.expiresAt()).executeUpdate() == 1);
+        return QuarkusTransaction.requiringNew().call(() -> signatures.insertIfAbsent(signature.jti(), signature.expiresAt()));
     }
 
     /** Ids past their token's expiry can no longer be replayed: forget them. */
     @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void purgeExpired() {
-        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
-                "DELETE FROM used_signature WHERE expires_at < :cutoff").setParameter("cutoff", Instant.now().minusSeconds(300))
-                .executeUpdate());
+        QuarkusTransaction.requiringNew().run(() -> signatures.deleteExpiredBefore(Instant.now().minusSeconds(300)));
     }
 }

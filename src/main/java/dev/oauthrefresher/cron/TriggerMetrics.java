@@ -1,7 +1,6 @@
 package dev.oauthrefresher.cron;
 
 import dev.oauthrefresher.common.OwnedGauges;
-import dev.oauthrefresher.refresh.RefreshConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.runtime.Startup;
@@ -12,8 +11,8 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * When each task's runs last completed, and the interval a trigger is expected at, so an alert can tell that runs
- * stopped ({@code time() - last > 3 × interval}). {@link TriggerService} reports every completion and, at startup,
+ * When each task's runs last completed, so an alert can tell that runs stopped (against the refresh pipeline's
+ * expected trigger interval). {@link TriggerService} reports every completion and, at startup,
  * the latest one in {@code trigger_run}; until a run ever completed the gauge holds the time this process
  * started, so a deployment that is never triggered alerts too. Aggregate replicas with {@code max}.
  */
@@ -23,7 +22,7 @@ public class TriggerMetrics {
 
     private final Map<String, AtomicLong> lastCompleted = new TreeMap<>();
 
-    TriggerMetrics(MeterRegistry registry, TaskRegistry tasks, RefreshConfig refresh) {
+    TriggerMetrics(MeterRegistry registry, TaskRegistry tasks) {
         long now = Instant.now().getEpochSecond();
         for (String task : tasks.names()) {
             AtomicLong value = new AtomicLong(now);
@@ -32,9 +31,6 @@ public class TriggerMetrics {
                     "When a run of the task last completed (epoch seconds), by any replica; the process start before any did",
                     "seconds", value, Tags.of("task", task));
         }
-        OwnedGauges.register(registry, "refresher.refresh.expected.trigger.interval",
-                "refresher.refresh.expected-trigger-interval: how often a trigger is expected to start a run", "seconds",
-                new AtomicLong(refresh.expectedTriggerInterval().toSeconds()), Tags.empty());
     }
 
     /** A run of {@code task} completed at {@code at}; an earlier time than the one known changes nothing. */

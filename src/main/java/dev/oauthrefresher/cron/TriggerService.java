@@ -2,22 +2,16 @@ package dev.oauthrefresher.cron;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.oauthrefresher.common.Timestamps;
-import dev.oauthrefresher.refresh.RefreshConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.hibernate.query.NativeQuery;
-import org.hibernate.type.StandardBasicTypes;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,28 +32,20 @@ public class TriggerService {
         }
     }
 
-    private final EntityManager em;
+    private final TriggerRunRepository runs;
     private final ObjectMapper json;
-    private final RefreshConfig refreshConfig;
     private final TriggerMetrics metrics;
 
-    TriggerService(EntityManager em, ObjectMapper json, RefreshConfig refreshConfig, TriggerMetrics metrics) {
-        this.em = em;
+    TriggerService(TriggerRunRepository runs, ObjectMapper json, TriggerMetrics metrics) {
+        this.runs = runs;
         this.json = json;
-        this.refreshConfig = refreshConfig;
         this.metrics = metrics;
     }
 
     /** Tells the metrics when each task last completed, as {@code trigger_run} knows it from every replica. */
     void onStart(@Observes StartupEvent event) {
         try {
-            QuarkusTransaction.requiringNew().run(() -> {
-                @SuppressWarnings("unchecked")
-                List<Object[]> rows = em.createNativeQuery(
-                        "SELECT task, max(finished_at) FROM trigger_run WHERE outcome = 'completed' GROUP BY task")
-                        .getResultList();
-                rows.forEach(row -> metrics.completed((String) row[0], Timestamps.toInstant(row[1])));
-            });
+            QuarkusTransaction.requiringNew().run(() -> runs.lastCompletionByTask().forEach(metrics::completed));
         } catch (RuntimeException e) {
             // the database may be down at startup: the gauge then starts from this process's start
             LOG.warnf("Could not read when runs last completed: %s", e.getClass().getSimpleName());
@@ -73,18 +59,18 @@ public class TriggerService {
     public Uni<Triggered> trigger(CronTask task, TriggerKind kind, Optional<String> messageId, RunRequest request) {
         UUID runId = UUID.randomUUID();
         Instant started = Instant.now();
-        Claim claim = QuarkusTransaction.requiringNew().call(() -> claimRun(runId, task.name(), kind, messageId, started));
+        Claim claim = QuarkusTransaction.requiringNew().call(() -> claimRun(runId, task, kind, messageId, started));
         if (claim.earlier().isPresent()) {
             return Uni.createFrom().item(claim.earlier().get());
         }
         UUID id = claim.id();
-        TaskRun run = new TaskRun(id, kind, request, started.plus(refreshConfig.runBudget()));
+        TaskRun run = new TaskRun(id, kind, request, started.plus(task.budget()));
         return task.run(run)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(result -> {
                     RunSummary summary = RunSummary.of(id, task.name(), kind, result,
                             Duration.between(started, Instant.now()).toMillis());
-                    QuarkusTransaction.requiringNew().run(() -> complete(id, summary));
+                    QuarkusTransaction.requiringNew().run(() -> runs.complete(id, summary, writeSummary(summary)));
                     metrics.completed(task.name(), Instant.now());
                     LOG.infof("Run %s of %s (%s) completed in %d ms: selected %d, refreshed %d, expired %d, errored %d, "
                             + "deferred %d, skipped %d, remaining %d", id, task.name(), kind.code(), summary.durationMs(),
@@ -96,9 +82,7 @@ public class TriggerService {
                     // Our own exceptions never carry a token: the full failure is what on-call needs.
                     LOG.errorf(e, "Run %s of %s failed", id, task.name());
                     try {
-                        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
-                                "UPDATE trigger_run SET outcome = 'failed', finished_at = now() WHERE id = :id")
-                                .setParameter("id", id).executeUpdate());
+                        QuarkusTransaction.requiringNew().run(() -> runs.fail(id));
                     } catch (RuntimeException ignored) {
                         // the database is what failed; the row stays 'running' and a retry takes it over
                     }
@@ -107,21 +91,12 @@ public class TriggerService {
 
     /** Records that the fallback looked and found the external trigger alive. */
     public void recordSkipped(String task) {
-        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("""
-                INSERT INTO trigger_run (id, task, trigger_kind, started_at, finished_at, outcome)
-                VALUES (:id, :task, 'scheduler', now(), now(), 'skipped')
-                """).setParameter("id", UUID.randomUUID()).setParameter("task", task).executeUpdate());
+        QuarkusTransaction.requiringNew().run(() -> runs.insertSkipped(task));
     }
 
     /** When an externally triggered run (QStash or CronJob) last completed, if ever. */
     public Optional<Instant> lastExternalCompletion() {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Object value = em.createNativeQuery("""
-                    SELECT max(finished_at) FROM trigger_run
-                     WHERE trigger_kind IN ('qstash', 'bearer') AND outcome = 'completed'
-                    """).getSingleResult();
-            return Optional.ofNullable(Timestamps.toInstant(value));
-        });
+        return QuarkusTransaction.requiringNew().call(runs::lastExternalCompletion);
     }
 
     /**
@@ -131,52 +106,20 @@ public class TriggerService {
     private record Claim(UUID id, Optional<Triggered> earlier) {
     }
 
-    private Claim claimRun(UUID runId, String task, TriggerKind kind, Optional<String> messageId, Instant now) {
-        int inserted = em.createNativeQuery("""
-                INSERT INTO trigger_run (id, task, trigger_kind, message_id, started_at, outcome)
-                VALUES (:id, :task, :kind, :message, :now, 'running')
-                ON CONFLICT (task, message_id) WHERE message_id IS NOT NULL DO NOTHING
-                """).unwrap(NativeQuery.class)
-                .setParameter("id", runId).setParameter("task", task).setParameter("kind", kind.code())
-                .setParameter("message", messageId.orElse(null), StandardBasicTypes.STRING).setParameter("now", now)
-                .executeUpdate();
-        if (inserted == 1) {
+    private Claim claimRun(UUID runId, CronTask task, TriggerKind kind, Optional<String> messageId, Instant now) {
+        if (runs.insertRunning(runId, task.name(), kind, messageId, now)) {
             return new Claim(runId, Optional.empty());
         }
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("""
-                SELECT id, outcome, CAST(summary AS text), started_at FROM trigger_run
-                 WHERE task = :task AND message_id = :message FOR UPDATE
-                """).setParameter("task", task).setParameter("message", messageId.get()).getResultList();
-        Object[] row = rows.get(0);
-        UUID earlierId = (UUID) row[0];
-        String outcome = (String) row[1];
-        if ("completed".equals(outcome)) {
-            return new Claim(earlierId, Optional.of(new Triggered.Ran(readSummary((String) row[2]))));
+        TriggerRunRepository.Earlier earlier = runs.lockByMessage(task.name(), messageId.get());
+        if ("completed".equals(earlier.outcome())) {
+            return new Claim(earlier.id(), Optional.of(new Triggered.Ran(readSummary(earlier.summary()))));
         }
-        // A run older than its lease and budget died with its replica: a retry takes it over.
-        Duration abandonedAfter = refreshConfig.lease().compareTo(refreshConfig.runBudget()) > 0
-                ? refreshConfig.lease() : refreshConfig.runBudget();
-        if ("running".equals(outcome) && Timestamps.toInstant(row[3]).isAfter(now.minus(abandonedAfter))) {
-            return new Claim(earlierId, Optional.of(new Triggered.AlreadyRunning(earlierId)));
+        // A run older than the task's abandonment age died with its replica: a retry takes it over.
+        if ("running".equals(earlier.outcome()) && earlier.startedAt().isAfter(now.minus(task.abandonedAfter()))) {
+            return new Claim(earlier.id(), Optional.of(new Triggered.AlreadyRunning(earlier.id())));
         }
-        em.createNativeQuery("UPDATE trigger_run SET outcome = 'running', started_at = :now, finished_at = NULL WHERE id = :id")
-                .setParameter("now", now).setParameter("id", earlierId).executeUpdate();
-        return new Claim(earlierId, Optional.empty());
-    }
-
-    private void complete(UUID id, RunSummary summary) {
-        em.createNativeQuery("""
-                UPDATE trigger_run
-                   SET outcome = 'completed', finished_at = now(), selected = :selected, refreshed = :refreshed,
-                       expired = :expired, errored = :errored, deferred = :deferred, skipped = :skipped,
-                       remaining = :remaining, summary = CAST(:summary AS jsonb)
-                 WHERE id = :id
-                """).setParameter("selected", summary.selected()).setParameter("refreshed", summary.refreshed())
-                .setParameter("expired", summary.expired()).setParameter("errored", summary.errored())
-                .setParameter("deferred", summary.deferred()).setParameter("skipped", summary.skipped())
-                .setParameter("remaining", (int) Math.min(Integer.MAX_VALUE, Math.max(0, summary.remaining())))
-                .setParameter("summary", writeSummary(summary)).setParameter("id", id).executeUpdate();
+        runs.restart(earlier.id(), now);
+        return new Claim(earlier.id(), Optional.empty());
     }
 
     private String writeSummary(RunSummary summary) {

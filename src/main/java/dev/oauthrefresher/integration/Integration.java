@@ -167,14 +167,6 @@ public class Integration {
         return leaseOwner;
     }
 
-    public Instant leaseExpiresAt() {
-        return leaseExpiresAt;
-    }
-
-    public long version() {
-        return version;
-    }
-
     public Instant createdAt() {
         return createdAt;
     }

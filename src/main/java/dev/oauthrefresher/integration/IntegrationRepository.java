@@ -19,6 +19,18 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class IntegrationRepository implements PanacheRepositoryBase<Integration, UUID> {
 
+    /**
+     * "Due for refresh", written once: active, of an unpaused tenant, expiring within the lead time or idle past
+     * the keep-alive age, past its backoff, not leased; then the query's own narrowing ({@link #filters}).
+     */
+    private static final String DUE = """
+            i.status = 'active'
+               AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
+               AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
+               AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+               AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+            """;
+
     // Candidates are locked with SKIP LOCKED, so a concurrent claimer passes over them instead of waiting;
     // a row it already skipped-over and that we then lease fails its lease test on recheck. The outer
     // UPDATE stamps the lease in the same statement, so there is no window between select and lease.
@@ -26,12 +38,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
             WITH due AS (
                 SELECT i.id
                   FROM integration i
-                 WHERE i.status = 'active'
-                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
-                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
-                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
-                   %s
+                 WHERE %s
                  ORDER BY i.access_token_expires_at
                  LIMIT :limit
                    FOR UPDATE OF i SKIP LOCKED
@@ -95,15 +102,10 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     public List<Integration> peekDue(DueQuery query) {
         String sql = """
                 SELECT i.* FROM integration i
-                 WHERE i.status = 'active'
-                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
-                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
-                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
-                   %s
+                 WHERE %s
                  ORDER BY i.access_token_expires_at
                  LIMIT :limit
-                """.formatted(filters(query));
+                """.formatted(due(query));
         Query q = getEntityManager().createNativeQuery(sql, Integration.class);
         bindDue(q, query);
         return q.getResultList();
@@ -111,20 +113,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     /** How many integrations are due and unleased right now, ignoring the limit: the run's "remaining". */
     public long countDue(DueQuery query) {
-        String sql = """
-                SELECT count(*) FROM integration i
-                 WHERE i.status = 'active'
-                   AND (i.access_token_expires_at <= :expiresBefore OR i.last_refreshed_at <= :idleSince)
-                   AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
-                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
-                   %s
-                """.formatted(filters(query));
-        Query q = getEntityManager().createNativeQuery(sql);
-        q.setParameter("expiresBefore", query.expiresBefore());
-        q.setParameter("idleSince", query.idleSince());
-        q.setParameter("now", query.now());
-        bindFilters(q, query);
+        Query q = getEntityManager().createNativeQuery("SELECT count(*) FROM integration i WHERE " + due(query));
+        bindDuePredicate(q, query);
         return ((Number) q.getSingleResult()).longValue();
     }
 
@@ -227,13 +217,6 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 """).setParameter("ids", ids).setParameter("owner", owner).executeUpdate();
     }
 
-    /** Every lease {@code owner} still holds, released: the end of a run. */
-    public int releaseAll(String owner) {
-        return getEntityManager().createNativeQuery("""
-                UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner
-                """).setParameter("owner", owner).executeUpdate();
-    }
-
     /** An operator fixed the cause: {@code error → active}, failures forgotten, due at once. */
     public boolean reactivate(UUID id, Instant now) {
         return execute("""
@@ -252,7 +235,11 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     }
 
     static String claimSql(DueQuery query) {
-        return CLAIM_SQL.formatted(filters(query));
+        return CLAIM_SQL.formatted(due(query));
+    }
+
+    private static String due(DueQuery query) {
+        return DUE + filters(query);
     }
 
     static void bindClaim(Query q, DueQuery query, String owner, Instant leaseUntil) {
@@ -271,14 +258,14 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     }
 
     private static void bindDue(Query q, DueQuery query) {
+        bindDuePredicate(q, query);
+        q.setParameter("limit", query.limit());
+    }
+
+    private static void bindDuePredicate(Query q, DueQuery query) {
         q.setParameter("expiresBefore", query.expiresBefore());
         q.setParameter("idleSince", query.idleSince());
         q.setParameter("now", query.now());
-        q.setParameter("limit", query.limit());
-        bindFilters(q, query);
-    }
-
-    private static void bindFilters(Query q, DueQuery query) {
         query.tenant().ifPresent(t -> q.setParameter("tenant", t));
         if (!query.excludedTenants().isEmpty()) {
             q.setParameter("excludedTenants", query.excludedTenants());

@@ -3,7 +3,6 @@ package dev.oauthrefresher.refresh;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import org.jboss.logging.Logger;
 
@@ -14,11 +13,11 @@ class AttemptRetention {
     private static final Logger LOG = Logger.getLogger(AttemptRetention.class);
     private static final int BATCH = 5000;
 
-    private final EntityManager em;
+    private final AttemptRepository attempts;
     private final RefreshConfig config;
 
-    AttemptRetention(EntityManager em, RefreshConfig config) {
-        this.em = em;
+    AttemptRetention(AttemptRepository attempts, RefreshConfig config) {
+        this.attempts = attempts;
         this.config = config;
     }
 
@@ -28,10 +27,7 @@ class AttemptRetention {
         long total = 0;
         int deleted;
         do {
-            deleted = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
-                    DELETE FROM refresh_attempt WHERE id IN (
-                        SELECT id FROM refresh_attempt WHERE started_at < :cutoff LIMIT :batch)
-                    """).setParameter("cutoff", cutoff).setParameter("batch", BATCH).executeUpdate());
+            deleted = QuarkusTransaction.requiringNew().call(() -> attempts.deleteOlderThan(cutoff, BATCH));
             total += deleted;
         } while (deleted == BATCH);
         if (total > 0) {

@@ -55,7 +55,7 @@ class IntegrationRefresher {
     Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId) {
         Instant started = Instant.now();
         if (circuits.isOpen(row.provider(), row.providerGroup())) {
-            return Uni.createFrom().item(new Outcome.Deferred("circuit_open", false));
+            return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
         }
         if (!providers.knowsGroup(row.providerGroup())) {
             return Uni.createFrom().item(unknownGroup(row.providerGroup()));
@@ -73,17 +73,17 @@ class IntegrationRefresher {
                                 "No tokens are stored for this integration; it must be registered again."));
                     }
                     if (circuits.isOpen(row.provider(), row.providerGroup())) {
-                        return Uni.createFrom().<Outcome>item(new Outcome.Deferred("circuit_open", false));
+                        return Uni.createFrom().<Outcome>item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
                     }
                     TokenSet current = stored.get().tokens();
                     return providers.refresh(row.providerGroup(), current.refreshToken())
                             .chain(result -> settle(row, current, result, circuits, owner, runId, started));
                 })
-                .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred("token_store_unavailable", true))
+                .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_UNAVAILABLE))
                 .onFailure().recoverWithItem(e -> {
                     LOG.errorf("Integration %s: unexpected %s while refreshing; left untouched",
                             row.id(), e.getClass().getSimpleName());
-                    return new Outcome.Deferred("internal_error", true);
+                    return new Outcome.Deferred(Outcome.Cause.INTERNAL_ERROR);
                 })
                 .invoke(outcome -> metrics.attempt(row.provider(), outcome, Duration.between(started, Instant.now())));
     }
@@ -107,7 +107,7 @@ class IntegrationRefresher {
                         + "its integrations are left untouched for the rest of this run",
                         row.providerGroup(), c.errorCode(), c.httpStatus());
             }
-            return Uni.createFrom().item(new Outcome.Deferred("client_rejected", true));
+            return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CLIENT_REJECTED));
         }
         if (result instanceof RefreshResult.Transient t) {
             recordCall(row, circuits, true);
@@ -138,10 +138,10 @@ class IntegrationRefresher {
                         // The old refresh token still works: the next run simply tries again.
                         LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
                                 row.id(), e.getClass().getSimpleName());
-                        return new Outcome.Deferred("token_store_write_failed", true);
+                        return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
                     }
                     pending.add(new PendingRotations.Pending(row, owner, runId, next, r.expiresAt(), started));
-                    return new Outcome.RotationPending("token_store_write_failed");
+                    return new Outcome.RotationPending();
                 });
     }
 

@@ -55,14 +55,49 @@ sealed interface Outcome {
         }
     }
 
-    /**
-     * Released untouched, not the integration's fault (open circuit, token store unavailable). {@code attempted}
-     * says whether anything was called for it, which decides whether a {@code refresh_attempt} row is written.
-     */
-    record Deferred(String reason, boolean attempted) implements Outcome {
+    /** Released untouched, not the integration's fault; {@code cause} says why. */
+    record Deferred(Cause cause) implements Outcome {
         @Override
         public String kind() {
             return DEFERRED;
+        }
+
+        /** Whether anything was called for the row, which decides whether a {@code refresh_attempt} row is written. */
+        public boolean attempted() {
+            return cause.attempted;
+        }
+    }
+
+    /** Why a row was deferred: what the run summary counts and {@code refresh_attempt.error_code} records. */
+    enum Cause {
+        /** The provider's or the group's circuit is open for this run: nothing was called. */
+        CIRCUIT_OPEN("circuit_open", false, false),
+        /** The token endpoint refused the group's client credentials. */
+        CLIENT_REJECTED("client_rejected", true, false),
+        /** The token store could not be read. */
+        TOKEN_STORE_UNAVAILABLE("token_store_unavailable", true, true),
+        /** Refreshed, but the token store refused the new access token; the old refresh token still works. */
+        TOKEN_STORE_WRITE_FAILED("token_store_write_failed", true, true),
+        /** Something unexpected; logged where it happened. */
+        INTERNAL_ERROR("internal_error", true, false);
+
+        private final String code;
+        private final boolean attempted;
+        private final boolean tokenStore;
+
+        Cause(String code, boolean attempted, boolean tokenStore) {
+            this.code = code;
+            this.attempted = attempted;
+            this.tokenStore = tokenStore;
+        }
+
+        public String code() {
+            return code;
+        }
+
+        /** Whether the token store is to blame: counted as a token-store failure in the run summary. */
+        public boolean tokenStore() {
+            return tokenStore;
         }
     }
 
@@ -70,7 +105,10 @@ sealed interface Outcome {
      * The provider rotated the refresh token and the token store has not taken the new one yet: the row
      * stays leased while {@link PendingRotations} keeps trying, so no run can use the now-dead old token.
      */
-    record RotationPending(String reason) implements Outcome {
+    record RotationPending() implements Outcome {
+        /** What {@code refresh_attempt.error_code} records: the token store refused the rotated token's write. */
+        public static final String REASON = "token_store_write_failed";
+
         @Override
         public String kind() {
             return ROTATION_PENDING;

@@ -6,7 +6,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +14,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.hibernate.query.NativeQuery;
-import org.hibernate.type.StandardBasicTypes;
 import org.jboss.logging.Logger;
 
 /**
@@ -39,14 +36,14 @@ class OutcomeWriter {
     }
 
     private final IntegrationRepository integrations;
-    private final EntityManager em;
+    private final AttemptRepository attempts;
     private final RefreshConfig config;
     private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
 
-    OutcomeWriter(IntegrationRepository integrations, EntityManager em, RefreshConfig config) {
+    OutcomeWriter(IntegrationRepository integrations, AttemptRepository attempts, RefreshConfig config) {
         this.integrations = integrations;
-        this.em = em;
+        this.attempts = attempts;
         this.config = config;
     }
 
@@ -126,14 +123,14 @@ class OutcomeWriter {
             errorCode = f.code();
         } else if (outcome instanceof Outcome.Deferred d) {
             written = new Written(integrations.release(List.of(row.id()), w.owner()) == 1, IntegrationStatus.ACTIVE);
-            errorCode = d.reason();
+            errorCode = d.cause().code();
             if (!d.attempted()) {
                 return written;
             }
-        } else if (outcome instanceof Outcome.RotationPending p) {
+        } else if (outcome instanceof Outcome.RotationPending) {
             // The row stays leased: PendingRotations settles it once the token store takes the new token.
             written = new Written(true, IntegrationStatus.ACTIVE);
-            errorCode = p.reason();
+            errorCode = Outcome.RotationPending.REASON;
         } else {
             throw new IllegalStateException("Unhandled outcome " + outcome.getClass().getSimpleName());
         }
@@ -142,22 +139,7 @@ class OutcomeWriter {
     }
 
     private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode) {
-        em.createNativeQuery("""
-                INSERT INTO refresh_attempt (integration_id, tenant_id, run_id, started_at, finished_at, outcome,
-                                             provider_status, error_code, duration_ms)
-                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration)
-                """)
-                .setParameter("integration", w.row().id())
-                .setParameter("tenant", w.row().tenantId())
-                .setParameter("run", w.runId())
-                .setParameter("started", w.startedAt())
-                .setParameter("finished", w.finishedAt())
-                .setParameter("outcome", w.outcome().kind())
-                .unwrap(NativeQuery.class)
-                .setParameter("status", providerStatus.isPresent() ? providerStatus.getAsInt() : null, StandardBasicTypes.INTEGER)
-                .setParameter("code", errorCode, StandardBasicTypes.STRING)
-                .setParameter("duration", (int) Math.min(Integer.MAX_VALUE,
-                        java.time.Duration.between(w.startedAt(), w.finishedAt()).toMillis()))
-                .executeUpdate();
+        attempts.insert(new AttemptRepository.Attempt(w.row().id(), w.row().tenantId(), w.runId(), w.startedAt(),
+                w.finishedAt(), w.outcome().kind(), providerStatus, errorCode));
     }
 }

@@ -39,7 +39,7 @@ public class RefreshMetrics {
     private final PendingRotations pending;
 
     RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotations pending,
-            ProvidersConfig providers) {
+            ProvidersConfig providers, RefreshConfig config) {
         this.registry = registry;
         this.integrations = integrations;
         this.pending = pending;
@@ -53,6 +53,10 @@ public class RefreshMetrics {
                 "Active integrations whose access token has already expired (table-wide)", null, overdue, Tags.empty());
         OwnedGauges.register(registry, "refresher.rotations.pending",
                 "Rotated refresh tokens the token store has not accepted yet", null, pendingRotations, Tags.empty());
+        // what the no-completed-run alert compares the last completed run with
+        OwnedGauges.register(registry, "refresher.refresh.expected.trigger.interval",
+                "refresher.refresh.expected-trigger-interval: how often a trigger is expected to start a run", "seconds",
+                new AtomicLong(config.expectedTriggerInterval().toSeconds()), Tags.empty());
         for (Provider provider : Provider.values()) {
             Outcome.KINDS.forEach(kind -> attempts(provider, kind));
             duration(provider);

@@ -2,357 +2,272 @@ package dev.oauthrefresher.refresh;
 
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.integration.DueQuery;
-import dev.oauthrefresher.integration.IntegrationStatus;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.Cancellable;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * One run of the refresh pipeline: claims due rows in batches and keeps up to {@code concurrency} refreshes
- * in flight, dispatching tenants round-robin under each tenant's cap so a tenant with thousands of due rows
- * cannot starve one with ten. Claims skip tenants that already have a full queue, so the small tenants' rows
- * are claimed early too. Work not started by the deadline is released and stays due for the next run.
+ * One run of the refresh pipeline: claims due rows in batches into a {@link TenantQueue} and keeps up to
+ * {@code concurrency} refreshes in flight from it; counts what happened in a {@link RunTally}. Claims leave
+ * out tenants whose queue is already full, so a small tenant's rows are claimed early too. The run stops
+ * taking work at its deadline or on {@link #stopTakingWork()}: rows not started are released (they stay due),
+ * refreshes in flight finish and are written. A run that reached its limit ends when its last row settles.
  *
- * <p>All state is guarded by {@code this}; refreshes run as non-blocking {@link Uni}s, claims and releases on
- * worker threads.
+ * <p><b>One owner for the state.</b> Every field below the constructor, the queue and the tally are touched
+ * only by tasks of this run's {@link SerialExecutor}: each event (a claim answered on a worker thread, a
+ * refresh ended on an event loop, an outcome written, the deadline, a stop) is posted there and handled one at
+ * a time, in order, each seeing what the previous did. No lock, no volatile: to check a change, check that it
+ * runs on {@code serial}. Blocking steps (claim, release, count) never run there; they are {@link Uni}s
+ * subscribed on worker threads whose results are emitted back onto it. {@link RunCircuits} is shared with
+ * the refresher's threads and guards itself.
  */
 final class RefreshRun {
 
     private static final Logger LOG = Logger.getLogger(RefreshRun.class);
 
-    /** What a run needs from outside: blocking database calls it runs on worker threads, and the refresh itself. */
+    /** What a run needs from outside: blocking database calls (run on worker threads), the refresh, the write. */
     interface Steps {
         List<ClaimedIntegration> claim(DueQuery query, String owner, Instant leaseUntil);
 
-        void release(List<UUID> ids, String owner);
+        int release(List<UUID> ids, String owner);
 
         long countDue(DueQuery query);
 
-        Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId);
+        Uni<Outcome> refresh(ClaimedIntegration row, RunContext run);
 
-        Uni<OutcomeWriter.Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome,
-                Instant startedAt, Instant finishedAt);
+        Uni<OutcomeWriter.Written> write(ClaimedIntegration row, RunContext run, Outcome outcome, Instant startedAt,
+                Instant finishedAt);
     }
 
-    private final UUID runId;
-    private final String owner;
-    private final DueQuery baseQuery;
-    private final Instant deadline;
-    private final int limit;
-    private final RefreshConfig config;
-    private final Map<String, Integer> tenantCaps;
+    /** Runs an action once after a delay, unless cancelled first. */
+    interface Timer {
+        Cancellable after(Duration delay, Runnable action);
+    }
+
+    /** Time, the threads blocking steps run on, and the deadline's timer: the seams a test controls. */
+    record Env(Clock clock, Executor workers, Timer timer) {
+
+        static Env production() {
+            return new Env(Clock.systemUTC(), Infrastructure.getDefaultWorkerPool(),
+                    (delay, action) -> Uni.createFrom().voidItem().onItem().delayIt().by(delay)
+                            .subscribe().with(ignored -> action.run()));
+        }
+    }
+
+    private final RunContext run;
+    private final RunContext.Capacity capacity;
     private final Steps steps;
-    private final RunCircuits circuits;
-    private final Executor blocking = Infrastructure.getDefaultWorkerPool();
+    private final Env env;
+    private final SerialExecutor serial = new SerialExecutor();
     private final CompletableFuture<TaskResult> done = new CompletableFuture<>();
 
-    private final Map<String, Deque<ClaimedIntegration>> queues = new LinkedHashMap<>();
-    private final Deque<String> rotation = new ArrayDeque<>();
-    private final Map<String, Integer> inFlightByTenant = new HashMap<>();
-    private int inFlight;
+    private final TenantQueue queue;
+    private final RunTally tally = new RunTally();
+    private Cancellable deadlineTimer;
+    private int calling;
     private int writing;
-    private int buffered;
-    private int claimed;
+    private int releasing;
     private boolean claiming;
     private boolean exhausted;
     private boolean stopped;
     private boolean finishing;
     private Set<String> emptyClaimExcluding;
-    private RuntimeException claimFailure;
+    private Throwable claimFailure;
 
-    private int refreshed;
-    private int expired;
-    private int errored;
-    private int deferred;
-    private int skipped;
-    private int transientFailures;
-    private int tokenStoreFailures;
-    private int rotationsPending;
-    private int lostLeases;
-    private int writeFailures;
-
-    RefreshRun(UUID runId, String owner, DueQuery baseQuery, Instant deadline, int limit, RefreshConfig config,
-            Map<String, Integer> tenantCaps, Steps steps) {
-        this.runId = runId;
-        this.owner = owner;
-        this.baseQuery = baseQuery;
-        this.deadline = deadline;
-        this.limit = limit;
-        this.config = config;
-        this.tenantCaps = tenantCaps;
+    RefreshRun(RunContext run, Steps steps, Env env) {
+        this.run = run;
+        this.capacity = run.capacity();
         this.steps = steps;
-        this.circuits = new RunCircuits(config.providerCircuit());
+        this.env = env;
+        this.queue = new TenantQueue(capacity::capOf);
     }
 
+    /** Starts the run; the result arrives when every claimed row has settled or been released. */
     Uni<TaskResult> start() {
-        // Nothing may be in flight when the deadline passes: make sure the run wakes up then.
-        Uni.createFrom().voidItem().onItem().delayIt().by(java.time.Duration.between(Instant.now(), deadline))
-                .subscribe().with(ignored -> pump());
-        pump();
+        serial.execute(() -> {
+            Duration left = Duration.between(env.clock().instant(), run.deadline());
+            if (left.compareTo(Duration.ZERO) > 0) {
+                deadlineTimer = env.timer().after(left, this::stopTakingWork);
+            }
+            pump();
+        });
         return Uni.createFrom().completionStage(done);
     }
 
-    /** Decides what to do next under the lock, then does it outside, so callbacks never nest inside it. */
-    private void pump() {
-        List<Runnable> actions = new ArrayList<>();
-        synchronized (this) {
-            if (!stopped && !Instant.now().isBefore(deadline)) {
-                stopped = true;
-                List<UUID> unstarted = drainQueues();
-                skipped += unstarted.size();
-                if (!unstarted.isEmpty()) {
-                    actions.add(() -> runBlocking(() -> {
-                        steps.release(unstarted, owner);
-                        return Boolean.TRUE;
-                    }, r -> null));
-                }
-            }
-            if (!stopped) {
-                dispatch(actions);
-                if (wantsMoreWork()) {
-                    claiming = true;
-                    DueQuery query = baseQuery.at(Instant.now())
-                            .withLimit(Math.min(config.batchSize(), limit - claimed), saturatedTenants());
-                    actions.add(() -> claim(query));
-                }
-            }
-            // A run that reached its limit claims no more: it is done once its last row settles, not at the deadline.
-            if (!finishing && inFlight == 0 && writing == 0 && !claiming && buffered == 0
-                    && (stopped || exhausted || claimed >= limit)) {
-                finishing = true;
-                actions.add(this::finish);
-            }
-        }
-        actions.forEach(Runnable::run);
+    /**
+     * Stops taking work, from any thread: nothing more is claimed or started, queued rows are released
+     * untouched, refreshes in flight finish and are recorded, then the run ends with its summary.
+     */
+    void stopTakingWork() {
+        serial.execute(() -> {
+            stopped = true;
+            pump();
+        });
     }
 
-    private void dispatch(List<Runnable> actions) {
-        int passWithoutStart = 0;
+    /** Decides what to do next; every event ends here. */
+    private void pump() {
+        if (finishing) {
+            return;
+        }
+        if (!stopped && !env.clock().instant().isBefore(run.deadline())) {
+            stopped = true;
+        }
+        if (stopped) {
+            releaseUnstarted();
+        } else {
+            dispatch();
+            if (wantsMoreWork()) {
+                claim();
+            }
+        }
+        if (calling == 0 && writing == 0 && releasing == 0 && !claiming && queue.isEmpty()
+                && (stopped || exhausted || tally.claimed() >= run.limit())) {
+            finish();
+        }
+    }
+
+    private void dispatch() {
         // Outcomes waiting for their write count too, so a slow database slows the run down instead of piling up.
-        while (inFlight < config.concurrency() && writing < config.concurrency() && !rotation.isEmpty()
-                && passWithoutStart < rotation.size()) {
-            String tenant = rotation.pollFirst();
-            Deque<ClaimedIntegration> queue = queues.get(tenant);
-            int running = inFlightByTenant.getOrDefault(tenant, 0);
-            if (running < capOf(tenant)) {
-                ClaimedIntegration row = queue.pollFirst();
-                buffered--;
-                inFlight++;
-                inFlightByTenant.put(tenant, running + 1);
-                actions.add(() -> refresh(row));
-                passWithoutStart = 0;
-            } else {
-                passWithoutStart++;
+        while (calling < capacity.concurrency() && writing < capacity.concurrency()) {
+            Optional<ClaimedIntegration> next = queue.next();
+            if (next.isEmpty()) {
+                return;
             }
-            if (queue.isEmpty()) {
-                queues.remove(tenant);
-            } else {
-                rotation.addLast(tenant);
-            }
+            refresh(next.get());
         }
     }
 
     private boolean wantsMoreWork() {
-        if (claiming || exhausted || claimed >= limit) {
+        if (claiming || exhausted || tally.claimed() >= run.limit()) {
             return false;
         }
         // Claim while slots are free that the queued rows cannot fill (their tenants are at their cap) or
         // while the queue runs low; saturated tenants are left out of the claim, which bounds the queue.
-        boolean needed = inFlight < config.concurrency() || buffered < config.concurrency();
+        boolean needed = calling < capacity.concurrency() || queue.size() < capacity.concurrency();
         // The last claim found nothing outside the saturated tenants: wait until one of them drains.
-        return needed && (emptyClaimExcluding == null || !saturatedTenants().containsAll(emptyClaimExcluding));
+        return needed && (emptyClaimExcluding == null || !queue.saturated().containsAll(emptyClaimExcluding));
     }
 
-    /** Tenants with a full queue (four waves of their cap); claims leave them out so others get a turn. */
-    private Set<String> saturatedTenants() {
-        Set<String> saturated = new HashSet<>();
-        queues.forEach((tenant, queue) -> {
-            if (queue.size() >= 4 * capOf(tenant)) {
-                saturated.add(tenant);
-            }
-        });
-        return saturated;
+    private void claim() {
+        claiming = true;
+        Instant now = env.clock().instant();
+        DueQuery query = run.query().at(now)
+                .withLimit(Math.min(capacity.batchSize(), run.limit() - tally.claimed()), queue.saturated());
+        Instant leaseUntil = now.plus(capacity.lease());
+        Uni.createFrom().item(() -> steps.claim(query, run.owner(), leaseUntil))
+                .runSubscriptionOn(env.workers())
+                .emitOn(serial)
+                .subscribe().with(rows -> claimed(query, rows), this::claimFailed);
     }
 
-    private int capOf(String tenant) {
-        return tenantCaps.getOrDefault(tenant, config.perTenantConcurrency());
+    private void claimed(DueQuery query, List<ClaimedIntegration> rows) {
+        claiming = false;
+        tally.claimed(rows.size());
+        boolean narrowed = !query.excludedTenants().isEmpty();
+        if (!narrowed && rows.size() < query.limit()) {
+            exhausted = true;
+        }
+        emptyClaimExcluding = narrowed && rows.isEmpty() ? query.excludedTenants() : null;
+        queue.offer(rows);
+        pump();
     }
 
-    private void claim(DueQuery query) {
-        runBlocking(() -> {
-            try {
-                return steps.claim(query, owner, Instant.now().plus(config.lease()));
-            } catch (RuntimeException e) {
-                synchronized (this) {
-                    claimFailure = e;
-                }
-                throw e;
-            }
-        }, rows -> {
-            synchronized (this) {
-                claiming = false;
-                if (rows == null) {
-                    // The database is unreachable: stop claiming; what was claimed is still finished.
-                    exhausted = true;
-                    return null;
-                }
-                claimed += rows.size();
-                if (rows.isEmpty()) {
-                    if (query.excludedTenants().isEmpty()) {
-                        exhausted = true;
-                    } else {
-                        emptyClaimExcluding = query.excludedTenants();
-                    }
-                } else {
-                    emptyClaimExcluding = null;
-                }
-                if (rows.size() < query.limit() && query.excludedTenants().isEmpty()) {
-                    exhausted = true;
-                }
-                for (ClaimedIntegration row : rows) {
-                    queues.computeIfAbsent(row.tenantId(), t -> {
-                        rotation.addLast(t);
-                        return new ArrayDeque<>();
-                    }).addLast(row);
-                }
-                buffered += rows.size();
-                if (stopped) {
-                    List<UUID> late = drainQueues();
-                    skipped += late.size();
-                    blocking.execute(() -> steps.release(late, owner));
-                }
-            }
-            return null;
-        });
+    private void claimFailed(Throwable failure) {
+        // The database is unreachable: claim no more; what was claimed is still finished.
+        claiming = false;
+        exhausted = true;
+        if (claimFailure == null) {
+            claimFailure = failure;
+        }
+        LOG.warnf("Run %s: claiming due integrations failed (%s)", run.runId(), failure.getClass().getSimpleName());
+        pump();
     }
 
     private void refresh(ClaimedIntegration row) {
-        Instant started = Instant.now();
-        steps.refresh(row, circuits, owner, runId)
-                // The slot bounds calls to providers and the token store: it takes the next row while this
-                // outcome waits for its (batched) database write.
-                .onTermination().invoke(() -> callEnded(row))
-                .chain(outcome -> steps.write(row, owner, runId, outcome, started, Instant.now())
-                        .map(written -> new Object[] {outcome, written}))
+        calling++;
+        Instant started = env.clock().instant();
+        steps.refresh(row, run).subscribe().with(
+                outcome -> serial.execute(() -> called(row, started, outcome)),
+                failure -> serial.execute(() -> called(row, started, unexpected(row, failure))));
+    }
+
+    private static Outcome unexpected(ClaimedIntegration row, Throwable failure) {
+        LOG.errorf("Integration %s: the refresh failed with %s; left untouched", row.id(), failure.getClass().getSimpleName());
+        return new Outcome.Deferred(Outcome.Cause.INTERNAL_ERROR);
+    }
+
+    /** The call is over: its slot takes the next row while this outcome waits for its (batched) write. */
+    private void called(ClaimedIntegration row, Instant started, Outcome outcome) {
+        calling--;
+        queue.finished(row);
+        writing++;
+        steps.write(row, run, outcome, started, env.clock().instant()).subscribe().with(
+                written -> serial.execute(() -> {
+                    writing--;
+                    tally.settled(outcome, written);
+                    pump();
+                }),
+                failure -> serial.execute(() -> {
+                    writing--;
+                    tally.unrecorded();
+                    LOG.warnf("Integration %s: outcome not recorded (%s); its lease lapses and it is retried",
+                            row.id(), failure.getClass().getSimpleName());
+                    pump();
+                }));
+        pump();
+    }
+
+    /** The one path by which a run gives rows back: whatever is queued when it has stopped taking work. */
+    private void releaseUnstarted() {
+        if (queue.isEmpty()) {
+            return;
+        }
+        List<UUID> ids = queue.drain();
+        tally.skipped(ids.size());
+        releasing++;
+        Uni.createFrom().item(() -> steps.release(ids, run.owner()))
+                .runSubscriptionOn(env.workers())
+                .emitOn(serial)
                 .subscribe().with(
-                        result -> settled((Outcome) result[0], (OutcomeWriter.Written) result[1]),
+                        released -> {
+                            releasing--;
+                            pump();
+                        },
                         failure -> {
-                            synchronized (this) {
-                                writeFailures++;
-                            }
-                            LOG.warnf("Integration %s: outcome not recorded (%s); its lease lapses and it is retried",
-                                    row.id(), failure.getClass().getSimpleName());
-                            settled(null, null);
+                            releasing--;
+                            LOG.warnf("Run %s: releasing %d unstarted rows failed (%s); their leases lapse instead",
+                                    run.runId(), ids.size(), failure.getClass().getSimpleName());
+                            pump();
                         });
     }
 
-    private void callEnded(ClaimedIntegration row) {
-        synchronized (this) {
-            inFlight--;
-            inFlightByTenant.merge(row.tenantId(), -1, Integer::sum);
-            writing++;
+    private void finish() {
+        finishing = true;
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel();
         }
-        pump();
-    }
-
-    private void settled(Outcome outcome, OutcomeWriter.Written written) {
-        synchronized (this) {
-            writing--;
-            if (outcome != null) {
-                count(outcome, written);
-            }
-        }
-        pump();
-    }
-
-    private void count(Outcome outcome, OutcomeWriter.Written written) {
-        if (!written.applied()) {
-            lostLeases++;
+        if (claimFailure != null && tally.claimed() == 0) {
+            done.completeExceptionally(claimFailure);
             return;
         }
-        if (outcome instanceof Outcome.Refreshed) {
-            refreshed++;
-        } else if (outcome instanceof Outcome.Expired) {
-            expired++;
-        } else if (outcome instanceof Outcome.Errored) {
-            errored++;
-        } else if (outcome instanceof Outcome.Failed) {
-            transientFailures++;
-            if (written.status() == IntegrationStatus.ERROR) {
-                errored++;
-            } else {
-                deferred++;
-            }
-        } else if (outcome instanceof Outcome.Deferred d) {
-            deferred++;
-            if (d.reason().startsWith("token_store")) {
-                tokenStoreFailures++;
-            }
-        } else if (outcome instanceof Outcome.RotationPending) {
-            deferred++;
-            tokenStoreFailures++;
-            rotationsPending++;
-        }
-    }
-
-    private List<UUID> drainQueues() {
-        List<UUID> ids = new ArrayList<>();
-        queues.values().forEach(q -> q.forEach(row -> ids.add(row.id())));
-        queues.clear();
-        rotation.clear();
-        buffered = 0;
-        return ids;
-    }
-
-    private void finish() {
-        synchronized (this) {
-            if (claimFailure != null && claimed == 0) {
-                done.completeExceptionally(claimFailure);
-                return;
-            }
-        }
-        runBlocking(() -> steps.countDue(baseQuery.at(Instant.now())), remaining -> {
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("transientFailures", transientFailures);
-            details.put("tokenStoreFailures", tokenStoreFailures);
-            details.put("rotationsPending", rotationsPending);
-            details.put("rejectedProviderGroups", circuits.rejectedGroups());
-            details.put("openProviderCircuits", circuits.openProviders());
-            details.put("lostLeases", lostLeases);
-            details.put("unrecordedOutcomes", writeFailures);
-            done.complete(new TaskResult(claimed, refreshed, expired, errored, deferred, skipped,
-                    remaining == null ? -1 : remaining, details));
-            return null;
-        });
-    }
-
-    /** Runs {@code work} on a worker thread, then {@code then} with its result (null if it failed), then pumps. */
-    private <T> void runBlocking(java.util.function.Supplier<T> work, Function<T, Void> then) {
-        blocking.execute(() -> {
-            T result = null;
-            try {
-                result = work.get();
-            } catch (RuntimeException e) {
-                LOG.warnf("Run %s: database step failed (%s)", runId, e.getClass().getSimpleName());
-            }
-            then.apply(result);
-            if (!done.isDone()) {
-                pump();
-            }
-        });
+        Uni.createFrom().item(() -> steps.countDue(run.query().at(env.clock().instant())))
+                .runSubscriptionOn(env.workers())
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("Run %s: counting what remains due failed (%s)", run.runId(), failure.getClass().getSimpleName());
+                    return TaskResult.REMAINING_UNKNOWN;
+                })
+                .emitOn(serial)
+                .subscribe().with(remaining -> done.complete(tally.result(remaining, run.circuits())));
     }
 }

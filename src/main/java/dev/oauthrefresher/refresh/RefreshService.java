@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -60,20 +61,25 @@ public class RefreshService {
         int limit = run.request().limit() == null ? Integer.MAX_VALUE : run.request().limit();
         Instant started = Instant.now();
         Uni<TaskResult> result = run.request().isDryRun()
-                ? Uni.createFrom().item(() -> dryRun(query.withLimit(Math.min(limit, DRY_RUN_SAMPLE), java.util.Set.of())))
+                ? Uni.createFrom().item(() -> dryRun(query.withLimit(Math.min(limit, DRY_RUN_SAMPLE), Set.of())))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 : Uni.createFrom().item(() -> QuarkusTransaction.requiringNew().call(tenants::concurrencyCaps))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                        .chain(caps -> new RefreshRun(run.runId(), owner(run.runId()), query, run.deadline(), limit,
-                                config, caps, new DatabaseSteps()).start());
+                        .chain(caps -> start(new RunContext(run.runId(), owner(run.runId()),
+                                new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
+                                RunContext.Capacity.of(config, caps))));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
+    }
+
+    private Uni<TaskResult> start(RunContext context) {
+        return new RefreshRun(context, new DatabaseSteps(), RefreshRun.Env.production()).start();
     }
 
     /** What a run would claim now, by tenant and provider, changing nothing. */
     private TaskResult dryRun(DueQuery query) {
         return QuarkusTransaction.requiringNew().call(() -> {
             List<Integration> due = integrations.peekDue(query);
-            long total = integrations.countDue(query.withLimit(1, java.util.Set.of()));
+            long total = integrations.countDue(query.withLimit(1, Set.of()));
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("dryRun", true);
             details.put("byTenant", due.stream().collect(Collectors.groupingBy(Integration::tenantId, TreeMap::new, Collectors.counting())));
@@ -139,8 +145,8 @@ public class RefreshService {
         }
 
         @Override
-        public void release(List<UUID> ids, String owner) {
-            QuarkusTransaction.requiringNew().run(() -> integrations.release(ids, owner));
+        public int release(List<UUID> ids, String owner) {
+            return QuarkusTransaction.requiringNew().call(() -> integrations.release(ids, owner));
         }
 
         @Override
@@ -149,14 +155,14 @@ public class RefreshService {
         }
 
         @Override
-        public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId) {
-            return refresher.refresh(row, circuits, owner, runId);
+        public Uni<Outcome> refresh(ClaimedIntegration row, RunContext run) {
+            return refresher.refresh(row, run.circuits(), run.owner(), run.runId());
         }
 
         @Override
-        public Uni<OutcomeWriter.Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome,
+        public Uni<OutcomeWriter.Written> write(ClaimedIntegration row, RunContext run, Outcome outcome,
                 Instant startedAt, Instant finishedAt) {
-            return writer.write(row, owner, runId, outcome, startedAt, finishedAt);
+            return writer.write(row, run.owner(), run.runId(), outcome, startedAt, finishedAt);
         }
     }
 }

@@ -13,13 +13,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RunCircuits {
 
-    private final RefreshConfig.ProviderCircuit config;
+    private final int minimumCalls;
+    private final double failureRatio;
     private final Set<String> rejectedGroups = ConcurrentHashMap.newKeySet();
     private final Map<Provider, int[]> callsAndFailures = new EnumMap<>(Provider.class);
     private final Set<Provider> openProviders = ConcurrentHashMap.newKeySet();
 
     RunCircuits(RefreshConfig.ProviderCircuit config) {
-        this.config = config;
+        this(config.minimumCalls(), config.failureRatio());
+    }
+
+    /** A provider's circuit opens once it had {@code minimumCalls} calls and {@code failureRatio} of them failed. */
+    RunCircuits(int minimumCalls, double failureRatio) {
+        this.minimumCalls = minimumCalls;
+        this.failureRatio = failureRatio;
     }
 
     boolean isOpen(Provider provider, String group) {
@@ -38,7 +45,7 @@ final class RunCircuits {
         if (failed) {
             counts[1]++;
         }
-        if (counts[0] >= config.minimumCalls() && counts[1] >= config.failureRatio() * counts[0]) {
+        if (counts[0] >= minimumCalls && counts[1] >= failureRatio * counts[0]) {
             return openProviders.add(provider);
         }
         return false;

@@ -2,6 +2,7 @@ package dev.oauthrefresher.cron;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -21,5 +22,10 @@ public class CountingTestTask implements CronTask {
     public Uni<TaskResult> run(TaskRun run) {
         RUNS.incrementAndGet();
         return Uni.createFrom().item(new TaskResult(3, 2, 1, 0, 0, 0, 0, Map.of("dryRun", run.request().isDryRun())));
+    }
+
+    @Override
+    public Duration budget() {
+        return Duration.ofMinutes(1);
     }
 }

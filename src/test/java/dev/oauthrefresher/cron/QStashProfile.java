@@ -4,7 +4,11 @@ import dev.oauthrefresher.testsupport.QStashSigner;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.Map;
 
-/** QStash signing keys (the published local-development ones) and the public URL QStash would call. */
+/**
+ * The trigger tests' profile: QStash signing keys (the published local-development ones), the public URL QStash
+ * would call, and the in-process fallback checking every second with a short grace period, running
+ * {@link FallbackTestTask}. One profile for both, so the cron tests share one boot.
+ */
 public class QStashProfile implements QuarkusTestProfile {
 
     @Override
@@ -13,6 +17,9 @@ public class QStashProfile implements QuarkusTestProfile {
                 "refresher.cron.qstash.current-signing-key", QStashSigner.CURRENT_KEY,
                 "refresher.cron.qstash.next-signing-key", QStashSigner.NEXT_KEY,
                 "refresher.cron.public-url", QStashSigner.PUBLIC_URL + "/",
-                "refresher.cron.max-body-size", "1K");
+                "refresher.cron.max-body-size", "1K",
+                "refresher.cron.fallback.cron", "* * * * * ?",
+                "refresher.cron.fallback.grace-period", "1m",
+                "refresher.cron.fallback.task", FallbackTestTask.NAME);
     }
 }

@@ -244,8 +244,8 @@ class KubernetesManifestsTest {
         JsonNode generator = fallbackGenerator();
         assertThat(generator.path("name").asText()).isEqualTo(manifests.one("ConfigMap").at("/metadata/name").asText());
         assertThat(generator.path("behavior").asText()).isEqualTo("merge");
-        assertThat(Manifests.texts(generator.path("literals"))).containsExactly("REFRESHER_CRON_FALLBACK_ENABLED=true");
-        assertThat(Manifests.values(manifests.one("ConfigMap"))).containsEntry("REFRESHER_CRON_FALLBACK_ENABLED", "false");
+        assertThat(Manifests.texts(generator.path("literals"))).containsExactly("REFRESHER_CRON_FALLBACK_CRON=0 0/5 * * * ?");
+        assertThat(Manifests.values(manifests.one("ConfigMap"))).containsEntry("REFRESHER_CRON_FALLBACK_CRON", "off");
         assertThat(overlayComponents("fallback-on")).containsExactly("../../components/fallback-on");
     }
 

@@ -8,23 +8,42 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The in-memory store with writes that fail at random: the one fault (a token store refusing a write right
- * after the provider rotated a token) that no real local server can produce on demand. Enabled only by
- * {@link FlakyTokenStoreProfile}.
+ * The in-memory store with writes that fail on a fixed schedule: the one fault (a token store refusing a write
+ * right after the provider rotated a token) that no real local server can produce on demand. Each secret's
+ * writes are numbered from the moment a schedule is set, so which write fails does not depend on how the
+ * run interleaves its rows. Enabled only by {@link FlakyTokenStoreProfile}.
  */
 @Alternative
 @ApplicationScoped
 public class FlakyTokenStore implements TokenStore {
 
-    static volatile double failureRate;
+    /** Write {@code n} of a secret (from 0) fails if {@code n % cycle} is one of {@code failing}. */
+    record Schedule(int cycle, Set<Integer> failing) {
+        static final Schedule NEVER = new Schedule(1, Set.of());
+
+        boolean fails(int write) {
+            return failing.contains(write % cycle);
+        }
+    }
+
     static final AtomicInteger FAILED_WRITES = new AtomicInteger();
+    private static final Map<String, AtomicInteger> WRITES = new ConcurrentHashMap<>();
+    private static volatile Schedule schedule = Schedule.NEVER;
 
     private final InMemoryTokenStore delegate = new InMemoryTokenStore(Duration.ZERO);
+
+    /** Fails writes on {@code next} from now on, counting every secret's writes afresh. */
+    static void failOn(Schedule next) {
+        WRITES.clear();
+        schedule = next;
+    }
 
     @Override
     public Uni<Optional<Versioned>> load(String secretName) {
@@ -34,7 +53,8 @@ public class FlakyTokenStore implements TokenStore {
     @Override
     public Uni<String> save(String secretName, TokenSet tokens) {
         return Uni.createFrom().deferred(() -> {
-            if (ThreadLocalRandom.current().nextDouble() < failureRate) {
+            int write = WRITES.computeIfAbsent(secretName, name -> new AtomicInteger()).getAndIncrement();
+            if (schedule.fails(write)) {
                 FAILED_WRITES.incrementAndGet();
                 return Uni.createFrom().failure(new TokenStoreException("injected write failure for " + secretName, true, null));
             }

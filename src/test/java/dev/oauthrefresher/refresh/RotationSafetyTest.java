@@ -22,13 +22,16 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Strict single-use rotation with a token store that drops writes at random: a provider that accepts only the
- * latest refresh token punishes any lost write with {@code invalid_grant}, so if a rotated token were ever
- * dropped, an integration would end up expired.
+ * Strict single-use rotation with a token store that refuses writes on a schedule: a provider that accepts
+ * only the latest refresh token punishes any lost write with {@code invalid_grant}, so if a rotated token were
+ * ever dropped, an integration would end up expired. The schedule makes every integration go through both
+ * paths: a refused write that its retry repairs, and a write refused twice (the run's attempts are two) that
+ * only the pending-rotation retry can repair.
  */
 @QuarkusTest
 @TestProfile(FlakyTokenStoreProfile.class)
@@ -57,7 +60,9 @@ class RotationSafetyTest {
         String tenant = seeder.tenant("rotation");
         List<Seeded> rows = seeder.integrations(tenant, "oauth2", "fake-rotating", provider, INTEGRATIONS,
                 Instant.now().plus(5, ChronoUnit.MINUTES));
-        FlakyTokenStore.failureRate = 0.4;
+        // Per integration, in every twelve writes: the 2nd and 3rd fail (a write and its retry: pending rotation),
+        // and the 8th fails once (its retry succeeds in the run).
+        FlakyTokenStore.failOn(new FlakyTokenStore.Schedule(12, Set.of(1, 2, 7)));
         int refreshed = 0;
         try {
             for (int round = 0; round < ROUNDS; round++) {
@@ -72,14 +77,15 @@ class RotationSafetyTest {
                 Thread.sleep(300);
             }
         } finally {
-            FlakyTokenStore.failureRate = 0;
+            FlakyTokenStore.failOn(FlakyTokenStore.Schedule.NEVER);
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (pending.size() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
 
-        assertThat(FlakyTokenStore.FAILED_WRITES.get()).as("injected failures").isGreaterThan(INTEGRATIONS);
+        assertThat(FlakyTokenStore.FAILED_WRITES.get()).as("injected failures: each write and its retry refused at least once")
+                .isGreaterThanOrEqualTo(2 * INTEGRATIONS);
         assertThat(refreshed).isGreaterThan(INTEGRATIONS * ROUNDS / 2);
         assertThat(pending.size()).isZero();
         assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t AND status <> 'active'",

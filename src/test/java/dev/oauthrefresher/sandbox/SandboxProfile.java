@@ -22,7 +22,7 @@ public class SandboxProfile implements QuarkusTestProfile {
                 "quarkus.config.profile.parent", "sandbox",
                 "quarkus.http.test-port", Integer.toString(PORT),
                 "refresher.providers.sandbox.token-endpoint", "http://localhost:" + PORT + "/dev/sandbox/token",
-                "refresher.cron.fallback.enabled", "false",
+                "refresher.cron.fallback.cron", "off",
                 "refresher.admin.tokens", "dev-admin-token",
                 "refresher.cron.bearer-tokens", "dev-cron-token");
     }

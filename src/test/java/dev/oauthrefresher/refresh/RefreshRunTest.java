@@ -1,0 +1,442 @@
+package dev.oauthrefresher.refresh;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.oauthrefresher.cron.TaskResult;
+import dev.oauthrefresher.integration.DueQuery;
+import dev.oauthrefresher.integration.IntegrationStatus;
+import dev.oauthrefresher.integration.Provider;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The run's scheduling, driven by hand through its seams: in-memory steps whose refreshes complete only when the
+ * test says so, a clock and a deadline timer the test moves, and worker threads the test runs. Everything happens
+ * on the test's thread, in the order the test chooses; nothing waits on wall-clock time.
+ */
+class RefreshRunTest {
+
+    static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+    static final Outcome REFRESHED = new Outcome.Refreshed(T0.plusSeconds(3600), false);
+
+    final FakeSteps steps = new FakeSteps();
+    final MovableClock clock = new MovableClock();
+    final ManualTimer timer = new ManualTimer();
+    final ManualWorkers workers = new ManualWorkers();
+
+    /** A run of {@code limit} rows at most, with a one-minute deadline; worker steps run inline unless held. */
+    RefreshRun run(int concurrency, int batchSize, int perTenant, Map<String, Integer> tenantCaps, int limit) {
+        DueQuery query = new DueQuery(T0, Duration.ofMinutes(15), Duration.ofDays(7), Optional.empty(), Optional.empty(),
+                Optional.empty(), batchSize);
+        RunContext context = new RunContext(UUID.randomUUID(), "host/run", circuits(20, 0.5), query,
+                T0.plus(Duration.ofMinutes(1)), limit,
+                new RunContext.Capacity(concurrency, batchSize, Duration.ofMinutes(5), perTenant, tenantCaps));
+        return new RefreshRun(context, steps, new RefreshRun.Env(clock, workers, timer));
+    }
+
+    static RunCircuits circuits(int minimumCalls, double failureRatio) {
+        return new RunCircuits(minimumCalls, failureRatio);
+    }
+
+    static TaskResult result(CompletableFuture<TaskResult> done) {
+        assertThat(done).as("the run has ended").isDone();
+        return done.join();
+    }
+
+    @Test
+    void shouldStartASmallTenantsRowsInTheFirstWaveNextToAHugeTenant() {
+        steps.due("huge", 100);
+        steps.due("tiny", 3);
+        CompletableFuture<TaskResult> done = run(4, 1000, 2, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        assertThat(steps.startedTenants()).as("the first wave, though huge's rows are all more urgent")
+                .containsExactly("huge", "tiny", "huge", "tiny");
+
+        steps.completeAll(REFRESHED);
+        assertThat(result(done).refreshed()).isEqualTo(103);
+        assertThat(result(done).remaining()).isZero();
+    }
+
+    @Test
+    void shouldLeaveSaturatedTenantsOutOfTheNextClaim() {
+        steps.due("huge", 100);
+        steps.due("tiny", 3);
+        CompletableFuture<TaskResult> done = run(4, 10, 2, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        // The first claim takes the ten most urgent rows, all huge's: two run, eight (four waves of its cap) wait.
+        assertThat(steps.claims.get(0).excludedTenants()).isEmpty();
+        assertThat(steps.claims.get(1).excludedTenants()).containsExactly("huge");
+        assertThat(steps.startedTenants()).containsExactly("huge", "huge", "tiny", "tiny");
+
+        steps.completeAll(REFRESHED);
+        assertThat(result(done).refreshed()).isEqualTo(103);
+    }
+
+    @Test
+    void shouldNeverRunMoreAtOnceThanTheConcurrencyOrATenantsCap() {
+        steps.due("capped", 10);
+        steps.due("plain", 10);
+        CompletableFuture<TaskResult> done = run(5, 1000, 3, Map.of("capped", 1), Integer.MAX_VALUE).start()
+                .subscribeAsCompletionStage();
+
+        while (!steps.running().isEmpty()) {
+            assertThat(steps.running()).hasSizeLessThanOrEqualTo(5);
+            assertThat(steps.running().stream().filter("capped"::equals)).hasSizeLessThanOrEqualTo(1);
+            assertThat(steps.running().stream().filter("plain"::equals)).hasSizeLessThanOrEqualTo(3);
+            steps.completeOldest(REFRESHED);
+        }
+        assertThat(result(done).refreshed()).isEqualTo(20);
+    }
+
+    @Test
+    void shouldClaimNoMoreThanItsLimitAndEndWithoutWaitingForTheDeadline() {
+        steps.due("t", 20);
+        CompletableFuture<TaskResult> done = run(10, 8, 10, Map.of(), 5).start().subscribeAsCompletionStage();
+
+        assertThat(steps.claims).extracting(DueQuery::limit).containsExactly(5);
+        steps.completeAll(REFRESHED);
+
+        TaskResult result = result(done);
+        assertThat(result.selected()).isEqualTo(5);
+        assertThat(result.refreshed()).isEqualTo(5);
+        assertThat(result.remaining()).isEqualTo(15);
+        assertThat(timer.cancelled).as("the deadline timer of a run that ended early").isTrue();
+    }
+
+    @Test
+    void shouldReleaseUnstartedRowsAtTheDeadlineAndLetRefreshesInFlightFinish() {
+        steps.due("t", 10);
+        CompletableFuture<TaskResult> done = run(2, 1000, 8, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+        assertThat(timer.delay).isEqualTo(Duration.ofMinutes(1));
+        List<UUID> inFlight = steps.runningIds();
+
+        clock.advance(Duration.ofMinutes(1));
+        timer.fire();
+
+        assertThat(steps.released).hasSize(8).doesNotContainAnyElementsOf(inFlight);
+        assertThat(done).as("refreshes in flight are still running").isNotDone();
+        steps.completeAll(REFRESHED);
+        TaskResult result = result(done);
+        assertThat(result.refreshed()).isEqualTo(2);
+        assertThat(result.skipped()).isEqualTo(8);
+        assertThat(result.remaining()).as("released rows are due again").isEqualTo(8);
+        assertThat(steps.startedTenants()).as("nothing started after the deadline").hasSize(2);
+    }
+
+    @Test
+    void shouldStopTakingWorkOnAnExternalSignalLikeAtTheDeadline() {
+        steps.due("t", 6);
+        RefreshRun run = run(2, 1000, 8, Map.of(), Integer.MAX_VALUE);
+        CompletableFuture<TaskResult> done = run.start().subscribeAsCompletionStage();
+
+        run.stopTakingWork();
+        steps.completeAll(REFRESHED);
+
+        TaskResult result = result(done);
+        assertThat(result.refreshed()).isEqualTo(2);
+        assertThat(result.skipped()).isEqualTo(4);
+        assertThat(steps.released).hasSize(4);
+        assertThat(timer.cancelled).isTrue();
+    }
+
+    @Test
+    void shouldReleaseRowsWhoseClaimAnswersAfterTheRunStopped() {
+        steps.due("t", 5);
+        workers.hold = true;
+        RefreshRun run = run(10, 1000, 8, Map.of(), Integer.MAX_VALUE);
+        CompletableFuture<TaskResult> done = run.start().subscribeAsCompletionStage();
+        assertThat(workers.pending).as("the claim is on a worker thread").hasSize(1);
+
+        run.stopTakingWork();
+        workers.hold = false;
+        workers.runAll();
+
+        TaskResult result = result(done);
+        assertThat(result.selected()).isEqualTo(5);
+        assertThat(result.skipped()).isEqualTo(5);
+        assertThat(steps.released).hasSize(5);
+        assertThat(steps.startedTenants()).isEmpty();
+        assertThat(result.remaining()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldFailTheRunWhenItsFirstClaimFails() {
+        steps.due("t", 5);
+        steps.failClaim.add(1);
+
+        CompletableFuture<TaskResult> done = run(4, 1000, 8, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        assertThat(done).isCompletedExceptionally();
+        assertThatThrownBy(done::join).hasRootCauseInstanceOf(IllegalStateException.class)
+                .hasRootCauseMessage("database unreachable");
+    }
+
+    @Test
+    void shouldFinishWhatItClaimedWhenALaterClaimFails() {
+        steps.due("t", 6);
+        steps.failClaim.add(2);
+
+        CompletableFuture<TaskResult> done = run(4, 3, 8, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+        steps.completeAll(REFRESHED);
+
+        TaskResult result = result(done);
+        assertThat(steps.claims).as("no claim after the failed one").hasSize(2);
+        assertThat(result.selected()).isEqualTo(3);
+        assertThat(result.refreshed()).isEqualTo(3);
+        assertThat(result.remaining()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldCountEveryKindOfOutcomeFromItsTypeAndWhatItsWriteChanged() {
+        steps.due("t", 9);
+        Instant later = T0.plusSeconds(60);
+        Outcome failedToError = new Outcome.Failed("backend_error", "503", OptionalInt.of(503), later);
+        Outcome lostLease = new Outcome.Expired("invalid_grant", "revoked", 400);
+        steps.writeResult = outcome -> outcome == failedToError
+                ? new OutcomeWriter.Written(true, IntegrationStatus.ERROR)
+                : new OutcomeWriter.Written(outcome != lostLease, IntegrationStatus.ACTIVE);
+        CompletableFuture<TaskResult> done = run(9, 1000, 9, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        steps.completeOldest(REFRESHED);
+        steps.completeOldest(new Outcome.Expired("invalid_grant", "revoked", 400));
+        steps.completeOldest(new Outcome.Errored("unknown_provider_group", "not configured"));
+        steps.completeOldest(new Outcome.Failed("backend_error", "503", OptionalInt.of(503), later));
+        steps.completeOldest(failedToError);
+        steps.completeOldest(new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_UNAVAILABLE));
+        steps.completeOldest(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
+        steps.completeOldest(new Outcome.RotationPending());
+        steps.completeOldest(lostLease);
+
+        TaskResult result = result(done);
+        assertThat(result.refreshed()).isEqualTo(1);
+        assertThat(result.expired()).isEqualTo(1);
+        assertThat(result.errored()).isEqualTo(2);
+        assertThat(result.deferred()).isEqualTo(4);
+        assertThat(result.details()).containsEntry("transientFailures", 2).containsEntry("tokenStoreFailures", 2)
+                .containsEntry("rotationsPending", 1).containsEntry("lostLeases", 1).containsEntry("unrecordedOutcomes", 0);
+    }
+
+    @Test
+    void shouldRecordARefreshThatFailedAsAnInternalErrorAndCountAnUnrecordedWrite() {
+        steps.due("t", 2);
+        steps.writeResult = outcome -> {
+            throw new IllegalStateException("write failed");
+        };
+        CompletableFuture<TaskResult> done = run(2, 1000, 2, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        steps.calls.values().iterator().next().completeExceptionally(new IllegalStateException("bug"));
+        steps.completeAll(REFRESHED);
+
+        assertThat(steps.written).first().isEqualTo(new Outcome.Deferred(Outcome.Cause.INTERNAL_ERROR));
+        assertThat(result(done).details()).containsEntry("unrecordedOutcomes", 2);
+    }
+
+    @Test
+    void shouldHandEveryRefreshTheSameCircuitsAndReportWhatOpened() {
+        steps.due("t", 4);
+        CompletableFuture<TaskResult> done = run(4, 1000, 4, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        assertThat(steps.contexts.stream().map(RunContext::circuits).distinct()).hasSize(1);
+        RunCircuits circuits = steps.contexts.get(0).circuits();
+        circuits.rejectGroup("bad-group");
+        for (int i = 0; i < 20; i++) {
+            circuits.recordCall(Provider.GOOGLE, true);
+        }
+        steps.completeAll(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
+
+        assertThat(result(done).details()).containsEntry("rejectedProviderGroups", Set.of("bad-group"))
+                .containsEntry("openProviderCircuits", Set.of("google"));
+    }
+
+    @Test
+    void shouldOpenAProviderCircuitOnlyPastBothTheMinimumCallsAndTheFailureRatio() {
+        RunCircuits circuits = circuits(4, 0.5);
+
+        assertThat(circuits.recordCall(Provider.GOOGLE, true)).isFalse();
+        assertThat(circuits.recordCall(Provider.GOOGLE, true)).isFalse();
+        assertThat(circuits.recordCall(Provider.GOOGLE, true)).as("three failed calls, below the minimum").isFalse();
+        assertThat(circuits.isOpen(Provider.GOOGLE, "g")).isFalse();
+        assertThat(circuits.recordCall(Provider.GOOGLE, false)).as("four calls, three failed: past the ratio").isTrue();
+        assertThat(circuits.isOpen(Provider.GOOGLE, "g")).isTrue();
+        assertThat(circuits.recordCall(Provider.GOOGLE, true)).as("opened once, reported once").isFalse();
+
+        for (int i = 0; i < 10; i++) {
+            circuits.recordCall(Provider.MICROSOFT, i >= 6);
+        }
+        assertThat(circuits.isOpen(Provider.MICROSOFT, "m")).as("4 of 10 failed, below the ratio").isFalse();
+        assertThat(circuits.rejectGroup("m")).isTrue();
+        assertThat(circuits.rejectGroup("m")).isFalse();
+        assertThat(circuits.isOpen(Provider.MICROSOFT, "m")).isTrue();
+        assertThat(circuits.isOpen(Provider.MICROSOFT, "other")).isFalse();
+    }
+
+    /** In-memory claims, releases and writes; refreshes that end only when the test completes them. */
+    static final class FakeSteps implements RefreshRun.Steps {
+
+        final List<ClaimedIntegration> due = new ArrayList<>();
+        final Map<UUID, ClaimedIntegration> rows = new HashMap<>();
+        final List<DueQuery> claims = new ArrayList<>();
+        final Set<Integer> failClaim = new java.util.HashSet<>();
+        final List<UUID> released = new ArrayList<>();
+        final Map<UUID, CompletableFuture<Outcome>> calls = new LinkedHashMap<>();
+        final List<RunContext> contexts = new ArrayList<>();
+        final List<Outcome> written = new ArrayList<>();
+        Function<Outcome, OutcomeWriter.Written> writeResult = outcome -> new OutcomeWriter.Written(true, IntegrationStatus.ACTIVE);
+
+        /** Adds {@code count} due rows of {@code tenant}, less urgent than every row added before. */
+        void due(String tenant, int count) {
+            for (int i = 0; i < count; i++) {
+                ClaimedIntegration row = new ClaimedIntegration(UUID.randomUUID(), tenant, Provider.GOOGLE, "g",
+                        "secret-" + tenant + "-" + i, T0.plusSeconds(due.size()), 0);
+                due.add(row);
+                rows.put(row.id(), row);
+            }
+        }
+
+        @Override
+        public List<ClaimedIntegration> claim(DueQuery query, String owner, Instant leaseUntil) {
+            claims.add(query);
+            if (failClaim.contains(claims.size())) {
+                throw new IllegalStateException("database unreachable");
+            }
+            List<ClaimedIntegration> claimed = due.stream()
+                    .filter(r -> !query.excludedTenants().contains(r.tenantId()))
+                    .limit(query.limit()).toList();
+            due.removeAll(claimed);
+            return claimed;
+        }
+
+        @Override
+        public int release(List<UUID> ids, String owner) {
+            released.addAll(ids);
+            ids.forEach(id -> due.add(rows.get(id)));
+            return ids.size();
+        }
+
+        @Override
+        public long countDue(DueQuery query) {
+            return due.size();
+        }
+
+        @Override
+        public Uni<Outcome> refresh(ClaimedIntegration row, RunContext run) {
+            contexts.add(run);
+            CompletableFuture<Outcome> call = new CompletableFuture<>();
+            calls.put(row.id(), call);
+            return Uni.createFrom().completionStage(call);
+        }
+
+        @Override
+        public Uni<OutcomeWriter.Written> write(ClaimedIntegration row, RunContext run, Outcome outcome, Instant startedAt,
+                Instant finishedAt) {
+            written.add(outcome);
+            return Uni.createFrom().item(() -> writeResult.apply(outcome));
+        }
+
+        List<String> startedTenants() {
+            return calls.keySet().stream().map(id -> rows.get(id).tenantId()).toList();
+        }
+
+        List<UUID> runningIds() {
+            return calls.entrySet().stream().filter(e -> !e.getValue().isDone()).map(Map.Entry::getKey).toList();
+        }
+
+        List<String> running() {
+            return runningIds().stream().map(id -> rows.get(id).tenantId()).toList();
+        }
+
+        void completeOldest(Outcome outcome) {
+            calls.get(runningIds().get(0)).complete(outcome);
+        }
+
+        /** Completes every running refresh, and the ones they make room for, until none runs. */
+        void completeAll(Outcome outcome) {
+            while (!runningIds().isEmpty()) {
+                completeOldest(outcome);
+            }
+        }
+    }
+
+    static final class MovableClock extends Clock {
+        private Instant now = T0;
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** Holds the one timer a run arms; fires it when the test says so. */
+    static final class ManualTimer implements RefreshRun.Timer {
+        Duration delay;
+        Runnable action;
+        boolean cancelled;
+
+        @Override
+        public Cancellable after(Duration delay, Runnable action) {
+            this.delay = delay;
+            this.action = action;
+            return () -> cancelled = true;
+        }
+
+        void fire() {
+            assertThat(cancelled).as("fired after cancel").isFalse();
+            action.run();
+        }
+    }
+
+    /** Worker threads: runs tasks inline, or holds them while {@code hold} until {@link #runAll}. */
+    static final class ManualWorkers implements Executor {
+        final Deque<Runnable> pending = new ArrayDeque<>();
+        boolean hold;
+
+        @Override
+        public void execute(Runnable task) {
+            if (hold) {
+                pending.add(task);
+            } else {
+                task.run();
+            }
+        }
+
+        void runAll() {
+            while (!pending.isEmpty()) {
+                pending.poll().run();
+            }
+        }
+    }
+}
