@@ -7,12 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.sandbox.SandboxProfile;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.Management;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,12 +35,6 @@ class MonitoringMetricsTest {
     private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Set<String> PROMQL_WORDS = Set.of("and", "or", "unless", "bool", "offset", "by", "without",
             "on", "ignoring", "group_left", "group_right", "inf", "nan");
-
-    @TestHTTPResource("/q/metrics")
-    URL applicationMetrics;
-
-    @TestHTTPResource(value = "/q/metrics", management = true)
-    URL managementMetrics;
 
     @Test
     void shouldExposeEveryMetricTheAlertsAndTheDashboardName() throws IOException {
@@ -81,6 +73,7 @@ class MonitoringMetricsTest {
         JsonNode monitor = Manifests.document(MONITORING.resolve("servicemonitor.yaml"));
         JsonNode service = Manifests.base().one("Service");
         assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("management");
+        assertThat(service.at("/spec/ports").findValuesAsText("name")).contains("management");
         assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
         monitor.at("/spec/selector/matchLabels").fields().forEachRemaining(label -> assertThat(
                 service.at("/metadata/labels").path(label.getKey()).asText()).as(label.getKey()).isEqualTo(label.getValue().asText()));
@@ -114,12 +107,9 @@ class MonitoringMetricsTest {
         return rules;
     }
 
-    /** Sample names on the metrics endpoint, where the management interface serves it if it is on. */
-    private Set<String> exposedMetrics() {
-        boolean management = ConfigProvider.getConfig().getOptionalValue("quarkus.management.enabled", Boolean.class)
-                .orElse(false);
-        String body = given().get(management ? managementMetrics : applicationMetrics).then().statusCode(200).extract()
-                .asString();
+    /** Sample names on the management interface's metrics endpoint. */
+    private static Set<String> exposedMetrics() {
+        String body = Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
         Set<String> names = new TreeSet<>();
         body.lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .forEach(line -> names.add(line.split("[{ ]", 2)[0]));
