@@ -3,6 +3,7 @@ package dev.oauthrefresher.cron;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.BearerTokens;
+import dev.oauthrefresher.lifecycle.Drain;
 import dev.oauthrefresher.web.Problem;
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.RequestProblemMappers;
@@ -48,9 +49,10 @@ public class CronResource {
     private final CronConfig config;
     private final ObjectMapper json;
     private final Validator validator;
+    private final Drain drain;
 
     CronResource(TaskRegistry registry, TriggerService triggers, QStashVerifier qstash, SignatureReplayGuard replays,
-            CronConfig config, ObjectMapper json, Validator validator) {
+            CronConfig config, ObjectMapper json, Validator validator, Drain drain) {
         this.registry = registry;
         this.triggers = triggers;
         this.qstash = qstash;
@@ -58,6 +60,7 @@ public class CronResource {
         this.config = config;
         this.json = json;
         this.validator = validator;
+        this.drain = drain;
     }
 
     @POST
@@ -85,6 +88,12 @@ public class CronResource {
         // Only a QStash signature needs the body to be checked; a bearer token is checked before reading it.
         byte[] raw = signature == null ? null : read(body);
         TriggerKind kind = authenticate(authorization, signature, raw, task);
+        if (drain.isDraining()) {
+            // readiness is already DOWN; a caller that still reached this replica retries and lands on another
+            throw new ProblemException(503, "shutting-down", "Service Unavailable",
+                    "This replica is shutting down; nothing was run. Try again.",
+                    Map.of("Retry-After", Long.toString(config.retryAfter().toSeconds())));
+        }
         if (raw == null) {
             raw = read(body);
         }
@@ -196,15 +205,34 @@ public class CronResource {
         }
     }
 
-    /** True when the failure is the database being unreachable: the caller should simply come back. */
+    /**
+     * True when the failure is the database being unreachable (a lost or refused connection, no pooled connection
+     * in time): the caller should simply come back. Any other SQL error is a bug or bad data that a retry cannot
+     * fix, and answers 500 (QStash would otherwise retry a 503 for days).
+     */
     static boolean databaseDown(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException || t instanceof org.hibernate.exception.JDBCConnectionException
-                    || t instanceof jakarta.persistence.PersistenceException) {
+            if (t instanceof org.hibernate.exception.JDBCConnectionException
+                    || t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql && (isConnectionState(sql.getSQLState()) || isPoolTimeout(sql))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** SQLSTATE class 08: connection exception (SQL standard; PostgreSQL's 08000-08P01). */
+    private static boolean isConnectionState(String state) {
+        return state != null && state.startsWith("08");
+    }
+
+    /** Agroal's "acquisition timeout" carries no SQLSTATE: the pool could not get a connection in time. */
+    private static boolean isPoolTimeout(java.sql.SQLException sql) {
+        return sql.getSQLState() == null && sql.getMessage() != null
+                && sql.getMessage().toLowerCase(java.util.Locale.ROOT).contains("acquisition timeout");
     }
 
     private ProblemException unavailable() {

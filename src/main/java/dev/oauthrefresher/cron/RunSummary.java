@@ -10,8 +10,9 @@ public record RunSummary(UUID runId, String task, String trigger, String outcome
         int expired, int errored, int deferred, int skipped, long remaining, long durationMs,
         Map<String, Object> details) {
 
-    static RunSummary of(UUID runId, String task, TriggerKind trigger, TaskResult result, long durationMs) {
-        return new RunSummary(runId, task, trigger.code(), "completed", result.selected(), result.refreshed(),
+    /** {@code outcome}: {@code completed}, or {@code interrupted} when a graceful shutdown stopped the run early. */
+    static RunSummary of(UUID runId, String task, TriggerKind trigger, String outcome, TaskResult result, long durationMs) {
+        return new RunSummary(runId, task, trigger.code(), outcome, result.selected(), result.refreshed(),
                 result.expired(), result.errored(), result.deferred(), result.skipped(), result.remaining(), durationMs,
                 result.details());
     }

@@ -58,11 +58,12 @@ class TriggerRunRepository {
     void complete(UUID id, RunSummary summary, String summaryJson) {
         em.createNativeQuery("""
                 UPDATE trigger_run
-                   SET outcome = 'completed', finished_at = now(), selected = :selected, refreshed = :refreshed,
+                   SET outcome = :outcome, finished_at = now(), selected = :selected, refreshed = :refreshed,
                        expired = :expired, errored = :errored, deferred = :deferred, skipped = :skipped,
                        remaining = :remaining, summary = CAST(:summary AS jsonb)
                  WHERE id = :id
-                """).setParameter("selected", summary.selected()).setParameter("refreshed", summary.refreshed())
+                """).setParameter("outcome", summary.outcome()).setParameter("selected", summary.selected())
+                .setParameter("refreshed", summary.refreshed())
                 .setParameter("expired", summary.expired()).setParameter("errored", summary.errored())
                 .setParameter("deferred", summary.deferred()).setParameter("skipped", summary.skipped())
                 .setParameter("remaining", (int) Math.min(Integer.MAX_VALUE, Math.max(0, summary.remaining())))

@@ -2,6 +2,7 @@ package dev.oauthrefresher.cron;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.lifecycle.Drain;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -34,11 +35,13 @@ public class TriggerService {
 
     private final TriggerRunRepository runs;
     private final ObjectMapper json;
+    private final Drain drain;
     private final TriggerMetrics metrics;
 
-    TriggerService(TriggerRunRepository runs, ObjectMapper json, TriggerMetrics metrics) {
+    TriggerService(TriggerRunRepository runs, ObjectMapper json, Drain drain, TriggerMetrics metrics) {
         this.runs = runs;
         this.json = json;
+        this.drain = drain;
         this.metrics = metrics;
     }
 
@@ -65,10 +68,14 @@ public class TriggerService {
         }
         UUID id = claim.id();
         TaskRun run = new TaskRun(id, kind, request, started.plus(task.budget()));
+        // a shutdown waits for this run until it is recorded
+        Drain.Ticket ticket = drain.enter();
         return task.run(run)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(result -> {
-                    RunSummary summary = RunSummary.of(id, task.name(), kind, result,
+                    // a run that ended while draining was stopped early: what it did is recorded, the rest stays due
+                    String outcome = drain.isDraining() ? "interrupted" : "completed";
+                    RunSummary summary = RunSummary.of(id, task.name(), kind, outcome, result,
                             Duration.between(started, Instant.now()).toMillis());
                     QuarkusTransaction.requiringNew().run(() -> runs.complete(id, summary, writeSummary(summary)));
                     metrics.completed(task.name(), Instant.now());
@@ -76,8 +83,13 @@ public class TriggerService {
                             + "deferred %d, skipped %d, remaining %d", id, task.name(), kind.code(), summary.durationMs(),
                             summary.selected(), summary.refreshed(), summary.expired(), summary.errored(),
                             summary.deferred(), summary.skipped(), summary.remaining());
+                    if (drain.isDraining()) {
+                        LOG.infof("Run %s of %s interrupted by shutdown: %d selected, %d refreshed, %d released unstarted",
+                                id, task.name(), summary.selected(), summary.refreshed(), summary.skipped());
+                    }
                     return (Triggered) new Triggered.Ran(summary);
                 })
+                .onTermination().invoke(ticket::close)
                 .onFailure().invoke(e -> {
                     // Our own exceptions never carry a token: the full failure is what on-call needs.
                     LOG.errorf(e, "Run %s of %s failed", id, task.name());

@@ -21,7 +21,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     /**
      * "Due for refresh", written once: active, of an unpaused tenant, expiring within the lead time or idle past
-     * the keep-alive age, past its backoff, not leased; then the query's own narrowing ({@link #filters}).
+     * the keep-alive age, past its backoff, not leased, no rotated refresh token pending (its old one is spent:
+     * refreshing with it would kill the grant); then the query's own narrowing ({@link #filters}).
      */
     private static final String DUE = """
             i.status = 'active'
@@ -29,6 +30,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= :now)
                AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
                AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+               AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
             """;
 
     // Candidates are locked with SKIP LOCKED, so a concurrent claimer passes over them instead of waiting;
@@ -68,7 +70,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     /**
      * Claims one integration regardless of how soon it expires (a manual refresh): it must be active, its
-     * tenant not paused, and nobody else may hold its lease. Empty if any of that fails.
+     * tenant not paused, no rotation pending, and nobody else may hold its lease. Empty if any of that fails.
      */
     @SuppressWarnings("unchecked")
     public Optional<Integration> claimOne(UUID id, String owner, Instant now, Instant leaseUntil) {
@@ -78,6 +80,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                  WHERE i.id = :id AND i.status = 'active'
                    AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
                    AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+                   AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
                 RETURNING i.*
                 """, Integration.class)
                 .setParameter("id", id).setParameter("owner", owner).setParameter("now", now)
@@ -86,15 +89,25 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         return claimed.stream().findFirst();
     }
 
-    /** Keeps holding rows whose outcome is still being settled (a rotated token not yet stored). */
-    public int extendLease(Collection<UUID> ids, String owner, Instant leaseUntil) {
+    /** What a lease renewal found: rows still ours (now held until the new instant), and rows another owner holds. */
+    public record Renewal(List<UUID> renewed, List<UUID> heldByOthers) {
+    }
+
+    /** Keeps holding rows {@code owner} still works on; reports those someone else has claimed meanwhile. */
+    @SuppressWarnings("unchecked")
+    public Renewal renewLeases(Collection<UUID> ids, String owner, Instant leaseUntil) {
         if (ids.isEmpty()) {
-            return 0;
+            return new Renewal(List.of(), List.of());
         }
-        return getEntityManager().createNativeQuery("""
+        List<UUID> renewed = getEntityManager().createNativeQuery("""
                 UPDATE integration SET lease_expires_at = :leaseUntil WHERE id IN (:ids) AND lease_owner = :owner
+                RETURNING id
                 """).setParameter("ids", ids).setParameter("owner", owner).setParameter("leaseUntil", leaseUntil)
-                .executeUpdate();
+                .getResultList();
+        List<UUID> others = getEntityManager().createNativeQuery("""
+                SELECT id FROM integration WHERE id IN (:ids) AND lease_owner IS NOT NULL AND lease_owner <> :owner
+                """).setParameter("ids", ids).setParameter("owner", owner).getResultList();
+        return new Renewal(renewed, others);
     }
 
     /** The same selection as {@link #claimDueForRefresh} without leasing anything: for dry runs. */

@@ -5,31 +5,42 @@ import dev.oauthrefresher.integration.Provider;
 import dev.oauthrefresher.integration.ProviderGroups;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
-import dev.oauthrefresher.provider.RefreshResult.Refreshed;
 import dev.oauthrefresher.provider.RefreshResult.Transient;
 import dev.oauthrefresher.provider.RefreshResult.UnknownGroup;
-import io.quarkus.oidc.client.OidcClient;
-import io.quarkus.oidc.client.OidcClientException;
-import io.quarkus.oidc.client.OidcClients;
-import io.quarkus.oidc.client.Tokens;
 import io.quarkus.runtime.Startup;
-import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.mutiny.core.MultiMap;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.ext.web.client.HttpRequest;
+import io.vertx.mutiny.ext.web.client.HttpResponse;
+import io.vertx.mutiny.core.buffer.Buffer;
+import io.vertx.mutiny.ext.web.client.WebClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URLEncoder;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
- * Refreshes tokens at the provider groups' token endpoints, one quarkus-oidc-client per group, built and checked
- * at startup. {@link #refresh} never fails: every outcome, including a timeout or an endpoint that is down, is a
+ * Refreshes tokens at the provider groups' token endpoints over a Vert.x web client per group, built at startup.
+ * {@link #refresh} never fails: every outcome, including a timeout or an endpoint that is down, is a
  * {@link RefreshResult}.
+ *
+ * <p>A refresh request is sent at most once unless it provably never left: a rotating provider may have spent
+ * the refresh token on a request whose answer was lost, and sending it again would earn {@code invalid_grant}
+ * and lose the grant. So only a refused connection or an unknown host is retried (once); a reset or closed
+ * connection is a {@link Transient#CONNECTION_LOST} for the pipeline's backoff. (The oidc client this replaced
+ * retried every {@code SocketException}, a reset after sending included, and cannot be told not to.)
  */
 @Startup
 @ApplicationScoped
@@ -40,15 +51,24 @@ public class ProviderGateway implements ProviderGroups {
 
     private static final Logger LOG = Logger.getLogger(ProviderGateway.class);
     private static final String REDACTED = "[redacted]";
+    /**
+     * Pooled connections idle longer than this are closed by us first, so a request rarely meets a connection the
+     * endpoint has just closed (which would fail it as connection lost, not to be resent).
+     */
+    private static final int KEEP_ALIVE_SECONDS = 20;
 
     private final Map<String, GroupClient> clients;
 
-    ProviderGateway(ProvidersConfig config, TokenEndpointsConfig endpoints, OidcClients oidcClients) {
+    ProviderGateway(ProvidersConfig config, TokenEndpointsConfig endpoints, Vertx vertx) {
         Map<String, GroupClient> built = new LinkedHashMap<>();
         config.groups().forEach((name, settings) -> {
             ProviderGroup group = ProviderGroup.of(name, settings, endpoints.allowInsecureLoopback());
-            // no I/O here: discovery is off and the token URL is absolute
-            OidcClient client = oidcClients.newClient(group.oidcClientConfig()).await().atMost(Duration.ofSeconds(30));
+            WebClient client = WebClient.create(vertx, new WebClientOptions()
+                    .setConnectTimeout((int) settings.connectTimeout().toMillis())
+                    .setMaxPoolSize(settings.maxConnections())
+                    .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
+                    .setFollowRedirects(false)
+                    .setUserAgent("oauth-refresher"));
             built.put(name, new GroupClient(group, client));
             LOG.infof("Provider group %s (%s) refreshes at %s", name, settings.type().code(), group.tokenEndpoint());
         });
@@ -57,13 +77,7 @@ public class ProviderGateway implements ProviderGroups {
 
     @PreDestroy
     void close() {
-        clients.values().forEach(gc -> {
-            try {
-                gc.client().close();
-            } catch (IOException e) {
-                LOG.debugf("Closing the oidc client of provider group %s failed: %s", gc.group().name(), e.getClass().getName());
-            }
-        });
+        clients.values().forEach(gc -> gc.client().close());
     }
 
     @Override
@@ -74,6 +88,21 @@ public class ProviderGateway implements ProviderGroups {
     /** Whether {@code providerGroup} is configured; if not, {@link #refresh} answers {@link UnknownGroup}. */
     public boolean knowsGroup(String providerGroup) {
         return clients.containsKey(providerGroup);
+    }
+
+    /**
+     * The longest one call to {@code providerGroup} can take: a connect attempt that is retried once, then the
+     * request timeout. Zero for a group that is not configured (nothing is called).
+     */
+    public Duration worstCase(String providerGroup) {
+        GroupClient gc = clients.get(providerGroup);
+        return gc == null ? Duration.ZERO : worstCase(gc.group().settings());
+    }
+
+    /** {@link #worstCase(String)} of the slowest configured group. */
+    public Duration worstCase() {
+        return clients.values().stream().map(gc -> worstCase(gc.group().settings()))
+                .max(Duration::compareTo).orElse(Duration.ZERO);
     }
 
     /**
@@ -89,53 +118,81 @@ public class ProviderGateway implements ProviderGroups {
         }
         ProvidersConfig.Group settings = gc.group().settings();
         long started = System.nanoTime();
-        return Uni.createFrom().deferred(() -> gc.client().refreshTokens(refreshToken.reveal()))
+        return Uni.createFrom().deferred(() -> send(gc, refreshToken))
+                // resubscribing sends again: only for a request that never reached the endpoint
+                .onFailure(ProviderGateway::neverSent).retry().atMost(1)
                 // a backstop only: the request timeout fails the call at the transport long before, unless the
                 // endpoint trickles bytes forever
                 .ifNoItem().after(backstop(settings)).fail()
-                .map(tokens -> refreshed(tokens, Instant.now()))
+                .map(response -> TokenResponses.interpret(response.statusCode(), response.getHeader("Retry-After"),
+                        response.bodyAsString(StandardCharsets.UTF_8.name()), Instant.now()))
                 .onFailure().recoverWithItem(failure -> classify(gc.group(), failure, Duration.ofNanos(System.nanoTime() - started)))
                 .map(result -> sanitize(result, refreshToken, settings.clientSecret()))
                 .invoke(result -> LOG.debugf("Provider group %s: %s", providerGroup, result));
     }
 
-    private static Duration backstop(ProvidersConfig.Group settings) {
-        return settings.connectTimeout().plus(settings.requestTimeout().multipliedBy(3));
+    /** One POST of the refresh-token grant (RFC 6749 section 6) with the group's client authentication. */
+    private static Uni<HttpResponse<Buffer>> send(GroupClient gc, Secret refreshToken) {
+        ProviderGroup group = gc.group();
+        ProvidersConfig.Group settings = group.settings();
+        // the timeout covers the wait for a pooled connection and then for the answer: no answer can arrive after
+        // the call was given up (a rotated refresh token in a late answer would be lost)
+        HttpRequest<Buffer> request = gc.client().postAbs(group.tokenEndpoint().toString())
+                .timeout(settings.requestTimeout().toMillis())
+                .putHeader("Accept", "application/json");
+        MultiMap form = MultiMap.caseInsensitiveMultiMap()
+                .add("grant_type", "refresh_token")
+                .add("refresh_token", refreshToken.reveal());
+        if (settings.clientAuth() == ProvidersConfig.ClientAuth.BASIC) {
+            // RFC 6749 section 2.3.1: id and secret are form-encoded before they are joined and base64-encoded
+            request.basicAuthentication(formEncode(settings.clientId()), formEncode(settings.clientSecret().reveal()));
+        } else {
+            form.add("client_id", settings.clientId()).add("client_secret", settings.clientSecret().reveal());
+        }
+        // an empty list would still send an empty scope parameter
+        settings.scopes().filter(scopes -> !scopes.isEmpty()).ifPresent(scopes -> form.add("scope", String.join(" ", scopes)));
+        return request.sendForm(form);
     }
 
-    /** A 200 answer, already checked by {@link TokenEndpointFilter}. */
-    private static RefreshResult refreshed(Tokens tokens, Instant now) {
-        Instant expiresAt = Optional.ofNullable(tokens.getAccessTokenExpiresAt())
-                .map(Instant::ofEpochSecond)
-                .orElseGet(() -> now.plus(ASSUMED_LIFETIME));
-        Optional<Secret> rotated = Optional.ofNullable(tokens.getRefreshToken())
-                .filter(token -> !token.isBlank())
-                .map(Secret::of);
-        return new Refreshed(Secret.of(tokens.getAccessToken()), rotated, expiresAt,
-                Optional.ofNullable(tokens.get("scope")).filter(scope -> !scope.isBlank()),
-                Optional.ofNullable(tokens.get("token_type")).filter(type -> !type.isBlank()).orElse("Bearer"));
+    private static String formEncode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    /** True only for failures before any byte of the request was written: connection refused, unknown host. */
+    private static boolean neverSent(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Duration worstCase(ProvidersConfig.Group settings) {
+        return settings.connectTimeout().multipliedBy(2).plus(settings.requestTimeout());
+    }
+
+    private static Duration backstop(ProvidersConfig.Group settings) {
+        return worstCase(settings).plus(settings.requestTimeout().multipliedBy(2));
     }
 
     private static RefreshResult classify(ProviderGroup group, Throwable failure, Duration elapsed) {
-        if (failure instanceof ClassifiedResponse classified) {
-            return classified.result();
-        }
         Duration requestTimeout = group.settings().requestTimeout();
-        if (failure instanceof TimeoutException) {
+        String host = group.tokenEndpoint().getHost();
+        if (failure instanceof TimeoutException || failure instanceof io.smallrye.mutiny.TimeoutException) {
             return timeout(requestTimeout);
         }
-        if (failure instanceof OidcClientException) {
-            // no HTTP answer: the oidc client replaces the transport's exception with a bare "OIDC Server is not
-            // available" (and logs the cause), so only the time taken tells a timeout from a refused connection
-            return elapsed.compareTo(requestTimeout) >= 0
-                    ? timeout(requestTimeout)
-                    : new Transient(Transient.CONNECT_ERROR, OptionalInt.empty(), Optional.empty(),
-                            "token endpoint " + group.tokenEndpoint().getHost() + " unreachable");
+        if (neverSent(failure)) {
+            return new Transient(Transient.CONNECT_ERROR, OptionalInt.empty(), Optional.empty(),
+                    "token endpoint " + host + " unreachable");
+        }
+        if (elapsed.compareTo(requestTimeout) >= 0) {
+            return timeout(requestTimeout);
         }
         // the type only: a message could quote the provider's answer
-        LOG.warnf("Token call of provider group %s failed unexpectedly: %s", group.name(), failure.getClass().getName());
-        return new Transient(Transient.UNEXPECTED_ERROR, OptionalInt.empty(), Optional.empty(),
-                "unexpected " + failure.getClass().getSimpleName());
+        LOG.debugf("Token call of provider group %s lost its connection: %s", group.name(), failure.getClass().getName());
+        return new Transient(Transient.CONNECTION_LOST, OptionalInt.empty(), Optional.empty(),
+                "connection to " + host + " lost (" + failure.getClass().getSimpleName() + "); not resent");
     }
 
     private static Transient timeout(Duration requestTimeout) {
@@ -172,6 +229,6 @@ public class ProviderGateway implements ProviderGroups {
     }
 
     /** A configured group and its client. */
-    private record GroupClient(ProviderGroup group, OidcClient client) {
+    private record GroupClient(ProviderGroup group, WebClient client) {
     }
 }

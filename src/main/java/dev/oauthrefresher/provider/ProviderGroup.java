@@ -1,9 +1,6 @@
 package dev.oauthrefresher.provider;
 
 import dev.oauthrefresher.integration.Provider;
-import io.quarkus.oidc.client.OidcClientConfigBuilder;
-import io.quarkus.oidc.client.runtime.OidcClientConfig;
-import io.quarkus.oidc.common.runtime.config.OidcClientCommonConfig.Credentials.Secret.Method;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -13,13 +10,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** One provider group's settings, checked, with its token endpoint resolved; builds the group's oidc client. */
+/** One provider group's settings, checked, with its token endpoint resolved. */
 record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpoint) {
 
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
-
-    /** Prefix of the oidc client ids this package creates, so the token-endpoint filters leave other clients alone. */
-    static final String CLIENT_ID_PREFIX = "refresher-provider-";
 
     private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 
@@ -57,38 +51,6 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
         requirePositive(prefix + ".connect-timeout", settings.connectTimeout());
         requirePositive(prefix + ".request-timeout", settings.requestTimeout());
         return new ProviderGroup(name, settings, endpoint);
-    }
-
-    /** The oidc client's id; the token-endpoint filters map it back with {@link #groupOf(String)}. */
-    String oidcClientId() {
-        return CLIENT_ID_PREFIX + name;
-    }
-
-    /** The group an oidc client id belongs to, or null for a client this package did not create. */
-    static String groupOf(String oidcClientId) {
-        return oidcClientId != null && oidcClientId.startsWith(CLIENT_ID_PREFIX)
-                ? oidcClientId.substring(CLIENT_ID_PREFIX.length())
-                : null;
-    }
-
-    /** A refresh-token-only client: discovery off, absolute token URL, the group's client authentication. */
-    OidcClientConfig oidcClientConfig() {
-        Method method = settings.clientAuth() == ProvidersConfig.ClientAuth.BASIC ? Method.BASIC : Method.POST;
-        OidcClientConfigBuilder builder = OidcClientConfig.builder()
-                .id(oidcClientId())
-                .discoveryEnabled(false)
-                .tokenPath(tokenEndpoint.toString())
-                .clientId(settings.clientId())
-                .credentials().clientSecret(settings.clientSecret().reveal(), method).end()
-                .grant(OidcClientConfig.Grant.Type.REFRESH)
-                .connectionTimeout(settings.connectTimeout())
-                // the client retries a refused or reset connection at once: 0 breaks every call, and a retry
-                // after a reset could replay a refresh token the provider already rotated, so keep the minimum
-                .connectionRetryCount(1)
-                .maxPoolSize(settings.maxConnections());
-        // an empty list would still send an empty scope parameter
-        settings.scopes().filter(scopes -> !scopes.isEmpty()).ifPresent(builder::scopes);
-        return builder.build();
     }
 
     /** {@code localhost} or a loopback IP literal; other names are not resolved, so DNS cannot make them loopback. */

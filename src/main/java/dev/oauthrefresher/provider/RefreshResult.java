@@ -3,6 +3,7 @@ package dev.oauthrefresher.provider;
 import dev.oauthrefresher.common.Secret;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -24,10 +25,15 @@ public sealed interface RefreshResult {
      * provider returned a refresh token (rotation); Google does not, and the old one stays valid.
      * {@code expiresAt} comes from {@code expires_in}, else from a JWT access token's {@code exp}, else it is
      * one hour from the answer ({@link ProviderGateway#ASSUMED_LIFETIME}). {@code tokenType} is {@code Bearer}
-     * when the provider left it out.
+     * when the provider left it out. {@code oddities} names members that were not what RFC 6749 says (such as
+     * {@code scope_array} or {@code expires_in_unreadable}); the answer was taken with a safe value in their place.
      */
     record Refreshed(Secret accessToken, Optional<Secret> rotatedRefreshToken, Instant expiresAt,
-            Optional<String> scope, String tokenType) implements RefreshResult {
+            Optional<String> scope, String tokenType, List<String> oddities) implements RefreshResult {
+
+        public Refreshed {
+            oddities = List.copyOf(oddities);
+        }
     }
 
     /**
@@ -48,7 +54,8 @@ public sealed interface RefreshResult {
     /**
      * Worth retrying later: 408, 429, 5xx, any other HTTP answer without {@code invalid_grant} or a client
      * error, timeouts, connection failures, malformed success bodies. {@code errorCode} is one of
-     * {@code http_<status>}, {@link #TIMEOUT}, {@link #CONNECT_ERROR}, {@link #MALFORMED_RESPONSE} or
+     * {@code http_<status>}, {@link #TIMEOUT}, {@link #CONNECT_ERROR}, {@link #CONNECTION_LOST},
+     * {@link #MALFORMED_RESPONSE} or
      * {@link #UNEXPECTED_ERROR}: a short, bounded vocabulary fit for a metric label. {@code retryAfter} is the
      * provider's own {@code Retry-After} hint when it sent one.
      */
@@ -57,8 +64,13 @@ public sealed interface RefreshResult {
 
         /** No answer within the group's request timeout. */
         public static final String TIMEOUT = "timeout";
-        /** No answer at all: connection refused or reset, DNS or TLS failure. */
+        /** The request never left: connection refused, DNS or TLS failure. */
         public static final String CONNECT_ERROR = "connect_error";
+        /**
+         * The connection broke after the request may have been sent (reset, closed): the provider may have
+         * rotated the refresh token, so the call is not repeated.
+         */
+        public static final String CONNECTION_LOST = "connection_lost";
         /** HTTP 200 whose body is not a usable token response. */
         public static final String MALFORMED_RESPONSE = "malformed_response";
         /** Anything else; the gateway logs its type. */

@@ -1,22 +1,33 @@
 package dev.oauthrefresher.provider;
 
+import dev.oauthrefresher.common.RetryAfter;
+import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
+import dev.oauthrefresher.provider.RefreshResult.Refreshed;
 import dev.oauthrefresher.provider.RefreshResult.Transient;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
  * The classification rules for a token endpoint's HTTP answer, from its real status, {@code Retry-After} header
- * and parsed OAuth error JSON ({@code {"error": ..., "error_description": ...}}, RFC 6749 section 5.2).
+ * and body: a token response (RFC 6749 section 5.1) or an OAuth error ({@code {"error": ..., "error_description": ...}},
+ * section 5.2).
+ *
+ * <p>A 200 that carries a token is always taken, even when another member is odd ({@code scope} as an array,
+ * {@code expires_in: "3600s"}): a rotating provider has already spent the old refresh token, so refusing the
+ * answer would lose the grant. The odd member is replaced by a safe value (a short expiry, no scope) and named in
+ * {@link Refreshed#oddities()}.
  *
  * <p>An HTTP error that is neither {@code invalid_grant} nor a client error ({@code invalid_request},
  * {@code invalid_scope}, {@code unsupported_grant_type}, a 403 or 404 without a body...) is {@link Transient}:
@@ -30,6 +41,9 @@ final class TokenResponses {
     static final String INVALID_CLIENT = "invalid_client";
     static final String UNAUTHORIZED_CLIENT = "unauthorized_client";
 
+    /** Expiry given to a token whose {@code expires_in} is unreadable: short, so it is refreshed again soon. */
+    static final Duration ODD_EXPIRY_LIFETIME = Duration.ofMinutes(5);
+
     /** What RFC 6749 allows in an error code, bounded; anything else is treated as no error code at all. */
     private static final Pattern ERROR_CODE = Pattern.compile("^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]{1,64}$");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}+");
@@ -38,48 +52,23 @@ final class TokenResponses {
     private TokenResponses() {
     }
 
-    /**
-     * Classifies one answer; empty means a usable token response (HTTP 200 with an {@code access_token} and
-     * well-typed optional members), which the oidc client then turns into tokens.
-     */
-    static Optional<RefreshResult> classify(int status, String retryAfterHeader, String body, Instant now) {
+    /** Classifies one answer received at {@code now}. */
+    static RefreshResult interpret(int status, String retryAfterHeader, String body, Instant now) {
         Optional<JsonObject> json = parseObject(body);
         Optional<OAuthError> error = json.flatMap(OAuthError::from);
         if (status != 200) {
-            return Optional.of(classifyError(status, error, retryAfterHeader, now));
+            return classifyError(status, error, retryAfterHeader, now);
         }
         if (json.isEmpty()) {
-            return Optional.of(malformed(body == null || body.isBlank() ? "with an empty body" : "with a body that is not a JSON object"));
+            return malformed(body == null || body.isBlank() ? "with an empty body" : "with a body that is not a JSON object");
         }
-        Optional<String> problem = successProblem(json.get());
-        if (problem.isEmpty()) {
-            return Optional.empty();
+        Optional<String> accessToken = nonBlankString(json.get(), "access_token");
+        Optional<String> refreshToken = nonBlankString(json.get(), "refresh_token");
+        if (accessToken.isEmpty() && refreshToken.isEmpty()) {
+            // some providers (GitHub, for one) answer errors with 200 and an OAuth error body
+            return error.isPresent() ? classifyError(status, error, retryAfterHeader, now) : malformed("without an access_token");
         }
-        // some providers (GitHub, for one) answer errors with 200 and an OAuth error body
-        if (error.isPresent() && !json.get().containsKey("access_token")) {
-            return Optional.of(classifyError(status, error, retryAfterHeader, now));
-        }
-        return Optional.of(malformed(problem.get()));
-    }
-
-    /**
-     * {@code Retry-After} as delta-seconds or an HTTP-date (RFC 9110 section 10.2.3); a date in the past is zero,
-     * anything unreadable is no hint.
-     */
-    static Optional<Duration> retryAfter(String header, Instant now) {
-        if (header == null || header.isBlank()) {
-            return Optional.empty();
-        }
-        String value = header.trim();
-        if (DIGITS.matcher(value).matches()) {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
-        }
-        try {
-            Duration until = Duration.between(now, ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return Optional.of(until.isNegative() ? Duration.ZERO : until);
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return tokens(json.get(), accessToken, refreshToken, now);
     }
 
     /** Control characters out, cut to {@link RefreshResult#MAX_DESCRIPTION}. */
@@ -88,6 +77,73 @@ final class TokenResponses {
         return flat.length() <= RefreshResult.MAX_DESCRIPTION
                 ? flat
                 : flat.substring(0, RefreshResult.MAX_DESCRIPTION - 3) + "...";
+    }
+
+    private static Refreshed tokens(JsonObject json, Optional<String> accessToken, Optional<String> refreshToken, Instant now) {
+        List<String> oddities = new ArrayList<>();
+        if (accessToken.isEmpty()) {
+            // a rotated refresh token without a usable access token: keep the refresh token, and make the row due at once
+            oddities.add("access_token_missing");
+        }
+        if (json.containsKey("refresh_token") && refreshToken.isEmpty()) {
+            oddities.add("refresh_token_unreadable");
+        }
+        Instant expiresAt = accessToken.isEmpty() ? now : expiry(json, accessToken.get(), now, oddities);
+        Optional<String> scope = scope(json.getValue("scope"), oddities);
+        Object type = json.getValue("token_type");
+        if (type != null && !(type instanceof String)) {
+            oddities.add("token_type_not_string");
+        }
+        String tokenType = type instanceof String text && !text.isBlank() ? text : "Bearer";
+        return new Refreshed(Secret.of(accessToken.orElse("")), refreshToken.map(Secret::of), expiresAt, scope, tokenType,
+                List.copyOf(oddities));
+    }
+
+    /** {@code expires_in}, else a JWT access token's {@code exp}, else {@link ProviderGateway#ASSUMED_LIFETIME}. */
+    private static Instant expiry(JsonObject json, String accessToken, Instant now, List<String> oddities) {
+        Object expiresIn = json.getValue("expires_in");
+        if (expiresIn instanceof Number n && n.longValue() >= 0) {
+            return now.plusSeconds(n.longValue());
+        }
+        if (expiresIn instanceof String text && DIGITS.matcher(text.trim()).matches()) {
+            return now.plusSeconds(Long.parseLong(text.trim()));
+        }
+        if (expiresIn != null) {
+            oddities.add("expires_in_unreadable");
+            return now.plus(ODD_EXPIRY_LIFETIME);
+        }
+        return jwtExpiry(accessToken).orElseGet(() -> now.plus(ProviderGateway.ASSUMED_LIFETIME));
+    }
+
+    private static Optional<String> scope(Object value, List<String> oddities) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (value instanceof String text) {
+            return Optional.of(text).filter(s -> !s.isBlank());
+        }
+        if (value instanceof JsonArray array && array.stream().allMatch(String.class::isInstance)) {
+            oddities.add("scope_array");
+            List<String> scopes = new ArrayList<>();
+            array.forEach(s -> scopes.add((String) s));
+            return Optional.of(String.join(" ", scopes)).filter(s -> !s.isBlank());
+        }
+        oddities.add("scope_unreadable");
+        return Optional.empty();
+    }
+
+    /** The {@code exp} claim of a JWT access token, read without verifying it: it only dates our own next refresh. */
+    private static Optional<Instant> jwtExpiry(String token) {
+        String[] parts = token.split("\\.");
+        if (parts.length != 3) {
+            return Optional.empty();
+        }
+        try {
+            JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+            return claims.getValue("exp") instanceof Number exp ? Optional.of(Instant.ofEpochSecond(exp.longValue())) : Optional.empty();
+        } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
+            return Optional.empty();
+        }
     }
 
     private static RefreshResult classifyError(int status, Optional<OAuthError> error, String retryAfterHeader, Instant now) {
@@ -103,29 +159,15 @@ final class TokenResponses {
         if (status == 401) {
             return new ClientRejected(code == null ? Transient.httpCode(status) : code, description, status);
         }
-        return new Transient(Transient.httpCode(status), OptionalInt.of(status), retryAfter(retryAfterHeader, now), description);
+        return new Transient(Transient.httpCode(status), OptionalInt.of(status), RetryAfter.parse(retryAfterHeader, now), description);
     }
 
     private static Transient malformed(String problem) {
         return new Transient(Transient.MALFORMED_RESPONSE, OptionalInt.of(200), Optional.empty(), "HTTP 200 " + problem);
     }
 
-    /** What makes a 200 body unusable, if anything. Types are checked so the oidc client cannot trip over them. */
-    private static Optional<String> successProblem(JsonObject json) {
-        Object accessToken = json.getValue("access_token");
-        if (!(accessToken instanceof String token) || token.isBlank()) {
-            return Optional.of("without an access_token");
-        }
-        for (String member : new String[] {"refresh_token", "scope", "token_type"}) {
-            Object value = json.getValue(member);
-            if (value != null && !(value instanceof String)) {
-                return Optional.of("with a " + member + " that is not a string");
-            }
-        }
-        Object expiresIn = json.getValue("expires_in");
-        boolean readable = expiresIn == null || expiresIn instanceof Number
-                || (expiresIn instanceof String text && DIGITS.matcher(text).matches());
-        return readable ? Optional.empty() : Optional.of("with an expires_in that is not a number");
+    private static Optional<String> nonBlankString(JsonObject json, String member) {
+        return json.getValue(member) instanceof String text && !text.isBlank() ? Optional.of(text) : Optional.empty();
     }
 
     private static Optional<JsonObject> parseObject(String body) {

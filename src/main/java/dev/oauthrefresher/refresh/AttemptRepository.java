@@ -21,14 +21,14 @@ class AttemptRepository {
 
     /** One attempt: what was tried for which row in which run, how it ended and what the provider answered. */
     record Attempt(UUID integrationId, String tenantId, UUID runId, Instant startedAt, Instant finishedAt,
-            String outcome, OptionalInt providerStatus, String errorCode) {
+            String outcome, OptionalInt providerStatus, String errorCode, String note) {
     }
 
     void insert(Attempt a) {
         em.createNativeQuery("""
                 INSERT INTO refresh_attempt (integration_id, tenant_id, run_id, started_at, finished_at, outcome,
-                                             provider_status, error_code, duration_ms)
-                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration)
+                                             provider_status, error_code, duration_ms, note)
+                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration, :note)
                 """)
                 .setParameter("integration", a.integrationId())
                 .setParameter("tenant", a.tenantId())
@@ -40,6 +40,7 @@ class AttemptRepository {
                 .setParameter("status", a.providerStatus().isPresent() ? a.providerStatus().getAsInt() : null,
                         StandardBasicTypes.INTEGER)
                 .setParameter("code", a.errorCode(), StandardBasicTypes.STRING)
+                .setParameter("note", a.note(), StandardBasicTypes.STRING)
                 .setParameter("duration", (int) Math.min(Integer.MAX_VALUE,
                         Duration.between(a.startedAt(), a.finishedAt()).toMillis()))
                 .executeUpdate();

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.common.ExponentialBackoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -16,10 +17,12 @@ final class Backoff {
     static final Duration BEFORE_EXPIRY_MARGIN = Duration.ofMinutes(1);
 
     private final RefreshConfig.Backoff config;
+    private final ExponentialBackoff exponential;
     private final DoubleSupplier random;
 
     Backoff(RefreshConfig.Backoff config, DoubleSupplier random) {
         this.config = config;
+        this.exponential = new ExponentialBackoff(config.initial(), config.max(), config.multiplier(), config.jitter());
         this.random = random;
     }
 
@@ -28,10 +31,10 @@ final class Backoff {
      * @param retryAfter the provider's hint, if it gave one
      */
     Instant nextAttempt(Instant now, int failures, Optional<Duration> retryAfter, Instant accessTokenExpiresAt) {
-        double exponential = config.initial().toMillis() * Math.pow(config.multiplier(), Math.max(0, failures - 1));
-        double capped = Math.min(exponential, config.max().toMillis());
-        double spread = 1.0 + config.jitter() * (2 * random.getAsDouble() - 1);
-        Duration delay = Duration.ofMillis(Math.max(1_000L, Math.round(capped * spread)));
+        Duration delay = exponential.delay(failures, random.getAsDouble());
+        if (delay.toMillis() < 1_000L) {
+            delay = Duration.ofSeconds(1);
+        }
 
         Instant lastUseful = accessTokenExpiresAt.minus(BEFORE_EXPIRY_MARGIN);
         Instant earliestSensible = now.plus(config.initial().dividedBy(2));

@@ -7,6 +7,7 @@ import dev.oauthrefresher.provider.RefreshResult;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.UnreadableTokensException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -26,7 +27,6 @@ import org.jboss.logging.Logger;
 class IntegrationRefresher {
 
     private static final Logger LOG = Logger.getLogger(IntegrationRefresher.class);
-    private static final Duration WRITE_RETRY_BACKOFF = Duration.ofMillis(200);
     private static final int MAX_MESSAGE = 300;
 
     private final TokenStore tokenStore;
@@ -79,7 +79,12 @@ class IntegrationRefresher {
                     return providers.refresh(row.providerGroup(), current.refreshToken())
                             .chain(result -> settle(row, current, result, circuits, owner, runId, started));
                 })
-                .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_UNAVAILABLE))
+                .onFailure(UnreadableTokensException.class).recoverWithItem(e -> new Outcome.Errored("tokens_unreadable",
+                        "The token store holds no readable token document for this integration; it must be registered again."))
+                // the store already retried what was worth retrying (one retry layer per operation); a refusal such
+                // as a 403 is left for an operator and not retried here
+                .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred(
+                        ((TokenStoreException) e).isTransient() ? Outcome.Cause.TOKEN_STORE_UNAVAILABLE : Outcome.Cause.TOKEN_STORE_REFUSED))
                 .onFailure().recoverWithItem(e -> {
                     LOG.errorf("Integration %s: unexpected %s while refreshing; left untouched",
                             row.id(), e.getClass().getSimpleName());
@@ -121,17 +126,21 @@ class IntegrationRefresher {
         throw new IllegalStateException("Unhandled refresh result " + result.getClass().getSimpleName());
     }
 
-    /** New tokens go to the store before the row changes; a rotated refresh token is never dropped. */
+    /**
+     * New tokens go to the store before the row changes; a rotated refresh token is never dropped: it is sealed in
+     * PostgreSQL first, so it survives a store that refuses it and this process alike.
+     */
     private Uni<Outcome> store(ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r, String owner,
             UUID runId, Instant started) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
         TokenSet next = new TokenSet(r.accessToken(), r.rotatedRefreshToken().orElse(current.refreshToken()),
                 r.expiresAt(), r.scope().or(current::scope), r.tokenType());
-        return tokenStore.save(row.secretName(), next)
-                .onFailure(TokenStoreException.class).retry()
-                .withBackOff(WRITE_RETRY_BACKOFF, WRITE_RETRY_BACKOFF.multipliedBy(10))
-                .atMost(config.tokenStoreWriteAttempts() - 1L)
-                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated))
+        if (!r.oddities().isEmpty()) {
+            LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
+        }
+        Uni<Boolean> persisted = rotated ? pending.persist(row, runId, next, started) : Uni.createFrom().item(Boolean.FALSE);
+        return persisted.chain(inDatabase -> tokenStore.save(row.secretName(), next)
+                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities()))
                 .onFailure().recoverWithItem(e -> {
                     metrics.tokenStoreWriteFailed(rotated);
                     if (!rotated) {
@@ -140,9 +149,17 @@ class IntegrationRefresher {
                                 row.id(), e.getClass().getSimpleName());
                         return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
                     }
-                    pending.add(new PendingRotations.Pending(row, owner, runId, next, r.expiresAt(), started));
+                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, inDatabase));
                     return new Outcome.RotationPending();
-                });
+                }));
+    }
+
+    /**
+     * The longest one refresh can take once started: the store read, the slowest provider group's call and the
+     * store write, each with its retries. A row is started only with more lease than this left.
+     */
+    Duration worstCase() {
+        return tokenStore.worstCase().multipliedBy(2).plus(providers.worstCase());
     }
 
     private static Outcome unknownGroup(String group) {

@@ -1,12 +1,13 @@
 package dev.oauthrefresher.refresh;
 
 import dev.oauthrefresher.admin.AdminApi;
-import dev.oauthrefresher.refresh.RefreshService.ManualRefresh;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -20,13 +21,18 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ManualRefreshResource {
 
     private final RefreshService service;
+    private final RefreshConfig config;
 
-    ManualRefreshResource(RefreshService service) {
+    ManualRefreshResource(RefreshService service, RefreshConfig config) {
         this.service = service;
+        this.config = config;
     }
 
+    /** 200 with the outcome, or 202 with the attempt's id when it takes longer than the wait (it is not cancelled). */
     @POST
-    public ManualRefresh refresh(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
-        return service.refreshNow(tenantId, id);
+    public Uni<Response> refresh(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
+        return service.refreshWithin(tenantId, id, config.manualRefreshWait())
+                .map(result -> Response.status(RefreshService.IN_PROGRESS.equals(result.outcome()) ? 202 : 200)
+                        .entity(result).build());
     }
 }

@@ -20,8 +20,16 @@ sealed interface Outcome {
     /** Every {@link #kind()}, so the attempt counters exist from startup. */
     List<String> KINDS = List.of(REFRESHED, EXPIRED, ERROR, TRANSIENT_FAILURE, DEFERRED, ROTATION_PENDING);
 
-    /** The new tokens are in the token store; the row gets the new expiry. */
-    record Refreshed(Instant newExpiry, boolean rotated) implements Outcome {
+    /**
+     * The new tokens are in the token store; the row gets the new expiry. {@code oddities} names what was odd
+     * about the provider's answer (recorded in {@code refresh_attempt.note}).
+     */
+    record Refreshed(Instant newExpiry, boolean rotated, List<String> oddities) implements Outcome {
+
+        public Refreshed {
+            oddities = List.copyOf(oddities);
+        }
+
         @Override
         public String kind() {
             return REFRESHED;
@@ -76,6 +84,8 @@ sealed interface Outcome {
         CLIENT_REJECTED("client_rejected", true, false),
         /** The token store could not be read. */
         TOKEN_STORE_UNAVAILABLE("token_store_unavailable", true, true),
+        /** The store refused for good (a 403, a disabled secret): not retried, left for an operator. */
+        TOKEN_STORE_REFUSED("token_store_refused", true, true),
         /** Refreshed, but the token store refused the new access token; the old refresh token still works. */
         TOKEN_STORE_WRITE_FAILED("token_store_write_failed", true, true),
         /** Something unexpected; logged where it happened. */

@@ -37,13 +37,18 @@ class OutcomeWriter {
 
     private final IntegrationRepository integrations;
     private final AttemptRepository attempts;
+    private final PendingRotationRepository pendingRotations;
+    private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
 
-    OutcomeWriter(IntegrationRepository integrations, AttemptRepository attempts, RefreshConfig config) {
+    OutcomeWriter(IntegrationRepository integrations, AttemptRepository attempts, PendingRotationRepository pendingRotations,
+            RefreshMetrics metrics, RefreshConfig config) {
         this.integrations = integrations;
         this.attempts = attempts;
+        this.pendingRotations = pendingRotations;
+        this.metrics = metrics;
         this.config = config;
     }
 
@@ -83,19 +88,29 @@ class OutcomeWriter {
         try {
             List<Written> results = QuarkusTransaction.requiringNew().call(() -> batch.stream().map(this::apply).toList());
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).done().complete(results.get(i));
+                complete(batch.get(i), results.get(i));
             }
         } catch (RuntimeException batchFailure) {
             // One bad row must not cost the others their outcome: retry each on its own.
             for (Write w : batch) {
                 try {
-                    w.done().complete(QuarkusTransaction.requiringNew().call(() -> apply(w)));
+                    complete(w, QuarkusTransaction.requiringNew().call(() -> apply(w)));
                 } catch (RuntimeException e) {
                     LOG.warnf("Could not record the outcome of integration %s: %s", w.row().id(), e.getClass().getSimpleName());
                     w.done().completeExceptionally(e);
                 }
             }
         }
+    }
+
+    /** A write that found its lease gone is never silently dropped: counted, logged, and reported to the run. */
+    private void complete(Write w, Written written) {
+        if (!written.applied() && !(w.outcome() instanceof Outcome.Deferred)) {
+            metrics.leaseLost("write");
+            LOG.warnf("Integration %s: outcome %s not recorded, the lease of %s was gone (another owner or a lapsed lease)",
+                    w.row().id(), w.outcome().kind(), w.owner());
+        }
+        w.done().complete(written);
     }
 
     private Written apply(Write w) {
@@ -105,8 +120,14 @@ class OutcomeWriter {
         Written written;
         OptionalInt providerStatus = OptionalInt.empty();
         String errorCode = null;
+        String note = null;
         if (outcome instanceof Outcome.Refreshed r) {
             written = new Written(integrations.markRefreshed(row.id(), w.owner(), r.newExpiry(), now), IntegrationStatus.ACTIVE);
+            if (r.rotated()) {
+                // the store holds the rotated token now (even if the lease was lost meanwhile): nothing is pending
+                pendingRotations.delete(row.id());
+            }
+            note = r.oddities().isEmpty() ? null : String.join(",", r.oddities());
         } else if (outcome instanceof Outcome.Expired e) {
             written = new Written(integrations.markExpired(row.id(), w.owner(), e.code(), e.message(), now), IntegrationStatus.EXPIRED);
             providerStatus = OptionalInt.of(e.httpStatus());
@@ -134,12 +155,12 @@ class OutcomeWriter {
         } else {
             throw new IllegalStateException("Unhandled outcome " + outcome.getClass().getSimpleName());
         }
-        recordAttempt(w, providerStatus, errorCode);
+        recordAttempt(w, providerStatus, errorCode, note);
         return written;
     }
 
-    private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode) {
+    private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode, String note) {
         attempts.insert(new AttemptRepository.Attempt(w.row().id(), w.row().tenantId(), w.runId(), w.startedAt(),
-                w.finishedAt(), w.outcome().kind(), providerStatus, errorCode));
+                w.finishedAt(), w.outcome().kind(), providerStatus, errorCode, note));
     }
 }

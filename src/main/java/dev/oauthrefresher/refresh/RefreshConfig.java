@@ -6,7 +6,9 @@ import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import dev.oauthrefresher.common.Secret;
 import java.time.Duration;
+import java.util.Optional;
 
 /** How, when and how hard integrations are refreshed. Validated at startup. */
 @ConfigMapping(prefix = "refresher.refresh")
@@ -93,21 +95,35 @@ public interface RefreshConfig {
     Duration expectedTriggerInterval();
 
     /**
-     * Attempts to write refreshed tokens to the token store before a run gives up on them (a rotated refresh
-     * token then goes to the pending-rotation retry). Key {@code refresher.refresh.token-store-write-attempts},
-     * default {@code 4}.
-     */
-    @WithDefault("4")
-    @Min(1)
-    @Max(20)
-    int tokenStoreWriteAttempts();
-
-    /**
      * How often rotated refresh tokens the token store has not yet accepted are retried. Key
      * {@code refresher.refresh.pending-retry-interval}, default {@code 10s}.
      */
     @WithDefault("10s")
     Duration pendingRetryInterval();
+
+    /**
+     * Key that seals rotated refresh tokens the token store has not accepted yet, in PostgreSQL (AES-256-GCM):
+     * 32 random bytes, base64 ({@code openssl rand -base64 32}), from a Kubernetes Secret. Required in production
+     * with the Key Vault store; elsewhere a random key of the process is used. Key
+     * {@code refresher.refresh.pending-rotation-key}, no default.
+     */
+    Optional<Secret> pendingRotationKey();
+
+    /**
+     * Longest a graceful shutdown (SIGTERM) waits for refreshes already sent to a provider to finish and be
+     * recorded; unstarted rows are released at once. The pod's {@code terminationGracePeriodSeconds} must exceed
+     * it. Key {@code refresher.refresh.shutdown-grace}, default {@code 30s}.
+     */
+    @WithDefault("30s")
+    Duration shutdownGrace();
+
+    /**
+     * How long {@code POST /admin/tenants/{id}/integrations/{iid}/refresh} waits for the outcome; past it the
+     * answer is 202 with the attempt's id, and the refresh goes on to its end. Key
+     * {@code refresher.refresh.manual-refresh-wait}, default {@code 30s}.
+     */
+    @WithDefault("30s")
+    Duration manualRefreshWait();
 
     /**
      * How often the integration status and overdue gauges are read from the database. Key

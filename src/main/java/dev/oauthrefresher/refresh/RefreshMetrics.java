@@ -36,9 +36,9 @@ public class RefreshMetrics {
     private final Map<IntegrationStatus, AtomicLong> byStatus = new EnumMap<>(IntegrationStatus.class);
     private final AtomicLong overdue = new AtomicLong();
     private final AtomicLong pendingRotations = new AtomicLong();
-    private final PendingRotations pending;
+    private final PendingRotationRepository pending;
 
-    RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotations pending,
+    RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotationRepository pending,
             ProvidersConfig providers, RefreshConfig config) {
         this.registry = registry;
         this.integrations = integrations;
@@ -52,7 +52,8 @@ public class RefreshMetrics {
         OwnedGauges.register(registry, "refresher.integrations.overdue",
                 "Active integrations whose access token has already expired (table-wide)", null, overdue, Tags.empty());
         OwnedGauges.register(registry, "refresher.rotations.pending",
-                "Rotated refresh tokens the token store has not accepted yet", null, pendingRotations, Tags.empty());
+                "Rotated refresh tokens the token store has not accepted yet, sealed in PostgreSQL (table-wide)", null,
+                pendingRotations, Tags.empty());
         // what the no-completed-run alert compares the last completed run with
         OwnedGauges.register(registry, "refresher.refresh.expected.trigger.interval",
                 "refresher.refresh.expected-trigger-interval: how often a trigger is expected to start a run", "seconds",
@@ -83,6 +84,16 @@ public class RefreshMetrics {
 
     void tokenStoreWriteFailed(boolean rotated) {
         tokenStoreWriteFailures(rotated).increment();
+    }
+
+    /**
+     * A lease this process needed was gone: at {@code stage} {@code renewal} (another owner holds the row now)
+     * or {@code write} (an outcome could not be recorded).
+     */
+    void leaseLost(String stage) {
+        Counter.builder("refresher.leases.lost")
+                .description("Leases found gone while this process still worked on the row")
+                .tags("stage", stage).register(registry).increment();
     }
 
     void run(String task, Duration took) {
@@ -135,8 +146,8 @@ public class RefreshMetrics {
             QuarkusTransaction.requiringNew().run(() -> {
                 integrations.countByStatus().forEach((status, count) -> byStatus.get(status).set(count));
                 overdue.set(integrations.countOverdue(Instant.now()));
+                pendingRotations.set(pending.count());
             });
-            pendingRotations.set(pending.size());
         } catch (RuntimeException e) {
             LOG.debugf("Could not update integration gauges: %s", e.getClass().getSimpleName());
         }

@@ -43,6 +43,9 @@ final class RefreshRun {
 
         long countDue(DueQuery query);
 
+        /** Whether {@code row}'s lease still covers the worst case of one refresh; if not it is released unstarted. */
+        boolean mayStart(ClaimedIntegration row);
+
         Uni<Outcome> refresh(ClaimedIntegration row, RunContext run);
 
         Uni<OutcomeWriter.Written> write(ClaimedIntegration row, RunContext run, Outcome outcome, Instant startedAt,
@@ -144,7 +147,13 @@ final class RefreshRun {
             if (next.isEmpty()) {
                 return;
             }
-            refresh(next.get());
+            if (steps.mayStart(next.get())) {
+                refresh(next.get());
+            } else {
+                queue.finished(next.get());
+                tally.skipped(1);
+                release(List.of(next.get().id()));
+            }
         }
     }
 
@@ -235,6 +244,10 @@ final class RefreshRun {
         }
         List<UUID> ids = queue.drain();
         tally.skipped(ids.size());
+        release(ids);
+    }
+
+    private void release(List<UUID> ids) {
         releasing++;
         Uni.createFrom().item(() -> steps.release(ids, run.owner()))
                 .runSubscriptionOn(env.workers())

@@ -8,14 +8,14 @@ import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.lifecycle.Drain;
 import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -25,34 +25,40 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
  * Runs the refresh pipeline: a triggered run over every due integration, a dry run that only reports, and
- * the admin API's manual refresh of one integration through the same per-integration code path.
+ * the admin API's manual refresh of one integration through the same per-integration code path. Every row it
+ * claims is held in the {@link LeaseKeeper} (its lease renewed) until its outcome is recorded or it is released.
  */
 @ApplicationScoped
 public class RefreshService {
 
-    private static final Duration MANUAL_TIMEOUT = Duration.ofSeconds(60);
     private static final int DRY_RUN_SAMPLE = 1000;
 
     private final IntegrationRepository integrations;
     private final TenantRepository tenants;
     private final IntegrationRefresher refresher;
     private final OutcomeWriter writer;
+    private final LeaseKeeper leases;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
-    private final String host = hostName();
+    private final Drain drain;
+    private final Set<RefreshRun> active = ConcurrentHashMap.newKeySet();
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
-            OutcomeWriter writer, RefreshMetrics metrics, RefreshConfig config) {
+            OutcomeWriter writer, LeaseKeeper leases, RefreshMetrics metrics, RefreshConfig config, Drain drain) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.refresher = refresher;
         this.writer = writer;
+        this.leases = leases;
         this.metrics = metrics;
         this.config = config;
+        this.drain = drain;
     }
 
     /** A triggered run; never blocks the caller's thread. */
@@ -65,14 +71,29 @@ public class RefreshService {
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 : Uni.createFrom().item(() -> QuarkusTransaction.requiringNew().call(tenants::concurrencyCaps))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                        .chain(caps -> start(new RunContext(run.runId(), owner(run.runId()),
+                        .chain(caps -> start(new RefreshRun(new RunContext(run.runId(), owner(run.runId()),
                                 new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
-                                RunContext.Capacity.of(config, caps))));
+                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production())));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
     }
 
-    private Uni<TaskResult> start(RunContext context) {
-        return new RefreshRun(context, new DatabaseSteps(), RefreshRun.Env.production()).start();
+    /** Runs {@code run}, known to {@link #stopTakingWork} until it ends; one that starts during a drain stops at once. */
+    private Uni<TaskResult> start(RefreshRun run) {
+        active.add(run);
+        if (drain.isDraining()) {
+            run.stopTakingWork();
+        }
+        return run.start().onTermination().invoke(() -> active.remove(run));
+    }
+
+    /** A graceful shutdown: every run stops taking work; refreshes in flight finish and are recorded. */
+    void stopTakingWork() {
+        active.forEach(RefreshRun::stopTakingWork);
+    }
+
+    /** Runs still going. */
+    int activeRuns() {
+        return active.size();
     }
 
     /** What a run would claim now, by tenant and provider, changing nothing. */
@@ -88,33 +109,85 @@ public class RefreshService {
         });
     }
 
-    /** The outcome of one manual refresh, for the admin API. */
-    public record ManualRefresh(String outcome, IntegrationView integration) {
+    /**
+     * The outcome of one manual refresh, for the admin API: {@code attemptId} is the {@code run_id} of its
+     * {@code refresh_attempt} row; {@code outcome} is {@link #IN_PROGRESS} when the answer was not awaited.
+     */
+    // answered inside a Response, which hides the type from Quarkus' own reflection registration (native)
+    @RegisterForReflection
+    public record ManualRefresh(UUID attemptId, String outcome, IntegrationView integration) {
+    }
+
+    /** The outcome of a manual refresh that is still running. */
+    public static final String IN_PROGRESS = "in_progress";
+
+    /**
+     * Refreshes one integration now, whatever its expiry, through the same path as a run. Fails with 404 if it
+     * does not exist, 409 if it is not active, its tenant is paused, a rotation is pending or a run holds it, 503
+     * while the process shuts down. Blocking steps run on worker threads.
+     */
+    public Uni<ManualRefresh> refreshNow(String tenantId, UUID id) {
+        return refreshNow(tenantId, id, UUID.randomUUID());
     }
 
     /**
-     * Refreshes one integration now, whatever its expiry, through the same path as a run. 409 if it is not
-     * active, its tenant is paused, or a run holds it.
+     * {@link #refreshNow} that waits at most {@code wait} for the outcome: past it the answer is
+     * {@link #IN_PROGRESS} with the attempt's id, and the refresh goes on to its end (cancelling it could drop a
+     * rotated refresh token). Claim failures (404, 409, 503) still fail the returned Uni.
      */
-    public ManualRefresh refreshNow(String tenantId, UUID id) {
-        UUID runId = UUID.randomUUID();
+    public Uni<ManualRefresh> refreshWithin(String tenantId, UUID id, Duration wait) {
+        UUID attemptId = UUID.randomUUID();
+        // subscribed here, once: the caller's timeout below cancels only its own copy of the future
+        CompletableFuture<ManualRefresh> running = refreshNow(tenantId, id, attemptId).subscribeAsCompletionStage();
+        return Uni.createFrom().completionStage(running.copy())
+                .ifNoItem().after(wait).recoverWithUni(() -> Uni.createFrom().item(() -> QuarkusTransaction.requiringNew()
+                        .call(() -> new ManualRefresh(attemptId, IN_PROGRESS, IntegrationView.of(integrations.findById(id)))))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
+    }
+
+    private Uni<ManualRefresh> refreshNow(String tenantId, UUID id, UUID runId) {
         String owner = owner(runId);
         Instant now = Instant.now();
-        Integration row = QuarkusTransaction.requiringNew().call(() -> {
-            Integration existing = integrations.findForTenant(tenantId, id).orElseThrow(
-                    () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
-            return integrations.claimOne(existing.id(), owner, now, now.plus(config.lease())).orElseThrow(
-                    () -> ProblemException.conflict("Integration " + id + " cannot be refreshed now: it is "
-                            + existing.status().code() + ", its tenant is paused, or a run is refreshing it."));
-        });
-        ClaimedIntegration claimed = ClaimedIntegration.of(row);
-        RunCircuits circuits = new RunCircuits(config.providerCircuit());
-        Outcome outcome = refresher.refresh(claimed, circuits, owner, runId)
-                .call(o -> writer.write(claimed, owner, runId, o, now, Instant.now()))
-                .await().atMost(MANUAL_TIMEOUT);
-        IntegrationView view = QuarkusTransaction.requiringNew().call(
-                () -> IntegrationView.of(integrations.findById(id)));
-        return new ManualRefresh(outcome.kind(), view);
+        return Uni.createFrom().item(() -> {
+            if (drain.isDraining()) {
+                throw new ProblemException(503, "shutting-down", "Service Unavailable",
+                        "This replica is shutting down; try again.", Map.of("Retry-After", "5"));
+            }
+            Drain.Ticket ticket = drain.enter();
+            try {
+                Integration row = QuarkusTransaction.requiringNew().call(() -> {
+                    Integration existing = integrations.findForTenant(tenantId, id).orElseThrow(
+                            () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
+                    return integrations.claimOne(existing.id(), owner, now, now.plus(config.lease())).orElseThrow(
+                            () -> ProblemException.conflict("Integration " + id + " cannot be refreshed now: it is "
+                                    + existing.status().code() + ", its tenant is paused, a rotated token is still pending, "
+                                    + "or a run is refreshing it."));
+                });
+                leases.hold(row.id(), owner, now.plus(config.lease()));
+                return new Claimed(ClaimedIntegration.of(row), ticket);
+            } catch (RuntimeException e) {
+                ticket.close();
+                throw e;
+            }
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(claimed -> refresher.refresh(claimed.row(), new RunCircuits(config.providerCircuit()), owner, runId)
+                        .call(o -> writer.write(claimed.row(), owner, runId, o, now, Instant.now())
+                                .invoke(written -> settled(claimed.row(), o)))
+                        .onTermination().invoke(claimed.ticket()::close)
+                        .emitOn(Infrastructure.getDefaultWorkerPool())
+                        .map(outcome -> QuarkusTransaction.requiringNew().call(
+                                () -> new ManualRefresh(runId, outcome.kind(), IntegrationView.of(integrations.findById(id))))));
+    }
+
+    /** A manual refresh's claimed row and the drain ticket that keeps a shutdown waiting for it. */
+    private record Claimed(ClaimedIntegration row, Drain.Ticket ticket) {
+    }
+
+    /** The row's outcome is recorded: its lease is no longer ours to renew, unless a rotation is still pending. */
+    private void settled(ClaimedIntegration row, Outcome outcome) {
+        if (!(outcome instanceof Outcome.RotationPending)) {
+            leases.forget(row.id());
+        }
     }
 
     private DueQuery dueQuery(RunRequest request, Instant now) {
@@ -123,35 +196,38 @@ public class RefreshService {
                 config.batchSize());
     }
 
-    private String owner(UUID runId) {
-        return host + "/" + runId;
+    private static String owner(UUID runId) {
+        return LeaseKeeper.HOST + "/" + runId;
     }
 
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown-host";
-        }
-    }
-
-    /** The run's database steps, each in its own transaction. */
+    /** The run's database steps, each in its own transaction; every claimed row is held until it settles. */
     private final class DatabaseSteps implements RefreshRun.Steps {
+
+        private final Duration worstCase = refresher.worstCase();
 
         @Override
         public List<ClaimedIntegration> claim(DueQuery query, String owner, Instant leaseUntil) {
-            return QuarkusTransaction.requiringNew().call(() -> integrations.claimDueForRefresh(query, owner, leaseUntil)
+            List<ClaimedIntegration> rows = QuarkusTransaction.requiringNew().call(() -> integrations.claimDueForRefresh(query, owner, leaseUntil)
                     .stream().map(ClaimedIntegration::of).toList());
+            rows.forEach(row -> leases.hold(row.id(), owner, leaseUntil));
+            return rows;
         }
 
         @Override
         public int release(List<UUID> ids, String owner) {
+            leases.forget(ids);
             return QuarkusTransaction.requiringNew().call(() -> integrations.release(ids, owner));
         }
 
         @Override
         public long countDue(DueQuery query) {
             return QuarkusTransaction.requiringNew().call(() -> integrations.countDue(query));
+        }
+
+        @Override
+        public boolean mayStart(ClaimedIntegration row) {
+            return leases.leaseUntil(row.id()).map(until -> Duration.between(Instant.now(), until).compareTo(worstCase) > 0)
+                    .orElse(false);
         }
 
         @Override
@@ -162,7 +238,8 @@ public class RefreshService {
         @Override
         public Uni<OutcomeWriter.Written> write(ClaimedIntegration row, RunContext run, Outcome outcome,
                 Instant startedAt, Instant finishedAt) {
-            return writer.write(row, run.owner(), run.runId(), outcome, startedAt, finishedAt);
+            return writer.write(row, run.owner(), run.runId(), outcome, startedAt, finishedAt)
+                    .onTermination().invoke(() -> settled(row, outcome));
         }
     }
 }

@@ -20,6 +20,11 @@ public class InMemoryTokenStore implements TokenStore {
     }
 
     @Override
+    public Duration worstCase() {
+        return latency;
+    }
+
+    @Override
     public Uni<Optional<Versioned>> load(String secretName) {
         return delayed(Uni.createFrom().item(() -> Optional.ofNullable(entries.get(secretName))));
     }

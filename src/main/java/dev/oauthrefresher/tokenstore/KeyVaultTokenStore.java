@@ -1,6 +1,8 @@
 package dev.oauthrefresher.tokenstore;
 
+import dev.oauthrefresher.common.ExponentialBackoff;
 import dev.oauthrefresher.common.RateLimiter;
+import dev.oauthrefresher.common.RetryAfter;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpHeaderName;
@@ -22,9 +24,6 @@ import io.vertx.core.VertxException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -91,6 +90,16 @@ public class KeyVaultTokenStore implements TokenStore {
         });
     }
 
+    /**
+     * The longest one operation can take with its retries: every attempt timing out, with the longest wait this
+     * store sits out between them ({@code Retry-After} or backoff).
+     */
+    @Override
+    public Duration worstCase() {
+        return policy.requestTimeout().multipliedBy(policy.maxAttempts())
+                .plus(policy.maxRetryWait().multipliedBy(policy.maxAttempts() - 1L));
+    }
+
     /** One attempt, no retries: readiness wants the vault's state now, not after a backoff. */
     @Override
     public Uni<Void> ping() {
@@ -146,12 +155,10 @@ public class KeyVaultTokenStore implements TokenStore {
         return Optional.of(backoff(attempt));
     }
 
-    /** Doubles per attempt up to the longest wait; half of it is random so replicas do not retry in step. */
+    /** Doubles per attempt up to the longest wait, spread by half either way so replicas do not retry in step. */
     private Duration backoff(int attempt) {
-        long base = policy.retryBackoff().toMillis() << Math.min(attempt - 1, 20);
-        long capped = Math.min(base, policy.maxRetryWait().toMillis());
-        long half = capped / 2;
-        return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(capped - half + 1));
+        return new ExponentialBackoff(policy.retryBackoff(), policy.maxRetryWait(), 2.0, 0.5)
+                .delay(attempt, ThreadLocalRandom.current().nextDouble());
     }
 
     private TokenStoreException classify(String operation, String secretName, Throwable thrown, int attempt) {
@@ -213,20 +220,7 @@ public class KeyVaultTokenStore implements TokenStore {
                 return Optional.of(Duration.ofMillis(Long.parseLong(millis.trim())));
             }
         }
-        String value = headers.getValue(HttpHeaderName.RETRY_AFTER);
-        if (value == null || value.isBlank()) {
-            return Optional.empty();
-        }
-        value = value.trim();
-        if (value.matches("\\d{1,9}")) {
-            return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
-        }
-        try {
-            Duration untilDate = Duration.between(Instant.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return Optional.of(untilDate.isNegative() ? Duration.ZERO : untilDate);
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return RetryAfter.parse(headers.getValue(HttpHeaderName.RETRY_AFTER), Instant.now());
     }
 
     private static boolean isNotFound(Throwable failure) {
@@ -250,11 +244,11 @@ public class KeyVaultTokenStore implements TokenStore {
             document = JSON.readValue(secret.getValue() == null ? "" : secret.getValue(), TokenDocument.class);
         } catch (IOException e) {
             // the cause is dropped on purpose: Jackson's messages quote the secret's content
-            throw new TokenStoreException("Secret '" + secretName + "' does not hold a token document.", false, null);
+            throw new UnreadableTokensException("Secret '" + secretName + "' does not hold a token document.");
         }
         if (document == null || document.accessToken() == null || document.refreshToken() == null || document.expiresAt() == null) {
-            throw new TokenStoreException("Secret '" + secretName
-                    + "' holds a token document without access_token, refresh_token or expires_at.", false, null);
+            throw new UnreadableTokensException("Secret '" + secretName
+                    + "' holds a token document without access_token, refresh_token or expires_at.");
         }
         TokenSet tokens = new TokenSet(Secret.of(document.accessToken()), Secret.of(document.refreshToken()),
                 document.expiresAt(), Optional.ofNullable(document.scope()), document.tokenType());

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.tokenstore;
 
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -18,6 +19,14 @@ public interface TokenStore {
      * write is durable when the {@link Uni} completes.
      */
     Uni<String> save(String secretName, TokenSet tokens);
+
+    /**
+     * The longest one {@link #load} or {@link #save} can take, retries included; the refresh pipeline sizes its
+     * leases by it. Zero for a store that answers at once.
+     */
+    default Duration worstCase() {
+        return Duration.ZERO;
+    }
 
     /** A cheap round trip for the readiness check. */
     Uni<Void> ping();

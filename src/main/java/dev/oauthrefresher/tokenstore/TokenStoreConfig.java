@@ -93,9 +93,10 @@ public interface TokenStoreConfig {
         /**
          * Longest pause this store sits out before a retry. A throttled answer asking for a longer
          * {@code Retry-After} fails at once as transient, carrying the delay, so the caller can defer the work.
-         * Key {@code refresher.token-store.key-vault.max-retry-wait}, default {@code 30s}.
+         * It counts in the worst case of one refresh, which the lease must cover. Key
+         * {@code refresher.token-store.key-vault.max-retry-wait}, default {@code 10s}.
          */
-        @WithDefault("30s")
+        @WithDefault("10s")
         Duration maxRetryWait();
 
         /**

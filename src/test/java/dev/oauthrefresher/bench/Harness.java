@@ -44,12 +44,15 @@ public final class Harness implements AutoCloseable {
     static final String CRON_TOKEN = "bench-cron-token-8e1b6d4a2c9f0735";
     static final String CLIENT_ID = "bench-client";
     static final String CLIENT_SECRET = "bench-client-secret-value";
+    /** 32 bytes, base64: seals pending rotations, the same for every process as in a real deployment. */
+    static final String PENDING_ROTATION_KEY = "YmVuY2gtcGVuZGluZy1yb3RhdGlvbi1rZXktMzJieXQ=";
 
     /** Everything secret the harness hands to a service process, as it would appear in a log line. */
     private static final List<Pattern> SECRETS = List.of(
             Pattern.compile(Pattern.quote(CLIENT_SECRET)),
             Pattern.compile(Pattern.quote(ADMIN_TOKEN)),
             Pattern.compile(Pattern.quote(CRON_TOKEN)),
+            Pattern.compile(Pattern.quote(PENDING_ROTATION_KEY)),
             Pattern.compile(Pattern.quote(FakeManagedIdentity.ACCESS_TOKEN)),
             Pattern.compile("\\brt-[a-z0-9-]+-[0-9a-f]{8}-[0-9a-f]{4}-"),      // the fake provider's refresh tokens
             Pattern.compile("\\bat-(seed-)?[0-9a-f]{8}-[0-9a-f]{4}-"));         // its and the seeded access tokens
@@ -115,6 +118,7 @@ public final class Harness implements AutoCloseable {
             settings.put("refresher.token-store.key-vault.tls-configuration-name", "key-vault-fake");
             settings.put("quarkus.tls.key-vault-fake.trust-store.pem.certs", keyVault.certificatePem().toString());
         }
+        settings.put("refresher.refresh.pending-rotation-key", PENDING_ROTATION_KEY);
         settings.put("refresher.admin.tokens", ADMIN_TOKEN);
         settings.put("refresher.cron.bearer-tokens", CRON_TOKEN);
         settings.put("refresher.providers." + GROUP + ".type", "oauth2");

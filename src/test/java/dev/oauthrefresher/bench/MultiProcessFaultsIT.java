@@ -32,10 +32,20 @@ import org.junit.jupiter.api.Timeout;
  */
 class MultiProcessFaultsIT {
 
-    private static final Duration LEASE = Duration.ofSeconds(5);
+    private static final Duration LEASE = Duration.ofSeconds(8);
+    /**
+     * A short lease, and timeouts short enough that one refresh's worst case (store read and write with their
+     * retries, the provider call) fits in four fifths of it, as the service checks at startup.
+     */
     private static final Map<String, String> SHORT_LEASE = Map.of(
             "refresher.refresh.lease", LEASE.toSeconds() + "s",
-            "refresher.refresh.run-budget", "3s");
+            "refresher.refresh.run-budget", "3s",
+            "refresher.providers." + Harness.GROUP + ".connect-timeout", "250ms",
+            "refresher.providers." + Harness.GROUP + ".request-timeout", "1500ms",
+            "refresher.token-store.key-vault.max-attempts", "2",
+            "refresher.token-store.key-vault.request-timeout", "700ms",
+            "refresher.token-store.key-vault.retry-backoff", "50ms",
+            "refresher.token-store.key-vault.max-retry-wait", "100ms");
 
     private final ExecutorService callers = Executors.newCachedThreadPool();
     private Harness harness;
@@ -165,7 +175,7 @@ class MultiProcessFaultsIT {
         assertThat(service.alive()).as("the same service process is still running").isTrue();
         assertNothingDueOrHeld(db, integrations);
         assertThat(seeded).as("grants never refreshed").filteredOn(s -> provider.successes(s.grant()) == 0).isEmpty();
-        int spent = provider.calls() - provider.successesByGrant().values().stream().mapToInt(Integer::intValue).sum();
+        int spent = spentCalls(provider);
         assertThat(spent).as("refreshes with a spent (lost) rotated refresh token").isZero();
         System.out.printf("[multi-process] database restarted mid-run: %d integrations; the interrupted trigger answered %d, "
                 + "one during the outage %d with Retry-After %s; after the restart %d runs (same process) refreshed %d; "
@@ -204,6 +214,166 @@ class MultiProcessFaultsIT {
         System.out.printf("[multi-process] provider 503 for a whole run: %d integrations, %d token calls all 503, "
                 + "details %s; statuses after: %s (unchanged); after the outage %d run(s) refreshed %d%n", integrations,
                 callsDuringOutage, outage.body().path("details"), statuses, recovery.size(), refreshed(recovery));
+    }
+
+    @Test
+    @Timeout(240)
+    void shouldLoseNoRotatedGrantWhenSigtermArrivesMidRunWithCallsInFlight(TestInfo test) throws Exception {
+        int integrations = 60;
+        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase("sigterm");
+        Map<String, String> settings = Map.of("refresher.refresh.concurrency", "8", "refresher.refresh.batch-size", "20");
+        ServiceProcess stopping = harness.launch("stopping", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess successor = harness.launch("successor", db, settings, Harness.SERVICE_JVM);
+        stopping.awaitReady();
+        successor.awaitReady();
+        List<ApiSeeder.Seeded> seeded = seed(stopping, "sigterm", 4, integrations);
+        FakeTokenEndpoint provider = harness.provider();
+        // strict single use, and slow: every call in flight at SIGTERM has already spent its refresh token
+        provider.latency(Duration.ofSeconds(3));
+
+        CompletableFuture<RunSummary> interrupted = CompletableFuture.supplyAsync(
+                () -> harness.client(stopping).trigger(ServiceClient.REFRESH_TASK, Map.of()), callers);
+        await("calls in flight", () -> provider.calls() >= 8, Duration.ofSeconds(30));
+        int callsAtSigterm = provider.calls();
+        CompletableFuture<Duration> drained = CompletableFuture.supplyAsync(() -> stopping.terminate(Duration.ofSeconds(60)), callers);
+        await("the drain to begin", () -> stopping.log().contains("Shutdown drain started"), Duration.ofSeconds(10));
+        RunSummary whileDraining = harness.client(stopping).trigger(ServiceClient.REFRESH_TASK, Map.of());
+        RunSummary interruptedRun = interrupted.get();
+        Duration drainTook = drained.get();
+
+        assertThat(whileDraining.status()).as("a trigger while draining: %s", whileDraining).isEqualTo(503);
+        assertThat(whileDraining.retryAfter()).as("Retry-After while draining").isPresent();
+        assertThat(interruptedRun.status()).as("the interrupted run's answer: %s", interruptedRun).isEqualTo(200);
+        assertThat(interruptedRun.body().path("outcome").asText()).isEqualTo("interrupted");
+        assertThat(interruptedRun.expired()).isZero();
+        long released = interruptedRun.body().path("skipped").asLong();
+        assertThat(db.count("SELECT count(*) FROM trigger_run WHERE outcome = 'interrupted' AND refreshed = ? AND skipped = ?",
+                interruptedRun.refreshed(), (int) released)).as("the interrupted run recorded in trigger_run").isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM integration WHERE lease_owner IS NOT NULL")).as("leases left by the drain").isZero();
+
+        provider.latency(Duration.ofMillis(20));
+        List<RunSummary> after = harness.client(successor).refreshUntilDone(Map.of(), 10);
+        assertThat(after).allMatch(RunSummary::completed);
+        assertNothingDueOrHeld(db, integrations);
+        assertThat(seeded).as("grants never refreshed").filteredOn(s -> provider.successes(s.grant()) == 0).isEmpty();
+        int spent = spentCalls(provider);
+        assertThat(spent).as("calls with a spent refresh token (a rotated token lost at shutdown)").isZero();
+        assertThat(withoutLatestTokenStored(seeded)).as("integrations whose store lacks the provider's latest refresh token").isEmpty();
+        System.out.printf("[multi-process] SIGTERM mid-run: %d integrations, rotating provider 3 s latency, Key Vault; SIGTERM "
+                + "with %d calls made; drain and exit took %d ms; the interrupted run refreshed %d and released %d unstarted "
+                + "rows (trigger_run outcome 'interrupted'); a trigger while draining got %d; after the restart %d run(s) "
+                + "refreshed %d; 0 expired, 0 spent tokens%n", integrations, callsAtSigterm, drainTook.toMillis(),
+                interruptedRun.refreshed(), released, whileDraining.status(), after.size(), refreshed(after));
+    }
+
+    @Test
+    @Timeout(240)
+    void shouldDeliverEveryRotatedTokenTheStoreRefusedAcrossSigtermKillAndRestart(TestInfo test) throws Exception {
+        int integrations = 12;
+        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase("refused");
+        Map<String, String> settings = merge(SHORT_LEASE, Map.of("refresher.refresh.pending-retry-interval", "1s"));
+        ServiceProcess first = harness.launch("first", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess second = harness.launch("second", db, settings, Harness.SERVICE_JVM);
+        first.awaitReady();
+        second.awaitReady();
+        List<ApiSeeder.Seeded> seeded = seed(first, "refused", 2, integrations);
+        FakeTokenEndpoint provider = harness.provider();
+        harness.keyVault().refuseWrites(503);
+
+        RunSummary refusedRun = harness.client(first).trigger(ServiceClient.REFRESH_TASK, Map.of());
+        long pendingInDatabase = db.count("SELECT count(*) FROM pending_rotation");
+        assertThat(refusedRun.body().path("details").path("rotationsPending").asInt()).as("%s", refusedRun).isEqualTo(integrations);
+        assertThat(pendingInDatabase).as("pending rotations sealed in PostgreSQL").isEqualTo(integrations);
+        for (ApiSeeder.Seeded s : seeded) {
+            byte[] sealed = (byte[]) db.rows("SELECT sealed_tokens FROM pending_rotation p JOIN integration i ON i.id = p.integration_id "
+                    + "WHERE i.id = ?", s.id()).get(0)[0];
+            assertThat(new String(sealed, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(provider.latestRefreshToken(s.grant()));
+        }
+        // a run of another replica meanwhile must not refresh any of them with the spent old token
+        RunSummary meanwhile = harness.client(second).trigger(ServiceClient.REFRESH_TASK, Map.of());
+        assertThat(meanwhile.body().path("selected").asInt()).as("rows claimed while their rotation is pending").isZero();
+
+        Duration firstStop = first.terminate(Duration.ofSeconds(60));
+        // the second replica takes the handed-over rotations, and keeps failing against the refusing store...
+        await("the second replica to take over", () -> second.log().contains("rotated refresh token still not stored"),
+                Duration.ofSeconds(30));
+        // ... until kill -9: the pending writes are in PostgreSQL, so nothing dies with it
+        second.kill();
+        harness.keyVault().refuseWrites(0);
+        ServiceProcess third = harness.launch("third", db, settings, Harness.SERVICE_JVM).awaitReady();
+        await("every pending rotation stored", () -> db.count("SELECT count(*) FROM pending_rotation") == 0, Duration.ofSeconds(60));
+
+        assertThat(withoutLatestTokenStored(seeded)).as("integrations whose store lacks the provider's latest refresh token").isEmpty();
+        db.update("UPDATE integration SET access_token_expires_at = now() WHERE status = 'active'");
+        List<RunSummary> after = harness.client(third).refreshUntilDone(Map.of(), 10);
+        assertNothingDueOrHeld(db, integrations);
+        assertThat(seeded).as("grants refreshed other than twice").filteredOn(s -> provider.successes(s.grant()) != 2).isEmpty();
+        int spent = spentCalls(provider);
+        assertThat(spent).as("calls with a spent refresh token").isZero();
+        System.out.printf("[multi-process] store refusing writes: %d rotated tokens sealed in PostgreSQL (never in clear), 0 "
+                + "claimed by another replica meanwhile; SIGTERM (%d ms) handed them over, kill -9 of the replica retrying "
+                + "them, restart: all %d reached Key Vault, the next run refreshed %d with them; 0 lost, 0 expired%n",
+                pendingInDatabase, firstStop.toMillis(), integrations, refreshed(after));
+    }
+
+    @Test
+    @Timeout(240)
+    void shouldRenewLeasesSoASlowStoreNeverLetsAnotherReplicaSpendARotatedToken(TestInfo test) throws Exception {
+        int integrations = 8;
+        Duration lease = Duration.ofSeconds(12);
+        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase("slow_store");
+        Map<String, String> settings = Map.of(
+                "refresher.refresh.lease", lease.toSeconds() + "s",
+                "refresher.refresh.run-budget", "11s",
+                "refresher.refresh.concurrency", "1",
+                "refresher.providers." + Harness.GROUP + ".connect-timeout", "250ms",
+                "refresher.providers." + Harness.GROUP + ".request-timeout", "1500ms",
+                "refresher.token-store.key-vault.max-attempts", "1",
+                "refresher.token-store.key-vault.request-timeout", "3s");
+        ServiceProcess slow = harness.launch("slow", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess other = harness.launch("other", db, settings, Harness.SERVICE_JVM);
+        slow.awaitReady();
+        other.awaitReady();
+        List<ApiSeeder.Seeded> seeded = seed(slow, "slow", 1, integrations);
+        FakeTokenEndpoint provider = harness.provider();
+        // every write takes 2 s: one at a time, the rows claimed first are still in flight when their first lease ends
+        harness.keyVault().delayWrites(Duration.ofSeconds(2));
+
+        Instant started = Instant.now();
+        CompletableFuture<RunSummary> slowRun = CompletableFuture.supplyAsync(
+                () -> harness.client(slow).trigger(ServiceClient.REFRESH_TASK, Map.of()), callers);
+        waitUntil(started.plus(lease).plusSeconds(1));
+        RunSummary otherRun = harness.client(other).trigger(ServiceClient.REFRESH_TASK, Map.of());
+        RunSummary slowSummary = slowRun.get();
+        harness.keyVault().delayWrites(Duration.ZERO);
+
+        // the other replica may claim only what the slow run released unstarted at its budget, never a row in flight
+        assertThat(otherRun.body().path("selected").asInt()).as("rows the other replica claimed: %s", otherRun)
+                .isLessThanOrEqualTo(slowSummary.body().path("skipped").asInt());
+        assertThat(slowSummary.refreshed() + slowSummary.body().path("skipped").asInt()).as("%s", slowSummary).isEqualTo(integrations);
+        assertThat(slowSummary.body().path("details").path("lostLeases").asInt()).isZero();
+        List<RunSummary> rest = harness.client(other).refreshUntilDone(Map.of(), 10);
+        assertNothingDueOrHeld(db, integrations);
+        int spent = spentCalls(provider);
+        assertThat(spent).as("calls with a spent refresh token").isZero();
+        assertThat(seeded).as("grants refreshed other than once").filteredOn(s -> provider.successes(s.grant()) != 1).isEmpty();
+        System.out.printf("[multi-process] slow store (2 s per write), lease %d s: the run took %d ms for %d rows and renewed "
+                + "their leases; the other replica claimed %d while it ran, then %d; 0 lost leases, 0 spent tokens%n",
+                lease.toSeconds(), Duration.between(started, Instant.now()).toMillis(), slowSummary.refreshed(),
+                otherRun.body().path("selected").asInt(), refreshed(rest));
+    }
+
+    /** Token calls that presented a spent refresh token: each one is a rotated token that was lost. */
+    private static int spentCalls(FakeTokenEndpoint provider) {
+        return provider.calls() - provider.successesByGrant().values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    private List<ApiSeeder.Seeded> withoutLatestTokenStored(List<ApiSeeder.Seeded> seeded) {
+        return seeded.stream().filter(s -> !harness.keyVault().latest(Integration.secretNameFor(s.id())).orElseThrow().value()
+                .contains(harness.provider().latestRefreshToken(s.grant()))).toList();
     }
 
     private Harness start(TestInfo test, FakeTokenEndpoint.Mode mode, TokenStore store) {

@@ -145,6 +145,16 @@ public final class ServiceProcess implements AutoCloseable {
         waitFor(Duration.ofSeconds(30));
     }
 
+    /** SIGTERM, then waits for the process to exit on its own (a graceful shutdown); how long that took. */
+    public Duration terminate(Duration limit) {
+        long started = System.nanoTime();
+        process.destroy();
+        if (!waitFor(limit)) {
+            throw new IllegalStateException(name + " still running " + limit + " after SIGTERM:\n" + logTail());
+        }
+        return Duration.ofNanos(System.nanoTime() - started);
+    }
+
     /** The last lines of the process's output, for failure messages. */
     public String logTail() {
         try {

@@ -210,6 +210,14 @@ class CronResourceTest {
     }
 
     @Test
+    void shouldAnswerASqlErrorThatIsNoLostConnectionWith500NotARetryable503() {
+        given().header("Authorization", "Bearer test-cron-token").post("/cron/" + SqlErrorTestTask.NAME)
+                .then().statusCode(500).contentType("application/problem+json")
+                .header("Retry-After", org.hamcrest.Matchers.nullValue())
+                .body("detail", equalTo("The run failed; it is recorded as failed and logged."));
+    }
+
+    @Test
     void shouldAnswer489NonRetryableForAnInvalidRunRequestSignedByQStash() {
         byte[] bad = "{\"limit\":0}".getBytes(StandardCharsets.UTF_8);
         assertRejectedWithNothingRun(signed(QStashSigner.forTask(TASK).sign(bad), bad).post(PATH).then()

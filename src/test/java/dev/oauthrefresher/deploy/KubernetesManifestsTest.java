@@ -10,13 +10,16 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -195,6 +198,28 @@ class KubernetesManifestsTest {
         JsonNode volume = find(deployment().at("/spec/template/spec/volumes"),
                 v -> v.path("name").asText().equals(tmp.path("name").asText()));
         assertThat(volume.has("emptyDir")).isTrue();
+    }
+
+    @Test
+    void shouldGiveTheShutdownDrainMoreTimeThanItMayTakeBeforeTheKubeletKillsThePod() throws IOException {
+        Map<String, String> config = Manifests.values(manifests.named("ConfigMap",
+                deployment().at("/spec/template/spec/containers/0/envFrom/0/configMapRef/name").asText()));
+        Duration grace = Duration.parse("PT" + config.getOrDefault("REFRESHER_REFRESH_SHUTDOWN_GRACE", "30s").toUpperCase(Locale.ROOT));
+        // the drain, then the HTTP server's own graceful stop (quarkus.shutdown.timeout in application.properties)
+        Properties application = new Properties();
+        try (var in = Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
+            application.load(in);
+        }
+        Duration httpStop = Duration.parse("PT" + application.getProperty("quarkus.shutdown.timeout", "0s").toUpperCase(Locale.ROOT));
+        assertThat(deployment().at("/spec/template/spec/terminationGracePeriodSeconds").asLong())
+                .as("terminationGracePeriodSeconds against refresher.refresh.shutdown-grace %s + %s", grace, httpStop)
+                .isGreaterThan(grace.plus(httpStop).toSeconds());
+    }
+
+    @Test
+    void shouldHoldThePendingRotationKeyInASecret() {
+        assertThat(manifests.all("Secret")).anySatisfy(secret ->
+                assertThat(Manifests.values(secret)).containsKey("REFRESHER_REFRESH_PENDING_ROTATION_KEY"));
     }
 
     @Test

@@ -18,6 +18,7 @@ import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.serve
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Every answer shape a token endpoint gives, through the real oidc client against WireMock, and its result. */
+/** Every answer shape a token endpoint gives, through the real web client against WireMock, and its result. */
 @QuarkusTest
 @WithTestResource(EmbeddedPostgresResource.class)
 @WithTestResource(WireMockTokenEndpointResource.class)
@@ -247,10 +248,46 @@ class ProviderGatewayTest {
         assertThat(logs.text()).contains("Provider group " + DOWN + ": Transient[errorCode=connect_error");
     }
 
+    @Test
+    void shouldNotResendARefreshTokenWhenTheConnectionIsResetAfterTheRequestWasSent() {
+        stub(ROTATING, aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
+
+        RefreshResult result = refresh(ROTATING, newRefreshToken());
+
+        assertThat(result).isInstanceOf(Transient.class);
+        assertThat(((Transient) result).errorCode()).isEqualTo(Transient.CONNECTION_LOST);
+        // the provider may have rotated on that one request: a second one would spend the old token again
+        onlyRequest(ROTATING);
+    }
+
+    @Test
+    void shouldNotResendWhenTheEndpointClosesTheConnectionWithoutAnswering() {
+        stub(ROTATING, aResponse().withFault(Fault.EMPTY_RESPONSE));
+
+        RefreshResult result = refresh(ROTATING, newRefreshToken());
+
+        assertThat(((Transient) result).errorCode()).isEqualTo(Transient.CONNECTION_LOST);
+        onlyRequest(ROTATING);
+    }
+
+    @Test
+    void shouldKeepARotatedRefreshTokenFromA200WithOddMembersAndNameThem() {
+        String rotated = issued("rt-rotated");
+        stub(ROTATING, okJson("{\"access_token\":\"" + issued("at-odd") + "\",\"refresh_token\":\"" + rotated
+                + "\",\"scope\":[\"openid\",\"email\"],\"expires_in\":\"3600s\"}"));
+        Instant before = Instant.now();
+
+        Refreshed refreshed = (Refreshed) refresh(ROTATING, newRefreshToken());
+
+        assertThat(refreshed.rotatedRefreshToken()).contains(Secret.of(rotated));
+        assertThat(refreshed.scope()).contains("openid email");
+        assertThat(refreshed.expiresAt()).isBefore(before.plus(Duration.ofMinutes(10)));
+        assertThat(refreshed.oddities()).containsExactly("expires_in_unreadable", "scope_array");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"<html>Bad gateway</html>", "{\"token_type\":\"Bearer\",\"expires_in\":3600}",
-            "{\"access_token\":\"at-x\",\"expires_in\":\"soon\"}", "{\"access_token\":\"at-x\",\"refresh_token\":42}",
-            "[\"access_token\"]", "null", ""})
+            "{\"expires_in\":3600,\"scope\":\"a\"}", "[\"access_token\"]", "null", ""})
     void shouldReportAnUnusable200AsTransientMalformedResponse(String body) {
         stub(ROTATING, aResponse().withStatus(200).withHeader("Content-Type", "application/json").withBody(body));
 

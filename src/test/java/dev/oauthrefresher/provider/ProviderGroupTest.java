@@ -66,8 +66,6 @@ class ProviderGroupTest {
         assertThat(google.tokenEndpoint()).isEqualTo(URI.create("https://oauth2.googleapis.com/token"));
         assertThat(google.settings().clientAuth()).isEqualTo(ProvidersConfig.ClientAuth.POST);
         assertThat(google.settings().requestTimeout()).isEqualTo(Duration.ofSeconds(15));
-        assertThat(google.oidcClientConfig().id()).contains("refresher-provider-google-default");
-        assertThat(google.oidcClientConfig().connectionRetryCount()).isPositive();
     }
 
     @Test

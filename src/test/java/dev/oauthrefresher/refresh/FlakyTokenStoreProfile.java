@@ -14,7 +14,6 @@ public class FlakyTokenStoreProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("refresher.refresh.pending-retry-interval", "1s",
-                "refresher.refresh.token-store-write-attempts", "2");
+        return Map.of("refresher.refresh.pending-retry-interval", "1s");
     }
 }

@@ -52,6 +52,7 @@ class RefreshPipelineTest {
     void clearFaults() {
         google.clearFault();
         rotating.clearFault();
+        rotating.latency(Duration.ZERO);
     }
 
     TaskResult run(String tenant) {
@@ -113,6 +114,50 @@ class RefreshPipelineTest {
         io.restassured.RestAssured.given().header("Authorization", "Bearer test-admin-token")
                 .post("/admin/tenants/{t}/integrations/{id}/refresh", tenant, row.id())
                 .then().statusCode(409).contentType("application/problem+json");
+    }
+
+    @Test
+    void shouldAnswer202WithTheAttemptIdWhenAManualRefreshOutlastsItsWaitAndStillFinishIt() throws InterruptedException {
+        String tenant = seeder.tenant("manualslow");
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating,
+                1, Instant.now().plus(2, ChronoUnit.HOURS)).get(0);
+        // longer than the test profile's refresher.refresh.manual-refresh-wait
+        rotating.latency(Duration.ofSeconds(4));
+
+        String attemptId = io.restassured.RestAssured.given().header("Authorization", "Bearer test-admin-token")
+                .post("/admin/tenants/{t}/integrations/{id}/refresh", tenant, row.id())
+                .then().statusCode(202)
+                .body("outcome", org.hamcrest.Matchers.equalTo(RefreshService.IN_PROGRESS))
+                .extract().path("attemptId");
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (seeder.count("SELECT count(*) FROM refresh_attempt WHERE run_id = CAST(:run AS uuid) AND outcome = 'refreshed'",
+                Map.of("run", attemptId)) == 0) {
+            assertThat(System.nanoTime()).as("the manual refresh %s finished after its wait", attemptId).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(storedRefreshToken(row.id())).isEqualTo(rotating.latestRefreshToken(row.grant()));
+        assertThat(seeder.column(row.id(), "lease_owner")).isNull();
+        assertThat(rotating.successes(row.grant())).isEqualTo(1);
+    }
+
+    @Test
+    void shouldStoreARotatedTokenFromA200WithOddMembersAndNoteTheOddityOnTheAttempt() {
+        String tenant = seeder.tenant("odd");
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1, soon).get(0);
+        String rotated = "rt-odd-" + UUID.randomUUID();
+        rotating.fault(FakeTokenEndpoint.Fault.of(200, "{\"access_token\":\"at-odd-" + UUID.randomUUID() + "\",\"refresh_token\":\""
+                + rotated + "\",\"scope\":[\"openid\",\"email\"],\"expires_in\":\"3600s\",\"token_type\":\"Bearer\"}"));
+        Instant before = Instant.now();
+
+        TaskResult result = run(tenant);
+
+        assertThat(result.refreshed()).isEqualTo(1);
+        assertThat(storedRefreshToken(row.id())).isEqualTo(rotated);
+        // conservative: due again soon rather than trusted for an hour
+        assertThat(seeder.instant(row.id(), "access_token_expires_at")).isBefore(before.plus(10, ChronoUnit.MINUTES));
+        assertThat(seeder.scalar("SELECT note FROM refresh_attempt WHERE integration_id = :id AND outcome = 'refreshed'",
+                Map.of("id", row.id()))).isEqualTo("expires_in_unreadable,scope_array");
     }
 
     @Test

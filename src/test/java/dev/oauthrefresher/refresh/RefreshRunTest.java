@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class RefreshRunTest {
 
     static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
-    static final Outcome REFRESHED = new Outcome.Refreshed(T0.plusSeconds(3600), false);
+    static final Outcome REFRESHED = new Outcome.Refreshed(T0.plusSeconds(3600), false, List.of());
 
     final FakeSteps steps = new FakeSteps();
     final MovableClock clock = new MovableClock();
@@ -157,6 +157,19 @@ class RefreshRunTest {
         assertThat(result.skipped()).isEqualTo(4);
         assertThat(steps.released).hasSize(4);
         assertThat(timer.cancelled).isTrue();
+    }
+
+    @Test
+    void shouldReleaseUnstartedARowWhoseLeaseNoLongerCoversOneRefresh() {
+        steps.due("t", 3);
+        UUID late = steps.due.get(1).id();
+        steps.leaseTooShort.add(late);
+        CompletableFuture<TaskResult> done = run(4, 1000, 8, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        assertThat(steps.released).containsExactly(late);
+        steps.completeAll(REFRESHED);
+        assertThat(result(done).refreshed()).isEqualTo(2);
+        assertThat(result(done).skipped()).isEqualTo(1);
     }
 
     @Test
@@ -298,6 +311,7 @@ class RefreshRunTest {
         final List<DueQuery> claims = new ArrayList<>();
         final Set<Integer> failClaim = new java.util.HashSet<>();
         final List<UUID> released = new ArrayList<>();
+        final Set<UUID> leaseTooShort = new java.util.HashSet<>();
         final Map<UUID, CompletableFuture<Outcome>> calls = new LinkedHashMap<>();
         final List<RunContext> contexts = new ArrayList<>();
         final List<Outcome> written = new ArrayList<>();
@@ -311,6 +325,11 @@ class RefreshRunTest {
                 due.add(row);
                 rows.put(row.id(), row);
             }
+        }
+
+        @Override
+        public boolean mayStart(ClaimedIntegration row) {
+            return !leaseTooShort.contains(row.id());
         }
 
         @Override

@@ -54,6 +54,21 @@ class RotationSafetyTest {
     @Inject
     PendingRotations pending;
 
+    /** Pending rotations sit in PostgreSQL sealed: the rotated refresh token never appears there in clear. */
+    private void assertSealed(List<Seeded> rows, FakeTokenEndpoint provider) {
+        for (Seeded row : rows) {
+            Object sealed = seeder.scalar(
+                    "SELECT (SELECT sealed_tokens FROM pending_rotation WHERE integration_id = :id)", Map.of("id", row.id()));
+            if (sealed != null) {
+                String latest = provider.latestRefreshToken(row.grant());
+                assertThat(new String((byte[]) sealed, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(latest);
+            }
+        }
+        // one statement, one snapshot: the retry job may settle a row between two separate reads
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation p JOIN integration i ON i.id = p.integration_id "
+                + "WHERE i.lease_owner IS NULL", Map.of())).as("rows with a pending rotation that nobody holds").isZero();
+    }
+
     @Test
     void shouldNeverLoseARotatedRefreshTokenWhenTokenStoreWritesFail() throws InterruptedException {
         FakeTokenEndpoint provider = FakeTokenEndpointResource.rotating();
@@ -74,6 +89,7 @@ class RotationSafetyTest {
                         .await().atMost(Duration.ofMinutes(1));
                 refreshed += result.refreshed();
                 assertThat(result.expired()).as("expired in round %d", round).isZero();
+                assertSealed(rows, provider);
                 Thread.sleep(300);
             }
         } finally {
@@ -84,10 +100,12 @@ class RotationSafetyTest {
             Thread.sleep(200);
         }
 
-        assertThat(FlakyTokenStore.FAILED_WRITES.get()).as("injected failures: each write and its retry refused at least once")
-                .isGreaterThanOrEqualTo(2 * INTEGRATIONS);
-        assertThat(refreshed).isGreaterThan(INTEGRATIONS * ROUNDS / 2);
+        assertThat(FlakyTokenStore.FAILED_WRITES.get()).as("injected failures").isGreaterThan(INTEGRATIONS);
+        // the store's refusals are not retried on top of the store (one retry layer): a refused row waits for its
+        // pending rotation, so each round refreshes about the rows whose last write went through
+        assertThat(refreshed).isGreaterThan(INTEGRATIONS * ROUNDS / 4);
         assertThat(pending.size()).isZero();
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation", Map.of())).as("pending rotations left").isZero();
         assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t AND status <> 'active'",
                 Map.of("t", tenant))).isZero();
         for (Seeded row : rows) {

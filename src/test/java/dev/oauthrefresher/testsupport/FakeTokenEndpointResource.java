@@ -42,7 +42,7 @@ public class FakeTokenEndpointResource implements QuarkusTestResourceLifecycleMa
                 "refresher.providers.fake-rotating.client-id", CLIENT_ID,
                 "refresher.providers.fake-rotating.client-secret", CLIENT_SECRET,
                 "refresher.providers.fake-rotating.token-endpoint", rotating().tokenUrl(),
-                "refresher.providers.fake-rotating.request-timeout", "2s");
+                "refresher.providers.fake-rotating.request-timeout", "8s");
     }
 
     @Override

@@ -64,6 +64,8 @@ public final class KeyVaultFake implements AutoCloseable {
     private final ConcurrentLinkedDeque<Fault> faults = new ConcurrentLinkedDeque<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger challenges = new AtomicInteger();
+    private volatile int refuseWritesWith;
+    private volatile Duration writeDelay = Duration.ZERO;
 
     /** An authenticated request the fake received. */
     public record Request(String method, String secretName, Optional<String> version) {
@@ -164,6 +166,16 @@ public final class KeyVaultFake implements AutoCloseable {
         }
     }
 
+    /** Until called again with 0, every write (PUT) is answered with {@code status}: a vault that refuses writes. */
+    public void refuseWrites(int status) {
+        refuseWritesWith = status;
+    }
+
+    /** Every write (PUT) is answered only after {@code delay}: a slow vault. */
+    public void delayWrites(Duration delay) {
+        writeDelay = delay;
+    }
+
     /** Authenticated requests received, in order (challenged ones not included). */
     public List<Request> requests() {
         return List.copyOf(requests);
@@ -227,6 +239,13 @@ public final class KeyVaultFake implements AutoCloseable {
                 TimeUnit.MILLISECONDS.sleep(fault.hang().toMillis());
             } else if (fault != null) {
                 error(exchange, fault.status(), "Injected", "Injected fault.", fault.headers());
+                return;
+            }
+            if (exchange.getRequestMethod().equals("PUT") && !writeDelay.isZero()) {
+                TimeUnit.MILLISECONDS.sleep(writeDelay.toMillis());
+            }
+            if (exchange.getRequestMethod().equals("PUT") && refuseWritesWith != 0) {
+                error(exchange, refuseWritesWith, "Injected", "Injected write refusal.", Map.of());
                 return;
             }
             switch (exchange.getRequestMethod()) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.Concurrently;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(KeyVaultProfile.class)
 @WithTestResource(EmbeddedPostgresResource.class)
+@WithTestResource(FakeTokenEndpointResource.class)
 class KeyVaultModeTest {
 
     static final String ADMIN = "Bearer test-admin-token";
@@ -123,9 +125,29 @@ class KeyVaultModeTest {
                 .then().statusCode(200).body("total", equalTo(0));
     }
 
+    @Test
+    void shouldMoveAnIntegrationWhoseSecretHoldsNoTokenDocumentToErrorWithoutCallingTheProvider() {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        String id = register(tenant, "gina@example.com", "fake-google").then().statusCode(201).extract().path("id");
+        fake.seed(Integration.secretNameFor(UUID.fromString(id)), "not a token document", "application/json");
+        fake.reset();
+
+        given().header("Authorization", ADMIN).post("/admin/tenants/{t}/integrations/{id}/refresh", tenant, id)
+                .then().statusCode(200)
+                .body("outcome", equalTo("error"))
+                .body("integration.status", equalTo("error"))
+                .body("integration.lastErrorCode", equalTo("tokens_unreadable"));
+        // one read, no retry of a document that will read the same the next time
+        assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("GET");
+    }
+
     static Response register(String tenant, String account) {
+        return register(tenant, account, "google-default");
+    }
+
+    static Response register(String tenant, String account, String providerGroup) {
         return given().header("Authorization", ADMIN).contentType(ContentType.JSON)
-                .body(Map.of("provider", "google", "providerGroup", "google-default", "externalAccount", account,
+                .body(Map.of("provider", "google", "providerGroup", providerGroup, "externalAccount", account,
                         "accessToken", "at-secret-value-1", "refreshToken", "rt-secret-value-1",
                         "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString()))
                 .post("/admin/tenants/{t}/integrations", tenant);

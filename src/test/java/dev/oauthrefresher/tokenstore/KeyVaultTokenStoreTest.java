@@ -206,8 +206,8 @@ class KeyVaultTokenStoreTest {
 
         assertThat(fake.requests()).hasSize(3);
         assertThat(waits).hasSize(2);
-        assertThat(waits.get(0)).isBetween(Duration.ofMillis(5), Duration.ofMillis(10));
-        assertThat(waits.get(1)).isBetween(Duration.ofMillis(10), Duration.ofMillis(20));
+        assertThat(waits.get(0)).isBetween(Duration.ofMillis(5), Duration.ofMillis(15));
+        assertThat(waits.get(1)).isBetween(Duration.ofMillis(10), Duration.ofMillis(30));
     }
 
     @Test
