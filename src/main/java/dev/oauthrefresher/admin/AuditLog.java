@@ -20,11 +20,17 @@ public class AuditLog {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void record(String action, String tenantId, UUID integrationId, String detail) {
+        recordAs(ADMIN_ACTOR, action, tenantId, integrationId, detail);
+    }
+
+    /** An action of another actor, such as a tenant API key ({@code api-key:<id>}). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void recordAs(String actor, String action, String tenantId, UUID integrationId, String detail) {
         em.createNativeQuery("""
                 INSERT INTO audit_event (actor, action, tenant_id, integration_id, detail)
                 VALUES (:actor, :action, :tenant, :integration, :detail)
                 """)
-                .setParameter("actor", ADMIN_ACTOR)
+                .setParameter("actor", actor)
                 .setParameter("action", action)
                 .setParameter("tenant", tenantId)
                 .setParameter("integration", integrationId)

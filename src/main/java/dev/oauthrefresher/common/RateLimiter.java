@@ -1,6 +1,7 @@
 package dev.oauthrefresher.common;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
@@ -38,5 +39,17 @@ public final class RateLimiter {
         emptyAt = start + intervalNanos;
         long wait = start - burstNanos - now;
         return wait > 0 ? Duration.ofNanos(wait) : Duration.ZERO;
+    }
+
+    /** Takes a permit only if one is free now; otherwise takes none and returns how long until one is. */
+    public synchronized Optional<Duration> tryAcquire() {
+        long now = nanoClock.getAsLong();
+        long start = emptyAt - now > 0 ? emptyAt : now;
+        long wait = start - burstNanos - now;
+        if (wait > 0) {
+            return Optional.of(Duration.ofNanos(wait));
+        }
+        emptyAt = start + intervalNanos;
+        return Optional.empty();
     }
 }

@@ -167,6 +167,15 @@ public class Integration {
         return leaseOwner;
     }
 
+    public Instant leaseExpiresAt() {
+        return leaseExpiresAt;
+    }
+
+    /** Bumped by every guarded update: a token read at one version is stale at the next. */
+    public long version() {
+        return version;
+    }
+
     public Instant createdAt() {
         return createdAt;
     }

@@ -37,6 +37,22 @@ public final class IntegrationDtos {
         }
     }
 
+    /**
+     * {@code PUT /v1/integrations/{id}/tokens}: the tokens of the user's new consent, replacing the old ones.
+     */
+    public record ReconnectIntegration(
+            @NotBlank @Size(max = 8192) String accessToken,
+            @NotBlank @Size(max = 8192) String refreshToken,
+            @NotNull Instant accessTokenExpiresAt,
+            @Size(max = 4096) String scope,
+            @Size(max = 64) String tokenType) {
+
+        @Override
+        public String toString() {
+            return "ReconnectIntegration[accessTokenExpiresAt=" + accessTokenExpiresAt + ", tokens=[redacted]]";
+        }
+    }
+
     /** An integration as the API shows it: status and bookkeeping, never a token. */
     public record IntegrationView(UUID id, String tenantId, String provider, String providerGroup, String externalAccount,
             String status, Instant accessTokenExpiresAt, Instant lastRefreshedAt, Instant lastAttemptAt,

@@ -1,10 +1,12 @@
 package dev.oauthrefresher.integration;
 
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.Query;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -239,6 +241,88 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                        version = version + 1, updated_at = :now
                  WHERE id = :id AND status = 'error'
                 """, Map.of("id", id, "now", now)) == 1;
+    }
+
+    /**
+     * Leases one integration whatever its status or its tenant's pause, for a lifecycle change (reconnect,
+     * disconnect) that must not overlap a refresh. Empty while someone else holds the lease.
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<Integration> claimForLifecycle(UUID id, String owner, Instant now, Instant leaseUntil) {
+        List<Integration> claimed = getEntityManager().createNativeQuery("""
+                UPDATE integration i
+                   SET lease_owner = :owner, lease_expires_at = :leaseUntil, version = i.version + 1
+                 WHERE i.id = :id AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+                RETURNING i.*
+                """, Integration.class)
+                .setParameter("id", id).setParameter("owner", owner).setParameter("now", now)
+                .setParameter("leaseUntil", leaseUntil)
+                .getResultList();
+        return claimed.stream().findFirst();
+    }
+
+    /**
+     * A new consent's tokens are in the store: back to {@code active} from any status, failures and backoff
+     * forgotten, the new expiry, lease released. False if the row is no longer ours.
+     */
+    public boolean reconnect(UUID id, String owner, Instant newExpiry, Instant now) {
+        if (execute("""
+                UPDATE integration
+                   SET status = 'active', access_token_expires_at = :expiry, last_refreshed_at = :now,
+                       next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
+                       last_error_code = NULL, last_error_message = NULL,
+                       lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                 WHERE id = :id AND lease_owner = :owner
+                """, Map.of("id", id, "owner", owner, "expiry", newExpiry, "now", now)) != 1) {
+            return false;
+        }
+        // A rotation of the old grant still waiting for the store must never overwrite the new consent's tokens.
+        execute("DELETE FROM pending_rotation WHERE integration_id = :id", Map.of("id", id));
+        return true;
+    }
+
+    /** Removes a disconnected integration whose lease {@code owner} holds, leaving a tombstone for its tenant. */
+    public boolean disconnect(UUID id, String tenantId, String owner, Instant now) {
+        if (execute("DELETE FROM integration WHERE id = :id AND lease_owner = :owner", Map.of("id", id, "owner", owner)) != 1) {
+            return false;
+        }
+        execute("""
+                INSERT INTO disconnected_integration (id, tenant_id, disconnected_at) VALUES (:id, :tenant, :now)
+                ON CONFLICT (id) DO NOTHING
+                """, Map.of("id", id, "tenant", tenantId, "now", now));
+        return true;
+    }
+
+    public boolean wasDisconnected(String tenantId, UUID id) {
+        return ((Number) getEntityManager().createNativeQuery(
+                "SELECT count(*) FROM disconnected_integration WHERE id = :id AND tenant_id = :tenant")
+                .setParameter("id", id).setParameter("tenant", tenantId).getSingleResult()).longValue() > 0;
+    }
+
+    /** A tenant's integrations, optionally of one status and provider, oldest first. */
+    public List<Integration> listByTenant(String tenantId, Optional<IntegrationStatus> status, Optional<Provider> provider,
+            int offset, int limit) {
+        return filtered(tenantId, status, provider, " order by createdAt, id").range(offset, offset + limit - 1).list();
+    }
+
+    public long countByTenant(String tenantId, Optional<IntegrationStatus> status, Optional<Provider> provider) {
+        return filtered(tenantId, status, provider, "").count();
+    }
+
+    private PanacheQuery<Integration> filtered(String tenantId,
+            Optional<IntegrationStatus> status, Optional<Provider> provider, String order) {
+        Map<String, Object> params = new HashMap<>();
+        params.put("tenant", tenantId);
+        StringBuilder where = new StringBuilder("tenantId = :tenant");
+        status.ifPresent(s -> {
+            where.append(" and status = :status");
+            params.put("status", s);
+        });
+        provider.ifPresent(p -> {
+            where.append(" and provider = :provider");
+            params.put("provider", p);
+        });
+        return find(where + order, params);
     }
 
     private int execute(String sql, Map<String, Object> params) {

@@ -4,6 +4,7 @@ import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
+import dev.oauthrefresher.integration.IntegrationDtos.ReconnectIntegration;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import dev.oauthrefresher.tenant.TenantService;
 import dev.oauthrefresher.tokenstore.TokenSet;
@@ -16,16 +17,23 @@ import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.hibernate.exception.ConstraintViolationException;
 
-/** Registers integrations and answers the admin API's reads; tokens go to the token store only. */
+/**
+ * An integration's lifecycle (register, reconnect, disconnect) and the reads of both API surfaces (admin and
+ * tenant); tokens go to the token store only.
+ */
 @ApplicationScoped
 public class IntegrationService {
 
     private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration LIFECYCLE_LEASE = Duration.ofMinutes(2);
+    private static final Duration LIFECYCLE_LEASE_WAIT = Duration.ofSeconds(10);
+    private static final Duration LEASE_POLL = Duration.ofMillis(100);
 
     /** The unique key on (tenant_id, provider, external_account), V1__schema.sql. */
     private static final String ACCOUNT_UNIQUE = "integration_account_unique";
@@ -53,6 +61,11 @@ public class IntegrationService {
      * integration whose tokens are not stored yet; if the store refuses them, the row is rolled back.
      */
     public IntegrationView register(String tenantId, RegisterIntegration request) {
+        return register(tenantId, request, AuditLog.ADMIN_ACTOR);
+    }
+
+    /** Registration by {@code actor} (the admin token or a tenant API key), audited as theirs. */
+    public IntegrationView register(String tenantId, RegisterIntegration request, String actor) {
         Provider provider = Provider.fromCode(request.provider());
         requireConfiguredGroup(provider, request.providerGroup());
         UUID id = UUID.randomUUID();
@@ -67,7 +80,7 @@ public class IntegrationService {
                 integrations.persist(integration);
                 integrations.flush();
                 store(integration.secretName(), tokens);
-                audit.record("integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
+                audit.recordAs(actor, "integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
                 return IntegrationView.of(integration);
             });
         } catch (PersistenceException e) {
@@ -137,10 +150,137 @@ public class IntegrationService {
         return IntegrationView.of(integration);
     }
 
+    /** The tenant API's list: optionally one status and one provider, audited as {@code actor}'s read. */
+    @Transactional
+    public IntegrationPage list(String tenantId, Optional<IntegrationStatus> status, Optional<Provider> provider,
+            int offset, int limit, String actor) {
+        long total = integrations.countByTenant(tenantId, status, provider);
+        audit.recordAs(actor, "integration.list", tenantId, null, null);
+        return new IntegrationPage(integrations.listByTenant(tenantId, status, provider, offset, limit).stream()
+                .map(IntegrationView::of).toList(), offset, limit, total);
+    }
+
+    /** One integration for the tenant API, audited as {@code actor}'s read. */
+    @Transactional
+    public IntegrationView get(String tenantId, UUID id, String actor) {
+        IntegrationView view = IntegrationView.of(require(tenantId, id));
+        audit.recordAs(actor, "integration.get", tenantId, id, null);
+        return view;
+    }
+
+    /**
+     * The user consented again: the new tokens replace the old ones and the integration is {@code active} again,
+     * whatever its status, failures and backoff forgotten. The row is leased meanwhile, so no refresh can
+     * overwrite the new tokens with ones from the old grant; the new tokens reach the store before the row says so.
+     */
+    public IntegrationView reconnect(String tenantId, UUID id, ReconnectIntegration request, String actor) {
+        String owner = lifecycleOwner();
+        Integration leased = lease(tenantId, id, owner);
+        IntegrationStatus before = leased.status();
+        TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
+                request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
+        try {
+            tokenStore.save(leased.secretName(), tokens).await().atMost(TOKEN_STORE_TIMEOUT);
+        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
+            releaseLease(id, owner);
+            throw tokenStoreUnavailable("did not accept the new tokens; the integration is unchanged");
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            if (!integrations.reconnect(id, owner, request.accessTokenExpiresAt(), Instant.now())) {
+                throw lostLease(id);
+            }
+            audit.recordAs(actor, "integration.reconnect", tenantId, id, before.code() + " -> active");
+            return IntegrationView.of(integrations.findById(id));
+        });
+    }
+
+    /**
+     * Disconnects: deletes the tokens from the store (Key Vault: delete, then purge where the vault allows it),
+     * then the row, leaving a tombstone so that repeating the call is a 204 for this tenant. If the store
+     * refuses, nothing changes and the call can be repeated.
+     */
+    public void disconnect(String tenantId, UUID id, String actor) {
+        boolean exists = QuarkusTransaction.requiringNew().call(() -> {
+            if (integrations.findForTenant(tenantId, id).isPresent()) {
+                return true;
+            }
+            if (integrations.wasDisconnected(tenantId, id)) {
+                return false;
+            }
+            throw notFound(tenantId, id);
+        });
+        if (!exists) {
+            return;
+        }
+        String owner = lifecycleOwner();
+        Integration leased = lease(tenantId, id, owner);
+        try {
+            tokenStore.delete(leased.secretName()).await().atMost(TOKEN_STORE_TIMEOUT);
+        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
+            releaseLease(id, owner);
+            throw tokenStoreUnavailable("did not delete the tokens; the integration is unchanged");
+        }
+        QuarkusTransaction.requiringNew().run(() -> {
+            if (!integrations.disconnect(id, tenantId, owner, Instant.now())) {
+                throw lostLease(id);
+            }
+            audit.recordAs(actor, "integration.disconnect", tenantId, id, leased.status().code() + " -> disconnected");
+        });
+    }
+
+    /**
+     * Leases the row for a lifecycle change, waiting (bounded) while a refresh holds it: a run holds a row
+     * only for the seconds of one refresh, so the wait rarely lasts; past it the caller is told to retry.
+     */
+    private Integration lease(String tenantId, UUID id, String owner) {
+        long deadline = System.nanoTime() + LIFECYCLE_LEASE_WAIT.toNanos();
+        while (true) {
+            Optional<Integration> leased = QuarkusTransaction.requiringNew().call(() -> {
+                require(tenantId, id);
+                Instant now = Instant.now();
+                return integrations.claimForLifecycle(id, owner, now, now.plus(LIFECYCLE_LEASE));
+            });
+            if (leased.isPresent()) {
+                return leased.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ProblemException(503, "integration-busy", "Service Unavailable",
+                        "Integration " + id + " is being refreshed; try again shortly.", Map.of("Retry-After", "5"));
+            }
+            try {
+                Thread.sleep(LEASE_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for integration " + id, e);
+            }
+        }
+    }
+
+    private void releaseLease(UUID id, String owner) {
+        QuarkusTransaction.requiringNew().run(() -> integrations.release(List.of(id), owner));
+    }
+
+    private static String lifecycleOwner() {
+        return "lifecycle/" + UUID.randomUUID();
+    }
+
+    private static ProblemException tokenStoreUnavailable(String what) {
+        return new ProblemException(503, "token-store-unavailable", "Service Unavailable",
+                "The token store " + what + ". Try again.", Map.of("Retry-After", "5"));
+    }
+
+    private static ProblemException lostLease(UUID id) {
+        return new ProblemException(503, "integration-busy", "Service Unavailable",
+                "Integration " + id + " changed while this request held it; try again.", Map.of("Retry-After", "1"));
+    }
+
+    private static ProblemException notFound(String tenantId, UUID id) {
+        return ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'.");
+    }
+
     @Transactional(Transactional.TxType.MANDATORY)
     public Integration require(String tenantId, UUID id) {
-        return integrations.findForTenant(tenantId, id)
-                .orElseThrow(() -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
+        return integrations.findForTenant(tenantId, id).orElseThrow(() -> notFound(tenantId, id));
     }
 
     private void requireNoDuplicate(String tenantId, Provider provider, String externalAccount) {

@@ -1,19 +1,16 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.common.GroupCommit;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,8 +37,7 @@ class OutcomeWriter {
     private final PendingRotationRepository pendingRotations;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
-    private final ConcurrentLinkedQueue<Write> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean flushing = new AtomicBoolean();
+    private final GroupCommit<Write> commits = new GroupCommit<>(MAX_PER_TRANSACTION, this::writeBatch);
 
     OutcomeWriter(IntegrationRepository integrations, AttemptRepository attempts, PendingRotationRepository pendingRotations,
             RefreshMetrics metrics, RefreshConfig config) {
@@ -55,33 +51,8 @@ class OutcomeWriter {
     Uni<Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome, Instant startedAt,
             Instant finishedAt) {
         CompletableFuture<Written> done = new CompletableFuture<>();
-        queue.add(new Write(row, owner, runId, outcome, startedAt, finishedAt, done));
-        scheduleFlush();
+        commits.add(new Write(row, owner, runId, outcome, startedAt, finishedAt, done));
         return Uni.createFrom().completionStage(done);
-    }
-
-    private void scheduleFlush() {
-        if (flushing.compareAndSet(false, true)) {
-            Infrastructure.getDefaultWorkerPool().execute(this::flush);
-        }
-    }
-
-    private void flush() {
-        try {
-            List<Write> batch = new ArrayList<>();
-            Write next;
-            while (batch.size() < MAX_PER_TRANSACTION && (next = queue.poll()) != null) {
-                batch.add(next);
-            }
-            if (!batch.isEmpty()) {
-                writeBatch(batch);
-            }
-        } finally {
-            flushing.set(false);
-        }
-        if (!queue.isEmpty()) {
-            scheduleFlush();
-        }
     }
 
     private void writeBatch(List<Write> batch) {

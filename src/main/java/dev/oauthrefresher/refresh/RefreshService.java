@@ -153,34 +153,41 @@ public class RefreshService {
                 throw new ProblemException(503, "shutting-down", "Service Unavailable",
                         "This replica is shutting down; try again.", Map.of("Retry-After", "5"));
             }
-            Drain.Ticket ticket = drain.enter();
-            try {
-                Integration row = QuarkusTransaction.requiringNew().call(() -> {
-                    Integration existing = integrations.findForTenant(tenantId, id).orElseThrow(
-                            () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
-                    return integrations.claimOne(existing.id(), owner, now, now.plus(config.lease())).orElseThrow(
-                            () -> ProblemException.conflict("Integration " + id + " cannot be refreshed now: it is "
-                                    + existing.status().code() + ", its tenant is paused, a rotated token is still pending, "
-                                    + "or a run is refreshing it."));
-                });
-                leases.hold(row.id(), owner, now.plus(config.lease()));
-                return new Claimed(ClaimedIntegration.of(row), ticket);
-            } catch (RuntimeException e) {
-                ticket.close();
-                throw e;
-            }
+            return QuarkusTransaction.requiringNew().call(() -> {
+                Integration existing = integrations.findForTenant(tenantId, id).orElseThrow(
+                        () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
+                return integrations.claimOne(existing.id(), owner, now, now.plus(config.lease())).orElseThrow(
+                        () -> ProblemException.conflict("Integration " + id + " cannot be refreshed now: it is "
+                                + existing.status().code() + ", its tenant is paused, a rotated token is still pending, "
+                                + "or a run is refreshing it."));
+            });
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(claimed -> refresher.refresh(claimed.row(), new RunCircuits(config.providerCircuit()), owner, runId)
-                        .call(o -> writer.write(claimed.row(), owner, runId, o, now, Instant.now())
-                                .invoke(written -> settled(claimed.row(), o)))
-                        .onTermination().invoke(claimed.ticket()::close)
-                        .emitOn(Infrastructure.getDefaultWorkerPool())
-                        .map(outcome -> QuarkusTransaction.requiringNew().call(
-                                () -> new ManualRefresh(runId, outcome.kind(), IntegrationView.of(integrations.findById(id))))));
+                .chain(row -> refreshLeased(ClaimedIntegration.of(row), owner, runId, now.plus(config.lease())))
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(settled -> QuarkusTransaction.requiringNew().call(
+                        () -> new ManualRefresh(runId, settled.outcome().kind(), IntegrationView.of(integrations.findById(id)))));
     }
 
-    /** A manual refresh's claimed row and the drain ticket that keeps a shutdown waiting for it. */
-    private record Claimed(ClaimedIntegration row, Drain.Ticket ticket) {
+    /** One row's outcome and whether its guarded write applied. */
+    record Settled(Outcome outcome, OutcomeWriter.Written written) {
+    }
+
+    /**
+     * Refreshes one row this process has just leased outside a run (a manual refresh, an on-demand access token)
+     * exactly as a run does: the {@link LeaseKeeper} renews its lease until the outcome is recorded, and a
+     * shutdown's drain waits for it. The one single-row refresh path.
+     */
+    Uni<Settled> refreshLeased(ClaimedIntegration row, String owner, UUID runId, Instant leaseUntil) {
+        Drain.Ticket ticket = drain.enter();
+        leases.hold(row.id(), owner, leaseUntil);
+        Instant started = Instant.now();
+        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), owner, runId)
+                .chain(outcome -> writer.write(row, owner, runId, outcome, started, Instant.now())
+                        .map(written -> new Settled(outcome, written)))
+                .invoke(settled -> settled(row, settled.outcome()))
+                // an unrecorded outcome: the lease lapses and the row is retried, so stop renewing it
+                .onFailure().invoke(e -> leases.forget(row.id()))
+                .onTermination().invoke(ticket::close);
     }
 
     /** The row's outcome is recorded: its lease is no longer ours to renew, unless a rotation is still pending. */

@@ -44,6 +44,11 @@ public class InMemoryTokenStore implements TokenStore {
     }
 
     @Override
+    public Uni<Void> delete(String secretName) {
+        return delayed(Uni.createFrom().item(() -> entries.remove(secretName))).replaceWithVoid();
+    }
+
+    @Override
     public Uni<Void> ping() {
         return Uni.createFrom().voidItem();
     }

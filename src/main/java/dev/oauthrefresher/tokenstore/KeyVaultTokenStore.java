@@ -52,6 +52,9 @@ public class KeyVaultTokenStore implements TokenStore {
     /** Read by {@link #ping()}; it need not exist: a 404 proves the vault is reachable and lets us in. */
     static final String PROBE_SECRET = "oauth-refresher-readiness-probe";
     static final String CONTENT_TYPE = "application/json";
+    /** The token document's version; readers accept any version, using only the fields they know. */
+    static final int SCHEMA_VERSION = 1;
+    private static final Duration DELETE_POLL_INTERVAL = Duration.ofMillis(250);
     private static final Map<String, String> TAGS = Map.of("managed-by", "oauth-refresher", "schema", "token-set-1");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .addModule(new JavaTimeModule())
@@ -98,6 +101,27 @@ public class KeyVaultTokenStore implements TokenStore {
     public Duration worstCase() {
         return policy.requestTimeout().multipliedBy(policy.maxAttempts())
                 .plus(policy.maxRetryWait().multipliedBy(policy.maxAttempts() - 1L));
+    }
+
+    /**
+     * Deletes the secret (Key Vault keeps it soft-deleted), waits until the deletion has finished, then purges it
+     * so the tokens are gone for good. A vault with purge protection, or an identity without the purge permission,
+     * answers the purge with 403: the secret then stays soft-deleted, unreadable, until the vault's retention
+     * period ends. Missing secrets count as deleted, so a repeated or half-finished delete completes.
+     */
+    @Override
+    public Uni<Void> delete(String secretName) {
+        return requireValidName(secretName)
+                .chain(() -> withRetries("delete", secretName, () -> client.beginDeleteSecret(secretName)
+                        .setPollInterval(DELETE_POLL_INTERVAL).last().then()
+                        .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty())))
+                .chain(() -> withRetries("purge", secretName, () -> client.purgeDeletedSecret(secretName)
+                        .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty())
+                        .onErrorResume(failure -> hasStatus(failure, 403), refused -> {
+                            LOG.infof("Secret %s is deleted; the vault refused to purge it (purge protection or no purge "
+                                    + "permission), so it stays soft-deleted until its retention period ends", secretName);
+                            return Mono.empty();
+                        })));
     }
 
     /** One attempt, no retries: readiness wants the vault's state now, not after a backoff. */
@@ -224,13 +248,17 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     private static boolean isNotFound(Throwable failure) {
+        return hasStatus(failure, 404);
+    }
+
+    private static boolean hasStatus(Throwable failure, int status) {
         return failure instanceof HttpResponseException http && http.getResponse() != null
-                && http.getResponse().getStatusCode() == 404;
+                && http.getResponse().getStatusCode() == status;
     }
 
     private static String encode(TokenSet tokens) {
         try {
-            return JSON.writeValueAsString(new TokenDocument(tokens.accessToken().reveal(), tokens.refreshToken().reveal(),
+            return JSON.writeValueAsString(new TokenDocument(SCHEMA_VERSION, tokens.accessToken().reveal(), tokens.refreshToken().reveal(),
                     tokens.expiresAt(), tokens.scope().orElse(null), tokens.tokenType()));
         } catch (JsonProcessingException e) {
             // the cause is dropped on purpose: Jackson's messages may quote the value being written
@@ -286,11 +314,16 @@ public class KeyVaultTokenStore implements TokenStore {
         }
     }
 
-    /** The secret's JSON document; field names follow OAuth's token response. */
+    /**
+     * The secret's JSON document, a contract with hosts that read the vault directly (docs/TOKEN-DOCUMENT.md); field
+     * names follow OAuth's token response. {@code schema} is {@value #SCHEMA_VERSION}; documents written before the
+     * field existed have none and are the same version 1.
+     */
     @RegisterForReflection
     // a field added by a newer release must not make an older one, after a rollback, lose every integration
     @JsonIgnoreProperties(ignoreUnknown = true)
     private record TokenDocument(
+            @JsonProperty("schema") Integer schema,
             @JsonProperty("access_token") String accessToken,
             @JsonProperty("refresh_token") String refreshToken,
             @JsonProperty("expires_at") Instant expiresAt,

@@ -28,6 +28,12 @@ public interface TokenStore {
         return Duration.ZERO;
     }
 
+    /**
+     * Removes everything stored under the name, so the tokens can no longer be read from the store. Completes
+     * normally when nothing was stored, so a repeated disconnect is harmless.
+     */
+    Uni<Void> delete(String secretName);
+
     /** A cheap round trip for the readiness check. */
     Uni<Void> ping();
 

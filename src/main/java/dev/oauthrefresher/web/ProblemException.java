@@ -45,6 +45,12 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(400, "invalid-request", "Bad Request", what);
     }
 
+    /** The database did not answer (down, or no connection free in time): the caller should come back shortly. */
+    public static ProblemException databaseUnavailable() {
+        return new ProblemException(503, "database-unavailable", "Service Unavailable",
+                "The database did not answer; nothing was done. Try again.", Map.of("Retry-After", "5"));
+    }
+
     /** A 400 naming the one field whose value the service refuses, as validation names fields. */
     public static ProblemException invalidField(String field, String message) {
         return new ProblemException(400, "invalid-request", "Bad Request", field + ": " + message, Map.of(),
@@ -58,6 +64,11 @@ public class ProblemException extends RuntimeException {
 
     public Problem toProblem() {
         return Problem.of(status, type, title, getMessage()).withViolations(violations);
+    }
+
+    /** The problem's type slug, e.g. {@code not-found}. */
+    public String type() {
+        return type;
     }
 
     public int status() {

@@ -86,6 +86,9 @@ public final class Bench {
         if (options.runs("claims")) {
             claimQuery();
         }
+        if (options.runs("access")) {
+            accessTokens();
+        }
         line("load average after: %s", loadAverage());
         write(harness.workDirectory().resolve("report.txt"), report.toString());
     }
@@ -209,6 +212,30 @@ public final class Bench {
                 summary(isolated));
         write(harness.workDirectory().resolve("claim-plan.txt"), claim.sql() + "\n\n" + plan + "\n");
         line("  plan of the first: %s", harness.workDirectory().resolve("claim-plan.txt"));
+        line("");
+    }
+
+    /** Valid-token reads at a fixed rate through {@code POST /v1/integrations/{id}/access-token}. */
+    private void accessTokens() {
+        Database db = harness.createDatabase("access");
+        Map<String, String> settings = Map.of(
+                "refresher.token-store.memory.latency", options.accessStoreLatency().toMillis() + "ms",
+                // one key carries the whole load here: its own limit is not what is measured
+                "refresher.access.rate-limit-per-key", Integer.toString(options.accessRate() * 10));
+        ServiceProcess service = harness.launch("access", db, settings, options.jvmOptions()).awaitReady();
+        AccessTokenBench.Figures f = AccessTokenBench.run(harness, service, options.accessIntegrations(),
+                options.accessRate(), options.accessDuration());
+        service.close();
+        line("access tokens: %d valid integrations, %d requests/s for %d s (open loop, after a 5 s warm-up), token store "
+                + "latency %d ms, cache TTL 60 s", f.integrations(), options.accessRate(), options.accessDuration().toSeconds(),
+                options.accessStoreLatency().toMillis());
+        line("  answers           %s (status: count) of %d sent, in %.1f s", f.statuses(), f.sent(), f.seconds());
+        line("  latency           p50 %.1f ms, p99 %.1f ms, max %.1f ms (from each request's scheduled send time)",
+                f.p50Millis(), f.p99Millis(), f.maxMillis());
+        line("  token store reads %.0f in total, %.2f/s; %.2f per integration per 60 s cache interval",
+                f.storeReads(), f.storeReadsPerSecond(), f.storeReads() / f.integrations() / (f.seconds() / 60));
+        line("  CPU per request   %.2f ms service, %.2f ms PostgreSQL", f.serviceCpuSeconds() * 1000 / f.sent(),
+                f.databaseCpuSeconds() * 1000 / f.sent());
         line("");
     }
 

@@ -20,23 +20,29 @@ import java.util.Set;
  * @param concurrency {@code refresher.refresh.concurrency} of the pipeline run
  * @param perTenant {@code refresher.refresh.per-tenant-concurrency} of the pipeline run
  * @param phases which parts run: {@code pipeline}, {@code throughput} (the same rows again with a zero-latency
- *        provider, after {@code pipeline}), {@code baseline}, {@code claims}
+ *        provider, after {@code pipeline}), {@code baseline}, {@code claims}, {@code access} (valid-token reads)
  * @param baselineIntegrations integrations for the one-at-a-time baseline
  * @param claimRows integrations in the table for the claim query timing
  * @param claimBatch rows per claim ({@code refresher.refresh.batch-size}) in the claim timing
  * @param claimBatches claims to time
  * @param seedThreads parallel admin API callers while seeding
+ * @param accessRate access-token requests per second in the access phase
+ * @param accessDuration how long the access phase measures (after a 5 s warm-up)
+ * @param accessIntegrations integrations whose tokens the access phase asks for, round-robin
+ * @param accessStoreLatency memory token store latency in the access phase (Key Vault-like)
  * @param jvmOptions options for the service's JVM, space separated; {@link Harness#SERVICE_JVM} unless given
  *        ({@code --jvm-options=} with nothing runs it with the JVM's defaults)
  */
 record Options(String mode, int integrations, int tenants, Duration providerLatency, Duration storeLatency, double errorRate,
         int concurrency, int perTenant, Set<String> phases, int baselineIntegrations, int claimRows, int claimBatch,
-        int claimBatches, int seedThreads, List<String> jvmOptions) {
+        int claimBatches, int seedThreads, int accessRate, Duration accessDuration, int accessIntegrations,
+        Duration accessStoreLatency, List<String> jvmOptions) {
 
-    private static final List<String> PHASES = List.of("pipeline", "throughput", "baseline", "claims");
+    private static final List<String> PHASES = List.of("pipeline", "throughput", "baseline", "claims", "access");
     private static final Set<String> KEYS = Set.of("integrations", "tenants", "provider-latency-ms", "store-latency-ms",
             "error-rate", "concurrency", "per-tenant", "phases", "baseline-integrations", "claim-rows", "claim-batch",
-            "claim-batches", "seed-threads", "jvm-options");
+            "claim-batches", "seed-threads", "access-rate", "access-seconds", "access-integrations",
+            "access-store-latency-ms", "jvm-options");
 
     static Options parse(String[] args) {
         String mode = args.length > 0 && !args[0].startsWith("--") ? args[0] : "quick";
@@ -70,6 +76,10 @@ record Options(String mode, int integrations, int tenants, Duration providerLate
                 integer(values, "claim-batch", 1000),
                 integer(values, "claim-batches", 10),
                 integer(values, "seed-threads", 8),
+                integer(values, "access-rate", 500),
+                Duration.ofSeconds(integer(values, "access-seconds", 60)),
+                integer(values, "access-integrations", 100),
+                Duration.ofMillis(integer(values, "access-store-latency-ms", 15)),
                 jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")));
     }
 

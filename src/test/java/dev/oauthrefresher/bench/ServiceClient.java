@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The service's HTTP API as its callers use it: admin calls with an admin token, and triggers the way the
@@ -94,6 +95,40 @@ public final class ServiceClient {
         HttpResponse<String> response = post("/admin/tenants/" + tenant + "/integrations", adminToken, body, ADMIN_TIMEOUT);
         expect(201, response);
         return UUID.fromString(read(response.body()).path("id").asText());
+    }
+
+    /** Issues a tenant API key with {@code scopes}; returns the key. */
+    public String createApiKey(String tenant, List<String> scopes) {
+        HttpResponse<String> response = post("/admin/tenants/" + tenant + "/api-keys", adminToken,
+                Map.of("name", "bench", "scopes", scopes), ADMIN_TIMEOUT);
+        expect(201, response);
+        return read(response.body()).path("key").asText();
+    }
+
+    /** {@code POST /v1/integrations/{id}/access-token} with an empty request, without waiting for the answer. */
+    public CompletableFuture<HttpResponse<String>> accessTokenAsync(String key, UUID id) {
+        HttpRequest request = HttpRequest.newBuilder(service.uri("/v1/integrations/" + id + "/access-token"))
+                .timeout(ADMIN_TIMEOUT).header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The sum of a Prometheus counter's samples over all its labels, from {@code /q/metrics}. */
+    public double counter(String name) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.managementUri("/q/metrics")).timeout(ADMIN_TIMEOUT)
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            expect(200, response);
+            return response.body().lines()
+                    .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET /q/metrics of " + service.name() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** One trigger of {@code task}; {@code request} narrows the run (empty for everything). Waits for the run's end. */

@@ -27,6 +27,20 @@ class RateLimiterTest {
     }
 
     @Test
+    void shouldRefuseWithoutTakingAPermitOnceTheBucketIsEmpty() {
+        RateLimiter limiter = new RateLimiter(4, clock::get);
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(limiter.tryAcquire()).as("permit %d", i).isEmpty();
+        }
+        assertThat(limiter.tryAcquire()).contains(Duration.ofMillis(250));
+        assertThat(limiter.tryAcquire()).as("a refusal takes nothing").contains(Duration.ofMillis(250));
+        clock.addAndGet(SECOND / 4);
+        assertThat(limiter.tryAcquire()).isEmpty();
+        assertThat(limiter.tryAcquire()).contains(Duration.ofMillis(250));
+    }
+
+    @Test
     void shouldKeepABacklogWithinKeyVaultsVaultLimitInAnyTenSecondWindow() {
         RateLimiter limiter = new RateLimiter(200, clock::get);
         long start = clock.get();

@@ -63,6 +63,11 @@ public class FlakyTokenStore implements TokenStore {
     }
 
     @Override
+    public Uni<Void> delete(String secretName) {
+        return delegate.delete(secretName);
+    }
+
+    @Override
     public Uni<Void> ping() {
         return delegate.ping();
     }

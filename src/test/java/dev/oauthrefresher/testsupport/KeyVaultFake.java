@@ -44,7 +44,8 @@ import javax.net.ssl.SSLContext;
 /**
  * A small Azure Key Vault for tests: a real HTTPS server (certificate made at startup by the JDK's keytool)
  * speaking enough of the secrets REST API for the real Azure SDK: the bearer challenge, set secret, get
- * secret (latest or by version), soft-deleted and disabled secrets, and faults on demand.
+ * secret (latest or by version), delete, get deleted and purge, soft-deleted and disabled secrets, and faults on
+ * demand.
  */
 public final class KeyVaultFake implements AutoCloseable {
 
@@ -61,6 +62,7 @@ public final class KeyVaultFake implements AutoCloseable {
     private final Map<String, List<StoredSecret>> secrets = new ConcurrentHashMap<>();
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
     private final Set<String> disabled = ConcurrentHashMap.newKeySet();
+    private volatile boolean refusePurges;
     private final ConcurrentLinkedDeque<Fault> faults = new ConcurrentLinkedDeque<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger challenges = new AtomicInteger();
@@ -126,6 +128,16 @@ public final class KeyVaultFake implements AutoCloseable {
         return dir.resolve(PEM_FILE);
     }
 
+    /** Whether anything is kept under the name, soft-deleted or not: false once it was never stored or is purged. */
+    public boolean holds(String name) {
+        return secrets.containsKey(name);
+    }
+
+    /** Whether the secret is soft-deleted (deleted, not yet purged). */
+    public boolean isSoftDeleted(String name) {
+        return deleted.contains(name);
+    }
+
     /** Names of the secrets stored and not deleted. */
     public Set<String> liveSecretNames() {
         return secrets.keySet().stream().filter(name -> !deleted.contains(name)).collect(java.util.stream.Collectors.toSet());
@@ -150,6 +162,11 @@ public final class KeyVaultFake implements AutoCloseable {
     /** Soft-deletes a secret: reads answer 404 and writes 409 until it is recovered or purged. */
     public void softDelete(String name) {
         deleted.add(name);
+    }
+
+    /** While set, purges are refused with 403, as by a vault with purge protection. */
+    public void failPurges(boolean refuse) {
+        refusePurges = refuse;
     }
 
     /** The next {@code count} authenticated requests are answered with {@code status} and these headers. */
@@ -227,13 +244,15 @@ public final class KeyVaultFake implements AutoCloseable {
                 return;
             }
             String[] path = Arrays.stream(uri.getPath().split("/")).filter(part -> !part.isEmpty()).toArray(String[]::new);
-            if (path.length < 2 || path.length > 3 || !path[0].equals("secrets")) {
+            if (path.length < 2 || path.length > 3 || !(path[0].equals("secrets") || path[0].equals("deletedsecrets"))) {
                 error(exchange, 404, "NotFound", "No such operation.", Map.of());
                 return;
             }
             String name = path[1];
             Optional<String> version = path.length == 3 ? Optional.of(path[2]) : Optional.empty();
-            requests.add(new Request(exchange.getRequestMethod(), name, version));
+            boolean deletedCollection = path[0].equals("deletedsecrets");
+            requests.add(new Request(deletedCollection ? exchange.getRequestMethod() + " deleted" : exchange.getRequestMethod(),
+                    name, version));
             Fault fault = faults.poll();
             if (fault != null && !fault.hang().isZero()) {
                 TimeUnit.MILLISECONDS.sleep(fault.hang().toMillis());
@@ -248,7 +267,16 @@ public final class KeyVaultFake implements AutoCloseable {
                 error(exchange, refuseWritesWith, "Injected", "Injected write refusal.", Map.of());
                 return;
             }
+            if (deletedCollection) {
+                switch (exchange.getRequestMethod()) {
+                    case "GET" -> getDeleted(exchange, name);
+                    case "DELETE" -> purge(exchange, name);
+                    default -> error(exchange, 405, "MethodNotAllowed", "Not supported by the fake.", Map.of());
+                }
+                return;
+            }
             switch (exchange.getRequestMethod()) {
+                case "DELETE" -> delete(exchange, name);
                 case "PUT" -> put(exchange, name, body);
                 case "GET" -> get(exchange, name, version);
                 default -> error(exchange, 405, "MethodNotAllowed", "Not supported by the fake.", Map.of());
@@ -272,6 +300,50 @@ public final class KeyVaultFake implements AutoCloseable {
         StoredSecret stored = store(name, request.path("value").asText(),
                 request.hasNonNull("contentType") ? request.get("contentType").asText() : null, tags);
         respond(exchange, 200, bundle(stored), Map.of());
+    }
+
+    private void delete(HttpExchange exchange, String name) throws IOException {
+        if (!secrets.containsKey(name) || deleted.contains(name)) {
+            notFound(exchange, name);
+            return;
+        }
+        deleted.add(name);
+        respond(exchange, 200, deletedBundle(name), Map.of());
+    }
+
+    private void getDeleted(HttpExchange exchange, String name) throws IOException {
+        if (!deleted.contains(name)) {
+            error(exchange, 404, "SecretNotFound", "Deleted Secret not found: " + name, Map.of());
+            return;
+        }
+        respond(exchange, 200, deletedBundle(name), Map.of());
+    }
+
+    private void purge(HttpExchange exchange, String name) throws IOException {
+        if (refusePurges) {
+            error(exchange, 403, "Forbidden", "Operation \"purge\" is not allowed because purge protection is enabled "
+                    + "for this vault.", Map.of());
+            return;
+        }
+        if (!deleted.remove(name)) {
+            error(exchange, 404, "SecretNotFound", "Deleted Secret not found: " + name, Map.of());
+            return;
+        }
+        secrets.remove(name);
+        exchange.sendResponseHeaders(204, -1);
+    }
+
+    private ObjectNode deletedBundle(String name) {
+        ObjectNode bundle = bundle(latest(name).orElseThrow());
+        long now = Instant.now().getEpochSecond();
+        bundle.put("recoveryId", vaultUrl() + "/deletedsecrets/" + name)
+                .put("deletedDate", now).put("scheduledPurgeDate", now + 90L * 24 * 3600);
+        bundle.remove("value");
+        return bundle;
+    }
+
+    private static void notFound(HttpExchange exchange, String name) throws IOException {
+        error(exchange, 404, "SecretNotFound", "A secret with (name/id) " + name + " was not found in this key vault.", Map.of());
     }
 
     private void get(HttpExchange exchange, String name, Optional<String> version) throws IOException {

@@ -16,6 +16,7 @@ import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
+import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -86,6 +87,7 @@ class KeyVaultModeTest {
         KeyVaultFake.StoredSecret stored = fake.latest(secretName).orElseThrow();
         assertThat(stored.contentType()).isEqualTo("application/json");
         JsonNode document = new ObjectMapper().readTree(stored.value());
+        assertThat(document.get("schema").asInt()).isEqualTo(1);
         assertThat(document.get("access_token").asText()).isEqualTo("at-secret-value-1");
         assertThat(document.get("refresh_token").asText()).isEqualTo("rt-secret-value-1");
         TokenStore.Versioned loaded = tokenStore.load(secretName).await().indefinitely().orElseThrow();
@@ -139,6 +141,50 @@ class KeyVaultModeTest {
                 .body("integration.lastErrorCode", equalTo("tokens_unreadable"));
         // one read, no retry of a document that will read the same the next time
         assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("GET");
+    }
+
+    @Test
+    void shouldDeleteAndPurgeTheSecretWhenATenantDisconnects() {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        String key = TenantKeys.issue(tenant);
+        String id = register(tenant, "gina@example.com").then().statusCode(201).extract().path("id");
+        String secretName = Integration.secretNameFor(UUID.fromString(id));
+        assertThat(fake.holds(secretName)).isTrue();
+
+        given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
+
+        assertThat(fake.holds(secretName)).as("secret purged").isFalse();
+        assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).contains("DELETE", "DELETE deleted");
+        given().header("Authorization", TenantKeys.bearer(key)).get("/v1/integrations/{id}", id).then().statusCode(404);
+        given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
+    }
+
+    @Test
+    void shouldKeepASoftDeletedSecretWhenTheVaultRefusesThePurge() {
+        String secretName = Integration.secretNameFor(UUID.randomUUID());
+        fake.seed(secretName, "{}", "application/json");
+        fake.failPurges(true);
+        try {
+            tokenStore.delete(secretName).await().atMost(java.time.Duration.ofSeconds(30));
+        } finally {
+            fake.failPurges(false);
+        }
+        assertThat(fake.isSoftDeleted(secretName)).isTrue();
+        assertThat(tokenStore.load(secretName).await().indefinitely()).isEmpty();
+        tokenStore.delete(secretName).await().atMost(java.time.Duration.ofSeconds(30));
+        assertThat(fake.holds(secretName)).as("purged by the repeated delete").isFalse();
+    }
+
+    @Test
+    void shouldStillReadATokenDocumentWrittenWithoutASchemaField() {
+        String secretName = Integration.secretNameFor(UUID.randomUUID());
+        fake.seed(secretName, "{\"access_token\":\"at-old\",\"refresh_token\":\"rt-old\","
+                + "\"expires_at\":\"2030-01-01T00:00:00Z\",\"token_type\":\"Bearer\"}", "application/json");
+
+        TokenSet tokens = tokenStore.load(secretName).await().indefinitely().orElseThrow().tokens();
+
+        assertThat(tokens.refreshToken().reveal()).isEqualTo("rt-old");
+        assertThat(tokens.expiresAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
     }
 
     static Response register(String tenant, String account) {

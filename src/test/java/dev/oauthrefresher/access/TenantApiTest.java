@@ -1,0 +1,314 @@
+package dev.oauthrefresher.access;
+
+import static dev.oauthrefresher.testsupport.TenantKeys.ADMIN;
+import static dev.oauthrefresher.testsupport.TenantKeys.bearer;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
+import dev.oauthrefresher.testsupport.LogCapture;
+import dev.oauthrefresher.testsupport.Seeder;
+import dev.oauthrefresher.testsupport.Seeder.Seeded;
+import dev.oauthrefresher.testsupport.TenantKeys;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Tenant API keys and the tenant integration API, over real HTTP against real PostgreSQL. */
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+@WithTestResource(FakeTokenEndpointResource.class)
+class TenantApiTest {
+
+    static LogCapture logs;
+    static final List<String> issuedKeys = new ArrayList<>();
+
+    @Inject
+    Seeder seeder;
+
+    @Inject
+    TokenStore tokenStore;
+
+    @BeforeAll
+    static void captureLogs() {
+        logs = LogCapture.install();
+    }
+
+    @AfterAll
+    static void noKeyWasLogged() {
+        try {
+            logs.assertContainsNone(issuedKeys);
+        } finally {
+            logs.close();
+        }
+    }
+
+    String issue(String tenant, List<String> scopes) {
+        String key = TenantKeys.issue(tenant, scopes);
+        issuedKeys.add(key);
+        return key;
+    }
+
+    String issue(String tenant) {
+        return issue(tenant, TenantKeys.ALL_SCOPES);
+    }
+
+    static Map<String, Object> registration(String account) {
+        return Map.of("provider", "google", "providerGroup", "fake-google", "externalAccount", account,
+                "accessToken", "at-tenant-secret", "refreshToken", "rt-tenant-secret",
+                "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString());
+    }
+
+    static Map<String, Object> newTokens(String suffix) {
+        return Map.of("accessToken", "at-reconnected-" + suffix, "refreshToken", "rt-reconnected-" + suffix,
+                "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString(), "scope", "email");
+    }
+
+    @Test
+    void shouldShowAKeyOnceAndListItWithoutTheKeyButWithItsLastUse() {
+        String tenant = seeder.tenant("keys");
+        Response created = given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("name", "django-workers", "scopes", List.of("tokens:read", "integrations:read")))
+                .post("/admin/tenants/{t}/api-keys", tenant);
+        created.then().statusCode(201)
+                .header("Cache-Control", containsString("no-store"))
+                .body("key", startsWith("orf_live_"))
+                .body("name", equalTo("django-workers"))
+                .body("scopes", equalTo(List.of("integrations:read", "tokens:read")))
+                .body("createdAt", notNullValue());
+        String key = created.path("key");
+        issuedKeys.add(key);
+        assertThat(key).hasSize("orf_live_".length() + 43);
+
+        String before = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/api-keys", tenant)
+                .then().statusCode(200).body("items", hasSize(1)).body("items[0].lastUsedAt", nullValue())
+                .extract().asString();
+        given().header("Authorization", bearer(key)).get("/v1/integrations").then().statusCode(200);
+        String after = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/api-keys", tenant)
+                .then().statusCode(200).body("items[0].lastUsedAt", notNullValue()).extract().asString();
+
+        assertThat(before + after).doesNotContain(key).doesNotContain(key.substring("orf_live_".length()));
+        byte[] hash = (byte[]) seeder.scalar("SELECT key_hash FROM api_key WHERE tenant_id = :t", Map.of("t", tenant));
+        assertThat(hash).hasSize(32).isEqualTo(ApiKeyMaterial.hash(key));
+    }
+
+    @Test
+    void shouldRefuseInvalidKeyRequestsNamingTheField() {
+        String tenant = seeder.tenant("badkeys");
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("name", "x", "scopes", List.of("tokens:write")))
+                .post("/admin/tenants/{t}/api-keys", tenant)
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("violations[0].field", startsWith("scopes"))
+                .body("detail", containsString("must be one of integrations:read"));
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("name", "x", "scopes", List.of()))
+                .post("/admin/tenants/{t}/api-keys", tenant)
+                .then().statusCode(400).body("violations[0].field", equalTo("scopes"));
+        given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("name", "x", "scopes", List.of("tokens:read")))
+                .post("/admin/tenants/{t}/api-keys", "no-such-tenant").then().statusCode(404);
+        given().contentType(ContentType.JSON).body(Map.of("name", "x", "scopes", List.of("tokens:read")))
+                .post("/admin/tenants/{t}/api-keys", tenant).then().statusCode(401);
+    }
+
+    @Test
+    void shouldRefuseARevokedKeyAtOnce() {
+        String tenant = seeder.tenant("revoke");
+        String key = issue(tenant);
+        given().header("Authorization", bearer(key)).get("/v1/integrations").then().statusCode(200);
+        String keyId = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/api-keys", tenant)
+                .then().extract().path("items[0].id");
+
+        given().header("Authorization", ADMIN).delete("/admin/tenants/{t}/api-keys/{k}", tenant, keyId).then().statusCode(204);
+
+        given().header("Authorization", bearer(key)).get("/v1/integrations")
+                .then().statusCode(401).contentType("application/problem+json").header("WWW-Authenticate", "Bearer");
+        given().header("Authorization", ADMIN).delete("/admin/tenants/{t}/api-keys/{k}", tenant, keyId).then().statusCode(204);
+        given().header("Authorization", ADMIN).get("/admin/tenants/{t}/api-keys", tenant)
+                .then().body("items[0].revokedAt", notNullValue());
+        given().header("Authorization", ADMIN).delete("/admin/tenants/{t}/api-keys/{k}", seeder.tenant("other"), keyId)
+                .then().statusCode(404);
+    }
+
+    @Test
+    void shouldRefuseTheTenantApiWithoutAValidTenantKey() {
+        given().get("/v1/integrations").then().statusCode(401);
+        given().header("Authorization", ADMIN).get("/v1/integrations").then().statusCode(401);
+        given().header("Authorization", "Bearer orf_live_" + "A".repeat(43)).get("/v1/integrations").then().statusCode(401);
+        String tenant = seeder.tenant("adminonly");
+        String key = issue(tenant);
+        given().header("Authorization", bearer(key)).get("/admin/tenants/{t}", tenant).then().statusCode(401);
+    }
+
+    @Test
+    void shouldAnswer403NamingTheMissingScope() {
+        String tenant = seeder.tenant("scopes");
+        String reader = issue(tenant, List.of("integrations:read"));
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
+                Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+
+        given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body(registration("s@example.com"))
+                .post("/v1/integrations").then().statusCode(403).contentType("application/problem+json")
+                .body("detail", containsString("integrations:write"));
+        given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body("{}")
+                .post("/v1/integrations/{id}/access-token", row.id()).then().statusCode(403)
+                .body("detail", containsString("tokens:read"));
+        given().header("Authorization", bearer(reader)).delete("/v1/integrations/{id}", row.id()).then().statusCode(403);
+        String tokensOnly = issue(tenant, List.of("tokens:read"));
+        given().header("Authorization", bearer(tokensOnly)).get("/v1/integrations/{id}", row.id()).then().statusCode(403)
+                .body("detail", containsString("integrations:read"));
+        given().header("Authorization", bearer(reader)).get("/v1/integrations/{id}", row.id()).then().statusCode(200);
+    }
+
+    @Test
+    void shouldRegisterListAndGetForTheKeysTenantOnlyAuditedWithTheKeyId() {
+        String tenant = seeder.tenant("v1");
+        String key = issue(tenant);
+        Response created = given().header("Authorization", bearer(key)).contentType(ContentType.JSON)
+                .body(registration("ann@example.com")).post("/v1/integrations");
+        created.then().statusCode(201).header("Location", containsString("/v1/integrations/"))
+                .body("tenantId", equalTo(tenant)).body("status", equalTo("active"));
+        assertThat(created.asString()).doesNotContain("tenant-secret");
+        String id = created.path("id");
+        seeder.integrations(tenant, "oauth2", "fake-rotating", FakeTokenEndpointResource.rotating(), 1,
+                Instant.now().plus(1, ChronoUnit.HOURS));
+        seeder.integrations(seeder.tenant("elsewhere"), "google", "fake-google", FakeTokenEndpointResource.google(), 1,
+                Instant.now().plus(1, ChronoUnit.HOURS));
+
+        given().header("Authorization", bearer(key)).get("/v1/integrations").then().statusCode(200)
+                .body("total", equalTo(2)).body("items", hasSize(2));
+        given().header("Authorization", bearer(key)).queryParam("provider", "google").get("/v1/integrations")
+                .then().statusCode(200).body("total", equalTo(1)).body("items[0].id", equalTo(id));
+        given().header("Authorization", bearer(key)).queryParam("status", "expired").get("/v1/integrations")
+                .then().statusCode(200).body("total", equalTo(0));
+        given().header("Authorization", bearer(key)).queryParam("status", "gone").get("/v1/integrations")
+                .then().statusCode(400).body("violations[0].field", equalTo("status"));
+        given().header("Authorization", bearer(key)).queryParam("limit", 0).get("/v1/integrations")
+                .then().statusCode(400).body("violations[0].field", equalTo("limit"));
+        String one = given().header("Authorization", bearer(key)).get("/v1/integrations/{id}", id)
+                .then().statusCode(200).body("externalAccount", equalTo("ann@example.com")).extract().asString();
+        assertThat(one).doesNotContain("tenant-secret");
+
+        String keyId = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/api-keys", tenant)
+                .then().extract().path("items[0].id");
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE actor = :a AND action = 'integration.register' "
+                + "AND integration_id = :id", Map.of("a", "api-key:" + keyId, "id", UUID.fromString(id)))).isEqualTo(1);
+    }
+
+    @Test
+    void shouldAnswer404ForAnotherTenantsIntegrationOnEveryEndpoint() {
+        String owner = seeder.tenant("owner");
+        Seeded theirs = seeder.integrations(owner, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
+                Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+        String intruder = issue(seeder.tenant("intruder"));
+        String auth = bearer(intruder);
+
+        given().header("Authorization", auth).get("/v1/integrations/{id}", theirs.id()).then().statusCode(404)
+                .contentType("application/problem+json");
+        given().header("Authorization", auth).contentType(ContentType.JSON).body(newTokens("intruder"))
+                .put("/v1/integrations/{id}/tokens", theirs.id()).then().statusCode(404);
+        given().header("Authorization", auth).delete("/v1/integrations/{id}", theirs.id()).then().statusCode(404);
+        given().header("Authorization", auth).contentType(ContentType.JSON).body("{}")
+                .post("/v1/integrations/{id}/access-token", theirs.id()).then().statusCode(404);
+        given().header("Authorization", auth).get("/v1/integrations").then().statusCode(200).body("total", equalTo(0));
+
+        assertThat(seeder.column(theirs.id(), "status")).isEqualTo("active");
+        assertThat(tokenStore.load(Integration.secretNameFor(theirs.id())).await().indefinitely()
+                .orElseThrow().tokens().accessToken().reveal()).startsWith("at-initial-");
+    }
+
+    @Test
+    void shouldReconnectAnExpiredAndAnErroredIntegrationBackToActive() {
+        String tenant = seeder.tenant("reconnect");
+        String key = issue(tenant);
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 2,
+                Instant.now().minus(1, ChronoUnit.HOURS));
+        seeder.sql("UPDATE integration SET status = 'expired', last_error_code = 'invalid_grant' WHERE id = :id",
+                Map.of("id", rows.get(0).id()));
+        seeder.sql("UPDATE integration SET status = 'error', consecutive_failures = 7, first_failure_at = now(), "
+                + "next_attempt_at = now() + interval '1 hour', last_error_code = 'temporarily_unavailable' WHERE id = :id",
+                Map.of("id", rows.get(1).id()));
+
+        for (Seeded row : rows) {
+            given().header("Authorization", bearer(key)).contentType(ContentType.JSON).body("{}")
+                    .post("/v1/integrations/{id}/access-token", row.id()).then().statusCode(424);
+            String from = (String) seeder.column(row.id(), "status");
+            given().header("Authorization", bearer(key)).contentType(ContentType.JSON).body(newTokens(from))
+                    .put("/v1/integrations/{id}/tokens", row.id())
+                    .then().statusCode(200).body("status", equalTo("active")).body("consecutiveFailures", equalTo(0))
+                    .body("nextAttemptAt", nullValue()).body("lastErrorCode", nullValue());
+            given().header("Authorization", bearer(key)).contentType(ContentType.JSON).body("{}")
+                    .post("/v1/integrations/{id}/access-token", row.id())
+                    .then().statusCode(200).body("accessToken", equalTo("at-reconnected-" + from))
+                    .body("refreshed", equalTo(false));
+            assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+                    .tokens().refreshToken().reveal()).isEqualTo("rt-reconnected-" + from);
+            assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'integration.reconnect' "
+                    + "AND integration_id = :id AND detail = :d", Map.of("id", row.id(), "d", from + " -> active"))).isEqualTo(1);
+        }
+        given().header("Authorization", bearer(key)).contentType(ContentType.JSON)
+                .body(Map.of("accessToken", "a", "refreshToken", "r"))
+                .put("/v1/integrations/{id}/tokens", rows.get(0).id())
+                .then().statusCode(400).body("violations[0].field", equalTo("accessTokenExpiresAt"));
+    }
+
+    @Test
+    void shouldDropTheOldGrantsPendingRotationWhenReconnectingSoNoReplicaOverwritesTheNewTokens() {
+        String tenant = seeder.tenant("reconnectpending");
+        String key = issue(tenant);
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", FakeTokenEndpointResource.rotating(), 1,
+                Instant.now().minus(1, ChronoUnit.HOURS)).get(0);
+        // what a replica that died after sealing a rotation (the vault refusing it) leaves behind
+        seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) "
+                + "VALUES (:id, decode('00', 'hex'), 'stale', now())", Map.of("id", row.id()));
+
+        given().header("Authorization", bearer(key)).contentType(ContentType.JSON).body(newTokens("pending"))
+                .put("/v1/integrations/{id}/tokens", row.id())
+                .then().statusCode(200).body("status", equalTo("active"));
+
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", row.id())))
+                .isZero();
+        assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+                .tokens().refreshToken().reveal()).isEqualTo("rt-reconnected-pending");
+    }
+
+    @Test
+    void shouldDisconnectDeletingTheTokensAndAnswer204AgainThen404ForGet() {
+        String tenant = seeder.tenant("disconnect");
+        String key = issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
+                Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+
+        given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", row.id()).then().statusCode(204);
+
+        assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely()).isEmpty();
+        given().header("Authorization", bearer(key)).get("/v1/integrations/{id}", row.id()).then().statusCode(404);
+        given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", row.id()).then().statusCode(204);
+        given().header("Authorization", bearer(issue(seeder.tenant("stranger")))).delete("/v1/integrations/{id}", row.id())
+                .then().statusCode(404);
+        given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", UUID.randomUUID()).then().statusCode(404);
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'integration.disconnect' AND integration_id = :id",
+                Map.of("id", row.id()))).isEqualTo(1);
+    }
+}
