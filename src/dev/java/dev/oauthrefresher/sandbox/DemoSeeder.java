@@ -66,14 +66,16 @@ class DemoSeeder {
     private final IntegrationService integrations;
     private final TokenStore tokenStore;
     private final SandboxGrants grants;
+    private final ExampleKey exampleKey;
 
     DemoSeeder(TenantService tenants, TenantRepository tenantRows, IntegrationService integrations, TokenStore tokenStore,
-            SandboxGrants grants) {
+            SandboxGrants grants, ExampleKey exampleKey) {
         this.tenants = tenants;
         this.tenantRows = tenantRows;
         this.integrations = integrations;
         this.tokenStore = tokenStore;
         this.grants = grants;
+        this.exampleKey = exampleKey;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -104,8 +106,9 @@ class DemoSeeder {
                 grants.revoke(demo.grant());
             }
         }
+        exampleKey.issue(TENANT);
         LOG.infof("Sandbox: demo tenant '%s' has %d integrations in provider group '%s' (%d registered now, %d given "
-                + "fresh sandbox tokens); README's \"Try it\" walks through them", TENANT, DEMOS.size(), PROVIDER_GROUP,
+                + "fresh sandbox tokens); README's \"Try it\" walks through them; Swagger UI shows an example tenant API key", TENANT, DEMOS.size(), PROVIDER_GROUP,
                 registered, restored);
     }
 

@@ -66,7 +66,8 @@ class ReadmeWalkthroughTest {
     void shouldShowEveryOutcomeTheWalkthroughPromisesWhenItsCommandsRunInOrder() throws Exception {
         Map<String, List<String>> steps = walkthrough();
         assertThat(steps.keySet()).as("README's walkthrough steps, each checked below")
-                .containsExactly("List the demo integrations", "Watch them refresh", "Revoke one", "See it expire");
+                .containsExactly("List the demo integrations", "Watch them refresh", "Revoke one", "See it expire",
+                        "Create a tenant API key", "Reconnect it", "Get an access token");
 
         Map<String, JsonNode> listed = byAccount(run(steps, "List the demo integrations", 0));
         assertThat(listed).containsOnlyKeys("alice@demo.test", "bob@demo.test", "carol@demo.test", "dave@demo.test",
@@ -109,6 +110,20 @@ class ReadmeWalkthroughTest {
         assertThat(afterRevoke.get("bob@demo.test").path("status").asText()).isEqualTo("expired");
         assertThat(afterRevoke.get("bob@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
         assertThat(afterRevoke.get("alice@demo.test").path("status").asText()).isEqualTo("active");
+
+        Map<String, JsonNode> expired = byAccount(run(steps, "Create a tenant API key", 0));
+        assertThat(expired).containsOnlyKeys("bob@demo.test", "dave@demo.test");
+
+        JsonNode reconnected = run(steps, "Reconnect it", 0);
+        assertThat(reconnected.path("externalAccount").asText()).isEqualTo("bob@demo.test");
+        assertThat(reconnected.path("status").asText()).isEqualTo("active");
+        assertThat(reconnected.path("consecutiveFailures").asInt()).isZero();
+
+        JsonNode accessToken = json.readTree(terminal.run(command(steps, "Get an access token", 0)));
+        assertThat(accessToken.path("accessToken").asText()).startsWith("sbx-at-");
+        assertThat(accessToken.path("tokenType").asText()).isEqualTo("Bearer");
+        assertThat(Instant.parse(accessToken.path("expiresAt").asText())).isAfter(Instant.now());
+        assertThat(accessToken.toString()).doesNotContain("sbx-rt-");
     }
 
     /** README's "Try it" section: its numbered steps, each with the commands of its bash blocks. */
@@ -146,11 +161,16 @@ class ReadmeWalkthroughTest {
      * and reads its JSON answer; no step's answer shows a token.
      */
     private JsonNode run(Map<String, List<String>> steps, String step, int block) throws Exception {
-        String command = steps.get(step).get(block);
-        assertThat(command).as("step '%s' talks to dev mode's port", step).contains(DEV_URL);
-        String output = terminal.run(command.replace(DEV_URL, "localhost:" + SandboxProfile.PORT));
+        String output = terminal.run(command(steps, step, block));
         assertThat(output).as("step '%s' never shows a token", step).doesNotContain("sbx-");
         return json.readTree(output);
+    }
+
+    /** A command of README's, pointed at this instance instead of dev mode's port. */
+    private static String command(Map<String, List<String>> steps, String step, int block) {
+        String command = steps.get(step).get(block);
+        assertThat(command).as("step '%s' talks to dev mode's port", step).contains(DEV_URL);
+        return command.replace(DEV_URL, "localhost:" + SandboxProfile.PORT);
     }
 
     /** One bash session, like the newcomer's second terminal: what a command sets stays for the next. */
