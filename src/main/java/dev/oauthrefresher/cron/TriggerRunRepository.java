@@ -5,7 +5,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.hibernate.query.NativeQuery;
 import org.hibernate.type.StandardBasicTypes;
@@ -88,5 +90,15 @@ class TriggerRunRepository {
                  WHERE trigger_kind IN ('qstash', 'bearer') AND outcome = 'completed'
                 """).getSingleResult();
         return Optional.ofNullable(Timestamps.toInstant(value));
+    }
+
+    /** When each task's runs last completed, by any trigger. */
+    Map<String, Instant> lastCompletionByTask() {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery(
+                "SELECT task, max(finished_at) FROM trigger_run WHERE outcome = 'completed' GROUP BY task").getResultList();
+        Map<String, Instant> last = new TreeMap<>();
+        rows.forEach(row -> last.put((String) row[0], Timestamps.toInstant(row[1])));
+        return last;
     }
 }

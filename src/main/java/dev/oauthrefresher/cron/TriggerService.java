@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.lifecycle.Drain;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -34,11 +36,23 @@ public class TriggerService {
     private final TriggerRunRepository runs;
     private final ObjectMapper json;
     private final Drain drain;
+    private final TriggerMetrics metrics;
 
-    TriggerService(TriggerRunRepository runs, ObjectMapper json, Drain drain) {
+    TriggerService(TriggerRunRepository runs, ObjectMapper json, Drain drain, TriggerMetrics metrics) {
         this.runs = runs;
         this.json = json;
         this.drain = drain;
+        this.metrics = metrics;
+    }
+
+    /** Tells the metrics when each task last completed, as {@code trigger_run} knows it from every replica. */
+    void onStart(@Observes StartupEvent event) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> runs.lastCompletionByTask().forEach(metrics::completed));
+        } catch (RuntimeException e) {
+            // the database may be down at startup: the gauge then starts from this process's start
+            LOG.warnf("Could not read when runs last completed: %s", e.getClass().getSimpleName());
+        }
     }
 
     /**
@@ -64,6 +78,11 @@ public class TriggerService {
                     RunSummary summary = RunSummary.of(id, task.name(), kind, outcome, result,
                             Duration.between(started, Instant.now()).toMillis());
                     QuarkusTransaction.requiringNew().run(() -> runs.complete(id, summary, writeSummary(summary)));
+                    metrics.completed(task.name(), Instant.now());
+                    LOG.infof("Run %s of %s (%s) completed in %d ms: selected %d, refreshed %d, expired %d, errored %d, "
+                            + "deferred %d, skipped %d, remaining %d", id, task.name(), kind.code(), summary.durationMs(),
+                            summary.selected(), summary.refreshed(), summary.expired(), summary.errored(),
+                            summary.deferred(), summary.skipped(), summary.remaining());
                     if (drain.isDraining()) {
                         LOG.infof("Run %s of %s interrupted by shutdown: %d selected, %d refreshed, %d released unstarted",
                                 id, task.name(), summary.selected(), summary.refreshed(), summary.skipped());

@@ -10,6 +10,16 @@ import java.util.OptionalInt;
  */
 sealed interface Outcome {
 
+    String REFRESHED = "refreshed";
+    String EXPIRED = "expired";
+    String ERROR = "error";
+    String TRANSIENT_FAILURE = "transient_failure";
+    String DEFERRED = "deferred";
+    String ROTATION_PENDING = "rotation_pending";
+
+    /** Every {@link #kind()}, so the attempt counters exist from startup. */
+    List<String> KINDS = List.of(REFRESHED, EXPIRED, ERROR, TRANSIENT_FAILURE, DEFERRED, ROTATION_PENDING);
+
     /**
      * The new tokens are in the token store; the row gets the new expiry. {@code oddities} names what was odd
      * about the provider's answer (recorded in {@code refresh_attempt.note}).
@@ -22,7 +32,7 @@ sealed interface Outcome {
 
         @Override
         public String kind() {
-            return "refreshed";
+            return REFRESHED;
         }
     }
 
@@ -30,7 +40,7 @@ sealed interface Outcome {
     record Expired(String code, String message, int httpStatus) implements Outcome {
         @Override
         public String kind() {
-            return "expired";
+            return EXPIRED;
         }
     }
 
@@ -38,7 +48,7 @@ sealed interface Outcome {
     record Errored(String code, String message) implements Outcome {
         @Override
         public String kind() {
-            return "error";
+            return ERROR;
         }
     }
 
@@ -49,7 +59,7 @@ sealed interface Outcome {
     record Failed(String code, String message, OptionalInt httpStatus, Instant nextAttemptAt) implements Outcome {
         @Override
         public String kind() {
-            return "transient_failure";
+            return TRANSIENT_FAILURE;
         }
     }
 
@@ -57,7 +67,7 @@ sealed interface Outcome {
     record Deferred(Cause cause) implements Outcome {
         @Override
         public String kind() {
-            return "deferred";
+            return DEFERRED;
         }
 
         /** Whether anything was called for the row, which decides whether a {@code refresh_attempt} row is written. */
@@ -111,7 +121,7 @@ sealed interface Outcome {
 
         @Override
         public String kind() {
-            return "rotation_pending";
+            return ROTATION_PENDING;
         }
     }
 

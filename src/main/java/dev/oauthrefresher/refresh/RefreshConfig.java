@@ -87,8 +87,9 @@ public interface RefreshConfig {
     Duration attemptRetention();
 
     /**
-     * Interval at which the external trigger is expected to call, used only to warn about a lead time too
-     * short to survive one missed run. Key {@code refresher.refresh.expected-trigger-interval}, default {@code 5m}.
+     * Interval at which the external trigger is expected to call: warns at startup about a lead time too short to
+     * survive one missed run, and is exported as a gauge for the no-completed-run alert. Key
+     * {@code refresher.refresh.expected-trigger-interval}, default {@code 5m}.
      */
     @WithDefault("5m")
     Duration expectedTriggerInterval();

@@ -1,14 +1,16 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.common.OwnedGauges;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.provider.ProvidersConfig;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -19,9 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
- * The refresh pipeline's Prometheus metrics. Status and overdue gauges are read from the database on a
- * schedule (every replica reports the same table-wide figures; aggregate with {@code max}, not {@code sum}).
+ * The refresh pipeline's Prometheus metrics, all registered at startup (counters at zero, so rates and alerts see
+ * them before their first event). Status and overdue gauges are read from the database on a schedule (every
+ * replica reports the same table-wide figures; aggregate with {@code max}, not {@code sum}).
  */
+@Startup
 @ApplicationScoped
 public class RefreshMetrics {
 
@@ -34,59 +38,52 @@ public class RefreshMetrics {
     private final AtomicLong pendingRotations = new AtomicLong();
     private final PendingRotationRepository pending;
 
-    RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotationRepository pending) {
+    RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotationRepository pending,
+            ProvidersConfig providers, RefreshConfig config) {
         this.registry = registry;
         this.integrations = integrations;
+        this.pending = pending;
         for (IntegrationStatus status : IntegrationStatus.values()) {
             AtomicLong value = new AtomicLong();
             byStatus.put(status, value);
-            gauge("refresher.integrations", "Integrations by status (table-wide)", value, Tags.of("status", status.code()));
+            OwnedGauges.register(registry, "refresher.integrations", "Integrations by status (table-wide)", null, value,
+                    Tags.of("status", status.code()));
         }
-        gauge("refresher.integrations.overdue", "Active integrations whose access token has already expired (table-wide)",
-                overdue, Tags.empty());
-        this.pending = pending;
-        gauge("refresher.rotations.pending", "Rotated refresh tokens the token store has not accepted yet, sealed in PostgreSQL (table-wide)",
+        OwnedGauges.register(registry, "refresher.integrations.overdue",
+                "Active integrations whose access token has already expired (table-wide)", null, overdue, Tags.empty());
+        OwnedGauges.register(registry, "refresher.rotations.pending",
+                "Rotated refresh tokens the token store has not accepted yet, sealed in PostgreSQL (table-wide)", null,
                 pendingRotations, Tags.empty());
-    }
-
-    /**
-     * Registers a gauge over a value this bean owns. A meter left by an earlier application instance in the same
-     * JVM (tests restart Quarkus) would otherwise keep reading that instance's value, so it is replaced.
-     */
-    private void gauge(String name, String description, AtomicLong value, Tags tags) {
-        registry.find(name).tags(tags).meters().forEach(registry::remove);
-        Gauge.builder(name, value, AtomicLong::doubleValue).description(description).tags(tags).strongReference(true)
-                .register(registry);
+        // what the no-completed-run alert compares the last completed run with
+        OwnedGauges.register(registry, "refresher.refresh.expected.trigger.interval",
+                "refresher.refresh.expected-trigger-interval: how often a trigger is expected to start a run", "seconds",
+                new AtomicLong(config.expectedTriggerInterval().toSeconds()), Tags.empty());
+        for (Provider provider : Provider.values()) {
+            Outcome.KINDS.forEach(kind -> attempts(provider, kind));
+            duration(provider);
+            circuitOpened(provider);
+        }
+        providers.groups().keySet().forEach(this::rejected);
+        tokenStoreWriteFailures(false);
+        tokenStoreWriteFailures(true);
+        runDuration(RefreshTask.NAME);
     }
 
     void attempt(Provider provider, Outcome outcome, Duration took) {
-        Counter.builder("refresher.refresh.attempts")
-                .description("Refresh attempts by provider and outcome")
-                .tags("provider", provider.code(), "outcome", outcome.kind())
-                .register(registry).increment();
-        Timer.builder("refresher.refresh.duration")
-                .description("Time to refresh one integration: token store read, token endpoint, token store write")
-                .tags("provider", provider.code())
-                .publishPercentileHistogram()
-                .register(registry).record(took);
+        attempts(provider, outcome.kind()).increment();
+        duration(provider).record(took);
     }
 
     void groupRejected(String group) {
-        Counter.builder("refresher.provider.group.rejected")
-                .description("Runs in which a provider group's client credentials were refused")
-                .tags("group", group).register(registry).increment();
+        rejected(group).increment();
     }
 
     void providerCircuitOpened(Provider provider) {
-        Counter.builder("refresher.provider.circuit.opened")
-                .description("Runs in which a provider failed too many calls and was left alone")
-                .tags("provider", provider.code()).register(registry).increment();
+        circuitOpened(provider).increment();
     }
 
     void tokenStoreWriteFailed(boolean rotated) {
-        Counter.builder("refresher.token.store.write.failures")
-                .description("Token store writes that failed after retries; rotated=true means a new refresh token is pending")
-                .tags("rotated", Boolean.toString(rotated)).register(registry).increment();
+        tokenStoreWriteFailures(rotated).increment();
     }
 
     /**
@@ -100,8 +97,45 @@ public class RefreshMetrics {
     }
 
     void run(String task, Duration took) {
-        Timer.builder("refresher.run.duration").description("Duration of triggered runs")
-                .tags("task", task).register(registry).record(took);
+        runDuration(task).record(took);
+    }
+
+    private Counter attempts(Provider provider, String outcome) {
+        return Counter.builder("refresher.refresh.attempts")
+                .description("Refresh attempts by provider and outcome")
+                .tags("provider", provider.code(), "outcome", outcome)
+                .register(registry);
+    }
+
+    private Timer duration(Provider provider) {
+        return Timer.builder("refresher.refresh.duration")
+                .description("Time to refresh one integration: token store read, token endpoint, token store write")
+                .tags("provider", provider.code())
+                .publishPercentileHistogram()
+                .register(registry);
+    }
+
+    private Counter rejected(String group) {
+        return Counter.builder("refresher.provider.group.rejected")
+                .description("Runs in which a provider group's client credentials were refused")
+                .tags("group", group).register(registry);
+    }
+
+    private Counter circuitOpened(Provider provider) {
+        return Counter.builder("refresher.provider.circuit.opened")
+                .description("Runs in which a provider failed too many calls and was left alone")
+                .tags("provider", provider.code()).register(registry);
+    }
+
+    private Counter tokenStoreWriteFailures(boolean rotated) {
+        return Counter.builder("refresher.token.store.write.failures")
+                .description("Token store writes that failed after retries; rotated=true means a new refresh token is pending")
+                .tags("rotated", Boolean.toString(rotated)).register(registry);
+    }
+
+    private Timer runDuration(String task) {
+        return Timer.builder("refresher.run.duration").description("Duration of triggered runs")
+                .tags("task", task).register(registry);
     }
 
     /** Refreshes the table-wide gauges; cheap thanks to the status index. */

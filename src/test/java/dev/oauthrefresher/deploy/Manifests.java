@@ -40,7 +40,12 @@ final class Manifests {
     }
 
     static JsonNode kustomization(Path dir) {
-        return readAll(dir.resolve("kustomization.yaml")).get(0);
+        return document(dir.resolve("kustomization.yaml"));
+    }
+
+    /** The first YAML document of {@code file}. */
+    static JsonNode document(Path file) {
+        return readAll(file).get(0);
     }
 
     JsonNode one(String kind) {

@@ -29,7 +29,9 @@ class LogLeakIT {
             Pattern.compile("test-admin-token"),                            // admin bearer tokens
             Pattern.compile("test-cron-token"),                             // cron bearer tokens
             Pattern.compile("sig_[A-Za-z0-9]{20,}"),                        // QStash signing keys
-            Pattern.compile("whsec_[A-Za-z0-9+/]{20,}"));                   // webhook signing secrets
+            Pattern.compile("whsec_[A-Za-z0-9+/]{20,}"),                   // webhook signing secrets
+            Pattern.compile("\\bsbx-(rt|at)-[0-9a-f]{8}-"),                 // dev sandbox provider tokens
+            Pattern.compile("sandbox-client-secret"));                      // dev sandbox client secret
 
     @Test
     void shouldFindNoSecretInAnythingTheTestSuiteLogged() throws IOException {

@@ -1,0 +1,122 @@
+package dev.oauthrefresher.sandbox;
+
+import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
+import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
+import dev.oauthrefresher.integration.IntegrationService;
+import dev.oauthrefresher.sandbox.SandboxGrants.Behaviour;
+import dev.oauthrefresher.sandbox.SandboxGrants.Issued;
+import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;
+import dev.oauthrefresher.tenant.TenantRepository;
+import dev.oauthrefresher.tenant.TenantService;
+import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import io.quarkus.arc.properties.IfBuildProperty;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Gives dev mode something to refresh: the tenant {@code demo} with one integration per sandbox behaviour, all in
+ * provider group {@code sandbox}, registered through the same service as the admin API. Idempotent: a restart of
+ * dev mode starts from an empty database, and a live reload keeps the database but loses the memory token store
+ * and the sandbox's grants, so existing rows get a fresh grant and tokens instead of a second registration.
+ */
+@ApplicationScoped
+@IfBuildProperty(name = "refresher.sandbox.enabled", stringValue = "true")
+class DemoSeeder {
+
+    static final String TENANT = "demo";
+    static final String PROVIDER_GROUP = "sandbox";
+
+    private static final Logger LOG = Logger.getLogger(DemoSeeder.class);
+    private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * The demo users connected this long before dev mode started: their first access tokens are registered as
+     * that much closer to expiry, so the first run finds them due, while a token a run has just refreshed is not.
+     */
+    private static final Duration CONNECTED_AGO = Duration.ofSeconds(30);
+
+    /** One demo integration: its sandbox grant, what that grant does, and whether the user has already revoked it. */
+    record Demo(String grant, Behaviour behaviour, boolean revoked) {
+        String account() {
+            return grant + "@demo.test";
+        }
+    }
+
+    static final List<Demo> DEMOS = List.of(
+            new Demo("alice", Behaviour.KEEP, false),
+            new Demo("bob", Behaviour.KEEP, false),
+            new Demo("carol", Behaviour.ROTATE, false),
+            new Demo("dave", Behaviour.KEEP, true),
+            new Demo("erin", Behaviour.OUTAGE, false));
+
+    private final TenantService tenants;
+    private final TenantRepository tenantRows;
+    private final IntegrationService integrations;
+    private final TokenStore tokenStore;
+    private final SandboxGrants grants;
+    private final ExampleKey exampleKey;
+
+    DemoSeeder(TenantService tenants, TenantRepository tenantRows, IntegrationService integrations, TokenStore tokenStore,
+            SandboxGrants grants, ExampleKey exampleKey) {
+        this.tenants = tenants;
+        this.tenantRows = tenantRows;
+        this.integrations = integrations;
+        this.tokenStore = tokenStore;
+        this.grants = grants;
+        this.exampleKey = exampleKey;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (QuarkusTransaction.requiringNew().call(() -> tenantRows.findByIdOptional(TENANT).isEmpty())) {
+            tenants.create(new CreateTenant(TENANT, "Demo tenant (sandbox provider)", null));
+        }
+        Map<String, IntegrationView> existing = integrations.list(TENANT, 0, 1000).items().stream()
+                .collect(Collectors.toMap(IntegrationView::externalAccount, Function.identity()));
+        int registered = 0;
+        int restored = 0;
+        for (Demo demo : DEMOS) {
+            IntegrationView row = existing.get(demo.account());
+            if (row == null) {
+                Issued issued = grants.consent(demo.grant(), demo.behaviour());
+                integrations.register(TENANT, new RegisterIntegration("oauth2", PROVIDER_GROUP, demo.account(),
+                        issued.accessToken(), issued.refreshToken().orElseThrow(), firstExpiry(issued), null, "Bearer"));
+                registered++;
+            } else if (tokensMissing(row)) {
+                Issued issued = grants.consent(demo.grant(), demo.behaviour());
+                tokenStore.save(Integration.secretNameFor(row.id()), new TokenSet(Secret.of(issued.accessToken()),
+                        Secret.of(issued.refreshToken().orElseThrow()), firstExpiry(issued), Optional.empty(), "Bearer"))
+                        .await().atMost(TOKEN_STORE_TIMEOUT);
+                restored++;
+            } else {
+                continue;
+            }
+            if (demo.revoked()) {
+                grants.revoke(demo.grant());
+            }
+        }
+        exampleKey.issue(TENANT);
+        LOG.infof("Sandbox: demo tenant '%s' has %d integrations in provider group '%s' (%d registered now, %d given "
+                + "fresh sandbox tokens); README's \"Try it\" walks through them; Swagger UI shows an example tenant API key", TENANT, DEMOS.size(), PROVIDER_GROUP,
+                registered, restored);
+    }
+
+    private static Instant firstExpiry(Issued issued) {
+        return Instant.now().plus(issued.expiresIn()).minus(CONNECTED_AGO);
+    }
+
+    private boolean tokensMissing(IntegrationView row) {
+        return tokenStore.load(Integration.secretNameFor(row.id())).await().atMost(TOKEN_STORE_TIMEOUT).isEmpty();
+    }
+}

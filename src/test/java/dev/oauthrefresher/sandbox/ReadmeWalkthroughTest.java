@@ -1,0 +1,225 @@
+package dev.oauthrefresher.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README's "Try it" walkthrough, run as a newcomer would: its {@code bash} blocks, read from README, step by step in
+ * one bash session, with curl against an instance that has dev mode's sandbox provider and demo tenant; each step's
+ * outcome is the one README describes. A step README adds without an assertion here fails the test.
+ */
+@QuarkusTest
+@TestProfile(SandboxProfile.class)
+@WithTestResource(EmbeddedPostgresResource.class)
+class ReadmeWalkthroughTest {
+
+    private static final Pattern STEP = Pattern.compile("(?m)^### (\\d+)\\. (.+)$");
+    private static final Pattern BASH_BLOCK = Pattern.compile("(?s)```bash\\n(.*?)```");
+    private static final String DEV_URL = "localhost:8080";
+    /** Sandbox tokens live two minutes and the lead time is 110 s: a token is due again this long after a refresh. */
+    private static final Duration NOT_DUE_AFTER_REFRESH = Duration.ofSeconds(10);
+
+    private final ObjectMapper json = new ObjectMapper();
+    private Terminal terminal;
+
+    @BeforeEach
+    void openTerminal() throws IOException {
+        terminal = new Terminal();
+    }
+
+    @AfterEach
+    void closeTerminal() {
+        terminal.close();
+    }
+
+    @Test
+    void shouldShowEveryOutcomeTheWalkthroughPromisesWhenItsCommandsRunInOrder() throws Exception {
+        Map<String, List<String>> steps = walkthrough();
+        assertThat(steps.keySet()).as("README's walkthrough steps, each checked below")
+                .containsExactly("List the demo integrations", "Watch them refresh", "Revoke one", "See it expire",
+                        "Create a tenant API key", "Reconnect it", "Get an access token");
+
+        Map<String, JsonNode> listed = byAccount(run(steps, "List the demo integrations", 0));
+        assertThat(listed).containsOnlyKeys("alice@demo.test", "bob@demo.test", "carol@demo.test", "dave@demo.test",
+                "erin@demo.test");
+        assertThat(listed.values()).allSatisfy(i -> {
+            assertThat(i.path("status").asText()).isEqualTo("active");
+            assertThat(i.path("providerGroup").asText()).isEqualTo("sandbox");
+        });
+
+        JsonNode firstRun = run(steps, "Watch them refresh", 0);
+        assertThat(firstRun.path("refreshed").asInt()).isEqualTo(3);
+        assertThat(firstRun.path("expired").asInt()).isEqualTo(1);
+        assertThat(firstRun.path("deferred").asInt()).isEqualTo(1);
+        assertThat(firstRun.path("remaining").asInt()).isZero();
+        Map<String, JsonNode> afterRun = byAccount(run(steps, "List the demo integrations", 0));
+        for (String account : List.of("alice@demo.test", "bob@demo.test", "carol@demo.test")) {
+            assertThat(afterRun.get(account).path("status").asText()).as(account).isEqualTo("active");
+            assertThat(afterRun.get(account).path("lastRefreshedAt").isTextual()).as(account).isTrue();
+        }
+        assertThat(afterRun.get("dave@demo.test").path("status").asText()).isEqualTo("expired");
+        assertThat(afterRun.get("dave@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
+        assertThat(afterRun.get("erin@demo.test").path("status").asText()).isEqualTo("active");
+        assertThat(afterRun.get("erin@demo.test").path("consecutiveFailures").asInt()).isEqualTo(1);
+        assertThat(afterRun.get("erin@demo.test").path("lastErrorCode").asText()).isEqualTo("http_503");
+
+        JsonNode revoked = run(steps, "Revoke one", 0);
+        assertThat(revoked.path("grant").asText()).isEqualTo("bob");
+        assertThat(revoked.path("revoked").asBoolean()).isTrue();
+
+        // as README says: right after a run, bob's token is not due for a few seconds, so run the command again
+        Instant deadline = Instant.now().plus(NOT_DUE_AFTER_REFRESH.multipliedBy(3));
+        JsonNode secondRun = run(steps, "See it expire", 0);
+        while (secondRun.path("selected").asInt() == 0 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(1000);
+            secondRun = run(steps, "See it expire", 0);
+        }
+        assertThat(secondRun.path("expired").asInt()).isEqualTo(1);
+        assertThat(secondRun.path("remaining").asInt()).isZero();
+        Map<String, JsonNode> afterRevoke = byAccount(run(steps, "List the demo integrations", 0));
+        assertThat(afterRevoke.get("bob@demo.test").path("status").asText()).isEqualTo("expired");
+        assertThat(afterRevoke.get("bob@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
+        assertThat(afterRevoke.get("alice@demo.test").path("status").asText()).isEqualTo("active");
+
+        Map<String, JsonNode> expired = byAccount(run(steps, "Create a tenant API key", 0));
+        assertThat(expired).containsOnlyKeys("bob@demo.test", "dave@demo.test");
+
+        JsonNode reconnected = run(steps, "Reconnect it", 0);
+        assertThat(reconnected.path("externalAccount").asText()).isEqualTo("bob@demo.test");
+        assertThat(reconnected.path("status").asText()).isEqualTo("active");
+        assertThat(reconnected.path("consecutiveFailures").asInt()).isZero();
+
+        JsonNode accessToken = json.readTree(terminal.run(command(steps, "Get an access token", 0)));
+        assertThat(accessToken.path("accessToken").asText()).startsWith("sbx-at-");
+        assertThat(accessToken.path("tokenType").asText()).isEqualTo("Bearer");
+        assertThat(Instant.parse(accessToken.path("expiresAt").asText())).isAfter(Instant.now());
+        assertThat(accessToken.toString()).doesNotContain("sbx-rt-");
+    }
+
+    /** README's "Try it" section: its numbered steps, each with the commands of its bash blocks. */
+    private static Map<String, List<String>> walkthrough() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("\n## Try it");
+        assertThat(start).as("README's Try it section").isPositive();
+        int end = readme.indexOf("\n## ", start + 1);
+        String section = readme.substring(start, end < 0 ? readme.length() : end);
+        Map<String, List<String>> steps = new LinkedHashMap<>();
+        Matcher step = STEP.matcher(section);
+        List<int[]> bounds = new ArrayList<>();
+        List<String> titles = new ArrayList<>();
+        while (step.find()) {
+            titles.add(step.group(2).trim());
+            bounds.add(new int[] {step.end(), section.length()});
+            if (bounds.size() > 1) {
+                bounds.get(bounds.size() - 2)[1] = step.start();
+            }
+        }
+        for (int i = 0; i < titles.size(); i++) {
+            List<String> commands = new ArrayList<>();
+            Matcher block = BASH_BLOCK.matcher(section.substring(bounds.get(i)[0], bounds.get(i)[1]));
+            while (block.find()) {
+                commands.add(block.group(1).trim());
+            }
+            assertThat(commands).as("commands of step '%s'", titles.get(i)).isNotEmpty();
+            steps.put(titles.get(i), commands);
+        }
+        return steps;
+    }
+
+    /**
+     * Runs one of README's commands in the walkthrough's terminal, against this instance instead of dev mode's port,
+     * and reads its JSON answer; no step's answer shows a token.
+     */
+    private JsonNode run(Map<String, List<String>> steps, String step, int block) throws Exception {
+        String output = terminal.run(command(steps, step, block));
+        assertThat(output).as("step '%s' never shows a token", step).doesNotContain("sbx-");
+        return json.readTree(output);
+    }
+
+    /** A command of README's, pointed at this instance instead of dev mode's port. */
+    private static String command(Map<String, List<String>> steps, String step, int block) {
+        String command = steps.get(step).get(block);
+        assertThat(command).as("step '%s' talks to dev mode's port", step).contains(DEV_URL);
+        return command.replace(DEV_URL, "localhost:" + SandboxProfile.PORT);
+    }
+
+    /** One bash session, like the newcomer's second terminal: what a command sets stays for the next. */
+    private static final class Terminal implements AutoCloseable {
+
+        private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
+        private final Process bash;
+        private final BufferedReader output;
+        private final Writer input;
+        private final ExecutorService reader = Executors.newSingleThreadExecutor();
+        private int commands;
+
+        Terminal() throws IOException {
+            bash = new ProcessBuilder("bash", "--noprofile", "--norc").redirectErrorStream(true).start();
+            output = new BufferedReader(new InputStreamReader(bash.getInputStream(), StandardCharsets.UTF_8));
+            input = new OutputStreamWriter(bash.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        /** Runs {@code command}, which must succeed; its output. */
+        String run(String command) throws Exception {
+            String marker = "walkthrough-command-" + (++commands) + "-exited";
+            input.write(command + "\nprintf '\\n%s %s\\n' " + marker + " $?\n");
+            input.flush();
+            Future<String[]> read = reader.submit(() -> {
+                StringBuilder text = new StringBuilder();
+                for (String line = output.readLine(); line != null; line = output.readLine()) {
+                    if (line.startsWith(marker + " ")) {
+                        return new String[] {text.toString().trim(), line.substring(marker.length() + 1)};
+                    }
+                    text.append(line).append('\n');
+                }
+                return new String[] {text.toString().trim(), "end of output"};
+            });
+            String[] result = read.get(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(result[1]).as("exit status of: %s%n%s", command, result[0]).isEqualTo("0");
+            return result[0];
+        }
+
+        @Override
+        public void close() {
+            reader.shutdownNow();
+            bash.destroy();
+        }
+    }
+
+    private static Map<String, JsonNode> byAccount(JsonNode page) {
+        Map<String, JsonNode> byAccount = new HashMap<>();
+        page.path("items").forEach(i -> byAccount.put(i.path("externalAccount").asText(), i));
+        return byAccount;
+    }
+}
