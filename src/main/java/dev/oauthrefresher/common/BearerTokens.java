@@ -7,7 +7,35 @@ import java.util.Optional;
 /** Checks an {@code Authorization: Bearer ...} header against a set of accepted tokens. */
 public final class BearerTokens {
 
+    /** Shortest token production accepts: 32 bytes, 256 bits if random, out of reach of guessing. */
+    public static final int MIN_PRODUCTION_BYTES = 32;
+
+    /** What every value in {@code k8s/base/*.template.env} starts with; a token containing it was never replaced. */
+    public static final String PLACEHOLDER = "REPLACE_ME";
+
     private BearerTokens() {
+    }
+
+    /**
+     * Refuses, naming {@code key} but never the value, a token too short for production or still holding the
+     * template's placeholder text.
+     */
+    public static void requireProductionStrength(String key, List<Secret> tokens) {
+        for (Secret token : tokens) {
+            requireNoPlaceholder(key, token);
+            if (token.reveal().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_PRODUCTION_BYTES) {
+                throw new IllegalStateException(key + " holds a token shorter than " + MIN_PRODUCTION_BYTES
+                        + " bytes: use a random one of at least that length (e.g. openssl rand -hex 32)");
+            }
+        }
+    }
+
+    /** Refuses, naming {@code key} but never the value, a secret setting still holding the template's placeholder. */
+    public static void requireNoPlaceholder(String key, Secret value) {
+        if (value.reveal().toUpperCase(Locale.ROOT).contains(PLACEHOLDER)) {
+            throw new IllegalStateException(key + " holds the placeholder " + PLACEHOLDER
+                    + " from k8s/base/*.template.env: replace it with the real value");
+        }
     }
 
     /**

@@ -50,7 +50,13 @@ public interface CronConfig {
         /** Next signing key (QStash rotation). Key {@code refresher.cron.qstash.next-signing-key}, no default. */
         Optional<Secret> nextSigningKey();
 
-        /** Tolerated clock difference for {@code exp}/{@code nbf}. Key {@code refresher.cron.qstash.clock-leeway}, default {@code 5s}. */
+        /** Upper bound of {@link #clockLeeway()}: QStash's tokens live five minutes, more would double a replay window. */
+        Duration MAX_CLOCK_LEEWAY = Duration.ofMinutes(5);
+
+        /**
+         * Tolerated clock difference for {@code exp}/{@code nbf}, at most {@code 5m} (checked at startup). Key
+         * {@code refresher.cron.qstash.clock-leeway}, default {@code 5s}.
+         */
         @WithDefault("5s")
         Duration clockLeeway();
     }

@@ -20,7 +20,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,8 +30,10 @@ import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * {@code POST /cron/{task}}: the trigger QStash and the Kubernetes CronJob call. Checks the size, who is
- * calling, the content type and the body, in that order, then hands over to {@link TriggerService}.
+ * {@code POST /cron/{task}}: the trigger QStash and the Kubernetes CronJob call. Checks who is calling, the
+ * content type and the body, in that order, then hands over to {@link TriggerService}. The body is a stream,
+ * never buffered whole: a caller without a signature is refused before a byte of it is read, and at most
+ * {@code refresher.cron.max-body-size} is read for a signature or a run request (413 beyond).
  */
 @Path("/cron/{task}")
 @Tag(name = "cron")
@@ -65,7 +69,7 @@ public class CronResource {
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam("Upstash-Signature") String signature,
             @HeaderParam("Upstash-Message-Id") String messageId,
-            byte[] body) throws JsonProcessingException {
+            InputStream body) throws JsonProcessingException {
         try {
             return accept(task, contentType, authorization, signature, messageId, body)
                     .onFailure(CronResource::databaseDown).transform(e -> unavailable())
@@ -77,13 +81,13 @@ public class CronResource {
     }
 
     private Uni<Response> accept(String task, String contentType, String authorization, String signature,
-            String messageId, byte[] body) throws JsonProcessingException {
-        byte[] raw = body == null ? new byte[0] : body;
-        if (raw.length > config.maxBodySize().asLongValue()) {
-            throw new ProblemException(413, "payload-too-large", "Payload Too Large",
-                    "The request body exceeds " + config.maxBodySize().asLongValue() + " bytes.");
-        }
+            String messageId, InputStream body) throws JsonProcessingException {
+        // Only a QStash signature needs the body to be checked; a bearer token is checked before reading it.
+        byte[] raw = signature == null ? null : read(body);
         TriggerKind kind = authenticate(authorization, signature, raw, task);
+        if (raw == null) {
+            raw = read(body);
+        }
         if (raw.length > 0 && !isJson(contentType)) {
             throw new ProblemException(415, "unsupported-media-type", "Unsupported Media Type",
                     "Send the run request as application/json, or send no body.");
@@ -117,6 +121,28 @@ public class CronResource {
             return TriggerKind.BEARER;
         }
         throw ProblemException.unauthorized();
+    }
+
+    /** The body, read in chunks and refused with 413 as soon as it passes the cap, so it never costs more than that. */
+    private byte[] read(InputStream body) {
+        long cap = config.maxBodySize().asLongValue();
+        if (body == null) {
+            return new byte[0];
+        }
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        byte[] chunk = new byte[8192];
+        try {
+            for (int n = body.read(chunk); n >= 0; n = body.read(chunk)) {
+                if (raw.size() + n > cap) {
+                    throw new ProblemException(413, "payload-too-large", "Payload Too Large",
+                            "The request body exceeds " + cap + " bytes.");
+                }
+                raw.write(chunk, 0, n);
+            }
+        } catch (IOException e) {
+            throw ProblemException.badRequest("The request body could not be read.");
+        }
+        return raw.toByteArray();
     }
 
     private ProblemException unknownTask(String task, TriggerKind kind) {

@@ -12,12 +12,14 @@ import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.hibernate.exception.ConstraintViolationException;
 
 /** Registers integrations and answers the admin API's reads; tokens go to the token store only. */
 @ApplicationScoped
@@ -25,32 +27,69 @@ public class IntegrationService {
 
     private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
 
+    /** The unique key on (tenant_id, provider, external_account), V1__schema.sql. */
+    private static final String ACCOUNT_UNIQUE = "integration_account_unique";
+
     private final IntegrationRepository integrations;
     private final TenantService tenants;
     private final TokenStore tokenStore;
     private final AuditLog audit;
+    private final ProviderGroups providerGroups;
 
-    IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit) {
+    IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
+            ProviderGroups providerGroups) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
         this.audit = audit;
+        this.providerGroups = providerGroups;
     }
 
     /**
-     * Stores the tokens first, then the row: a row never points at a secret that was not written. If the
-     * row insert fails, an unreferenced secret is left behind under a fresh random name, which is harmless.
+     * Inserts the row, stores the tokens and commits, in that order and in one transaction. The insert takes the
+     * tenant/provider/account unique key first, so a concurrent duplicate waits on it and then fails with 409
+     * before it writes any secret: the loser of a race never touches the store, so it cannot orphan a secret nor
+     * overwrite or delete the winner's. Until the commit no one else sees the row, so nothing refreshes an
+     * integration whose tokens are not stored yet; if the store refuses them, the row is rolled back.
      */
     public IntegrationView register(String tenantId, RegisterIntegration request) {
         Provider provider = Provider.fromCode(request.provider());
-        QuarkusTransaction.requiringNew().run(() -> {
-            tenants.require(tenantId);
-            requireNoDuplicate(tenantId, provider, request.externalAccount());
-        });
+        requireConfiguredGroup(provider, request.providerGroup());
         UUID id = UUID.randomUUID();
-        String secretName = Integration.secretNameFor(id);
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> {
+                tenants.require(tenantId);
+                requireNoDuplicate(tenantId, provider, request.externalAccount());
+                Integration integration = new Integration(id, tenantId, provider, request.providerGroup(),
+                        request.externalAccount(), request.accessTokenExpiresAt(), Integration.secretNameFor(id), Instant.now());
+                integrations.persist(integration);
+                integrations.flush();
+                store(integration.secretName(), tokens);
+                audit.record("integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
+                return IntegrationView.of(integration);
+            });
+        } catch (PersistenceException e) {
+            if (isDuplicateAccount(e)) {
+                throw duplicate(tenantId, provider, request.externalAccount());
+            }
+            throw e;
+        }
+    }
+
+    private void requireConfiguredGroup(Provider provider, String group) {
+        Optional<Provider> type = providerGroups.typeOf(group);
+        if (type.isEmpty()) {
+            throw ProblemException.invalidField("providerGroup", "no provider group '" + group + "' is configured");
+        }
+        if (type.get() != provider) {
+            throw ProblemException.invalidField("providerGroup", "provider group '" + group + "' is of type "
+                    + type.get().code() + ", not " + provider.code());
+        }
+    }
+
+    private void store(String secretName, TokenSet tokens) {
         try {
             tokenStore.save(secretName, tokens).await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
@@ -58,14 +97,16 @@ public class IntegrationService {
                     "The token store did not accept the tokens; nothing was registered. Try again.",
                     Map.of("Retry-After", "5"));
         }
-        return QuarkusTransaction.requiringNew().call(() -> {
-            requireNoDuplicate(tenantId, provider, request.externalAccount());
-            Integration integration = new Integration(id, tenantId, provider, request.providerGroup(),
-                    request.externalAccount(), request.accessTokenExpiresAt(), secretName, Instant.now());
-            integrations.persist(integration);
-            audit.record("integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
-            return IntegrationView.of(integration);
-        });
+    }
+
+    private static boolean isDuplicateAccount(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConstraintViolationException violation
+                    && ACCOUNT_UNIQUE.equalsIgnoreCase(String.valueOf(violation.getConstraintName()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Transactional
@@ -104,8 +145,12 @@ public class IntegrationService {
 
     private void requireNoDuplicate(String tenantId, Provider provider, String externalAccount) {
         if (integrations.count("tenantId = ?1 and provider = ?2 and externalAccount = ?3", tenantId, provider, externalAccount) > 0) {
-            throw ProblemException.conflict("Tenant '" + tenantId + "' already has a " + provider.code()
-                    + " integration for '" + externalAccount + "'.");
+            throw duplicate(tenantId, provider, externalAccount);
         }
+    }
+
+    private static ProblemException duplicate(String tenantId, Provider provider, String externalAccount) {
+        return ProblemException.conflict("Tenant '" + tenantId + "' already has a " + provider.code()
+                + " integration for '" + externalAccount + "'.");
     }
 }

@@ -1,6 +1,8 @@
 package dev.oauthrefresher.provider;
 
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.integration.ProviderGroups;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
 import dev.oauthrefresher.provider.RefreshResult.Refreshed;
@@ -31,7 +33,7 @@ import org.jboss.logging.Logger;
  */
 @Startup
 @ApplicationScoped
-public class ProviderGateway {
+public class ProviderGateway implements ProviderGroups {
 
     /** Lifetime assumed for an access token whose answer has no {@code expires_in} and which is no JWT with an {@code exp}. */
     public static final Duration ASSUMED_LIFETIME = Duration.ofHours(1);
@@ -41,10 +43,10 @@ public class ProviderGateway {
 
     private final Map<String, GroupClient> clients;
 
-    ProviderGateway(ProvidersConfig config, OidcClients oidcClients) {
+    ProviderGateway(ProvidersConfig config, TokenEndpointsConfig endpoints, OidcClients oidcClients) {
         Map<String, GroupClient> built = new LinkedHashMap<>();
         config.groups().forEach((name, settings) -> {
-            ProviderGroup group = ProviderGroup.of(name, settings);
+            ProviderGroup group = ProviderGroup.of(name, settings, endpoints.allowInsecureLoopback());
             // no I/O here: discovery is off and the token URL is absolute
             OidcClient client = oidcClients.newClient(group.oidcClientConfig()).await().atMost(Duration.ofSeconds(30));
             built.put(name, new GroupClient(group, client));
@@ -62,6 +64,11 @@ public class ProviderGateway {
                 LOG.debugf("Closing the oidc client of provider group %s failed: %s", gc.group().name(), e.getClass().getName());
             }
         });
+    }
+
+    @Override
+    public Optional<Provider> typeOf(String group) {
+        return Optional.ofNullable(clients.get(group)).map(gc -> gc.group().settings().type());
     }
 
     /** Whether {@code providerGroup} is configured; if not, {@link #refresh} answers {@link UnknownGroup}. */

@@ -5,7 +5,9 @@ import io.quarkus.oidc.client.OidcClientConfigBuilder;
 import io.quarkus.oidc.client.runtime.OidcClientConfig;
 import io.quarkus.oidc.common.runtime.config.OidcClientCommonConfig.Credentials.Secret.Method;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -21,8 +23,14 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
 
     private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 
-    /** Checks {@code settings} and fails with a message naming the offending key. */
-    static ProviderGroup of(String name, ProvidersConfig.Group settings) {
+    /** Dotted IPv4 or an IPv6 address (it has colons): parsed without a DNS lookup. */
+    private static final Pattern IP_LITERAL = Pattern.compile("^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$");
+
+    /**
+     * Checks {@code settings} and fails with a message naming the offending key. A token endpoint must be
+     * {@code https://}; plain {@code http://} only to a loopback address, and only when {@code allowInsecureLoopback}.
+     */
+    static ProviderGroup of(String name, ProvidersConfig.Group settings, boolean allowInsecureLoopback) {
         String prefix = "refresher.providers." + name;
         if (!NAME.matcher(name).matches()) {
             throw invalid(prefix, "provider group names are 1-63 lowercase letters, digits or dashes");
@@ -36,7 +44,12 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
         });
         String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
         if (!endpoint.isAbsolute() || endpoint.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw invalid(prefix + ".token-endpoint", "must be an absolute http(s) URL");
+            throw invalid(prefix + ".token-endpoint", "must be an absolute https URL");
+        }
+        if (scheme.equals("http") && !(allowInsecureLoopback && isLoopback(endpoint.getHost()))) {
+            throw invalid(prefix + ".token-endpoint", "must be an https URL: plain http would send refresh tokens and "
+                    + "the client secret in clear (refresher.token-endpoints.allow-insecure-loopback=true allows http "
+                    + "to a loopback address, for local fakes only)");
         }
         if (settings.clientId().isBlank()) {
             throw invalid(prefix + ".client-id", "must not be blank");
@@ -76,6 +89,22 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
         // an empty list would still send an empty scope parameter
         settings.scopes().filter(scopes -> !scopes.isEmpty()).ifPresent(builder::scopes);
         return builder.build();
+    }
+
+    /** {@code localhost} or a loopback IP literal; other names are not resolved, so DNS cannot make them loopback. */
+    static boolean isLoopback(String host) {
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (literal.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        if (!IP_LITERAL.matcher(literal).matches()) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(literal).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static void requirePositive(String key, Duration value) {

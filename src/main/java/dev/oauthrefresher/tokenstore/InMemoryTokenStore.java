@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,6 +31,11 @@ public class InMemoryTokenStore implements TokenStore {
             entries.put(secretName, new Versioned(tokens, version));
             return version;
         }));
+    }
+
+    /** Every name something is stored under: mock mode keeps all of it in view, e.g. to check for orphans. */
+    public Set<String> secretNames() {
+        return Set.copyOf(entries.keySet());
     }
 
     @Override

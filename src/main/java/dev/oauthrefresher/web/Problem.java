@@ -23,4 +23,9 @@ public record Problem(String type, String title, int status, String detail, List
     public static Problem of(int status, String type, String title, String detail) {
         return new Problem("urn:oauth-refresher:problem:" + type, title, status, detail, List.of());
     }
+
+    /** The same problem, naming the invalid fields. */
+    public Problem withViolations(List<Violation> invalid) {
+        return new Problem(type, title, status, detail, invalid);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.web;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,17 +13,24 @@ public class ProblemException extends RuntimeException {
     private final String type;
     private final String title;
     private final Map<String, String> headers;
+    private final List<Problem.Violation> violations;
 
     public ProblemException(int status, String type, String title, String detail) {
         this(status, type, title, detail, Map.of());
     }
 
     public ProblemException(int status, String type, String title, String detail, Map<String, String> headers) {
+        this(status, type, title, detail, headers, List.of());
+    }
+
+    private ProblemException(int status, String type, String title, String detail, Map<String, String> headers,
+            List<Problem.Violation> violations) {
         super(detail, null, false, false);
         this.status = status;
         this.type = type;
         this.title = title;
         this.headers = Map.copyOf(headers);
+        this.violations = List.copyOf(violations);
     }
 
     public static ProblemException notFound(String what) {
@@ -37,13 +45,19 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(400, "invalid-request", "Bad Request", what);
     }
 
+    /** A 400 naming the one field whose value the service refuses, as validation names fields. */
+    public static ProblemException invalidField(String field, String message) {
+        return new ProblemException(400, "invalid-request", "Bad Request", field + ": " + message, Map.of(),
+                List.of(new Problem.Violation(field, message)));
+    }
+
     public static ProblemException unauthorized() {
         return new ProblemException(401, "unauthorized", "Unauthorized", "Missing or invalid credentials.",
                 Map.of("WWW-Authenticate", "Bearer"));
     }
 
     public Problem toProblem() {
-        return Problem.of(status, type, title, getMessage());
+        return Problem.of(status, type, title, getMessage()).withViolations(violations);
     }
 
     public int status() {

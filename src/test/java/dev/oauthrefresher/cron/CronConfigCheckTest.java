@@ -1,5 +1,6 @@
 package dev.oauthrefresher.cron;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /** A production service must be triggerable, and must know the URL QStash signs. Runs as prod (no Quarkus). */
 class CronConfigCheckTest {
+
+    static final String STRONG = "8c1d6f0e3b2a49d7a5e4c3b2a1f0e9d8";
 
     static CronConfig config(Map<String, String> properties) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
@@ -46,11 +49,52 @@ class CronConfigCheckTest {
 
     @Test
     void shouldStartWithABearerTokenOrWithQStashKeysAndTheirUrl() {
-        assertThatCode(() -> new CronConfigCheck().onStart(null, config(Map.of("refresher.cron.bearer-tokens", "t"))))
+        assertThatCode(() -> new CronConfigCheck().onStart(null, config(Map.of("refresher.cron.bearer-tokens", STRONG))))
                 .doesNotThrowAnyException();
         assertThatCode(() -> new CronConfigCheck().onStart(null, config(Map.of(
                 "refresher.cron.qstash.current-signing-key", "sig_key",
                 "refresher.cron.public-url", "https://refresher.example.test"))))
                 .doesNotThrowAnyException();
+    }
+
+    @Test
+    void shouldRefuseInProdABearerTokenShorterThan32BytesWithoutPrintingIt() {
+        assertThatThrownBy(() -> new CronConfigCheck().onStart(null,
+                config(Map.of("refresher.cron.bearer-tokens", STRONG + ",short-cron-token-31-bytes-long!"))))
+                .hasMessageContaining("refresher.cron.bearer-tokens").hasMessageContaining("32 bytes")
+                .hasMessageNotContaining("short-cron-token");
+    }
+
+    @Test
+    void shouldRefuseInProdTheTemplatesPlaceholders() {
+        // the values of k8s/base/secrets.template.env, padded past the length check
+        assertThatThrownBy(() -> new CronConfigCheck().onStart(null,
+                config(Map.of("refresher.cron.bearer-tokens", "REPLACE_ME_CRON_BEARER_TOKEN_0123456789"))))
+                .hasMessageContaining("refresher.cron.bearer-tokens").hasMessageContaining("REPLACE_ME");
+        assertThatThrownBy(() -> new CronConfigCheck().onStart(null, config(Map.of(
+                "refresher.cron.qstash.current-signing-key", "sig_real_key",
+                "refresher.cron.qstash.next-signing-key", "REPLACE_ME_QSTASH_NEXT_SIGNING_KEY",
+                "refresher.cron.public-url", "https://refresher.example.test"))))
+                .hasMessageContaining("refresher.cron.qstash.next-signing-key");
+    }
+
+    @Test
+    void shouldRefuseAClockLeewayBeyondFiveMinutes() {
+        assertThatThrownBy(() -> new CronConfigCheck().onStart(null, config(Map.of(
+                "refresher.cron.bearer-tokens", STRONG, "refresher.cron.qstash.clock-leeway", "6m"))))
+                .hasMessageContaining("refresher.cron.qstash.clock-leeway");
+        assertThatCode(() -> new CronConfigCheck().onStart(null, config(Map.of(
+                "refresher.cron.bearer-tokens", STRONG, "refresher.cron.qstash.clock-leeway", "5m"))))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void shouldRememberASignatureUntilItsExpiryPlusTheLeewayAndAMargin() {
+        CronConfig config = config(Map.of("refresher.cron.qstash.clock-leeway", "2m"));
+        java.time.Instant now = java.time.Instant.parse("2026-12-01T12:00:00Z");
+        // a signature expiring at cutoff or later is kept; jose4j accepts it until exp + leeway
+        assertThat(new SignatureReplayGuard(null, config).purgeCutoff(now))
+                .isEqualTo(now.minus(Duration.ofMinutes(2)).minus(SignatureReplayGuard.PURGE_MARGIN))
+                .isBefore(now.minus(config.qstash().clockLeeway()));
     }
 }

@@ -278,6 +278,21 @@ class CronResourceTest {
     }
 
     @Test
+    void shouldAnswer413ForASignedBodyOverTheCap() {
+        byte[] big = ("{\"tenant\":\"" + "a".repeat(2000) + "\"}").getBytes(StandardCharsets.UTF_8);
+        assertRejectedWithNothingRun(signed(QStashSigner.forTask(TASK).sign(big), big).post(PATH).then(), 413);
+    }
+
+    @Test
+    void shouldRefuseACallerWithoutCredentialsBeforeReadingTheBody() {
+        // over the cap, yet 401 rather than 413: an unsigned call is refused before its body is read
+        String big = "{\"tenant\":\"" + "a".repeat(2000) + "\"}";
+        assertRejectedWithNothingRun(given().contentType("application/json").body(big).post(PATH).then(), 401);
+        assertRejectedWithNothingRun(given().header("Authorization", "Bearer wrong-token").contentType("application/json")
+                .body(big).post(PATH).then(), 401);
+    }
+
+    @Test
     void shouldAnswer415ForABodyThatIsNotJson() {
         assertRejectedWithNothingRun(given().header("Authorization", "Bearer test-cron-token").contentType("text/plain")
                 .body("tenant=acme").post(PATH).then(), 415);

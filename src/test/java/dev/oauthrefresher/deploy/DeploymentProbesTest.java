@@ -1,10 +1,10 @@
 package dev.oauthrefresher.deploy;
 
-import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.Management;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.List;
@@ -21,7 +21,7 @@ class DeploymentProbesTest {
     void shouldAnswerEveryProbeOfTheDeploymentWithUp() {
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
             String path = container.path(probe).at("/httpGet/path").asText();
-            given().get(path).then().statusCode(200).body("status", equalTo("UP"));
+            Management.given().get(path).then().statusCode(200).body("status", equalTo("UP"));
         }
     }
 }

@@ -65,15 +65,25 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void shouldProbeTheSmallRyeHealthEndpointsOnTheHttpPort() throws IOException {
+    void shouldProbeTheSmallRyeHealthEndpointsOnTheManagementPort() throws IOException {
         JsonNode container = serverContainer();
         assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/q/health/started");
         assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
         assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
         for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-            assertThat(container.path(probe).at("/httpGet/port").asText()).isEqualTo("http");
+            assertThat(container.path(probe).at("/httpGet/port").asText()).isEqualTo("management");
         }
-        assertThat(port(container, "http")).isEqualTo(prodHttpPort());
+        assertThat(port(container, "http")).isEqualTo(prodPort("quarkus.http.port", 8080));
+        assertThat(port(container, "management")).isEqualTo(prodPort("quarkus.management.port", 9000));
+        assertThat(prodProperty("quarkus.management.enabled")).isEqualTo("true");
+    }
+
+    @Test
+    void shouldOfferTheManagementPortOnTheServiceForAServiceMonitor() {
+        JsonNode service = manifests.one("Service");
+        JsonNode management = find(service.at("/spec/ports"), p -> p.path("name").asText().equals("management"));
+        assertThat(management.path("targetPort").asText()).isEqualTo("management");
+        assertThat(management.path("port").asInt()).isEqualTo(port(serverContainer(), "management"));
     }
 
     @Test
@@ -207,24 +217,48 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void shouldAdmitOnlyTheIngressControllerAndTheTriggerToThePods() {
+    void shouldAdmitOnlyTheIngressControllerAndTheTriggerToTheAppAndOnlyMonitoringToManagement() {
         JsonNode policy = manifests.one("NetworkPolicy");
-        assertThat(Manifests.texts(policy.at("/spec/policyTypes"))).containsExactly("Ingress");
+        assertThat(Manifests.texts(policy.at("/spec/policyTypes"))).containsExactlyInAnyOrder("Ingress", "Egress");
         assertThat(selects(policy.at("/spec/podSelector/matchLabels"), deployment().at("/spec/template/metadata/labels")))
                 .isTrue();
 
-        List<JsonNode> peers = new ArrayList<>();
+        List<JsonNode> appPeers = new ArrayList<>();
+        List<JsonNode> managementPeers = new ArrayList<>();
         for (JsonNode rule : policy.at("/spec/ingress")) {
-            rule.path("from").forEach(peers::add);
-            assertThat(rule.path("ports").findValuesAsText("port")).containsExactly("http");
+            List<String> ports = rule.path("ports").findValuesAsText("port");
+            assertThat(ports).hasSize(1).containsAnyOf("http", "management");
+            rule.path("from").forEach(ports.contains("http") ? appPeers::add : managementPeers::add);
         }
-        assertThat(peers).hasSize(2);
-        assertThat(peers).anySatisfy(peer -> assertThat(peer.at("/namespaceSelector/matchLabels")
-                .has("kubernetes.io/metadata.name")).isTrue());
+        assertThat(appPeers).hasSize(2);
+        assertThat(appPeers).anySatisfy(peer -> assertThat(peer.at("/namespaceSelector/matchLabels")
+                .path("kubernetes.io/metadata.name").asText()).isEqualTo("ingress-nginx"));
         JsonNode triggerLabels = manifests.one("CronJob").at("/spec/jobTemplate/spec/template/metadata/labels");
-        assertThat(peers).anySatisfy(peer -> assertThat(selects(peer.at("/podSelector/matchLabels"), triggerLabels)).isTrue());
-        assertThat(peers).noneSatisfy(peer -> assertThat(peer.path("podSelector").isObject()
+        assertThat(appPeers).anySatisfy(peer -> assertThat(selects(peer.at("/podSelector/matchLabels"), triggerLabels)).isTrue());
+        assertThat(appPeers).noneSatisfy(peer -> assertThat(peer.path("podSelector").isObject()
                 && peer.path("namespaceSelector").isObject()).isTrue());
+        assertThat(managementPeers).singleElement().satisfies(peer -> assertThat(peer.at("/namespaceSelector/matchLabels")
+                .path("kubernetes.io/metadata.name").asText()).isEqualTo("monitoring"));
+    }
+
+    @Test
+    void shouldLetThePodsReachOnlyDnsPostgresAndHttpsButNeverTheInstanceMetadataService() {
+        JsonNode egress = manifests.one("NetworkPolicy").at("/spec/egress");
+        List<String> ports = new ArrayList<>();
+        for (JsonNode rule : egress) {
+            assertThat(rule.path("to")).as("every egress rule names its destinations").isNotEmpty();
+            assertThat(rule.path("ports")).as("every egress rule names its ports").isNotEmpty();
+            rule.path("ports").forEach(p -> ports.add(p.path("port").asText() + "/" + p.path("protocol").asText()));
+            for (JsonNode peer : rule.path("to")) {
+                if (peer.has("ipBlock")) {
+                    assertThat(Manifests.texts(peer.at("/ipBlock/except"))).contains("169.254.169.254/32");
+                } else {
+                    assertThat(peer.at("/podSelector/matchLabels").path("k8s-app").asText()).isEqualTo("kube-dns");
+                    assertThat(rule.path("ports").findValuesAsText("port")).containsOnly("53");
+                }
+            }
+        }
+        assertThat(ports).containsExactlyInAnyOrder("53/UDP", "53/TCP", "5432/TCP", "443/TCP");
     }
 
     @Test
@@ -294,13 +328,21 @@ class KubernetesManifestsTest {
         return find(container.path("ports"), p -> p.path("name").asText().equals(name)).path("containerPort").asInt();
     }
 
-    /** The port the application listens on in production, from application.properties (Quarkus' default: 8080). */
-    private static int prodHttpPort() throws IOException {
+    /** A port the service listens on in production, from application.properties, or Quarkus' default. */
+    private static int prodPort(String key, int quarkusDefault) throws IOException {
+        return Integer.parseInt(prodProperty(key, String.valueOf(quarkusDefault)));
+    }
+
+    private static String prodProperty(String key) throws IOException {
+        return prodProperty(key, "");
+    }
+
+    private static String prodProperty(String key, String quarkusDefault) throws IOException {
         SmallRyeConfig prod = new SmallRyeConfigBuilder().withProfile("prod")
                 .withSources(new PropertiesConfigSource(
                         KubernetesManifestsTest.class.getClassLoader().getResource("application.properties"), 250))
                 .build();
-        return prod.getOptionalValue("quarkus.http.port", Integer.class).orElse(8080);
+        return prod.getOptionalValue(key, String.class).orElse(quarkusDefault);
     }
 
     private static String valueAfter(List<String> args, String option) {

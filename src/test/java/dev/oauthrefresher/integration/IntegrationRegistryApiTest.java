@@ -6,7 +6,11 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 
+import dev.oauthrefresher.testsupport.Concurrently;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.tokenstore.InMemoryTokenStore;
+import io.quarkus.arc.ClientProxy;
+import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,7 +19,11 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +85,39 @@ public class IntegrationRegistryApiTest {
                 .post("/admin/tenants/{t}/integrations", tenant)
                 .then().statusCode(409).contentType("application/problem+json")
                 .body("detail", containsString("bob@example.com"));
+    }
+
+    @Test
+    void shouldLetOneOfConcurrentDuplicateRegistrationsWinWithoutOrphaningASecret() throws Exception {
+        String tenant = newTenant();
+        InMemoryTokenStore store = (InMemoryTokenStore) ClientProxy.unwrap(tokenStore);
+        Set<String> before = store.secretNames();
+
+        List<Integer> statuses = Concurrently.run(8, () -> given().header("Authorization", ADMIN)
+                .contentType(ContentType.JSON).body(registration("race@example.com"))
+                .post("/admin/tenants/{t}/integrations", tenant).statusCode());
+
+        assertThat(statuses).containsOnly(201, 409).filteredOn(status -> status == 201).hasSize(1);
+        Object rowSecret = seeder.scalar("SELECT secret_name FROM integration WHERE tenant_id = :t", Map.of("t", tenant));
+        Set<String> added = new HashSet<>(store.secretNames());
+        added.removeAll(before);
+        assertThat(added).as("secrets written by the race").containsExactly((String) rowSecret);
+    }
+
+    @Test
+    void shouldRefuseAProviderGroupThatIsNotConfiguredOrOfAnotherType() {
+        String tenant = newTenant();
+        Map<String, Object> unknown = new HashMap<>(registration("carol@example.com"));
+        unknown.put("providerGroup", "no-such-group");
+        Map<String, Object> otherType = new HashMap<>(registration("carol@example.com"));
+        otherType.put("provider", "microsoft");
+        Map<Map<String, Object>, String> refusals = Map.of(unknown, "no-such-group", otherType, "of type google, not microsoft");
+        refusals.forEach((body, detail) -> given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(body)
+                .post("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("violations[0].field", equalTo("providerGroup"))
+                .body("detail", containsString(detail)));
+        assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t", Map.of("t", tenant))).isZero();
     }
 
     @Test
@@ -154,8 +195,11 @@ public class IntegrationRegistryApiTest {
     }
 
     @Test
-    void shouldServeOpenApiAndReadiness() {
-        given().get("/q/openapi").then().statusCode(200).body(containsString("/admin/tenants"));
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    void shouldServeOpenApiAndReadinessOnTheManagementInterfaceOnly() {
+        Management.given().get("/q/openapi").then().statusCode(200).body(containsString("/admin/tenants"));
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        for (String path : List.of("/q/openapi", "/q/health/ready", "/q/metrics")) {
+            given().get(path).then().statusCode(404);
+        }
     }
 }

@@ -30,7 +30,30 @@ class ProviderGroupTest {
     }
 
     static ProviderGroup group(String name, Map<String, String> properties) {
-        return ProviderGroup.of(name, config(properties).groups().get(name));
+        return ProviderGroup.of(name, config(properties).groups().get(name), false);
+    }
+
+    static Map<String, String> oauth2At(String tokenEndpoint) {
+        return Map.of("refresher.providers.acme.type", "oauth2", "refresher.providers.acme.client-id", "id",
+                "refresher.providers.acme.client-secret", "secret", "refresher.providers.acme.token-endpoint", tokenEndpoint);
+    }
+
+    @Test
+    void shouldRefusePlainHttpTokenEndpointsUnlessLoopbackIsExplicitlyAllowed() {
+        assertThatThrownBy(() -> group("acme", oauth2At("http://localhost:8089/token")))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("refresher.providers.acme.token-endpoint")
+                .hasMessageContaining("refresher.token-endpoints.allow-insecure-loopback");
+        for (String loopback : java.util.List.of("http://localhost:8089/token", "http://127.0.0.1:8089/token",
+                "http://127.8.9.10/token", "http://[::1]:8089/token")) {
+            assertThat(ProviderGroup.of("acme", config(oauth2At(loopback)).groups().get("acme"), true).tokenEndpoint())
+                    .isEqualTo(URI.create(loopback));
+        }
+        for (String remote : java.util.List.of("http://idp.example.com/token", "http://10.0.0.7/token",
+                "http://169.254.169.254/token", "http://localhost.example.com/token", "http://127.0.0.1.nip.io/token")) {
+            assertThatThrownBy(() -> ProviderGroup.of("acme", config(oauth2At(remote)).groups().get("acme"), true))
+                    .as(remote).hasMessageContaining("refresher.providers.acme.token-endpoint");
+        }
     }
 
     @Test

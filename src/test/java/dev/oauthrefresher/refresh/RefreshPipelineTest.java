@@ -143,7 +143,7 @@ class RefreshPipelineTest {
     }
 
     static String scrape() {
-        return io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return dev.oauthrefresher.testsupport.Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
     }
 
     /** The value of one series in a Prometheus scrape; 0 for a counter that has not been created yet. */

@@ -134,6 +134,11 @@ public final class KeyVaultFake implements AutoCloseable {
         return dir.resolve(PEM_FILE);
     }
 
+    /** Names of the secrets stored and not deleted. */
+    public Set<String> liveSecretNames() {
+        return secrets.keySet().stream().filter(name -> !deleted.contains(name)).collect(java.util.stream.Collectors.toSet());
+    }
+
     /** The newest stored version of a secret, if any (deleted ones included). */
     public Optional<StoredSecret> latest(String name) {
         List<StoredSecret> versions = secrets.get(name);

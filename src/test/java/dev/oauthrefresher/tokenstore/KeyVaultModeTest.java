@@ -9,7 +9,9 @@ import static org.hamcrest.Matchers.hasItem;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.Concurrently;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
@@ -22,7 +24,10 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,7 +54,7 @@ class KeyVaultModeTest {
 
     @Test
     void shouldBeReadyWhenTheDatabaseAndKeyVaultAnswer() {
-        given().get("/q/health/ready").then().statusCode(200)
+        Management.given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body(TOKEN_STORE_CHECK + ".status", equalTo("UP"))
                 .body(TOKEN_STORE_CHECK + ".data.kind", equalTo("key-vault"))
@@ -61,7 +66,7 @@ class KeyVaultModeTest {
     void shouldNotBeReadyWhenKeyVaultRefusesThisServicesIdentity() {
         fake.failNext(1, 403, Map.of());
 
-        given().get("/q/health/ready").then().statusCode(503)
+        Management.given().get("/q/health/ready").then().statusCode(503)
                 .body("status", equalTo("DOWN"))
                 .body(TOKEN_STORE_CHECK + ".status", equalTo("DOWN"))
                 .body(TOKEN_STORE_CHECK + ".data.reason", containsString("HTTP 403"));
@@ -84,6 +89,24 @@ class KeyVaultModeTest {
         TokenStore.Versioned loaded = tokenStore.load(secretName).await().indefinitely().orElseThrow();
         assertThat(loaded.version()).isEqualTo(stored.version());
         assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-secret-value-1");
+    }
+
+    @Test
+    void shouldLeaveOnlyTheWinnersSecretInKeyVaultAfterADuplicateRegistrationRace() throws Exception {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        Set<String> before = fake.liveSecretNames();
+
+        List<Integer> statuses = Concurrently.run(6, () -> register(tenant, "race@example.com").statusCode());
+
+        assertThat(statuses).containsOnly(201, 409).filteredOn(status -> status == 201).hasSize(1);
+        String winner = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(200).extract().path("items[0].id");
+        Set<String> added = new HashSet<>(fake.liveSecretNames());
+        added.removeAll(before);
+        assertThat(added).as("secrets in the vault written by the race")
+                .containsExactly(Integration.secretNameFor(UUID.fromString(winner)));
+        assertThat(fake.requests()).filteredOn(r -> r.method().equals("PUT") && !r.secretName().equals(KeyVaultTokenStore.PROBE_SECRET))
+                .as("secret writes").hasSize(1);
     }
 
     @Test

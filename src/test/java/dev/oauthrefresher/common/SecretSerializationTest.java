@@ -1,0 +1,38 @@
+package dev.oauthrefresher.common;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.tokenstore.TokenSet;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The application's own ObjectMapper (what responses are written with) refuses a Secret wherever it sits. */
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+class SecretSerializationTest {
+
+    static final String VALUE = "secret-value-never-serialized";
+
+    @Inject
+    ObjectMapper json;
+
+    @Test
+    void shouldRefuseToSerializeASecretAloneInAMapOrInsideARecord() {
+        Secret secret = Secret.of(VALUE);
+        TokenSet tokens = new TokenSet(secret, secret, Instant.EPOCH, Optional.empty(), "Bearer");
+        for (Object holder : new Object[] { secret, Map.of("token", secret), tokens }) {
+            assertThatThrownBy(() -> json.writeValueAsString(holder))
+                    .isInstanceOf(JsonMappingException.class)
+                    .hasMessageContaining("never serialized")
+                    .hasMessageNotContaining(VALUE);
+        }
+    }
+}
