@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code bench/run soak}: the steady state a deployment lives in. N integrations whose access tokens come due
@@ -159,6 +161,8 @@ public final class Soak {
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4);
         List<long[]> vaultSamples = new CopyOnWriteArrayList<>();
         long[] overdueMax = {0};
+        AtomicInteger overdueSamples = new AtomicInteger();
+        AtomicInteger missedSamples = new AtomicInteger();
         HttpClient http = HttpClient.newHttpClient();
         service.resetPeakRss();
         ProcStat before = service.usage();
@@ -170,9 +174,14 @@ public final class Soak {
                 0, options.interval().toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleAtFixedRate(() -> {
             vaultSamples.add(new long[] {System.nanoTime(), vault.served()});
-            long overdue = overdue(http, service);
+            OptionalLong overdue = overdue(http, service);
+            if (overdue.isEmpty()) {
+                missedSamples.incrementAndGet();
+                return;
+            }
+            overdueSamples.incrementAndGet();
             synchronized (overdueMax) {
-                overdueMax[0] = Math.max(overdueMax[0], overdue);
+                overdueMax[0] = Math.max(overdueMax[0], overdue.getAsLong());
             }
         }, 0, 1, TimeUnit.SECONDS);
         sleep(options.duration());
@@ -198,7 +207,8 @@ public final class Soak {
                     margins[0] / 1e3, percentile(margins, 0.01) / 1e3, percentile(margins, 0.5) / 1e3, options.leadTime().toSeconds());
         }
         line("  refreshed late     %d (after expiry; goal 0)", late);
-        line("  overdue gauge      max %d (refresher_integrations_overdue, sampled every second)", overdueMax[0]);
+        line("  overdue gauge      max %d (refresher_integrations_overdue, %d samples, one a second; %d unanswered)",
+                overdueMax[0], overdueSamples.get(), missedSamples.get());
         line("  Key Vault          %.0f transactions/s (budget %.0f/s), busiest 10 s: %,d of %,d; throttled %.2f %% (%,d of %,d)",
                 served / wall, options.vaultLimit() / 10.0, busiestWindow(vaultSamples), options.vaultLimit(),
                 100.0 * throttled / Math.max(1, served + throttled), throttled, served + throttled);
@@ -292,17 +302,19 @@ public final class Soak {
         }
     }
 
-    private static long overdue(HttpClient http, ServiceProcess service) {
+    /** The overdue gauge now, or empty if the metrics endpoint did not answer with it. */
+    private static OptionalLong overdue(HttpClient http, ServiceProcess service) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.uri("/q/metrics"))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.managementUri("/q/metrics"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             return response.body().lines().filter(l -> l.startsWith("refresher_integrations_overdue"))
-                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .findFirst();
         } catch (IOException e) {
-            return 0;
+            return OptionalLong.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return 0;
+            return OptionalLong.empty();
         }
     }
 
