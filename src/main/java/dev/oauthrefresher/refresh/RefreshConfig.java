@@ -41,8 +41,9 @@ public interface RefreshConfig {
     int concurrency();
 
     /**
-     * Refreshes in flight at once for one tenant, unless the tenant sets its own cap. Key
-     * {@code refresher.refresh.per-tenant-concurrency}, default {@code 8}.
+     * Refreshes in flight at once for one tenant while other tenants have work waiting, unless the tenant sets
+     * its own (hard) cap; a tenant with nobody else waiting may use every free slot (see {@code TenantQueue}).
+     * Key {@code refresher.refresh.per-tenant-concurrency}, default {@code 8}.
      */
     @WithDefault("8")
     @Min(1)

@@ -92,7 +92,7 @@ final class RefreshRun {
         this.capacity = run.capacity();
         this.steps = steps;
         this.env = env;
-        this.queue = new TenantQueue(capacity::capOf);
+        this.queue = new TenantQueue(capacity);
     }
 
     /** Starts the run; the result arrives when every claimed row has settled or been released. */
@@ -189,6 +189,10 @@ final class RefreshRun {
         }
         emptyClaimExcluding = narrowed && rows.isEmpty() ? query.excludedTenants() : null;
         queue.offer(rows);
+        if (rows.size() < query.limit()) {
+            // Everything due outside the tenants the claim left out is now queued or running.
+            queue.nothingElseDue();
+        }
         pump();
     }
 

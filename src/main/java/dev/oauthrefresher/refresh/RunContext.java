@@ -16,7 +16,8 @@ record RunContext(UUID runId, String owner, RunCircuits circuits, DueQuery query
 
     /**
      * How much a run does at once: refreshes in flight (and outcomes waiting for their write), rows per claim,
-     * how long a claim holds them, and each tenant's cap ({@code tenantCaps}, else {@code perTenant}).
+     * how long a claim holds them, and each tenant's cap: its own ({@code tenantCaps}, hard), else the default
+     * {@code perTenant}, which {@link TenantQueue} lets a tenant exceed while nobody else is waiting.
      */
     record Capacity(int concurrency, int batchSize, Duration lease, int perTenant, Map<String, Integer> tenantCaps) {
 
@@ -31,6 +32,11 @@ record RunContext(UUID runId, String owner, RunCircuits circuits, DueQuery query
 
         int capOf(String tenant) {
             return tenantCaps.getOrDefault(tenant, perTenant);
+        }
+
+        /** Whether the tenant sets its own cap: a hard one, unlike the default that yields to free slots. */
+        boolean hasOwnCap(String tenant) {
+            return tenantCaps.containsKey(tenant);
         }
     }
 }

@@ -93,19 +93,78 @@ class RefreshRunTest {
     }
 
     @Test
-    void shouldNeverRunMoreAtOnceThanTheConcurrencyOrATenantsCap() {
+    void shouldNeverExceedATenantsOwnCapWhileADefaultCappedTenantTakesTheSlotsItLeaves() {
         steps.due("capped", 10);
         steps.due("plain", 10);
         CompletableFuture<TaskResult> done = run(5, 1000, 3, Map.of("capped", 1), Integer.MAX_VALUE).start()
                 .subscribeAsCompletionStage();
 
+        assertThat(steps.running()).as("capped waits only on its own cap: plain takes the rest").hasSize(5);
         while (!steps.running().isEmpty()) {
             assertThat(steps.running()).hasSizeLessThanOrEqualTo(5);
-            assertThat(steps.running().stream().filter("capped"::equals)).hasSizeLessThanOrEqualTo(1);
-            assertThat(steps.running().stream().filter("plain"::equals)).hasSizeLessThanOrEqualTo(3);
+            assertThat(steps.runningOf("capped")).isLessThanOrEqualTo(1);
             steps.completeOldest(REFRESHED);
         }
         assertThat(result(done).refreshed()).isEqualTo(20);
+    }
+
+    @Test
+    void shouldHoldALoneTenantToItsOwnCapWhateverTheFreeSlots() {
+        steps.due("capped", 20);
+        CompletableFuture<TaskResult> done = run(10, 5, 8, Map.of("capped", 2), Integer.MAX_VALUE).start()
+                .subscribeAsCompletionStage();
+
+        assertThat(steps.running()).hasSize(2);
+        while (!steps.running().isEmpty()) {
+            assertThat(steps.running()).hasSizeLessThanOrEqualTo(2);
+            steps.completeOldest(REFRESHED);
+        }
+        assertThat(result(done).refreshed()).isEqualTo(20);
+    }
+
+    @Test
+    void shouldLetALoneTenantFillEveryGlobalSlotAndClaimEnoughToKeepThemFull() {
+        steps.due("solo", 100);
+        CompletableFuture<TaskResult> done = run(16, 20, 4, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        // The first claim is full: other tenants' rows may be due, so a claim that leaves solo out looks first.
+        assertThat(steps.claims.get(1).excludedTenants()).containsExactly("solo");
+        for (int completed = 0; completed < 100; completed++) {
+            assertThat(steps.running()).as("in flight after %d completed", completed).hasSize(Math.min(16, 100 - completed));
+            steps.completeOldest(REFRESHED);
+        }
+        assertThat(result(done).refreshed()).isEqualTo(100);
+    }
+
+    @Test
+    void shouldApplyTheDefaultCapAgainWhileASecondTenantWaits() {
+        steps.due("big", 100);
+        steps.due("other", 10);
+        CompletableFuture<TaskResult> done = run(16, 20, 4, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        assertThat(steps.runningOf("big")).isEqualTo(4);
+        assertThat(steps.runningOf("other")).isEqualTo(4);
+        while (steps.queuedOf("other") > 0) {
+            assertThat(steps.runningOf("big")).as("other still has rows waiting").isLessThanOrEqualTo(4);
+            steps.completeOldest(REFRESHED);
+        }
+        assertThat(steps.running()).as("other's last rows are running: big takes the slots left").hasSize(16);
+        steps.completeAll(REFRESHED);
+        assertThat(result(done).refreshed()).isEqualTo(110);
+    }
+
+    @Test
+    void shouldStillStartEverySmallTenantInTheFirstWaveWhenAHugeTenantMayTakeTheFreeSlots() {
+        steps.due("huge", 100);
+        for (int t = 0; t < 5; t++) {
+            steps.due("small-" + t, 3);
+        }
+        CompletableFuture<TaskResult> done = run(20, 20, 4, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        assertThat(steps.startedTenants()).as("the first wave").hasSize(20)
+                .filteredOn(tenant -> tenant.startsWith("small-")).hasSize(15);
+        steps.completeAll(REFRESHED);
+        assertThat(result(done).refreshed()).isEqualTo(115);
     }
 
     @Test
@@ -382,6 +441,18 @@ class RefreshRunTest {
 
         List<String> running() {
             return runningIds().stream().map(id -> rows.get(id).tenantId()).toList();
+        }
+
+        long runningOf(String tenant) {
+            return running().stream().filter(tenant::equals).count();
+        }
+
+        /** The tenant's rows neither started nor still due in the database: claimed and queued in the run. */
+        long queuedOf(String tenant) {
+            long total = rows.values().stream().filter(r -> r.tenantId().equals(tenant)).count();
+            long started = startedTenants().stream().filter(tenant::equals).count();
+            long due = this.due.stream().filter(r -> r.tenantId().equals(tenant)).count();
+            return total - started - due;
         }
 
         void completeOldest(Outcome outcome) {

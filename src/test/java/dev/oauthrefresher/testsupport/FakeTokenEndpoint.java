@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * A real OAuth 2.0 token endpoint over HTTP that keeps state like a provider: it knows which refresh tokens
@@ -55,6 +56,7 @@ public final class FakeTokenEndpoint implements AutoCloseable {
     private volatile Duration latency = Duration.ZERO;
     private volatile double errorRate;
     private volatile long expiresInSeconds = 3600;
+    private volatile Consumer<String> onRefreshed = grant -> { };
 
     public FakeTokenEndpoint(Mode mode, String clientId, String clientSecret) {
         this.mode = mode;
@@ -126,6 +128,11 @@ public final class FakeTokenEndpoint implements AutoCloseable {
         errorRate = rate;
     }
 
+    /** Called with the grant of every successful refresh, as it is answered (benchmarks time them). */
+    public void onRefreshed(Consumer<String> listener) {
+        onRefreshed = listener;
+    }
+
     public void expiresIn(long seconds) {
         expiresInSeconds = seconds;
     }
@@ -172,6 +179,7 @@ public final class FakeTokenEndpoint implements AutoCloseable {
                     return;
                 }
                 successesByGrant.computeIfAbsent(grant, g -> new AtomicInteger()).incrementAndGet();
+                onRefreshed.accept(grant);
                 String accessToken = "at-" + UUID.randomUUID();
                 if (mode == Mode.ROTATING) {
                     grantByRefreshToken.remove(presented);

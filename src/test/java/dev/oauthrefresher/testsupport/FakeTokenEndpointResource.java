@@ -32,17 +32,20 @@ public class FakeTokenEndpointResource implements QuarkusTestResourceLifecycleMa
 
     @Override
     public Map<String, String> start() {
-        return Map.of(
-                "refresher.providers.fake-google.type", "google",
-                "refresher.providers.fake-google.client-id", CLIENT_ID,
-                "refresher.providers.fake-google.client-secret", CLIENT_SECRET,
-                "refresher.providers.fake-google.token-endpoint", google().tokenUrl(),
-                "refresher.providers.fake-google.request-timeout", "2s",
-                "refresher.providers.fake-rotating.type", "oauth2",
-                "refresher.providers.fake-rotating.client-id", CLIENT_ID,
-                "refresher.providers.fake-rotating.client-secret", CLIENT_SECRET,
-                "refresher.providers.fake-rotating.token-endpoint", rotating().tokenUrl(),
-                "refresher.providers.fake-rotating.request-timeout", "8s");
+        // Tests overlap two runs in one process (2 x refresher.refresh.concurrency calls at once): the pools hold
+        // both, so no call waits for a connection into its request timeout on a slow machine.
+        return Map.ofEntries(Map.entry("refresher.providers.fake-google.max-connections", "160"),
+                Map.entry("refresher.providers.fake-rotating.max-connections", "160"),
+                Map.entry("refresher.providers.fake-google.type", "google"),
+                Map.entry("refresher.providers.fake-google.client-id", CLIENT_ID),
+                Map.entry("refresher.providers.fake-google.client-secret", CLIENT_SECRET),
+                Map.entry("refresher.providers.fake-google.token-endpoint", google().tokenUrl()),
+                Map.entry("refresher.providers.fake-google.request-timeout", "2s"),
+                Map.entry("refresher.providers.fake-rotating.type", "oauth2"),
+                Map.entry("refresher.providers.fake-rotating.client-id", CLIENT_ID),
+                Map.entry("refresher.providers.fake-rotating.client-secret", CLIENT_SECRET),
+                Map.entry("refresher.providers.fake-rotating.token-endpoint", rotating().tokenUrl()),
+                Map.entry("refresher.providers.fake-rotating.request-timeout", "8s"));
     }
 
     @Override

@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,8 +37,10 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -45,7 +48,9 @@ import javax.net.ssl.SSLContext;
  * A small Azure Key Vault for tests: a real HTTPS server (certificate made at startup by the JDK's keytool)
  * speaking enough of the secrets REST API for the real Azure SDK: the bearer challenge, set secret, get
  * secret (latest or by version), delete, get deleted and purge, soft-deleted and disabled secrets, and faults on
- * demand.
+ * demand. For benchmarks it can also behave like a real vault under load: a latency per request and Key Vault's
+ * service limit (secret transactions per 10 s, answered beyond it with 429, Azure's {@code Throttled} error and
+ * {@code Retry-After}).
  */
 public final class KeyVaultFake implements AutoCloseable {
 
@@ -68,6 +73,11 @@ public final class KeyVaultFake implements AutoCloseable {
     private final AtomicInteger challenges = new AtomicInteger();
     private volatile int refuseWritesWith;
     private volatile Duration writeDelay = Duration.ZERO;
+    private volatile ServiceLimit limit;
+    private volatile Duration minLatency = Duration.ZERO;
+    private volatile Duration maxLatency = Duration.ZERO;
+    private final AtomicLong served = new AtomicLong();
+    private final AtomicLong throttled = new AtomicLong();
 
     /** An authenticated request the fake received. */
     public record Request(String method, String secretName, Optional<String> version) {
@@ -193,6 +203,31 @@ public final class KeyVaultFake implements AutoCloseable {
         writeDelay = delay;
     }
 
+    /**
+     * Enforces Key Vault's service limit from now on: at most {@code transactions} authenticated requests in any
+     * 10 s; the ones beyond are answered 429 with {@code Retry-After} (whole seconds until a slot frees), as Azure
+     * does. Throttled requests do not use up the budget.
+     */
+    public void enforceServiceLimit(int transactions) {
+        limit = new ServiceLimit(transactions);
+    }
+
+    /** Every authenticated request is answered after a delay drawn uniformly from {@code [min, max]}. */
+    public void latency(Duration min, Duration max) {
+        minLatency = min;
+        maxLatency = max;
+    }
+
+    /** Authenticated requests answered (any status but a throttling 429), since the start. */
+    public long served() {
+        return served.get();
+    }
+
+    /** Requests answered 429 by the service limit, since the start. */
+    public long throttled() {
+        return throttled.get();
+    }
+
     /** Authenticated requests received, in order (challenged ones not included). */
     public List<Request> requests() {
         return List.copyOf(requests);
@@ -251,8 +286,25 @@ public final class KeyVaultFake implements AutoCloseable {
             String name = path[1];
             Optional<String> version = path.length == 3 ? Optional.of(path[2]) : Optional.empty();
             boolean deletedCollection = path[0].equals("deletedsecrets");
-            requests.add(new Request(deletedCollection ? exchange.getRequestMethod() + " deleted" : exchange.getRequestMethod(),
-                    name, version));
+            if (limit == null) {
+                // under a service limit (a benchmark) requests are only counted: there are millions
+                requests.add(new Request(deletedCollection ? exchange.getRequestMethod() + " deleted" : exchange.getRequestMethod(),
+                        name, version));
+            }
+            long latency = minLatency.toMillis()
+                    + ThreadLocalRandom.current().nextLong(maxLatency.toMillis() - minLatency.toMillis() + 1);
+            if (latency > 0) {
+                TimeUnit.MILLISECONDS.sleep(latency);
+            }
+            ServiceLimit serviceLimit = limit;
+            OptionalLong retryAfter = serviceLimit == null ? OptionalLong.empty() : serviceLimit.admit(System.nanoTime());
+            if (retryAfter.isPresent()) {
+                throttled.incrementAndGet();
+                error(exchange, 429, "Throttled", "Operations per second is over the allowed limit.",
+                        Map.of("Retry-After", Long.toString(retryAfter.getAsLong())));
+                return;
+            }
+            served.incrementAndGet();
             Fault fault = faults.poll();
             if (fault != null && !fault.hang().isZero()) {
                 TimeUnit.MILLISECONDS.sleep(fault.hang().toMillis());
@@ -391,6 +443,29 @@ public final class KeyVaultFake implements AutoCloseable {
             secret.tags().forEach(tags::put);
         }
         return bundle;
+    }
+
+    /** A sliding 10-second window of admitted requests, as a ring of their admission times. */
+    private static final class ServiceLimit {
+        private static final long WINDOW = TimeUnit.SECONDS.toNanos(10);
+        private final long[] admitted;
+        private int oldest;
+
+        ServiceLimit(int transactions) {
+            admitted = new long[transactions];
+            Arrays.fill(admitted, Long.MIN_VALUE / 2);
+        }
+
+        /** Admits a request at {@code now}, or returns the whole seconds after which one will be admitted. */
+        synchronized OptionalLong admit(long now) {
+            long freeAt = admitted[oldest] + WINDOW;
+            if (freeAt > now) {
+                return OptionalLong.of(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(freeAt - now + TimeUnit.SECONDS.toNanos(1) - 1)));
+            }
+            admitted[oldest] = now;
+            oldest = (oldest + 1) % admitted.length;
+            return OptionalLong.empty();
+        }
     }
 
     private static ObjectNode errorBody(String code, String message) {
