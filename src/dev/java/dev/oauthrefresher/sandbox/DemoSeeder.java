@@ -12,6 +12,10 @@ import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.tenant.TenantService;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.webhook.WebhookDtos.CreateEndpoint;
+import dev.oauthrefresher.webhook.WebhookDtos.EndpointView;
+import dev.oauthrefresher.webhook.WebhookEndpointService;
+import dev.oauthrefresher.webhook.WebhookEventType;
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
@@ -19,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +36,7 @@ import org.jboss.logging.Logger;
  * provider group {@code sandbox}, registered through the same service as the admin API. Idempotent: a restart of
  * dev mode starts from an empty database, and a live reload keeps the database but loses the memory token store
  * and the sandbox's grants, so existing rows get a fresh grant and tokens instead of a second registration.
+ * The tenant also has one webhook endpoint for every integration event, delivering to {@link SandboxWebhooks}.
  */
 @ApplicationScoped
 @IfBuildProperty(name = "refresher.sandbox.enabled", stringValue = "true")
@@ -40,6 +46,8 @@ class DemoSeeder {
     static final String PROVIDER_GROUP = "sandbox";
 
     private static final Logger LOG = Logger.getLogger(DemoSeeder.class);
+    /** Who the audit log names for the demo endpoint's creation. */
+    private static final String WEBHOOK_ACTOR = "sandbox";
     private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
     /**
      * The demo users connected this long before dev mode started: their first access tokens are registered as
@@ -67,15 +75,22 @@ class DemoSeeder {
     private final TokenStore tokenStore;
     private final SandboxGrants grants;
     private final ExampleKey exampleKey;
+    private final WebhookEndpointService webhookEndpoints;
+    private final SandboxWebhooks receiver;
+    private final String receiverUrl;
 
     DemoSeeder(TenantService tenants, TenantRepository tenantRows, IntegrationService integrations, TokenStore tokenStore,
-            SandboxGrants grants, ExampleKey exampleKey) {
+            SandboxGrants grants, ExampleKey exampleKey, WebhookEndpointService webhookEndpoints,
+            SandboxWebhooks receiver, SandboxConfig config) {
         this.tenants = tenants;
         this.tenantRows = tenantRows;
         this.integrations = integrations;
         this.tokenStore = tokenStore;
         this.grants = grants;
         this.exampleKey = exampleKey;
+        this.webhookEndpoints = webhookEndpoints;
+        this.receiver = receiver;
+        this.receiverUrl = config.webhookUrl();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -107,9 +122,28 @@ class DemoSeeder {
             }
         }
         exampleKey.issue(TENANT);
+        registerWebhookEndpoint();
         LOG.infof("Sandbox: demo tenant '%s' has %d integrations in provider group '%s' (%d registered now, %d given "
-                + "fresh sandbox tokens); README's \"Try it\" walks through them; Swagger UI shows an example tenant API key", TENANT, DEMOS.size(), PROVIDER_GROUP,
-                registered, restored);
+                + "fresh sandbox tokens), its webhook events go to %s; README's \"Try it\" walks through them; "
+                + "Swagger UI shows an example tenant API key", TENANT, DEMOS.size(), PROVIDER_GROUP, registered, restored,
+                receiverUrl);
+    }
+
+    /**
+     * The secret is shown only when an endpoint is created and the receiver keeps it in memory, so an endpoint a
+     * live reload left behind is replaced rather than kept.
+     */
+    private void registerWebhookEndpoint() {
+        webhookEndpoints.list(TENANT).items().stream()
+                .filter(e -> receiverUrl.equals(e.url()))
+                .map(EndpointView::id)
+                .forEach(id -> webhookEndpoints.delete(TENANT, id, WEBHOOK_ACTOR));
+        List<String> events = Arrays.stream(WebhookEventType.values())
+                .filter(t -> t != WebhookEventType.WEBHOOK_TEST)
+                .map(WebhookEventType::code)
+                .toList();
+        receiver.trust(Secret.of(webhookEndpoints.create(TENANT, new CreateEndpoint(receiverUrl, events), WEBHOOK_ACTOR)
+                .secret()));
     }
 
     private static Instant firstExpiry(Issued issued) {

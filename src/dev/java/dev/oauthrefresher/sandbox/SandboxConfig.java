@@ -33,4 +33,11 @@ public interface SandboxConfig {
      */
     @WithDefault("sandbox-client-secret")
     Secret clientSecret();
+
+    /**
+     * Where the demo tenant's webhook endpoint delivers: the sandbox's receiver on this instance. Key
+     * {@code refresher.sandbox.webhook-url}, default {@code http://localhost:${quarkus.http.port}/dev/sandbox/webhooks}.
+     */
+    @WithDefault("http://localhost:${quarkus.http.port}/dev/sandbox/webhooks")
+    String webhookUrl();
 }

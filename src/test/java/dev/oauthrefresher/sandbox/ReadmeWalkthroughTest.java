@@ -49,6 +49,9 @@ class ReadmeWalkthroughTest {
     /** Sandbox tokens live two minutes and the lead time is 110 s: a token is due again this long after a refresh. */
     private static final Duration NOT_DUE_AFTER_REFRESH = Duration.ofSeconds(10);
 
+    /** Bounds the wait for a webhook delivery, which the dispatcher sends at once after the status change. */
+    private static final Duration WEBHOOK_DELIVERY = Duration.ofSeconds(15);
+
     private final ObjectMapper json = new ObjectMapper();
     private Terminal terminal;
 
@@ -67,7 +70,7 @@ class ReadmeWalkthroughTest {
         Map<String, List<String>> steps = walkthrough();
         assertThat(steps.keySet()).as("README's walkthrough steps, each checked below")
                 .containsExactly("List the demo integrations", "Watch them refresh", "Revoke one", "See it expire",
-                        "Create a tenant API key", "Reconnect it", "Get an access token");
+                        "Receive the webhook", "Create a tenant API key", "Reconnect it", "Get an access token");
 
         Map<String, JsonNode> listed = byAccount(run(steps, "List the demo integrations", 0));
         assertThat(listed).containsOnlyKeys("alice@demo.test", "bob@demo.test", "carol@demo.test", "dave@demo.test",
@@ -110,6 +113,21 @@ class ReadmeWalkthroughTest {
         assertThat(afterRevoke.get("bob@demo.test").path("status").asText()).isEqualTo("expired");
         assertThat(afterRevoke.get("bob@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
         assertThat(afterRevoke.get("alice@demo.test").path("status").asText()).isEqualTo("active");
+
+        // deliveries are asynchronous: ask again, as README says, until Bob's event is there
+        Instant delivered = Instant.now().plus(WEBHOOK_DELIVERY);
+        Map<String, JsonNode> expiredEvents = expiredEventsByAccount(run(steps, "Receive the webhook", 0));
+        while (!expiredEvents.containsKey("bob@demo.test") && Instant.now().isBefore(delivered)) {
+            Thread.sleep(200);
+            expiredEvents = expiredEventsByAccount(run(steps, "Receive the webhook", 0));
+        }
+        assertThat(expiredEvents).containsOnlyKeys("bob@demo.test", "dave@demo.test");
+        JsonNode bobExpired = expiredEvents.get("bob@demo.test");
+        assertThat(bobExpired.path("webhookId").asText()).startsWith("evt_");
+        assertThat(bobExpired.path("integrationId").asText()).isEqualTo(afterRevoke.get("bob@demo.test").path("id").asText());
+        assertThat(bobExpired.path("previousStatus").asText()).isEqualTo("active");
+        assertThat(bobExpired.path("status").asText()).isEqualTo("expired");
+        assertThat(bobExpired.path("reasonCode").asText()).isEqualTo("invalid_grant");
 
         Map<String, JsonNode> expired = byAccount(run(steps, "Create a tenant API key", 0));
         assertThat(expired).containsOnlyKeys("bob@demo.test", "dave@demo.test");
@@ -215,6 +233,17 @@ class ReadmeWalkthroughTest {
             reader.shutdownNow();
             bash.destroy();
         }
+    }
+
+    /** The receiver's {@code integration.expired} events by account: one each, since every expiry is one event. */
+    private static Map<String, JsonNode> expiredEventsByAccount(JsonNode received) {
+        Map<String, JsonNode> byAccount = new HashMap<>();
+        received.path("items").forEach(e -> {
+            if ("integration.expired".equals(e.path("type").asText())) {
+                assertThat(byAccount.put(e.path("externalAccount").asText(), e)).as("one event per expiry").isNull();
+            }
+        });
+        return byAccount;
     }
 
     private static Map<String, JsonNode> byAccount(JsonNode page) {

@@ -22,6 +22,7 @@ public class SandboxProfile implements QuarkusTestProfile {
                 "quarkus.config.profile.parent", "sandbox",
                 "quarkus.http.test-port", Integer.toString(PORT),
                 "refresher.providers.sandbox.token-endpoint", "http://localhost:" + PORT + "/dev/sandbox/token",
+                "refresher.sandbox.webhook-url", "http://localhost:" + PORT + "/dev/sandbox/webhooks",
                 "refresher.cron.fallback.cron", "off",
                 "refresher.admin.tokens", "dev-admin-token",
                 "refresher.cron.bearer-tokens", "dev-cron-token");
