@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
+
+import com.standardwebhooks.Webhook;
 
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import io.quarkus.test.common.WithTestResource;
@@ -13,6 +16,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 /** The sandbox provider speaks the OAuth 2.0 token endpoint protocol (RFC 6749 sections 2.3.1, 5 and 6). */
@@ -101,5 +105,20 @@ class SandboxTokenEndpointTest {
         return given().formParam("grant_type", "refresh_token").formParam("refresh_token", refreshToken)
                 .formParam("client_id", CLIENT_ID).formParam("client_secret", CLIENT_SECRET)
                 .post("/dev/sandbox/token");
+    }
+
+    @Test
+    void shouldRefuseAWebhookDeliverySignedWithAnotherSecret() throws Exception {
+        // the demo endpoint's secret is random per start: an all-zero key is another one
+        String body = "{\"id\":\"evt_forged\",\"type\":\"integration.expired\",\"data\":{}}";
+        long timestamp = System.currentTimeMillis() / 1000;
+        String forged = new Webhook("whsec_" + Base64.getEncoder().encodeToString(new byte[32]))
+                .sign("evt_forged", timestamp, body);
+        given().contentType(ContentType.JSON).header("webhook-id", "evt_forged")
+                .header("webhook-timestamp", Long.toString(timestamp)).header("webhook-signature", forged).body(body)
+                .when().post("/dev/sandbox/webhooks")
+                .then().statusCode(401).contentType("application/problem+json");
+        given().when().get("/dev/sandbox/webhooks")
+                .then().statusCode(200).body("items.webhookId", not(hasItems("evt_forged")));
     }
 }
