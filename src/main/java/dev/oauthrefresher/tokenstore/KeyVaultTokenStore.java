@@ -244,8 +244,10 @@ public class KeyVaultTokenStore implements TokenStore {
             return new TokenStoreException("Could not reach Key Vault for " + what + ": " + failure.getClass().getName(),
                     true, null, failure);
         }
+        // Not an answer of the vault: most likely the HTTP client's own failure on a broken connection. Retried
+        // (within max-attempts), since giving up at once would park a rotated token for a whole retry interval.
         return new TokenStoreException("Unexpected failure of " + what + ": " + failure.getClass().getName(),
-                false, null, failure);
+                true, null, failure);
     }
 
     private String attempts(int attempt) {
