@@ -36,8 +36,8 @@ public interface SandboxConfig {
 
     /**
      * Where the demo tenant's webhook endpoint delivers: the sandbox's receiver on this instance. Key
-     * {@code refresher.sandbox.webhook-url}, default {@code http://localhost:${quarkus.http.port}/dev/sandbox/webhooks}.
+     * {@code refresher.sandbox.webhook-url}, default {@code http://localhost:${quarkus.http.port:8080}/dev/sandbox/webhooks}.
      */
-    @WithDefault("http://localhost:${quarkus.http.port}/dev/sandbox/webhooks")
+    @WithDefault("http://localhost:${quarkus.http.port:8080}/dev/sandbox/webhooks")
     String webhookUrl();
 }
