@@ -294,12 +294,16 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     private static String encode(TokenSet tokens) {
+        return toJson(new TokenDocument(SCHEMA_VERSION, tokens.accessToken().reveal(), tokens.refreshToken().reveal(),
+                tokens.expiresAt(), tokens.scope().orElse(null), tokens.tokenType()), "the tokens");
+    }
+
+    private static String toJson(Object document, String what) {
         try {
-            return JSON.writeValueAsString(new TokenDocument(SCHEMA_VERSION, tokens.accessToken().reveal(), tokens.refreshToken().reveal(),
-                    tokens.expiresAt(), tokens.scope().orElse(null), tokens.tokenType()));
+            return JSON.writeValueAsString(document);
         } catch (JsonProcessingException e) {
             // the cause is dropped on purpose: Jackson's messages may quote the value being written
-            throw new TokenStoreException("Could not encode the tokens as JSON.", false, null);
+            throw new TokenStoreException("Could not encode " + what + " as JSON.", false, null);
         }
     }
 
@@ -321,13 +325,9 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     private static String encodeWebhookSecret(WebhookSecret secret) {
-        try {
-            return JSON.writeValueAsString(new WebhookSecretDocument(WEBHOOK_SCHEMA, secret.current().reveal(),
-                    secret.previous().map(Secret::reveal).orElse(null), secret.previousValidUntil().orElse(null)));
-        } catch (JsonProcessingException e) {
-            // the cause is dropped on purpose: Jackson's messages may quote the value being written
-            throw new TokenStoreException("Could not encode the webhook secret as JSON.", false, null);
-        }
+        return toJson(new WebhookSecretDocument(WEBHOOK_SCHEMA, secret.current().reveal(),
+                secret.previous().map(Secret::reveal).orElse(null), secret.previousValidUntil().orElse(null)),
+                "the webhook secret");
     }
 
     private static WebhookSecret decodeWebhookSecret(String secretName, KeyVaultSecret secret) {
