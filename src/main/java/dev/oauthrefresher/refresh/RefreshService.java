@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.common.EventLoops;
 import dev.oauthrefresher.cron.RunRequest;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
@@ -47,10 +48,12 @@ public class RefreshService {
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final Drain drain;
+    private final EventLoops eventLoops;
     private final Set<RefreshRun> active = ConcurrentHashMap.newKeySet();
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
-            OutcomeWriter writer, LeaseKeeper leases, RefreshMetrics metrics, RefreshConfig config, Drain drain) {
+            OutcomeWriter writer, LeaseKeeper leases, RefreshMetrics metrics, RefreshConfig config, Drain drain,
+            EventLoops eventLoops) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.refresher = refresher;
@@ -59,6 +62,7 @@ public class RefreshService {
         this.metrics = metrics;
         this.config = config;
         this.drain = drain;
+        this.eventLoops = eventLoops;
     }
 
     /** A triggered run; never blocks the caller's thread. */
@@ -73,7 +77,7 @@ public class RefreshService {
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .chain(caps -> start(new RefreshRun(new RunContext(run.runId(), owner(run.runId()),
                                 new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
-                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production())));
+                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production(eventLoops))));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
     }
 
