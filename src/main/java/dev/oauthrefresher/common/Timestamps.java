@@ -2,8 +2,12 @@ package dev.oauthrefresher.common;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 
-/** Native queries hand back {@code timestamptz} values in driver- and version-dependent types; this reads them all. */
+/**
+ * Native queries hand back {@code timestamptz} values in driver- and version-dependent types; this reads them all,
+ * and gives JDBC the type the driver binds as {@code timestamptz}.
+ */
 public final class Timestamps {
 
     private Timestamps() {
@@ -24,5 +28,10 @@ public final class Timestamps {
             return o.toInstant();
         }
         throw new IllegalArgumentException("Not a timestamp: " + value.getClass().getName());
+    }
+
+    /** {@code instant} as the value JDBC binds to a {@code timestamptz} parameter. */
+    public static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
     }
 }

@@ -3,7 +3,10 @@ package dev.oauthrefresher.integration;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
+import dev.oauthrefresher.common.Timestamps;
 import jakarta.persistence.Query;
+import java.sql.PreparedStatement;
+import java.time.OffsetDateTime;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -12,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.hibernate.Session;
 
 /**
  * Integrations, and the only place their status and lease change. Every write here is guarded: a status
@@ -159,16 +163,43 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         return find("tenantId = ?1 and id = ?2", tenantId, id).firstResultOptional();
     }
 
-    /** Refresh succeeded: new expiry, failures forgotten, lease released. False if the row is no longer ours. */
-    public boolean markRefreshed(UUID id, String owner, Instant newExpiry, Instant now) {
-        return execute("""
-                UPDATE integration
-                   SET access_token_expires_at = :expiry, last_refreshed_at = :now, last_attempt_at = :now,
-                       next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
-                       last_error_code = NULL, last_error_message = NULL,
-                       lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
-                 WHERE id = :id AND status = 'active' AND lease_owner = :owner
-                """, Map.of("id", id, "owner", owner, "expiry", newExpiry, "now", now)) == 1;
+    /** One row's refresh to record: the row, the lease owner it must still have, the new expiry, when. */
+    public record Refreshed(UUID id, String owner, Instant newExpiry, Instant now) {
+    }
+
+    /**
+     * Refreshes succeeded: new expiry, failures forgotten, lease released; for many rows as one JDBC batch (one
+     * round trip, one statement PostgreSQL prepares once, instead of a query per row that Hibernate builds and
+     * PostgreSQL plans anew). Element {@code i} is false if row {@code i} was no longer active and ours.
+     */
+    public boolean[] markAllRefreshed(List<Refreshed> rows) {
+        return getEntityManager().unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE integration
+                       SET access_token_expires_at = ?, last_refreshed_at = ?, last_attempt_at = ?,
+                           next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
+                           last_error_code = NULL, last_error_message = NULL,
+                           lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ?
+                     WHERE id = ? AND status = 'active' AND lease_owner = ?
+                    """)) {
+                for (Refreshed row : rows) {
+                    OffsetDateTime now = Timestamps.utc(row.now());
+                    update.setObject(1, Timestamps.utc(row.newExpiry()));
+                    update.setObject(2, now);
+                    update.setObject(3, now);
+                    update.setObject(4, now);
+                    update.setObject(5, row.id());
+                    update.setString(6, row.owner());
+                    update.addBatch();
+                }
+                int[] counts = update.executeBatch();
+                boolean[] applied = new boolean[counts.length];
+                for (int i = 0; i < counts.length; i++) {
+                    applied[i] = counts[i] == 1;
+                }
+                return applied;
+            }
+        });
     }
 
     /** The grant is dead: {@code active → expired}. False if the row was not active or not ours. */

@@ -1,13 +1,16 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.common.Timestamps;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import java.sql.PreparedStatement;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
-import org.hibernate.query.NativeQuery;
-import org.hibernate.type.StandardBasicTypes;
+import org.hibernate.Session;
 
 /** The {@code refresh_attempt} table: one row per refresh attempt, kept for the retention. Callers own the transaction. */
 @ApplicationScoped
@@ -24,26 +27,37 @@ class AttemptRepository {
             String outcome, OptionalInt providerStatus, String errorCode, String note) {
     }
 
-    void insert(Attempt a) {
-        em.createNativeQuery("""
-                INSERT INTO refresh_attempt (integration_id, tenant_id, run_id, started_at, finished_at, outcome,
-                                             provider_status, error_code, duration_ms, note)
-                VALUES (:integration, :tenant, :run, :started, :finished, :outcome, :status, :code, :duration, :note)
-                """)
-                .setParameter("integration", a.integrationId())
-                .setParameter("tenant", a.tenantId())
-                .setParameter("run", a.runId())
-                .setParameter("started", a.startedAt())
-                .setParameter("finished", a.finishedAt())
-                .setParameter("outcome", a.outcome())
-                .unwrap(NativeQuery.class)
-                .setParameter("status", a.providerStatus().isPresent() ? a.providerStatus().getAsInt() : null,
-                        StandardBasicTypes.INTEGER)
-                .setParameter("code", a.errorCode(), StandardBasicTypes.STRING)
-                .setParameter("note", a.note(), StandardBasicTypes.STRING)
-                .setParameter("duration", (int) Math.min(Integer.MAX_VALUE,
-                        Duration.between(a.startedAt(), a.finishedAt()).toMillis()))
-                .executeUpdate();
+    /** Inserts the attempts as one JDBC batch: one round trip, one statement PostgreSQL prepares once. */
+    void insertAll(List<Attempt> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        em.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    INSERT INTO refresh_attempt (integration_id, tenant_id, run_id, started_at, finished_at, outcome,
+                                                 provider_status, error_code, duration_ms, note)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)) {
+                for (Attempt a : batch) {
+                    insert.setObject(1, a.integrationId());
+                    insert.setString(2, a.tenantId());
+                    insert.setObject(3, a.runId());
+                    insert.setObject(4, Timestamps.utc(a.startedAt()));
+                    insert.setObject(5, Timestamps.utc(a.finishedAt()));
+                    insert.setString(6, a.outcome());
+                    if (a.providerStatus().isPresent()) {
+                        insert.setInt(7, a.providerStatus().getAsInt());
+                    } else {
+                        insert.setNull(7, Types.INTEGER);
+                    }
+                    insert.setString(8, a.errorCode());
+                    insert.setInt(9, (int) Math.min(Integer.MAX_VALUE, Duration.between(a.startedAt(), a.finishedAt()).toMillis()));
+                    insert.setString(10, a.note());
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+            }
+        });
     }
 
     /** Deletes up to {@code batch} attempts started before {@code cutoff}; returns how many went. */

@@ -8,6 +8,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -60,7 +62,7 @@ class OutcomeWriter {
 
     private void writeBatch(List<Write> batch) {
         try {
-            List<Written> results = QuarkusTransaction.requiringNew().call(() -> batch.stream().map(this::apply).toList());
+            List<Written> results = QuarkusTransaction.requiringNew().call(() -> applyAll(batch));
             for (int i = 0; i < batch.size(); i++) {
                 complete(batch.get(i), results.get(i));
             }
@@ -68,7 +70,7 @@ class OutcomeWriter {
             // One bad row must not cost the others their outcome: retry each on its own.
             for (Write w : batch) {
                 try {
-                    complete(w, QuarkusTransaction.requiringNew().call(() -> apply(w)));
+                    complete(w, QuarkusTransaction.requiringNew().call(() -> applyAll(List.of(w)).get(0)));
                 } catch (RuntimeException e) {
                     LOG.warnf("Could not record the outcome of integration %s: %s", w.row().id(), e.getClass().getSimpleName());
                     w.done().completeExceptionally(e);
@@ -87,22 +89,49 @@ class OutcomeWriter {
         w.done().complete(written);
     }
 
-    private Written apply(Write w) {
+    /**
+     * Applies a batch in the caller's transaction. Refreshes, nearly every outcome of a run, go to the database as
+     * one batched update and every attempt row as one batched insert; the other outcomes one by one.
+     */
+    private List<Written> applyAll(List<Write> batch) {
+        Written[] written = new Written[batch.size()];
+        List<AttemptRepository.Attempt> attemptRows = new ArrayList<>(batch.size());
+        List<Integer> refreshed = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Write w = batch.get(i);
+            if (w.outcome() instanceof Outcome.Refreshed r) {
+                refreshed.add(i);
+                if (r.rotated()) {
+                    // the store holds the rotated token now (even if the lease was lost meanwhile): nothing is pending
+                    pendingRotations.delete(w.row().id());
+                }
+                attemptRows.add(attempt(w, OptionalInt.empty(), null, r.oddities().isEmpty() ? null : String.join(",", r.oddities())));
+            } else {
+                written[i] = apply(w, attemptRows);
+            }
+        }
+        if (!refreshed.isEmpty()) {
+            boolean[] applied = integrations.markAllRefreshed(refreshed.stream().map(batch::get)
+                    .map(w -> new IntegrationRepository.Refreshed(w.row().id(), w.owner(),
+                            ((Outcome.Refreshed) w.outcome()).newExpiry(), w.finishedAt()))
+                    .toList());
+            for (int k = 0; k < applied.length; k++) {
+                written[refreshed.get(k)] = new Written(applied[k], IntegrationStatus.ACTIVE);
+            }
+        }
+        attempts.insertAll(attemptRows);
+        return Arrays.asList(written);
+    }
+
+    /** One outcome's guarded write, other than a refresh; its attempt row, if it has one, joins {@code attemptRows}. */
+    private Written apply(Write w, List<AttemptRepository.Attempt> attemptRows) {
         Instant now = w.finishedAt();
         ClaimedIntegration row = w.row();
         Outcome outcome = w.outcome();
         Written written;
         OptionalInt providerStatus = OptionalInt.empty();
         String errorCode = null;
-        String note = null;
-        if (outcome instanceof Outcome.Refreshed r) {
-            written = new Written(integrations.markRefreshed(row.id(), w.owner(), r.newExpiry(), now), IntegrationStatus.ACTIVE);
-            if (r.rotated()) {
-                // the store holds the rotated token now (even if the lease was lost meanwhile): nothing is pending
-                pendingRotations.delete(row.id());
-            }
-            note = r.oddities().isEmpty() ? null : String.join(",", r.oddities());
-        } else if (outcome instanceof Outcome.Expired e) {
+        if (outcome instanceof Outcome.Expired e) {
             written = new Written(integrations.markExpired(row.id(), w.owner(), e.code(), e.message(), now), IntegrationStatus.EXPIRED);
             providerStatus = OptionalInt.of(e.httpStatus());
             errorCode = e.code();
@@ -133,12 +162,12 @@ class OutcomeWriter {
         if (written.applied() && written.status() != IntegrationStatus.ACTIVE) {
             events.statusChanged(row.id(), IntegrationStatus.ACTIVE);
         }
-        recordAttempt(w, providerStatus, errorCode, note);
+        attemptRows.add(attempt(w, providerStatus, errorCode, null));
         return written;
     }
 
-    private void recordAttempt(Write w, OptionalInt providerStatus, String errorCode, String note) {
-        attempts.insert(new AttemptRepository.Attempt(w.row().id(), w.row().tenantId(), w.runId(), w.startedAt(),
-                w.finishedAt(), w.outcome().kind(), providerStatus, errorCode, note));
+    private static AttemptRepository.Attempt attempt(Write w, OptionalInt providerStatus, String errorCode, String note) {
+        return new AttemptRepository.Attempt(w.row().id(), w.row().tenantId(), w.runId(), w.startedAt(),
+                w.finishedAt(), w.outcome().kind(), providerStatus, errorCode, note);
     }
 }
