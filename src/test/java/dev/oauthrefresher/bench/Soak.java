@@ -228,7 +228,14 @@ public final class Soak {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("refresher.refresh.lead-time", options.leadTime().toSeconds() + "s");
         settings.put("refresher.refresh.run-budget", options.runBudget().toSeconds() + "s");
-        settings.put("refresher.refresh.lease", options.runBudget().plus(options.runBudget().dividedBy(4)).toSeconds() + "s");
+        // time is compressed, so are the timeouts: one refresh's worst case (2 × (3 × 2 s + 2 × 2 s) for the vault,
+        // 2 × 1 s + 3 s for the provider = 25 s) must fit the lease after a renewal interval of a fifth of it
+        settings.put("refresher.refresh.lease", options.runBudget().plusSeconds(12).toSeconds() + "s");
+        settings.put("refresher.token-store.key-vault.request-timeout", "2s");
+        settings.put("refresher.token-store.key-vault.max-attempts", "3");
+        settings.put("refresher.token-store.key-vault.max-retry-wait", "2s");
+        settings.put("refresher.providers." + Harness.GROUP + ".connect-timeout", "1s");
+        settings.put("refresher.providers." + Harness.GROUP + ".request-timeout", "3s");
         settings.put("refresher.refresh.expected-trigger-interval", options.interval().toSeconds() + "s");
         settings.put("refresher.refresh.gauge-interval", "1s");
         settings.put("refresher.token-store.key-vault.max-requests-per-second", Integer.toString(options.vaultRequestsPerSecond()));
