@@ -351,6 +351,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         return List.of(
                         query.tenant().map(t -> "AND i.tenant_id = :tenant").orElse(""),
                         query.excludedTenants().isEmpty() ? "" : "AND i.tenant_id NOT IN (:excludedTenants)",
+                        query.excludedVaults().isEmpty() ? "" : "AND COALESCE(i.vault, 'default') NOT IN (:excludedVaults)",
                         query.provider().map(p -> "AND i.provider = :provider").orElse(""),
                         query.providerGroup().map(g -> "AND i.provider_group = :providerGroup").orElse(""))
                 .stream().filter(s -> !s.isEmpty()).collect(Collectors.joining("\n"));
@@ -368,6 +369,9 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         query.tenant().ifPresent(t -> q.setParameter("tenant", t));
         if (!query.excludedTenants().isEmpty()) {
             q.setParameter("excludedTenants", query.excludedTenants());
+        }
+        if (!query.excludedVaults().isEmpty()) {
+            q.setParameter("excludedVaults", query.excludedVaults());
         }
         query.provider().ifPresent(p -> q.setParameter("provider", p.code()));
         query.providerGroup().ifPresent(g -> q.setParameter("providerGroup", g));

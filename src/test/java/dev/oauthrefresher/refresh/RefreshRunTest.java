@@ -7,6 +7,7 @@ import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.integration.DueQuery;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import java.time.Clock;
@@ -378,9 +379,14 @@ class RefreshRunTest {
 
         /** Adds {@code count} due rows of {@code tenant}, less urgent than every row added before. */
         void due(String tenant, int count) {
+            due(tenant, SecretRef.DEFAULT_VAULT, count);
+        }
+
+        /** {@link #due} with the rows' tokens in {@code vault}. */
+        void due(String tenant, String vault, int count) {
             for (int i = 0; i < count; i++) {
                 ClaimedIntegration row = new ClaimedIntegration(UUID.randomUUID(), tenant, Provider.GOOGLE, "g",
-                        "secret-" + tenant + "-" + i, T0.plusSeconds(due.size()), 0);
+                        new SecretRef(vault, "secret-" + tenant + "-" + i), T0.plusSeconds(due.size()), 0);
                 due.add(row);
                 rows.put(row.id(), row);
             }
