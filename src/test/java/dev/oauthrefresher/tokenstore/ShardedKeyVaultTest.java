@@ -13,6 +13,7 @@ import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.Management;
+import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.testsupport.TenantKeys;
@@ -159,6 +160,80 @@ class ShardedKeyVaultTest {
         assertThat(ratesInMetrics()).containsEntry("default", 360.0);
         assertThat(seeder.count("SELECT count(*) FROM replica_heartbeat WHERE replica_id = 'other-replica-1'", Map.of()))
                 .as("rows older than an hour are deleted by whoever heartbeats").isZero();
+    }
+
+    @Test
+    void shouldMoveATenantsIntegrationsToAnotherVaultPurgeTheOldSecretsAndContinueWhenRepeated() {
+        String tenant = seeder.tenant("move");
+        Instant inAnHour = Instant.now().plus(1, ChronoUnit.HOURS);
+        List<Seeded> inDefault = seeder.integrations(tenant, "google", "fake-google", google, 3, inAnHour);
+        seeder.integrations(tenant, "google", "fake-google", google, 1, inAnHour, "shard-2");
+        Seeded pending = seeder.integrations(tenant, "google", "fake-google", google, 1, inAnHour).get(0);
+        seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) "
+                + "VALUES (:id, '\\x00'::bytea, 'another-key', now())", Map.of("id", pending.id()));
+
+        moveTo(tenant, "shard-2").then().statusCode(200)
+                .body("moved", equalTo(3)).body("alreadyThere", equalTo(4)).body("remaining", equalTo(1))
+                .body("skipped[0].integrationId", equalTo(pending.id().toString()))
+                .body("skipped[0].reason", equalTo("rotation_pending"))
+                .body("failed", org.hamcrest.Matchers.empty()).body("orphaned", org.hamcrest.Matchers.empty());
+
+        for (Seeded row : inDefault) {
+            String name = Integration.secretNameFor(row.id());
+            assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+            assertThat(seeder.column(row.id(), "lease_owner")).isNull();
+            assertThat(vaults.shard2().latest(name).orElseThrow().value()).contains("at-initial-" + row.grant());
+            assertThat(vaults.defaultVault().holds(name)).as("deleted and purged from the old vault").isFalse();
+        }
+        assertThat(vaults.defaultVault().holds(Integration.secretNameFor(pending.id()))).isTrue();
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'integration.vault-move' AND tenant_id = :t "
+                + "AND detail = 'default -> shard-2'", Map.of("t", tenant))).isEqualTo(3);
+
+        moveTo(tenant, "shard-2").then().statusCode(200)
+                .body("moved", equalTo(0)).body("alreadyThere", equalTo(4)).body("remaining", equalTo(1));
+        vaults.reset();
+        refresh(tenant, inDefault.get(0).id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+        assertThat(methodsOn(vaults.shard2(), inDefault.get(0).id())).containsExactly("GET", "PUT");
+        assertThat(methodsOn(vaults.defaultVault(), inDefault.get(0).id())).isEmpty();
+    }
+
+    @Test
+    void shouldNotLetARunRefreshAnIntegrationWhileItMoves() throws Exception {
+        String tenant = seeder.tenant("moving");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
+                Instant.now().plus(2, ChronoUnit.MINUTES)).get(0);
+        vaults.shard2().delayWrites(java.time.Duration.ofSeconds(3));
+        try {
+            java.util.concurrent.CompletableFuture<Integer> move = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> moveTo(tenant, "shard-2").then().statusCode(200).extract().path("moved"));
+            Poll.until("the move holds the row", java.time.Duration.ofSeconds(20),
+                    () -> String.valueOf(seeder.column(row.id(), "lease_owner")).startsWith("vault-move/"));
+
+            given().header("Authorization", "Bearer test-cron-token").contentType(ContentType.JSON)
+                    .body("{\"tenant\":\"" + tenant + "\"}").post("/cron/" + RefreshTask.NAME)
+                    .then().statusCode(200).body("selected", equalTo(0));
+
+            assertThat(move.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1);
+        } finally {
+            vaults.shard2().delayWrites(java.time.Duration.ZERO);
+        }
+        assertThat(google.successes(row.grant())).isZero();
+        assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+    }
+
+    @Test
+    void shouldRefuseAMoveToAVaultThatIsNotConfigured() {
+        String tenant = seeder.tenant("nowhere");
+
+        moveTo(tenant, "shard-9").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", org.hamcrest.Matchers.containsString("to"));
+        given().contentType(ContentType.JSON).body("{\"to\":\"shard-2\"}")
+                .post("/admin/tenants/{t}/vault-move", tenant).then().statusCode(401);
+    }
+
+    static io.restassured.response.Response moveTo(String tenant, String vault) {
+        return given().header("Authorization", ADMIN).contentType(ContentType.JSON).body(Map.of("to", vault))
+                .post("/admin/tenants/{t}/vault-move", tenant);
     }
 
     static String other(String vault) {
