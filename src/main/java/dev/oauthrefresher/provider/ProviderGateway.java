@@ -10,7 +10,6 @@ import dev.oauthrefresher.provider.RefreshResult.UnknownGroup;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.mutiny.core.MultiMap;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.ext.web.client.HttpRequest;
 import io.vertx.mutiny.ext.web.client.HttpResponse;
@@ -140,18 +139,21 @@ public class ProviderGateway implements ProviderGroups {
         HttpRequest<Buffer> request = gc.client().postAbs(group.tokenEndpoint().toString())
                 .timeout(settings.requestTimeout().toMillis())
                 .putHeader("Accept", "application/json");
-        MultiMap form = MultiMap.caseInsensitiveMultiMap()
-                .add("grant_type", "refresh_token")
-                .add("refresh_token", refreshToken.reveal());
+        // encoded here rather than by sendForm, whose multipart-capable encoder cost ~5% of a refresh's CPU
+        StringBuilder form = new StringBuilder(256).append("grant_type=refresh_token&refresh_token=")
+                .append(formEncode(refreshToken.reveal()));
         if (settings.clientAuth() == ProvidersConfig.ClientAuth.BASIC) {
             // RFC 6749 section 2.3.1: id and secret are form-encoded before they are joined and base64-encoded
             request.basicAuthentication(formEncode(settings.clientId()), formEncode(settings.clientSecret().reveal()));
         } else {
-            form.add("client_id", settings.clientId()).add("client_secret", settings.clientSecret().reveal());
+            form.append("&client_id=").append(formEncode(settings.clientId()))
+                    .append("&client_secret=").append(formEncode(settings.clientSecret().reveal()));
         }
         // an empty list would still send an empty scope parameter
-        settings.scopes().filter(scopes -> !scopes.isEmpty()).ifPresent(scopes -> form.add("scope", String.join(" ", scopes)));
-        return request.sendForm(form);
+        settings.scopes().filter(scopes -> !scopes.isEmpty())
+                .ifPresent(scopes -> form.append("&scope=").append(formEncode(String.join(" ", scopes))));
+        return request.putHeader("Content-Type", "application/x-www-form-urlencoded")
+                .sendBuffer(Buffer.buffer(form.toString()));
     }
 
     private static String formEncode(String value) {

@@ -57,11 +57,14 @@ final class RefreshRun {
         Cancellable after(Duration delay, Runnable action);
     }
 
-    /** Time, the threads blocking steps run on, and the deadline's timer: the seams a test controls. */
-    record Env(Clock clock, Executor workers, Timer timer) {
+    /**
+     * Time, the threads blocking steps run on, where refreshes start (event loops in turn, so their I/O spreads
+     * over all of them), and the deadline's timer: the seams a test controls.
+     */
+    record Env(Clock clock, Executor workers, Executor starts, Timer timer) {
 
-        static Env production() {
-            return new Env(Clock.systemUTC(), Infrastructure.getDefaultWorkerPool(),
+        static Env production(Executor eventLoops) {
+            return new Env(Clock.systemUTC(), Infrastructure.getDefaultWorkerPool(), eventLoops,
                     (delay, action) -> Uni.createFrom().voidItem().onItem().delayIt().by(delay)
                             .subscribe().with(ignored -> action.run()));
         }
@@ -217,7 +220,7 @@ final class RefreshRun {
     private void refresh(ClaimedIntegration row) {
         calling++;
         Instant started = env.clock().instant();
-        steps.refresh(row, run).subscribe().with(
+        Uni.createFrom().deferred(() -> steps.refresh(row, run)).runSubscriptionOn(env.starts()).subscribe().with(
                 outcome -> serial.execute(() -> called(row, started, outcome)),
                 failure -> serial.execute(() -> called(row, started, unexpected(row, failure))));
     }

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.common.EventLoops;
 import dev.oauthrefresher.cron.RunRequest;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
@@ -48,12 +49,13 @@ public class RefreshService {
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final Drain drain;
+    private final EventLoops eventLoops;
     private final VaultBudget budget;
     private final Set<RefreshRun> active = ConcurrentHashMap.newKeySet();
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
             OutcomeWriter writer, LeaseKeeper leases, RefreshMetrics metrics, RefreshConfig config, Drain drain,
-            VaultBudget budget) {
+            EventLoops eventLoops, VaultBudget budget) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.refresher = refresher;
@@ -62,6 +64,7 @@ public class RefreshService {
         this.metrics = metrics;
         this.config = config;
         this.drain = drain;
+        this.eventLoops = eventLoops;
         this.budget = budget;
     }
 
@@ -77,7 +80,7 @@ public class RefreshService {
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .chain(caps -> start(new RefreshRun(new RunContext(run.runId(), owner(run.runId()),
                                 new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
-                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production(),
+                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production(eventLoops),
                                 new VaultBacklog(run.runId(), budget::requestsPerSecond, config.vaultBacklogHorizon()))));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
     }

@@ -32,17 +32,20 @@ import java.util.Set;
  * @param accessStoreLatency memory token store latency in the access phase (Key Vault-like)
  * @param jvmOptions options for the service's JVM, space separated; {@link Harness#SERVICE_JVM} unless given
  *        ({@code --jvm-options=} with nothing runs it with the JVM's defaults)
+ * @param warmup integrations refreshed (same latency, same process) before the pipeline run is measured, so the
+ *        figures are those of a service that has run before, as a deployed one has; 0 measures a cold process
+ * @param timeline whether to report the pipeline run second by second and its latency by bucket
  */
 record Options(String mode, int integrations, int tenants, Duration providerLatency, Duration storeLatency, double errorRate,
         int concurrency, int perTenant, Set<String> phases, int baselineIntegrations, int claimRows, int claimBatch,
         int claimBatches, int seedThreads, int accessRate, Duration accessDuration, int accessIntegrations,
-        Duration accessStoreLatency, List<String> jvmOptions) {
+        Duration accessStoreLatency, List<String> jvmOptions, int warmup, boolean timeline) {
 
     private static final List<String> PHASES = List.of("pipeline", "throughput", "baseline", "claims", "access");
     private static final Set<String> KEYS = Set.of("integrations", "tenants", "provider-latency-ms", "store-latency-ms",
             "error-rate", "concurrency", "per-tenant", "phases", "baseline-integrations", "claim-rows", "claim-batch",
             "claim-batches", "seed-threads", "access-rate", "access-seconds", "access-integrations",
-            "access-store-latency-ms", "jvm-options");
+            "access-store-latency-ms", "jvm-options", "warmup", "timeline");
 
     static Options parse(String[] args) {
         String mode = args.length > 0 && !args[0].startsWith("--") ? args[0] : "quick";
@@ -80,7 +83,9 @@ record Options(String mode, int integrations, int tenants, Duration providerLate
                 Duration.ofSeconds(integer(values, "access-seconds", 60)),
                 integer(values, "access-integrations", 100),
                 Duration.ofMillis(integer(values, "access-store-latency-ms", 15)),
-                jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")));
+                jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")),
+                integer(values, "warmup", 2000),
+                Boolean.parseBoolean(values.getOrDefault("timeline", "false")));
     }
 
     private static Set<String> phases(String list) {

@@ -61,7 +61,7 @@ class RefreshRunTest {
         RunContext context = new RunContext(UUID.randomUUID(), "host/run", circuits(20, 0.5), query,
                 T0.plus(Duration.ofMinutes(1)), limit,
                 new RunContext.Capacity(concurrency, batchSize, Duration.ofMinutes(5), perTenant, tenantCaps));
-        return new RefreshRun(context, steps, new RefreshRun.Env(clock, workers, timer),
+        return new RefreshRun(context, steps, new RefreshRun.Env(clock, workers, Runnable::run, timer),
                 new VaultBacklog(context.runId(), this::rateOf, VAULT_HORIZON));
     }
 
