@@ -1,7 +1,6 @@
 package dev.oauthrefresher.sandbox;
 
 import dev.oauthrefresher.common.Secret;
-import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import dev.oauthrefresher.integration.IntegrationService;
@@ -10,6 +9,7 @@ import dev.oauthrefresher.sandbox.SandboxGrants.Issued;
 import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;
 import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.tenant.TenantService;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.webhook.WebhookDtos.CreateEndpoint;
@@ -110,7 +110,7 @@ class DemoSeeder {
                 registered++;
             } else if (tokensMissing(row)) {
                 Issued issued = grants.consent(demo.grant(), demo.behaviour());
-                tokenStore.save(Integration.secretNameFor(row.id()), new TokenSet(Secret.of(issued.accessToken()),
+                tokenStore.save(secretOf(row), new TokenSet(Secret.of(issued.accessToken()),
                         Secret.of(issued.refreshToken().orElseThrow()), firstExpiry(issued), Optional.empty(), "Bearer"))
                         .await().atMost(TOKEN_STORE_TIMEOUT);
                 restored++;
@@ -150,7 +150,12 @@ class DemoSeeder {
         return Instant.now().plus(issued.expiresIn()).minus(CONNECTED_AGO);
     }
 
+    /** Where the row says its tokens are (its vault, recorded at registration). */
+    private SecretRef secretOf(IntegrationView row) {
+        return QuarkusTransaction.requiringNew().call(() -> integrations.require(TENANT, row.id()).secretRef());
+    }
+
     private boolean tokensMissing(IntegrationView row) {
-        return tokenStore.load(Integration.secretNameFor(row.id())).await().atMost(TOKEN_STORE_TIMEOUT).isEmpty();
+        return tokenStore.load(secretOf(row)).await().atMost(TOKEN_STORE_TIMEOUT).isEmpty();
     }
 }

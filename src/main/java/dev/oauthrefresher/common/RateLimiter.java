@@ -7,24 +7,29 @@ import java.util.function.LongSupplier;
 /**
  * A token bucket that never blocks: each request reserves the next permit and is told how long to wait
  * for it. The bucket holds one second of permits, so an idle replica may start that many at once and then
- * settles at the configured rate.
+ * settles at the configured rate, which may change while it runs ({@link #setPermitsPerSecond}).
  */
 public final class RateLimiter {
 
-    private final long intervalNanos;
-    private final long burstNanos;
     private final LongSupplier nanoClock;
+    private long intervalNanos;
+    private long burstNanos;
     /** When the bucket would be empty again if no more permits were taken (the "theoretical arrival time"). */
     private long emptyAt;
 
     public RateLimiter(int permitsPerSecond, LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+        this.emptyAt = nanoClock.getAsLong();
+        setPermitsPerSecond(permitsPerSecond);
+    }
+
+    /** A new rate from now on; permits already reserved keep their waits. */
+    public synchronized void setPermitsPerSecond(int permitsPerSecond) {
         if (permitsPerSecond < 1) {
             throw new IllegalArgumentException("permitsPerSecond must be at least 1");
         }
-        this.intervalNanos = Duration.ofSeconds(1).toNanos() / permitsPerSecond;
-        this.burstNanos = intervalNanos * (permitsPerSecond - 1L);
-        this.nanoClock = nanoClock;
-        this.emptyAt = nanoClock.getAsLong();
+        intervalNanos = Duration.ofSeconds(1).toNanos() / permitsPerSecond;
+        burstNanos = intervalNanos * (permitsPerSecond - 1L);
     }
 
     public static RateLimiter perSecond(int permitsPerSecond) {

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration;
 
+import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
@@ -11,7 +12,7 @@ import java.util.UUID;
 
 /**
  * One tenant's connection to one provider account. Holds refresh bookkeeping only: the tokens are in the
- * token store under {@link #secretName()}. Status and lease columns change only through the guarded
+ * token store, in {@link #vault()} under {@link #secretName()} ({@link #secretRef()}). Status and lease columns change only through the guarded
  * updates of {@link IntegrationRepository}, never by dirty-checking this entity.
  */
 @Entity
@@ -65,6 +66,10 @@ public class Integration {
     @Column(name = "secret_name", nullable = false, updatable = false)
     private String secretName;
 
+    /** Recorded at insert, changed only by a vault move (native SQL); NULL on rows of the one-vault release. */
+    @Column(name = "vault", updatable = false)
+    private String vault;
+
     @Column(name = "lease_owner")
     private String leaseOwner;
 
@@ -88,7 +93,7 @@ public class Integration {
     }
 
     public Integration(UUID id, String tenantId, Provider provider, String providerGroup, String externalAccount,
-            Instant accessTokenExpiresAt, String secretName, Instant now) {
+            Instant accessTokenExpiresAt, String secretName, String vault, Instant now) {
         this.id = id;
         this.tenantId = tenantId;
         this.provider = provider;
@@ -98,6 +103,7 @@ public class Integration {
         this.accessTokenExpiresAt = accessTokenExpiresAt;
         this.lastRefreshedAt = now;
         this.secretName = secretName;
+        this.vault = vault;
         this.createdAt = now;
         this.updatedAt = now;
     }
@@ -165,6 +171,16 @@ public class Integration {
 
     public String secretName() {
         return secretName;
+    }
+
+    /** The vault holding the tokens; {@code default} for a row that records none. */
+    public String vault() {
+        return vault == null ? SecretRef.DEFAULT_VAULT : vault;
+    }
+
+    /** Where the tokens are: every token-store call for this integration goes there. */
+    public SecretRef secretRef() {
+        return new SecretRef(vault(), secretName);
     }
 
     public String leaseOwner() {

@@ -295,6 +295,64 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     }
 
     /**
+     * Leases one integration for a vault move, whatever its status or its tenant's pause, unless someone holds it or a
+     * rotated refresh token is pending for it (that token must land in the vault the row names first).
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<Integration> claimForVaultMove(UUID id, String owner, Instant now, Instant leaseUntil) {
+        List<Integration> claimed = getEntityManager().createNativeQuery("""
+                UPDATE integration i
+                   SET lease_owner = :owner, lease_expires_at = :leaseUntil, version = i.version + 1
+                 WHERE i.id = :id AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+                   AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
+                RETURNING i.*
+                """, Integration.class)
+                .setParameter("id", id).setParameter("owner", owner).setParameter("now", now)
+                .setParameter("leaseUntil", leaseUntil)
+                .getResultList();
+        return claimed.stream().findFirst();
+    }
+
+    public boolean hasPendingRotation(UUID id) {
+        return ((Number) getEntityManager().createNativeQuery(
+                "SELECT count(*) FROM pending_rotation WHERE integration_id = :id")
+                .setParameter("id", id).getSingleResult()).longValue() > 0;
+    }
+
+    /**
+     * The tokens are in {@code vault} now: the row points there and its lease is released, in one guarded statement.
+     * The version moves on, so a token cached for the old version is read again. False if the row is not ours.
+     */
+    public boolean moveToVault(UUID id, String owner, String vault, Instant now) {
+        return execute("""
+                UPDATE integration
+                   SET vault = :vault, lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                 WHERE id = :id AND lease_owner = :owner
+                """, Map.of("id", id, "owner", owner, "vault", vault, "now", now)) == 1;
+    }
+
+    /** A tenant's integrations whose vault (NULL meaning default) is not {@code vault}, by id, at most {@code limit}. */
+    @SuppressWarnings("unchecked")
+    public List<Integration> listNotInVault(String tenantId, String vault, int limit) {
+        return getEntityManager().createNativeQuery("""
+                SELECT i.* FROM integration i
+                 WHERE i.tenant_id = :tenant AND COALESCE(i.vault, 'default') <> :vault
+                 ORDER BY i.id
+                 LIMIT :limit
+                """, Integration.class)
+                .setParameter("tenant", tenantId).setParameter("vault", vault).setParameter("limit", limit)
+                .getResultList();
+    }
+
+    /** How many of a tenant's integrations are ({@code in}) or are not in {@code vault}. */
+    public long countByVault(String tenantId, String vault, boolean in) {
+        return ((Number) getEntityManager().createNativeQuery("SELECT count(*) FROM integration i WHERE i.tenant_id = :tenant AND "
+                + "(COALESCE(i.vault, 'default') = :vault) = :in")
+                .setParameter("tenant", tenantId).setParameter("vault", vault).setParameter("in", in)
+                .getSingleResult()).longValue();
+    }
+
+    /**
      * A new consent's tokens are in the store: back to {@code active} from any status, failures and backoff
      * forgotten, the new expiry, lease released. False if the row is no longer ours.
      */
@@ -382,6 +440,7 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         return List.of(
                         query.tenant().map(t -> "AND i.tenant_id = :tenant").orElse(""),
                         query.excludedTenants().isEmpty() ? "" : "AND i.tenant_id NOT IN (:excludedTenants)",
+                        query.excludedVaults().isEmpty() ? "" : "AND COALESCE(i.vault, 'default') NOT IN (:excludedVaults)",
                         query.provider().map(p -> "AND i.provider = :provider").orElse(""),
                         query.providerGroup().map(g -> "AND i.provider_group = :providerGroup").orElse(""))
                 .stream().filter(s -> !s.isEmpty()).collect(Collectors.joining("\n"));
@@ -399,6 +458,9 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         query.tenant().ifPresent(t -> q.setParameter("tenant", t));
         if (!query.excludedTenants().isEmpty()) {
             q.setParameter("excludedTenants", query.excludedTenants());
+        }
+        if (!query.excludedVaults().isEmpty()) {
+            q.setParameter("excludedVaults", query.excludedVaults());
         }
         query.provider().ifPresent(p -> q.setParameter("provider", p.code()));
         query.providerGroup().ifPresent(g -> q.setParameter("providerGroup", g));

@@ -7,9 +7,11 @@ import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.ReconnectIntegration;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import dev.oauthrefresher.tenant.TenantService;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.Vaults;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,19 +46,22 @@ public class IntegrationService {
     private final AuditLog audit;
     private final ProviderGroups providerGroups;
     private final IntegrationEvents events;
+    private final Vaults vaults;
 
     IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
-            ProviderGroups providerGroups, IntegrationEvents events) {
+            ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
         this.audit = audit;
         this.providerGroups = providerGroups;
         this.events = events;
+        this.vaults = vaults;
     }
 
     /**
-     * Inserts the row, stores the tokens and commits, in that order and in one transaction. The insert takes the
+     * Inserts the row with its vault ({@link Vaults#assign}, recorded for good), stores the tokens there and commits,
+     * in that order and in one transaction. The insert takes the
      * tenant/provider/account unique key first, so a concurrent duplicate waits on it and then fails with 409
      * before it writes any secret: the loser of a race never touches the store, so it cannot orphan a secret nor
      * overwrite or delete the winner's. Until the commit no one else sees the row, so nothing refreshes an
@@ -78,10 +83,11 @@ public class IntegrationService {
                 tenants.require(tenantId);
                 requireNoDuplicate(tenantId, provider, request.externalAccount());
                 Integration integration = new Integration(id, tenantId, provider, request.providerGroup(),
-                        request.externalAccount(), request.accessTokenExpiresAt(), Integration.secretNameFor(id), Instant.now());
+                        request.externalAccount(), request.accessTokenExpiresAt(), Integration.secretNameFor(id),
+                        vaults.assign(id), Instant.now());
                 integrations.persist(integration);
                 integrations.flush();
-                store(integration.secretName(), tokens);
+                store(integration.secretRef(), tokens);
                 audit.recordAs(actor, "integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
                 return IntegrationView.of(integration);
             });
@@ -104,9 +110,9 @@ public class IntegrationService {
         }
     }
 
-    private void store(String secretName, TokenSet tokens) {
+    private void store(SecretRef secret, TokenSet tokens) {
         try {
-            tokenStore.save(secretName, tokens).await().atMost(TOKEN_STORE_TIMEOUT);
+            tokenStore.save(secret, tokens).await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             throw new ProblemException(503, "token-store-unavailable", "Service Unavailable",
                     "The token store did not accept the tokens; nothing was registered. Try again.",
@@ -183,7 +189,7 @@ public class IntegrationService {
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
         try {
-            tokenStore.save(leased.secretName(), tokens).await().atMost(TOKEN_STORE_TIMEOUT);
+            tokenStore.save(leased.secretRef(), tokens).await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
             throw tokenStoreUnavailable("did not accept the new tokens; the integration is unchanged");
@@ -219,7 +225,7 @@ public class IntegrationService {
         String owner = lifecycleOwner();
         Integration leased = lease(tenantId, id, owner);
         try {
-            tokenStore.delete(leased.secretName()).await().atMost(TOKEN_STORE_TIMEOUT);
+            tokenStore.delete(leased.secretRef()).await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
             throw tokenStoreUnavailable("did not delete the tokens; the integration is unchanged");

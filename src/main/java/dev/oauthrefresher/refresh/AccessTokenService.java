@@ -6,6 +6,7 @@ import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
@@ -111,7 +112,7 @@ public class AccessTokenService {
         Load load = new Load(row.id(), row.version());
         return loads.run(load, () -> {
             metrics.storeRead();
-            return tokenStore.load(row.secretName()).map(found -> {
+            return tokenStore.load(row.secretRef()).map(found -> {
                 AccessToken token = AccessToken.of(found.orElseThrow(() -> new ProblemException(424, "integration-error",
                         "Failed Dependency", "No tokens are stored for integration " + row.id() + "; reconnect it.")).tokens());
                 cache.put(row.id(), row.version(), token);
@@ -122,8 +123,8 @@ public class AccessTokenService {
                 metrics.joined("store_read");
             }
             return result.value();
-        }).onFailure(TokenStoreException.class).transform(e -> unavailable(
-                "The token store did not answer; try again.", RETRY_SOON));
+        }).onFailure(TokenStoreException.class).transform(e -> unavailable(e instanceof VaultNotConfiguredException
+                ? e.getMessage() : "The token store did not answer; try again.", RETRY_SOON));
     }
 
     private Uni<Issued> refresh(Integration row, Predicate<Integration> needsRefresh) {

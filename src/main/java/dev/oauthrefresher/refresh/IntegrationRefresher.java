@@ -8,6 +8,7 @@ import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.UnreadableTokensException;
+import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -66,7 +67,7 @@ class IntegrationRefresher {
                 ? Uni.createFrom().voidItem()
                 : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
         return gate
-                .chain(() -> tokenStore.load(row.secretName()))
+                .chain(() -> tokenStore.load(row.secret()))
                 .chain(stored -> {
                     if (stored.isEmpty()) {
                         return Uni.createFrom().<Outcome>item(new Outcome.Errored("tokens_missing",
@@ -78,6 +79,10 @@ class IntegrationRefresher {
                     TokenSet current = stored.get().tokens();
                     return providers.refresh(row.providerGroup(), current.refreshToken())
                             .chain(result -> settle(row, current, result, circuits, owner, runId, started));
+                })
+                .onFailure(VaultNotConfiguredException.class).recoverWithItem(e -> {
+                    metrics.vaultNotConfigured(row.vault());
+                    return new Outcome.Deferred(Outcome.Cause.VAULT_NOT_CONFIGURED);
                 })
                 .onFailure(UnreadableTokensException.class).recoverWithItem(e -> new Outcome.Errored("tokens_unreadable",
                         "The token store holds no readable token document for this integration; it must be registered again."))
@@ -139,7 +144,7 @@ class IntegrationRefresher {
             LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
         }
         Uni<Boolean> persisted = rotated ? pending.persist(row, runId, next, started) : Uni.createFrom().item(Boolean.FALSE);
-        return persisted.chain(inDatabase -> tokenStore.save(row.secretName(), next)
+        return persisted.chain(inDatabase -> tokenStore.save(row.secret(), next)
                 .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities()))
                 .onFailure().recoverWithItem(e -> {
                     metrics.tokenStoreWriteFailed(rotated);

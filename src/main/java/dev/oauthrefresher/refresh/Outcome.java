@@ -88,6 +88,11 @@ sealed interface Outcome {
         TOKEN_STORE_REFUSED("token_store_refused", true, true),
         /** Refreshed, but the token store refused the new access token; the old refresh token still works. */
         TOKEN_STORE_WRITE_FAILED("token_store_write_failed", true, true),
+        /**
+         * The row's vault is not configured on this replica (removed from the list, or this replica's configuration
+         * lags): nothing was called, the tokens stay where they are, the row keeps its status.
+         */
+        VAULT_NOT_CONFIGURED("vault_not_configured", false, false),
         /** Something unexpected; logged where it happened. */
         INTERNAL_ERROR("internal_error", true, false);
 

@@ -2,6 +2,7 @@ package dev.oauthrefresher.refresh;
 
 import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
@@ -15,11 +16,11 @@ import org.hibernate.type.StandardBasicTypes;
 class PendingRotationRepository {
 
     /** One sealed row, as a replica finds it when it finishes another's write. */
-    record Sealed(UUID integrationId, String tenantId, Provider provider, String providerGroup, String secretName,
+    record Sealed(UUID integrationId, String tenantId, Provider provider, String providerGroup, SecretRef secret,
             byte[] sealedTokens, String keyId, UUID runId, Instant startedAt) {
 
         ClaimedIntegration row(Instant accessTokenExpiresAt) {
-            return new ClaimedIntegration(integrationId, tenantId, provider, providerGroup, secretName, accessTokenExpiresAt, 0);
+            return new ClaimedIntegration(integrationId, tenantId, provider, providerGroup, secret, accessTokenExpiresAt, 0);
         }
     }
 
@@ -70,12 +71,13 @@ class PendingRotationRepository {
                   FROM free, pending_rotation p
                  WHERE i.id = free.id AND p.integration_id = i.id
                 RETURNING i.id, i.tenant_id, i.provider, i.provider_group, i.secret_name, p.sealed_tokens, p.key_id,
-                          p.run_id, p.started_at
+                          p.run_id, p.started_at, COALESCE(i.vault, 'default')
                 """).setParameter("key", keyId).setParameter("owner", owner).setParameter("now", now)
                 .setParameter("leaseUntil", leaseUntil).setParameter("limit", limit)
                 .getResultList();
         return rows.stream().map(r -> new Sealed((UUID) r[0], (String) r[1], Provider.fromCode((String) r[2]), (String) r[3],
-                (String) r[4], (byte[]) r[5], (String) r[6], (UUID) r[7], Timestamps.toInstant(r[8]))).toList();
+                new SecretRef((String) r[9], (String) r[4]), (byte[]) r[5], (String) r[6], (UUID) r[7],
+                Timestamps.toInstant(r[8]))).toList();
     }
 
     /** Notes a failed attempt to finish a pending write. */

@@ -171,7 +171,7 @@ public class PendingRotations {
     private boolean finish(ClaimedIntegration row, String owner, UUID runId, TokenSet tokens, Instant startedAt) {
         UUID id = row.id();
         try {
-            tokenStore.save(row.secretName(), tokens).await().atMost(WRITE_TIMEOUT);
+            tokenStore.save(row.secret(), tokens).await().atMost(WRITE_TIMEOUT);
         } catch (RuntimeException e) {
             LOG.warnf("Integration %s: rotated refresh token still not stored (%s); will retry", id, e.getClass().getSimpleName());
             try {

@@ -65,6 +65,15 @@ public interface RefreshConfig {
     Duration lease();
 
     /**
+     * How much work a run holds per Key Vault: it claims no more rows of a vault while its claimed, unfinished rows
+     * would take longer than this to pass the vault's request budget for this replica (two requests per refresh);
+     * the rest stay unclaimed for the next claim, run or replica. Key {@code refresher.refresh.vault-backlog-horizon},
+     * default {@code 10s}.
+     */
+    @WithDefault("10s")
+    Duration vaultBacklogHorizon();
+
+    /**
      * How long a run may take new work; what it does not reach stays due for the next run. Key
      * {@code refresher.refresh.run-budget}, default {@code 4m}.
      */

@@ -96,6 +96,16 @@ public class RefreshMetrics {
                 .tags("stage", stage).register(registry).increment();
     }
 
+    /**
+     * A row was deferred because its vault is not configured on this replica; {@code vault} is the name the row
+     * records (operator-chosen, validated by the schema), never a URL.
+     */
+    void vaultNotConfigured(String vault) {
+        Counter.builder("refresher.vault.not.configured")
+                .description("Refreshes deferred because the row's Key Vault is not configured on this replica")
+                .tags("vault", vault).register(registry).increment();
+    }
+
     void run(String task, Duration took) {
         runDuration(task).record(took);
     }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -19,7 +18,8 @@ import org.jboss.logging.Logger;
 /**
  * One run of the refresh pipeline: claims due rows in batches into a {@link TenantQueue} and keeps up to
  * {@code concurrency} refreshes in flight from it; counts what happened in a {@link RunTally}. Claims leave
- * out tenants whose queue is already full, so a small tenant's rows are claimed early too. The run stops
+ * out tenants whose queue is already full, so a small tenant's rows are claimed early too, and Key Vaults that have
+ * more claimed work than they can serve soon ({@link VaultBacklog}). The run stops
  * taking work at its deadline or on {@link #stopTakingWork()}: rows not started are released (they stay due),
  * refreshes in flight finish and are written. A run that reached its limit ends when its last row settles.
  *
@@ -78,6 +78,7 @@ final class RefreshRun {
     private final CompletableFuture<TaskResult> done = new CompletableFuture<>();
 
     private final TenantQueue queue;
+    private final VaultBacklog vaults;
     private final RunTally tally = new RunTally();
     private Cancellable deadlineTimer;
     private int calling;
@@ -87,15 +88,16 @@ final class RefreshRun {
     private boolean exhausted;
     private boolean stopped;
     private boolean finishing;
-    private Set<String> emptyClaimExcluding;
+    private DueQuery emptyClaim;
     private Throwable claimFailure;
 
-    RefreshRun(RunContext run, Steps steps, Env env) {
+    RefreshRun(RunContext run, Steps steps, Env env, VaultBacklog vaults) {
         this.run = run;
         this.capacity = run.capacity();
         this.steps = steps;
         this.env = env;
         this.queue = new TenantQueue(capacity);
+        this.vaults = vaults;
     }
 
     /** Starts the run; the result arrives when every claimed row has settled or been released. */
@@ -154,6 +156,7 @@ final class RefreshRun {
                 refresh(next.get());
             } else {
                 queue.finished(next.get());
+                vaults.finished(next.get());
                 tally.skipped(1);
                 release(List.of(next.get().id()));
             }
@@ -167,15 +170,17 @@ final class RefreshRun {
         // Claim while slots are free that the queued rows cannot fill (their tenants are at their cap) or
         // while the queue runs low; saturated tenants are left out of the claim, which bounds the queue.
         boolean needed = calling < capacity.concurrency() || queue.size() < capacity.concurrency();
-        // The last claim found nothing outside the saturated tenants: wait until one of them drains.
-        return needed && (emptyClaimExcluding == null || !queue.saturated().containsAll(emptyClaimExcluding));
+        // The last claim found nothing outside the saturated tenants and full vaults: wait until one of them drains.
+        return needed && (emptyClaim == null || !queue.saturated().containsAll(emptyClaim.excludedTenants())
+                || !vaults.excluded().containsAll(emptyClaim.excludedVaults()));
     }
 
     private void claim() {
         claiming = true;
         Instant now = env.clock().instant();
         DueQuery query = run.query().at(now)
-                .withLimit(Math.min(capacity.batchSize(), run.limit() - tally.claimed()), queue.saturated());
+                .withLimit(Math.min(capacity.batchSize(), run.limit() - tally.claimed()), queue.saturated())
+                .excludingVaults(vaults.excluded());
         Instant leaseUntil = now.plus(capacity.lease());
         Uni.createFrom().item(() -> steps.claim(query, run.owner(), leaseUntil))
                 .runSubscriptionOn(env.workers())
@@ -186,13 +191,15 @@ final class RefreshRun {
     private void claimed(DueQuery query, List<ClaimedIntegration> rows) {
         claiming = false;
         tally.claimed(rows.size());
-        boolean narrowed = !query.excludedTenants().isEmpty();
+        vaults.claimed(rows);
+        boolean fullVaultsLeftOut = vaults.narrows(query.excludedVaults());
+        boolean narrowed = !query.excludedTenants().isEmpty() || fullVaultsLeftOut;
         if (!narrowed && rows.size() < query.limit()) {
             exhausted = true;
         }
-        emptyClaimExcluding = narrowed && rows.isEmpty() ? query.excludedTenants() : null;
+        emptyClaim = narrowed && rows.isEmpty() ? query : null;
         queue.offer(rows);
-        if (rows.size() < query.limit()) {
+        if (rows.size() < query.limit() && !fullVaultsLeftOut) {
             // Everything due outside the tenants the claim left out is now queued or running.
             queue.nothingElseDue();
         }
@@ -227,6 +234,7 @@ final class RefreshRun {
     private void called(ClaimedIntegration row, Instant started, Outcome outcome) {
         calling--;
         queue.finished(row);
+        vaults.finished(row);
         writing++;
         steps.write(row, run, outcome, started, env.clock().instant()).subscribe().with(
                 written -> serial.execute(() -> {

@@ -11,6 +11,7 @@ import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.Provider;
 import dev.oauthrefresher.lifecycle.Drain;
 import dev.oauthrefresher.tenant.TenantRepository;
+import dev.oauthrefresher.tokenstore.VaultBudget;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -49,11 +50,12 @@ public class RefreshService {
     private final RefreshConfig config;
     private final Drain drain;
     private final EventLoops eventLoops;
+    private final VaultBudget budget;
     private final Set<RefreshRun> active = ConcurrentHashMap.newKeySet();
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
             OutcomeWriter writer, LeaseKeeper leases, RefreshMetrics metrics, RefreshConfig config, Drain drain,
-            EventLoops eventLoops) {
+            EventLoops eventLoops, VaultBudget budget) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.refresher = refresher;
@@ -63,6 +65,7 @@ public class RefreshService {
         this.config = config;
         this.drain = drain;
         this.eventLoops = eventLoops;
+        this.budget = budget;
     }
 
     /** A triggered run; never blocks the caller's thread. */
@@ -77,7 +80,8 @@ public class RefreshService {
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                         .chain(caps -> start(new RefreshRun(new RunContext(run.runId(), owner(run.runId()),
                                 new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
-                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production(eventLoops))));
+                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production(eventLoops),
+                                new VaultBacklog(run.runId(), budget::requestsPerSecond, config.vaultBacklogHorizon()))));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
     }
 

@@ -8,7 +8,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Mock mode: tokens in a map of this process, for local runs and benchmarks. Nothing survives a restart. */
+/**
+ * Mock mode: tokens in a map of this process, for local runs and benchmarks. Nothing survives a restart. Vault
+ * names are ignored: a row still records one, but every name reaches this one map.
+ */
 public class InMemoryTokenStore implements TokenStore {
 
     private final Map<String, Versioned> entries = new ConcurrentHashMap<>();
@@ -26,15 +29,15 @@ public class InMemoryTokenStore implements TokenStore {
     }
 
     @Override
-    public Uni<Optional<Versioned>> load(String secretName) {
-        return delayed(Uni.createFrom().item(() -> Optional.ofNullable(entries.get(secretName))));
+    public Uni<Optional<Versioned>> load(SecretRef secret) {
+        return delayed(Uni.createFrom().item(() -> Optional.ofNullable(entries.get(secret.secretName()))));
     }
 
     @Override
-    public Uni<String> save(String secretName, TokenSet tokens) {
+    public Uni<String> save(SecretRef secret, TokenSet tokens) {
         return delayed(Uni.createFrom().item(() -> {
             String version = Long.toString(versions.incrementAndGet());
-            entries.put(secretName, new Versioned(tokens, version));
+            entries.put(secret.secretName(), new Versioned(tokens, version));
             return version;
         }));
     }
@@ -45,8 +48,8 @@ public class InMemoryTokenStore implements TokenStore {
     }
 
     @Override
-    public Uni<Void> delete(String secretName) {
-        return delayed(Uni.createFrom().item(() -> entries.remove(secretName))).replaceWithVoid();
+    public Uni<Void> delete(SecretRef secret) {
+        return delayed(Uni.createFrom().item(() -> entries.remove(secret.secretName()))).replaceWithVoid();
     }
 
     @Override

@@ -24,8 +24,11 @@ import io.vertx.core.VertxException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -35,9 +38,10 @@ import org.jboss.logging.Logger;
 import reactor.core.publisher.Mono;
 
 /**
- * Tokens in Azure Key Vault: one secret per integration holding a JSON document. Every request passes a
- * client-side rate limit; throttled answers (429/503 with {@code Retry-After}), 5xx and I/O failures are
- * retried a bounded number of times without blocking a thread; anything else fails at once.
+ * Tokens in Azure Key Vault: one secret per integration holding a JSON document, in the vault its {@link SecretRef}
+ * names (one client per configured vault). Every request passes that vault's client-side rate limit
+ * ({@link VaultBudget}); throttled answers (429/503 with {@code Retry-After}), 5xx and I/O failures are retried a
+ * bounded number of times without blocking a thread; anything else fails at once.
  */
 public class KeyVaultTokenStore implements TokenStore {
 
@@ -66,22 +70,28 @@ public class KeyVaultTokenStore implements TokenStore {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .build();
 
-    private final SecretAsyncClient client;
+    /** One vault: its name, its client, and this replica's request budget for it. */
+    record Vault(String name, SecretAsyncClient client, RateLimiter limiter) {
+    }
+
+    private final Map<String, Vault> vaults;
+    private final Vault webhookVault;
     private final CallPolicy policy;
-    private final RateLimiter limiter;
     private final Delay delay;
 
-    KeyVaultTokenStore(SecretAsyncClient client, CallPolicy policy, RateLimiter limiter, Delay delay) {
-        this.client = client;
+    /** @param webhookVault the name of the vault in {@code vaults} that keeps webhook signing secrets */
+    KeyVaultTokenStore(Map<String, Vault> vaults, String webhookVault, CallPolicy policy, Delay delay) {
+        this.vaults = new TreeMap<>(vaults);
+        this.webhookVault = Objects.requireNonNull(vaults.get(webhookVault), "webhook vault " + webhookVault);
         this.policy = policy;
-        this.limiter = limiter;
         this.delay = delay;
     }
 
     @Override
-    public Uni<Optional<Versioned>> load(String secretName) {
-        return requireValidName(secretName)
-                .chain(() -> withRetries("load", secretName, () -> client.getSecret(secretName)
+    public Uni<Optional<Versioned>> load(SecretRef ref) {
+        String secretName = ref.secretName();
+        return requireValidName(secretName).chain(() -> vault(ref))
+                .chain(vault -> withRetries(vault, "load", secretName, () -> vault.client().getSecret(secretName)
                         .map(Optional::of)
                         // a deleted secret is a missing one, whether purged or awaiting recovery
                         .onErrorReturn(KeyVaultTokenStore::isNotFound, Optional.empty())))
@@ -89,13 +99,21 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     @Override
-    public Uni<String> save(String secretName, TokenSet tokens) {
-        return requireValidName(secretName).chain(() -> {
+    public Uni<String> save(SecretRef ref, TokenSet tokens) {
+        String secretName = ref.secretName();
+        return requireValidName(secretName).chain(() -> vault(ref)).chain(vault -> {
             KeyVaultSecret secret = new KeyVaultSecret(secretName, encode(tokens))
                     .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(TAGS));
-            return withRetries("save", secretName, () -> client.setSecret(secret))
+            return withRetries(vault, "save", secretName, () -> vault.client().setSecret(secret))
                     .map(stored -> stored.getProperties().getVersion());
         });
+    }
+
+    private Uni<Vault> vault(SecretRef ref) {
+        Vault vault = vaults.get(ref.vault());
+        return vault == null
+                ? Uni.createFrom().failure(new VaultNotConfiguredException(ref.vault()))
+                : Uni.createFrom().item(vault);
     }
 
     /**
@@ -115,19 +133,21 @@ public class KeyVaultTokenStore implements TokenStore {
      * period ends. Missing secrets count as deleted, so a repeated or half-finished delete completes.
      */
     @Override
-    public Uni<Void> delete(String secretName) {
-        return requireValidName(secretName).chain(() -> deleteAndPurge(secretName));
+    public Uni<Void> delete(SecretRef ref) {
+        return requireValidName(ref.secretName()).chain(() -> vault(ref))
+                .chain(vault -> deleteAndPurge(vault, ref.secretName()));
     }
 
-    private Uni<Void> deleteAndPurge(String secretName) {
-        return withRetries("delete", secretName, () -> client.beginDeleteSecret(secretName)
+    private Uni<Void> deleteAndPurge(Vault vault, String secretName) {
+        return withRetries(vault, "delete", secretName, () -> vault.client().beginDeleteSecret(secretName)
                         .setPollInterval(DELETE_POLL_INTERVAL).last().then()
                         .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty()))
-                .chain(() -> withRetries("purge", secretName, () -> client.purgeDeletedSecret(secretName)
+                .chain(() -> withRetries(vault, "purge", secretName, () -> vault.client().purgeDeletedSecret(secretName)
                         .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty())
                         .onErrorResume(failure -> hasStatus(failure, 403), refused -> {
-                            LOG.infof("Secret %s is deleted; the vault refused to purge it (purge protection or no purge "
-                                    + "permission), so it stays soft-deleted until its retention period ends", secretName);
+                            LOG.infof("Secret %s is deleted in vault '%s'; the vault refused to purge it (purge protection "
+                                    + "or no purge permission), so it stays soft-deleted until its retention period ends",
+                                    secretName, vault.name());
                             return Mono.empty();
                         })));
     }
@@ -135,7 +155,7 @@ public class KeyVaultTokenStore implements TokenStore {
     @Override
     public Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName) {
         return requireValidName(WEBHOOK_SECRET_NAME, secretName)
-                .chain(() -> withRetries("load", secretName, () -> client.getSecret(secretName)
+                .chain(() -> withRetries(webhookVault, "load", secretName, () -> webhookVault.client().getSecret(secretName)
                         .map(Optional::of)
                         .onErrorReturn(KeyVaultTokenStore::isNotFound, Optional.empty())))
                 .map(found -> found.map(secret -> decodeWebhookSecret(secretName, secret)));
@@ -146,22 +166,30 @@ public class KeyVaultTokenStore implements TokenStore {
         return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> {
             KeyVaultSecret stored = new KeyVaultSecret(secretName, encodeWebhookSecret(secret))
                     .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(WEBHOOK_TAGS));
-            return withRetries("save", secretName, () -> client.setSecret(stored)).replaceWithVoid();
+            return withRetries(webhookVault, "save", secretName, () -> webhookVault.client().setSecret(stored)).replaceWithVoid();
         });
     }
 
     /** Deleted and purged like an integration's tokens ({@link #delete}). */
     @Override
     public Uni<Void> deleteWebhookSecret(String secretName) {
-        return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> deleteAndPurge(secretName));
+        return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> deleteAndPurge(webhookVault, secretName));
     }
 
-    /** One attempt, no retries: readiness wants the vault's state now, not after a backoff. */
+    /**
+     * One attempt per vault, all at once, no retries: readiness wants the vaults' state now, not after a backoff.
+     * Every configured vault must answer, so a new vault this service's identity cannot use stops a rollout.
+     */
     @Override
     public Uni<Void> ping() {
-        return send(() -> client.getSecret(PROBE_SECRET).then()
+        List<Uni<Void>> pings = vaults.values().stream().map(this::ping).toList();
+        return Uni.join().all(pings).andFailFast().replaceWithVoid();
+    }
+
+    private Uni<Void> ping(Vault vault) {
+        return send(vault, () -> vault.client().getSecret(PROBE_SECRET).then()
                         .onErrorResume(KeyVaultTokenStore::isNotFound, notFound -> Mono.empty()))
-                .onFailure().transform(failure -> classify("ping", PROBE_SECRET, failure, 1))
+                .onFailure().transform(failure -> classify(vault, "ping", PROBE_SECRET, failure, 1))
                 .replaceWithVoid();
     }
 
@@ -177,28 +205,28 @@ public class KeyVaultTokenStore implements TokenStore {
                 + ": this operation only accepts names matching " + allowed.pattern() + ".", false, null));
     }
 
-    private <T> Uni<T> withRetries(String operation, String secretName, Supplier<Mono<T>> request) {
-        return attempt(operation, secretName, request, 1);
+    private <T> Uni<T> withRetries(Vault vault, String operation, String secretName, Supplier<Mono<T>> request) {
+        return attempt(vault, operation, secretName, request, 1);
     }
 
-    private <T> Uni<T> attempt(String operation, String secretName, Supplier<Mono<T>> request, int attempt) {
-        return send(request).onFailure().recoverWithUni(failure -> {
-            TokenStoreException error = classify(operation, secretName, failure, attempt);
+    private <T> Uni<T> attempt(Vault vault, String operation, String secretName, Supplier<Mono<T>> request, int attempt) {
+        return send(vault, request).onFailure().recoverWithUni(failure -> {
+            TokenStoreException error = classify(vault, operation, secretName, failure, attempt);
             Optional<Duration> wait = waitBeforeRetry(error, attempt);
             if (wait.isEmpty()) {
                 return Uni.createFrom().failure(error);
             }
             LOG.debugf("Retrying %s of %s in %d ms: %s", operation, secretName, wait.get().toMillis(), error.getMessage());
-            return delay.by(wait.get()).chain(() -> attempt(operation, secretName, request, attempt + 1));
+            return delay.by(wait.get()).chain(() -> attempt(vault, operation, secretName, request, attempt + 1));
         });
     }
 
-    /** One request: waits for a rate-limit permit (without blocking), then for the answer, at most the timeout. */
-    private <T> Uni<T> send(Supplier<Mono<T>> request) {
+    /** One request: waits for the vault's rate-limit permit (without blocking), then for the answer, at most the timeout. */
+    private <T> Uni<T> send(Vault vault, Supplier<Mono<T>> request) {
         return Uni.createFrom().deferred(() -> {
             Uni<T> call = Uni.createFrom().completionStage(() -> request.get().toFuture())
                     .ifNoItem().after(policy.requestTimeout()).failWith(TimeoutException::new);
-            Duration permit = limiter.reserve();
+            Duration permit = vault.limiter().reserve();
             return permit.isZero() ? call : delay.by(permit).chain(() -> call);
         });
     }
@@ -220,9 +248,9 @@ public class KeyVaultTokenStore implements TokenStore {
                 .delay(attempt, ThreadLocalRandom.current().nextDouble());
     }
 
-    private TokenStoreException classify(String operation, String secretName, Throwable thrown, int attempt) {
+    private TokenStoreException classify(Vault vault, String operation, String secretName, Throwable thrown, int attempt) {
         Throwable failure = thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
-        String what = operation + " of secret '" + secretName + "'" + attempts(attempt);
+        String what = operation + " of secret '" + secretName + "' in vault '" + vault.name() + "'" + attempts(attempt);
         if (failure instanceof TokenStoreException known) {
             return known;
         }

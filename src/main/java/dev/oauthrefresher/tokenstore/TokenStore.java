@@ -5,21 +5,25 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Where integrations' tokens live: one entry per integration, named by {@code integration.secret_name}; and the
- * webhook endpoints' signing secrets, one entry per endpoint, named by {@code webhook_endpoint.secret_name}.
+ * Where integrations' tokens live: one entry per integration, in the vault its row records ({@code integration.vault})
+ * under {@code integration.secret_name}; and the webhook endpoints' signing secrets, one entry per endpoint, named by
+ * {@code webhook_endpoint.secret_name}, all in one vault ({@link Vaults#webhookVault()}).
  * Implementations are non-blocking; failures surface as a failed {@link Uni} with a
  * {@link TokenStoreException} that carries no token.
  */
 public interface TokenStore {
 
-    /** The stored tokens and the store's version of them, or empty if nothing is stored under the name. */
-    Uni<Optional<Versioned>> load(String secretName);
+    /**
+     * The stored tokens and the store's version of them, or empty if nothing is stored under the name. A vault this
+     * replica does not know fails with {@link VaultNotConfiguredException} before anything is called.
+     */
+    Uni<Optional<Versioned>> load(SecretRef secret);
 
     /**
      * Stores {@code tokens} as the newest version under the name and returns that version's id. The
      * write is durable when the {@link Uni} completes.
      */
-    Uni<String> save(String secretName, TokenSet tokens);
+    Uni<String> save(SecretRef secret, TokenSet tokens);
 
     /**
      * The longest one {@link #load} or {@link #save} can take, retries included; the refresh pipeline sizes its
@@ -33,7 +37,7 @@ public interface TokenStore {
      * Removes everything stored under the name, so the tokens can no longer be read from the store. Completes
      * normally when nothing was stored, so a repeated disconnect is harmless.
      */
-    Uni<Void> delete(String secretName);
+    Uni<Void> delete(SecretRef secret);
 
     /** A webhook endpoint's signing secrets, or empty if nothing is stored under the name. */
     Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName);
@@ -44,7 +48,7 @@ public interface TokenStore {
     /** Removes a webhook endpoint's signing secrets; nothing stored under the name is not a failure. */
     Uni<Void> deleteWebhookSecret(String secretName);
 
-    /** A cheap round trip for the readiness check. */
+    /** A cheap round trip to every configured vault, for the readiness check. */
     Uni<Void> ping();
 
     /** Stored tokens with the store's id of that version. */

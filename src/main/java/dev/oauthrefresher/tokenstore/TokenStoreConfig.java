@@ -2,10 +2,15 @@ package dev.oauthrefresher.tokenstore;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Where tokens are kept. */
@@ -57,9 +62,53 @@ public interface TokenStoreConfig {
         Optional<URI> url();
 
         /**
-         * Client-side budget of Key Vault requests per second for this replica, retries included. Key Vault
-         * throttles a vault at 4,000 secret transactions per 10 s, shared by all replicas: keep
-         * {@code replicas × this × 10} below that. Key
+         * Several vaults by name, e.g. {@code refresher.token-store.key-vault.vaults.shard-2=https://my-vault-2.vault.azure.net}.
+         * Names are lowercase letters, digits and dashes, at most 24. {@code url} is the vault named {@code default};
+         * setting both {@code url} and {@code vaults.default} is an error. Each integration records its vault on its
+         * row, so changing this list never orphans a secret. Key {@code refresher.token-store.key-vault.vaults.<name>},
+         * no default.
+         */
+        Map<String, URI> vaults();
+
+        /**
+         * The vaults that receive new integrations (spread by rendezvous hashing of the integration's id); a vault left
+         * out still serves the integrations it holds, so it can be drained and retired. Key
+         * {@code refresher.token-store.key-vault.assign-to}, default: every configured vault.
+         */
+        Optional<List<String>> assignTo();
+
+        /**
+         * Secret transactions Key Vault allows one vault per 10 s, shared by every replica (Azure's published limit for
+         * secret GET and SET). Key {@code refresher.token-store.key-vault.vault-transactions-per-10s}, default
+         * {@code 4000}.
+         */
+        @WithName("vault-transactions-per-10s")
+        @WithDefault("4000")
+        @Min(10)
+        int vaultTransactionsPer10s();
+
+        /**
+         * The share of {@code vault-transactions-per-10s} the replicas together plan to use, leaving the rest for
+         * readiness probes, other clients and clock differences. Key {@code refresher.token-store.key-vault.budget-share},
+         * default {@code 0.9}.
+         */
+        @WithDefault("0.9")
+        @DecimalMin(value = "0", inclusive = false)
+        @DecimalMax("1")
+        double budgetShare();
+
+        /**
+         * How often this replica records in {@code replica_heartbeat} that it is alive; a replica unseen for three
+         * intervals no longer counts, and each vault's budget is divided by the replicas that do. Key
+         * {@code refresher.token-store.key-vault.heartbeat-interval}, default {@code 5s}.
+         */
+        @WithDefault("5s")
+        Duration heartbeatInterval();
+
+        /**
+         * Upper cap on this replica's Key Vault requests per second to each vault, retries included. The rate actually
+         * used is each vault's budget ({@code vault-transactions-per-10s × budget-share / 10}) divided by the live
+         * replicas, never more than this. Key
          * {@code refresher.token-store.key-vault.max-requests-per-second}, default {@code 200}, at most {@code 400}.
          */
         @WithDefault("200")

@@ -1,6 +1,5 @@
 package dev.oauthrefresher.tokenstore;
 
-import dev.oauthrefresher.common.RateLimiter;
 import com.azure.core.credential.TokenCredential;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import io.quarkus.runtime.Startup;
@@ -11,9 +10,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.TrustOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.net.URI;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,20 +25,28 @@ import org.jboss.logging.Logger;
 public class TokenStoreProducer {
 
     private static final Logger LOG = Logger.getLogger(TokenStoreProducer.class);
-    private static final String URL_KEY = "refresher.token-store.key-vault.url";
     private static final String TLS_KEY = "refresher.token-store.key-vault.tls-configuration-name";
 
     @Produces
     @Startup
     @ApplicationScoped
-    TokenStore tokenStore(TokenStoreConfig config, TokenCredential credential, Vertx vertx, TlsConfigurationRegistry tls) {
+    TokenStore tokenStore(TokenStoreConfig config, Vaults vaults, VaultBudget budget, TokenCredential credential, Vertx vertx,
+            TlsConfigurationRegistry tls) {
         return switch (config.kind()) {
             case MEMORY -> {
                 LOG.warn("Token store is in mock mode (memory): tokens are lost when this process stops.");
                 yield new InMemoryTokenStore(config.memory().latency());
             }
-            case KEY_VAULT -> keyVault(config.keyVault(), credential, vertx, tls);
+            case KEY_VAULT -> keyVault(config.keyVault(), vaults, budget, credential, vertx, tls);
         };
+    }
+
+    /** The configured vaults, validated at startup: a wrong key stops the service before it takes traffic. */
+    @Produces
+    @Startup
+    @Singleton
+    Vaults vaults(TokenStoreConfig config) {
+        return Vaults.of(config);
     }
 
     /**
@@ -49,33 +59,25 @@ public class TokenStoreProducer {
         return new DefaultAzureCredentialBuilder().httpClient(KeyVaultClients.defaultHttpClient(vertx)).build();
     }
 
-    private static KeyVaultTokenStore keyVault(TokenStoreConfig.KeyVault config, TokenCredential credential, Vertx vertx,
-            TlsConfigurationRegistry tls) {
-        URI url = vaultUrl(config.url());
+    private static KeyVaultTokenStore keyVault(TokenStoreConfig.KeyVault config, Vaults vaults, VaultBudget budget,
+            TokenCredential credential, Vertx vertx, TlsConfigurationRegistry tls) {
         Optional<TrustOptions> trust = config.tlsConfigurationName().map(name -> trustOptions(tls, name));
         if (config.disableChallengeResourceVerification()) {
             LOG.warn("Key Vault challenge resource verification is disabled: acceptable only against a local fake.");
         }
-        LOG.infof("Token store: Azure Key Vault at %s, at most %d requests/s, %d attempts per operation.",
-                url, config.maxRequestsPerSecond(), config.maxAttempts());
-        return new KeyVaultTokenStore(
-                KeyVaultClients.secretClient(url, credential, vertx, config.requestTimeout(), config.maxConnections(), trust,
-                        config.disableChallengeResourceVerification()),
-                KeyVaultTokenStore.CallPolicy.of(config),
-                RateLimiter.perSecond(config.maxRequestsPerSecond()),
-                KeyVaultTokenStore.Delay.TIMER);
-    }
-
-    /** The configured vault URL, or a startup failure that names the key. */
-    static URI vaultUrl(Optional<URI> configured) {
-        URI url = configured.orElseThrow(() -> new ConfigurationException(
-                URL_KEY + " is required when refresher.token-store.kind=key-vault (e.g. https://my-vault.vault.azure.net).",
-                Set.of(URL_KEY)));
-        if (!"https".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
-            throw new ConfigurationException(URL_KEY + " must be an https URL with a host, e.g. https://my-vault.vault.azure.net.",
-                    Set.of(URL_KEY));
+        Map<String, KeyVaultTokenStore.Vault> clients = new TreeMap<>();
+        for (String name : vaults.names()) {
+            URI url = vaults.url(name).orElseThrow();
+            clients.put(name, new KeyVaultTokenStore.Vault(name, KeyVaultClients.secretClient(url, credential, vertx,
+                    config.requestTimeout(), config.maxConnections(), trust, config.disableChallengeResourceVerification()),
+                    budget.limiter(name)));
+            LOG.infof("Token store: Azure Key Vault '%s' at %s%s", name, url,
+                    vaults.assignTo().contains(name) ? "" : " (takes no new integrations)");
         }
-        return url;
+        LOG.infof("Token store: %d vault(s), webhook secrets in '%s', at most %d requests/s per vault, %d attempts per "
+                + "operation.", clients.size(), vaults.webhookVault(), config.maxRequestsPerSecond(), config.maxAttempts());
+        return new KeyVaultTokenStore(clients, vaults.webhookVault(), KeyVaultTokenStore.CallPolicy.of(config),
+                KeyVaultTokenStore.Delay.TIMER);
     }
 
     private static TrustOptions trustOptions(TlsConfigurationRegistry tls, String name) {

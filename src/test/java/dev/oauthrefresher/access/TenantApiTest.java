@@ -1,5 +1,6 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.testsupport.TestSecrets;
 import static dev.oauthrefresher.testsupport.TenantKeys.ADMIN;
 import static dev.oauthrefresher.testsupport.TenantKeys.bearer;
 import static io.restassured.RestAssured.given;
@@ -234,7 +235,7 @@ class TenantApiTest {
         given().header("Authorization", auth).get("/v1/integrations").then().statusCode(200).body("total", equalTo(0));
 
         assertThat(seeder.column(theirs.id(), "status")).isEqualTo("active");
-        assertThat(tokenStore.load(Integration.secretNameFor(theirs.id())).await().indefinitely()
+        assertThat(tokenStore.load(TestSecrets.of(theirs.id())).await().indefinitely()
                 .orElseThrow().tokens().accessToken().reveal()).startsWith("at-initial-");
     }
 
@@ -262,7 +263,7 @@ class TenantApiTest {
                     .post("/v1/integrations/{id}/access-token", row.id())
                     .then().statusCode(200).body("accessToken", equalTo("at-reconnected-" + from))
                     .body("refreshed", equalTo(false));
-            assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+            assertThat(tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow()
                     .tokens().refreshToken().reveal()).isEqualTo("rt-reconnected-" + from);
             assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'integration.reconnect' "
                     + "AND integration_id = :id AND detail = :d", Map.of("id", row.id(), "d", from + " -> active"))).isEqualTo(1);
@@ -289,7 +290,7 @@ class TenantApiTest {
 
         assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", row.id())))
                 .isZero();
-        assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+        assertThat(tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow()
                 .tokens().refreshToken().reveal()).isEqualTo("rt-reconnected-pending");
     }
 
@@ -302,7 +303,7 @@ class TenantApiTest {
 
         given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", row.id()).then().statusCode(204);
 
-        assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely()).isEmpty();
+        assertThat(tokenStore.load(TestSecrets.of(row.id())).await().indefinitely()).isEmpty();
         given().header("Authorization", bearer(key)).get("/v1/integrations/{id}", row.id()).then().statusCode(404);
         given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", row.id()).then().statusCode(204);
         given().header("Authorization", bearer(issue(seeder.tenant("stranger")))).delete("/v1/integrations/{id}", row.id())

@@ -138,6 +138,22 @@ public final class ServiceClient {
         }
     }
 
+    /** The value of one sample from {@code /q/metrics}, named with its labels as Prometheus prints them; empty if absent. */
+    public java.util.OptionalDouble sample(String nameAndLabels) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(service.managementUri("/q/metrics")).timeout(ADMIN_TIMEOUT)
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            expect(200, response);
+            return response.body().lines().filter(l -> l.startsWith(nameAndLabels + " "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst();
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET /q/metrics of " + service.name() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** One trigger of {@code task}; {@code request} narrows the run (empty for everything). Waits for the run's end. */
     public RunSummary trigger(String task, Map<String, Object> request) {
         HttpResponse<String> response = post("/cron/" + task, cronToken, request, RUN_TIMEOUT);

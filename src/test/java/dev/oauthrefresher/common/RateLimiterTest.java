@@ -81,6 +81,21 @@ class RateLimiterTest {
         assertThat(waits.get(4)).isEqualTo(Duration.ofMillis(100));
     }
 
+    @Test
+    void shouldSpaceLaterPermitsAtANewRateOnceItChanges() {
+        RateLimiter limiter = new RateLimiter(200, clock::get);
+        reserve(limiter, 200);
+        assertThat(limiter.reserve()).isEqualTo(Duration.ofMillis(5));
+
+        limiter.setPermitsPerSecond(100);
+        clock.addAndGet(SECOND * 10);
+
+        // an idle bucket at the new rate: one second of its permits at once, then one every 10 ms
+        List<Duration> waits = reserve(limiter, 101);
+        assertThat(waits.subList(0, 100)).containsOnly(Duration.ZERO);
+        assertThat(waits.get(100)).isEqualTo(Duration.ofMillis(10));
+    }
+
     static List<Duration> reserve(RateLimiter limiter, int permits) {
         List<Duration> waits = new ArrayList<>();
         for (int i = 0; i < permits; i++) {

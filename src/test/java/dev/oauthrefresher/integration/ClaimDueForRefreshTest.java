@@ -177,4 +177,27 @@ class ClaimDueForRefreshTest {
         assertThat(afterLapse).extracting(Integration::id).containsExactly(crashed.get(0).id());
         assertThat(afterLapse.get(0).leaseOwner()).isEqualTo("other-owner");
     }
+    @Test
+    void shouldLeaveOutTheExcludedVaultsCountingARowWithoutAVaultAsDefault() {
+        String tenant = "claim-vaults";
+        QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("INSERT INTO tenant (id, display_name) VALUES (:t, 'vaults')").setParameter("t", tenant).executeUpdate();
+            em.createNativeQuery("""
+                    INSERT INTO integration (id, tenant_id, provider, provider_group, external_account, status,
+                                             access_token_expires_at, last_refreshed_at, secret_name, vault)
+                    SELECT gen_random_uuid(), :t, 'google', 'g', 'v' || g || '@example.com', 'active',
+                           CAST(:now AS timestamptz), CAST(:now AS timestamptz), 'integration-vault-' || g,
+                           CASE g WHEN 1 THEN NULL WHEN 2 THEN 'default' ELSE 'shard-2' END
+                      FROM generate_series(1, 3) g
+                    """).setParameter("t", tenant).setParameter("now", now).executeUpdate();
+        });
+
+        List<Integration> outsideDefault = QuarkusTransaction.requiringNew().call(() -> repository.claimDueForRefresh(
+                due(Optional.of(tenant), 10).excludingVaults(Set.of("default")), "owner", now.plusSeconds(60)));
+        List<Integration> outsideShard = QuarkusTransaction.requiringNew().call(() -> repository.claimDueForRefresh(
+                due(Optional.of(tenant), 10).excludingVaults(Set.of("shard-2")), "owner", now.plusSeconds(60)));
+
+        assertThat(outsideDefault).extracting(Integration::vault).containsExactly("shard-2");
+        assertThat(outsideShard).extracting(Integration::vault).containsExactly("default", "default");
+    }
 }

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration;
 
+import dev.oauthrefresher.testsupport.TestSecrets;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -70,7 +71,7 @@ public class IntegrationRegistryApiTest {
                 .then().statusCode(200).body("items", hasSize(1)).body("total", equalTo(1)).extract().asString();
         assertThat(one + list).doesNotContain("secret-value");
 
-        TokenStore.Versioned stored = tokenStore.load(Integration.secretNameFor(UUID.fromString(id)))
+        TokenStore.Versioned stored = tokenStore.load(TestSecrets.of(UUID.fromString(id)))
                 .await().indefinitely().orElseThrow();
         assertThat(stored.tokens().refreshToken().reveal()).isEqualTo("rt-secret-value-1");
         assertThat(stored.tokens().toString()).doesNotContain("secret-value");

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.testsupport.TestSecrets;
 import static dev.oauthrefresher.testsupport.TenantKeys.bearer;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -169,7 +170,7 @@ class AccessTokenTest {
             pool.shutdownNow();
         }
         assertThat(seeder.column(row.id(), "status")).isEqualTo("active");
-        assertThat(tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+        assertThat(tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow()
                 .tokens().refreshToken().reveal()).isEqualTo(rotating.latestRefreshToken(row.grant()));
         // the grant still works: the stored, rotated refresh token is accepted
         rotating.latency(Duration.ZERO);

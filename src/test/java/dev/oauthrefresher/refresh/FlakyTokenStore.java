@@ -1,6 +1,7 @@
 package dev.oauthrefresher.refresh;
 
 import dev.oauthrefresher.tokenstore.InMemoryTokenStore;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
@@ -47,25 +48,26 @@ public class FlakyTokenStore implements TokenStore {
     }
 
     @Override
-    public Uni<Optional<Versioned>> load(String secretName) {
-        return delegate.load(secretName);
+    public Uni<Optional<Versioned>> load(SecretRef secret) {
+        return delegate.load(secret);
     }
 
     @Override
-    public Uni<String> save(String secretName, TokenSet tokens) {
+    public Uni<String> save(SecretRef secret, TokenSet tokens) {
+        String secretName = secret.secretName();
         return Uni.createFrom().deferred(() -> {
             int write = WRITES.computeIfAbsent(secretName, name -> new AtomicInteger()).getAndIncrement();
             if (schedule.fails(write)) {
                 FAILED_WRITES.incrementAndGet();
                 return Uni.createFrom().failure(new TokenStoreException("injected write failure for " + secretName, true, null));
             }
-            return delegate.save(secretName, tokens);
+            return delegate.save(secret, tokens);
         });
     }
 
     @Override
-    public Uni<Void> delete(String secretName) {
-        return delegate.delete(secretName);
+    public Uni<Void> delete(SecretRef secret) {
+        return delegate.delete(secret);
     }
 
     @Override

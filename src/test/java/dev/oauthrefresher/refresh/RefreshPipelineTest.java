@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.testsupport.TestSecrets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.oauthrefresher.cron.RunRequest;
@@ -69,7 +70,7 @@ class RefreshPipelineTest {
     }
 
     String storedRefreshToken(UUID id) {
-        return tokenStore.load(Integration.secretNameFor(id)).await().indefinitely().orElseThrow()
+        return tokenStore.load(TestSecrets.of(id)).await().indefinitely().orElseThrow()
                 .tokens().refreshToken().reveal();
     }
 

@@ -7,6 +7,7 @@ import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.integration.DueQuery;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import java.time.Clock;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
@@ -43,6 +45,14 @@ class RefreshRunTest {
     final MovableClock clock = new MovableClock();
     final ManualTimer timer = new ManualTimer();
     final ManualWorkers workers = new ManualWorkers();
+    /** Requests per second per vault; a vault missing here is not configured, one unset is unlimited. */
+    final Map<String, Double> vaultRates = new HashMap<>(Map.of(SecretRef.DEFAULT_VAULT, Double.POSITIVE_INFINITY));
+    static final Duration VAULT_HORIZON = Duration.ofSeconds(10);
+
+    OptionalDouble rateOf(String vault) {
+        Double rate = vaultRates.get(vault);
+        return rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate);
+    }
 
     /** A run of {@code limit} rows at most, with a one-minute deadline; worker steps run inline unless held. */
     RefreshRun run(int concurrency, int batchSize, int perTenant, Map<String, Integer> tenantCaps, int limit) {
@@ -51,7 +61,8 @@ class RefreshRunTest {
         RunContext context = new RunContext(UUID.randomUUID(), "host/run", circuits(20, 0.5), query,
                 T0.plus(Duration.ofMinutes(1)), limit,
                 new RunContext.Capacity(concurrency, batchSize, Duration.ofMinutes(5), perTenant, tenantCaps));
-        return new RefreshRun(context, steps, new RefreshRun.Env(clock, workers, Runnable::run, timer));
+        return new RefreshRun(context, steps, new RefreshRun.Env(clock, workers, Runnable::run, timer),
+                new VaultBacklog(context.runId(), this::rateOf, VAULT_HORIZON));
     }
 
     static RunCircuits circuits(int minimumCalls, double failureRatio) {
@@ -341,6 +352,58 @@ class RefreshRunTest {
     }
 
     @Test
+    void shouldLeaveAFullVaultsRowsUnclaimedUntilItsBacklogDrains() {
+        // one request per second: five refreshes (two requests each) fit in the ten-second horizon
+        vaultRates.put("slow", 1.0);
+        vaultRates.put("fast", Double.POSITIVE_INFINITY);
+        steps.due("s", "slow", 20);
+        steps.due("f", "fast", 20);
+        CompletableFuture<TaskResult> done = run(8, 10, 4, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        // The first claim takes the ten most urgent rows, all slow's: past its five, the vault is full.
+        assertThat(steps.claims.get(0).excludedVaults()).isEmpty();
+        assertThat(steps.claims.get(1).excludedVaults()).containsExactly("slow");
+        assertThat(steps.due).as("rows the run left in the database").filteredOn(r -> r.vault().equals("slow")).hasSize(10);
+        assertThat(steps.running()).contains("f");
+        while (steps.due.stream().anyMatch(r -> r.vault().equals("slow"))) {
+            long slowClaimedUnfinished = steps.rows.values().stream()
+                    .filter(r -> r.vault().equals("slow") && !steps.due.contains(r))
+                    .filter(r -> !steps.calls.containsKey(r.id()) || !steps.calls.get(r.id()).isDone())
+                    .count();
+            assertThat(slowClaimedUnfinished).as("slow's claimed rows still to be served: at most one batch past five")
+                    .isLessThanOrEqualTo(5 + 10);
+            steps.completeOldest(REFRESHED);
+        }
+        steps.completeAll(REFRESHED);
+
+        TaskResult result = result(done);
+        assertThat(result.refreshed()).isEqualTo(40);
+        assertThat(result.remaining()).isZero();
+    }
+
+    @Test
+    void shouldDeferARemovedVaultsRowsOnceAndLeaveThemOutOfTheRestOfTheRun() {
+        steps.due("t", "retired", 3);
+        steps.due("t", SecretRef.DEFAULT_VAULT, 5);
+        CompletableFuture<TaskResult> done = run(8, 4, 8, Map.of(), Integer.MAX_VALUE).start().subscribeAsCompletionStage();
+
+        assertThat(steps.claims.get(0).excludedVaults()).isEmpty();
+        assertThat(steps.claims.subList(1, steps.claims.size())).allSatisfy(q ->
+                assertThat(q.excludedVaults()).containsExactly("retired"));
+        while (!steps.runningIds().isEmpty()) {
+            UUID id = steps.runningIds().get(0);
+            steps.calls.get(id).complete(steps.rows.get(id).vault().equals("retired")
+                    ? new Outcome.Deferred(Outcome.Cause.VAULT_NOT_CONFIGURED) : REFRESHED);
+        }
+
+        TaskResult result = result(done);
+        assertThat(result.selected()).as("the retired vault's three rows once, and the five others").isEqualTo(8);
+        assertThat(result.refreshed()).isEqualTo(5);
+        assertThat(result.deferred()).isEqualTo(3);
+        assertThat(timer.cancelled).as("the run ended without waiting for its deadline").isTrue();
+    }
+
+    @Test
     void shouldOpenAProviderCircuitOnlyPastBothTheMinimumCallsAndTheFailureRatio() {
         RunCircuits circuits = circuits(4, 0.5);
 
@@ -378,9 +441,14 @@ class RefreshRunTest {
 
         /** Adds {@code count} due rows of {@code tenant}, less urgent than every row added before. */
         void due(String tenant, int count) {
+            due(tenant, SecretRef.DEFAULT_VAULT, count);
+        }
+
+        /** {@link #due} with the rows' tokens in {@code vault}. */
+        void due(String tenant, String vault, int count) {
             for (int i = 0; i < count; i++) {
                 ClaimedIntegration row = new ClaimedIntegration(UUID.randomUUID(), tenant, Provider.GOOGLE, "g",
-                        "secret-" + tenant + "-" + i, T0.plusSeconds(due.size()), 0);
+                        new SecretRef(vault, "secret-" + tenant + "-" + i), T0.plusSeconds(due.size()), 0);
                 due.add(row);
                 rows.put(row.id(), row);
             }
@@ -399,6 +467,7 @@ class RefreshRunTest {
             }
             List<ClaimedIntegration> claimed = due.stream()
                     .filter(r -> !query.excludedTenants().contains(r.tenantId()))
+                    .filter(r -> !query.excludedVaults().contains(r.vault()))
                     .limit(query.limit()).toList();
             due.removeAll(claimed);
             return claimed;

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.testsupport.TestSecrets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.oauthrefresher.cron.RunRequest;
@@ -109,7 +110,7 @@ class RotationSafetyTest {
         assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t AND status <> 'active'",
                 Map.of("t", tenant))).isZero();
         for (Seeded row : rows) {
-            String stored = tokenStore.load(Integration.secretNameFor(row.id())).await().indefinitely().orElseThrow()
+            String stored = tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow()
                     .tokens().refreshToken().reveal();
             assertThat(stored).as("stored refresh token of %s", row.grant()).isEqualTo(provider.latestRefreshToken(row.grant()));
         }

@@ -3,12 +3,15 @@ package dev.oauthrefresher.testsupport;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
+import org.hibernate.query.NativeQuery;
+import org.hibernate.type.StandardBasicTypes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,27 +41,38 @@ public class Seeder {
         return id;
     }
 
-    /** {@code count} integrations of {@code tenant} in {@code group}, expiring at {@code expiresAt}, with live grants. */
+    /**
+     * {@code count} integrations of {@code tenant} in {@code group}, expiring at {@code expiresAt}, with live grants;
+     * rows as the one-vault release wrote them (no {@code vault}: the default one).
+     */
     public List<Seeded> integrations(String tenant, String provider, String group, FakeTokenEndpoint endpoint, int count,
             Instant expiresAt) {
+        return integrations(tenant, provider, group, endpoint, count, expiresAt, null);
+    }
+
+    /** {@link #integrations} whose rows record {@code vault} (null: none), their tokens stored there. */
+    public List<Seeded> integrations(String tenant, String provider, String group, FakeTokenEndpoint endpoint, int count,
+            Instant expiresAt, String vault) {
+        String storedIn = vault == null ? SecretRef.DEFAULT_VAULT : vault;
         List<Seeded> seeded = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             UUID id = UUID.randomUUID();
             String grant = tenant + "-" + i + "-" + UUID.randomUUID().toString().substring(0, 4);
             seeded.add(new Seeded(id, tenant, grant));
-            tokenStore.save(Integration.secretNameFor(id), new TokenSet(Secret.of("at-initial-" + grant),
+            tokenStore.save(new SecretRef(storedIn, Integration.secretNameFor(id)), new TokenSet(Secret.of("at-initial-" + grant),
                     Secret.of(endpoint.newGrant(grant)), expiresAt, Optional.empty(), "Bearer")).await().indefinitely();
         }
         QuarkusTransaction.requiringNew().run(() -> {
             for (Seeded s : seeded) {
                 em.createNativeQuery("""
                         INSERT INTO integration (id, tenant_id, provider, provider_group, external_account, status,
-                                                 access_token_expires_at, last_refreshed_at, secret_name)
-                        VALUES (:id, :tenant, :provider, :group, :account, 'active', :expires, :now, :secret)
-                        """).setParameter("id", s.id()).setParameter("tenant", tenant).setParameter("provider", provider)
+                                                 access_token_expires_at, last_refreshed_at, secret_name, vault)
+                        VALUES (:id, :tenant, :provider, :group, :account, 'active', :expires, :now, :secret, :vault)
+                        """).unwrap(NativeQuery.class).setParameter("id", s.id()).setParameter("tenant", tenant).setParameter("provider", provider)
                         .setParameter("group", group).setParameter("account", s.grant() + "@example.com")
                         .setParameter("expires", expiresAt).setParameter("now", Instant.now())
-                        .setParameter("secret", Integration.secretNameFor(s.id())).executeUpdate();
+                        .setParameter("secret", Integration.secretNameFor(s.id()))
+                        .setParameter("vault", vault, StandardBasicTypes.STRING).executeUpdate();
             }
         });
         return seeded;

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.tokenstore;
 
+import dev.oauthrefresher.testsupport.TestSecrets;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -90,7 +91,7 @@ class KeyVaultModeTest {
         assertThat(document.get("schema").asInt()).isEqualTo(1);
         assertThat(document.get("access_token").asText()).isEqualTo("at-secret-value-1");
         assertThat(document.get("refresh_token").asText()).isEqualTo("rt-secret-value-1");
-        TokenStore.Versioned loaded = tokenStore.load(secretName).await().indefinitely().orElseThrow();
+        TokenStore.Versioned loaded = tokenStore.load(TestSecrets.named(secretName)).await().indefinitely().orElseThrow();
         assertThat(loaded.version()).isEqualTo(stored.version());
         assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-secret-value-1");
     }
@@ -165,13 +166,13 @@ class KeyVaultModeTest {
         fake.seed(secretName, "{}", "application/json");
         fake.failPurges(true);
         try {
-            tokenStore.delete(secretName).await().atMost(java.time.Duration.ofSeconds(30));
+            tokenStore.delete(TestSecrets.named(secretName)).await().atMost(java.time.Duration.ofSeconds(30));
         } finally {
             fake.failPurges(false);
         }
         assertThat(fake.isSoftDeleted(secretName)).isTrue();
-        assertThat(tokenStore.load(secretName).await().indefinitely()).isEmpty();
-        tokenStore.delete(secretName).await().atMost(java.time.Duration.ofSeconds(30));
+        assertThat(tokenStore.load(TestSecrets.named(secretName)).await().indefinitely()).isEmpty();
+        tokenStore.delete(TestSecrets.named(secretName)).await().atMost(java.time.Duration.ofSeconds(30));
         assertThat(fake.holds(secretName)).as("purged by the repeated delete").isFalse();
     }
 
@@ -181,7 +182,7 @@ class KeyVaultModeTest {
         fake.seed(secretName, "{\"access_token\":\"at-old\",\"refresh_token\":\"rt-old\","
                 + "\"expires_at\":\"2030-01-01T00:00:00Z\",\"token_type\":\"Bearer\"}", "application/json");
 
-        TokenSet tokens = tokenStore.load(secretName).await().indefinitely().orElseThrow().tokens();
+        TokenSet tokens = tokenStore.load(TestSecrets.named(secretName)).await().indefinitely().orElseThrow().tokens();
 
         assertThat(tokens.refreshToken().reveal()).isEqualTo("rt-old");
         assertThat(tokens.expiresAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));

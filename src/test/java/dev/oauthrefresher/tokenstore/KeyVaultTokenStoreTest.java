@@ -69,13 +69,19 @@ class KeyVaultTokenStoreTest {
 
     KeyVaultTokenStore store(CallPolicy policy, RateLimiter limiter) {
         PemTrustOptions trust = new PemTrustOptions().addCertPath(fake.certificatePem().toString());
-        return new KeyVaultTokenStore(
+        KeyVaultTokenStore.Vault vault = new KeyVaultTokenStore.Vault(SecretRef.DEFAULT_VAULT,
                 KeyVaultClients.secretClient(URI.create(fake.vaultUrl()), new FakeAzureCredential(), vertx,
-                        policy.requestTimeout(), 4, Optional.of(trust), true),
-                policy, limiter, duration -> {
+                        policy.requestTimeout(), 4, Optional.of(trust), true), limiter);
+        return new KeyVaultTokenStore(Map.of(vault.name(), vault), vault.name(),
+                policy, duration -> {
                     waits.add(duration);
                     return KeyVaultTokenStore.Delay.TIMER.by(duration);
                 });
+    }
+
+    /** The vault the store under test knows, which the single {@code url} configures. */
+    static SecretRef ref(String secretName) {
+        return new SecretRef(SecretRef.DEFAULT_VAULT, secretName);
     }
 
     static String newSecretName() {
@@ -104,8 +110,8 @@ class KeyVaultTokenStoreTest {
     void shouldStoreTokensAsOneJsonSecretAndLoadThemBack() throws Exception {
         String name = newSecretName();
 
-        String version = await(store.save(name, tokens("at-secret-1", "rt-secret-1")));
-        Versioned loaded = await(store.load(name)).orElseThrow();
+        String version = await(store.save(ref(name), tokens("at-secret-1", "rt-secret-1")));
+        Versioned loaded = await(store.load(ref(name))).orElseThrow();
 
         assertThat(loaded.version()).isEqualTo(version).isNotBlank();
         assertThat(loaded.tokens().accessToken().reveal()).isEqualTo("at-secret-1");
@@ -154,16 +160,16 @@ class KeyVaultTokenStoreTest {
     void shouldRefuseToMixTokenAndWebhookSecretNames() {
         assertThat(failure(store.saveWebhookSecret(newSecretName(), WebhookSecret.of(Secret.of("whsec_eA==")))).getMessage())
                 .contains("webhook-endpoint-");
-        assertThat(failure(store.load("webhook-endpoint-" + UUID.randomUUID())).getMessage()).contains("integration-");
+        assertThat(failure(store.load(ref("webhook-endpoint-" + UUID.randomUUID()))).getMessage()).contains("integration-");
     }
 
     @Test
     void shouldLoadTheNewestVersionAfterARotation() {
         String name = newSecretName();
-        String first = await(store.save(name, tokens("at-1", "rt-1")));
-        String second = await(store.save(name, tokens("at-2", "rt-2")));
+        String first = await(store.save(ref(name), tokens("at-1", "rt-1")));
+        String second = await(store.save(ref(name), tokens("at-2", "rt-2")));
 
-        Versioned loaded = await(store.load(name)).orElseThrow();
+        Versioned loaded = await(store.load(ref(name))).orElseThrow();
 
         assertThat(second).isNotEqualTo(first);
         assertThat(loaded.version()).isEqualTo(second);
@@ -174,18 +180,18 @@ class KeyVaultTokenStoreTest {
     void shouldLoadNothingForASecretThatDoesNotExist() {
         String name = newSecretName();
 
-        assertThat(await(store.load(name))).isEmpty();
+        assertThat(await(store.load(ref(name)))).isEmpty();
         assertThat(fake.requests()).containsExactly(new Request("GET", name, Optional.empty()));
     }
 
     @Test
     void shouldTreatASoftDeletedSecretAsMissingAndRefuseToReuseItsName() {
         String name = newSecretName();
-        await(store.save(name, tokens("at", "rt")));
+        await(store.save(ref(name), tokens("at", "rt")));
         fake.softDelete(name);
 
-        assertThat(await(store.load(name))).isEmpty();
-        TokenStoreException refused = failure(store.save(name, tokens("at", "rt")));
+        assertThat(await(store.load(ref(name)))).isEmpty();
+        TokenStoreException refused = failure(store.save(ref(name), tokens("at", "rt")));
         assertThat(refused.isTransient()).isFalse();
         assertThat(refused.getMessage()).contains("HTTP 409", name, "recovery or purge");
     }
@@ -193,11 +199,11 @@ class KeyVaultTokenStoreTest {
     @Test
     void shouldFailWithoutRetryingWhenTheSecretIsDisabled() {
         String name = newSecretName();
-        await(store.save(name, tokens("at", "rt")));
+        await(store.save(ref(name), tokens("at", "rt")));
         fake.disable(name);
         fake.reset();
 
-        TokenStoreException failure = failure(store.load(name));
+        TokenStoreException failure = failure(store.load(ref(name)));
 
         assertThat(failure.isTransient()).isFalse();
         assertThat(failure.getMessage()).contains("HTTP 403", name, "disabled");
@@ -209,7 +215,7 @@ class KeyVaultTokenStoreTest {
         String name = newSecretName();
         fake.failNext(1, 429, Map.of("Retry-After", "1"));
 
-        String version = await(store.save(name, tokens("at", "rt")));
+        String version = await(store.save(ref(name), tokens("at", "rt")));
 
         assertThat(fake.latest(name).orElseThrow().version()).isEqualTo(version);
         assertThat(fake.requests()).extracting(Request::method).containsExactly("PUT", "PUT");
@@ -219,11 +225,11 @@ class KeyVaultTokenStoreTest {
     @Test
     void shouldHonourAzureRetryAfterMillisecondsOnServiceUnavailable() {
         String name = newSecretName();
-        await(store.save(name, tokens("at", "rt")));
+        await(store.save(ref(name), tokens("at", "rt")));
         fake.reset();
         fake.failNext(1, 503, Map.of("x-ms-retry-after-ms", "120"));
 
-        assertThat(await(store.load(name))).isPresent();
+        assertThat(await(store.load(ref(name)))).isPresent();
         assertThat(waits).containsExactly(Duration.ofMillis(120));
         assertThat(fake.requests()).hasSize(2);
     }
@@ -233,7 +239,7 @@ class KeyVaultTokenStoreTest {
         String name = newSecretName();
         fake.failNext(2, 500, Map.of());
 
-        await(store.save(name, tokens("at", "rt")));
+        await(store.save(ref(name), tokens("at", "rt")));
 
         assertThat(fake.requests()).hasSize(3);
         assertThat(waits).hasSize(2);
@@ -246,7 +252,7 @@ class KeyVaultTokenStoreTest {
         String name = newSecretName();
         fake.failNext(10, 500, Map.of());
 
-        TokenStoreException failure = failure(store.save(name, tokens("at-secret-x", "rt-secret-x")));
+        TokenStoreException failure = failure(store.save(ref(name), tokens("at-secret-x", "rt-secret-x")));
 
         assertThat(failure.isTransient()).isTrue();
         assertThat(failure.getMessage()).contains("HTTP 500", "save of secret '" + name + "'", "attempt 4 of 4");
@@ -259,7 +265,7 @@ class KeyVaultTokenStoreTest {
     void shouldFailAtOnceWhenTheVaultForbidsTheOperation() {
         fake.failNext(1, 403, Map.of());
 
-        TokenStoreException failure = failure(store.save(newSecretName(), tokens("at", "rt")));
+        TokenStoreException failure = failure(store.save(ref(newSecretName()), tokens("at", "rt")));
 
         assertThat(failure.isTransient()).isFalse();
         assertThat(failure.getMessage()).contains("HTTP 403", "lacks permission");
@@ -271,7 +277,7 @@ class KeyVaultTokenStoreTest {
     void shouldHandARetryAfterLongerThanItWillWaitBackToTheCaller() {
         fake.failNext(1, 429, Map.of("Retry-After", "120"));
 
-        TokenStoreException failure = failure(store.save(newSecretName(), tokens("at", "rt")));
+        TokenStoreException failure = failure(store.save(ref(newSecretName()), tokens("at", "rt")));
 
         assertThat(failure.isTransient()).isTrue();
         assertThat(failure.retryAfter()).contains(Duration.ofSeconds(120));
@@ -286,7 +292,7 @@ class KeyVaultTokenStoreTest {
         String name = newSecretName();
         fake.hangNext(1, Duration.ofSeconds(2));
 
-        assertThat(await(impatient.load(name))).isEmpty();
+        assertThat(await(impatient.load(ref(name)))).isEmpty();
         assertThat(fake.requests()).hasSize(2);
     }
 
@@ -296,9 +302,9 @@ class KeyVaultTokenStoreTest {
         KeyVaultTokenStore limited = store(POLICY, new RateLimiter(2, frozenClock::get));
         String name = newSecretName();
 
-        await(limited.save(name, tokens("at", "rt")));
-        await(limited.load(name));
-        await(limited.load(name));
+        await(limited.save(ref(name), tokens("at", "rt")));
+        await(limited.load(ref(name)));
+        await(limited.load(ref(name)));
 
         assertThat(fake.requests()).hasSize(3);
         assertThat(waits).containsExactly(Duration.ofMillis(500));
@@ -309,8 +315,8 @@ class KeyVaultTokenStoreTest {
     @ValueSource(strings = {"", "client-secret", "integration-not-a-uuid", "../keys/integration-x",
             "integration-6F1C1D2E-0B7A-4C55-9A4E-1D2C3B4A5F60", "integration-6f1c1d2e-0b7a-4c55-9a4e-1d2c3b4a5f60/versions"})
     void shouldRefuseNamesThatAreNotIntegrationSecretsWithoutCallingTheVault(String name) {
-        TokenStoreException onSave = failure(store.save(name, tokens("at", "rt")));
-        TokenStoreException onLoad = failure(store.load(name));
+        TokenStoreException onSave = failure(store.save(ref(name), tokens("at", "rt")));
+        TokenStoreException onLoad = failure(store.load(ref(name)));
 
         assertThat(onSave.isTransient()).isFalse();
         assertThat(onSave.getMessage()).contains("Refused secret name");
@@ -323,7 +329,7 @@ class KeyVaultTokenStoreTest {
         String name = newSecretName();
         fake.seed(name, "{\"refresh_token\": \"rt-leak-me\", broken", "text/plain");
 
-        TokenStoreException failure = failure(store.load(name));
+        TokenStoreException failure = failure(store.load(ref(name)));
 
         assertThat(failure.isTransient()).isFalse();
         assertThat(failure.getMessage()).contains(name, "does not hold a token document");
@@ -335,7 +341,7 @@ class KeyVaultTokenStoreTest {
         String name = newSecretName();
         fake.seed(name, "{\"access_token\":\"at-leak-me\",\"expires_at\":\"2030-01-01T00:00:00Z\"}", "application/json");
 
-        TokenStoreException failure = failure(store.load(name));
+        TokenStoreException failure = failure(store.load(ref(name)));
 
         assertThat(failure.getMessage()).contains("without access_token, refresh_token or expires_at");
         assertThat(withCauses(failure)).doesNotContain("at-leak-me");

@@ -1,0 +1,37 @@
+package dev.oauthrefresher.integration;
+
+import dev.oauthrefresher.admin.AdminApi;
+import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveRequest;
+import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveResult;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Admin API: move a tenant's integrations to another Key Vault (README, Operations; docs/DEPLOYMENT.md). */
+@AdminApi
+@Path("/admin/tenants/{tenantId}/vault-move")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "tenants")
+@SecurityRequirement(name = "bearer")
+public class VaultMoveResource {
+
+    private final VaultMoveService service;
+
+    VaultMoveResource(VaultMoveService service) {
+        this.service = service;
+    }
+
+    /** Moves up to {@code limit} integrations (default 100) and says how many remain; repeat until none do. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public VaultMoveResult move(@PathParam("tenantId") String tenantId, @Valid @NotNull VaultMoveRequest request) {
+        return service.move(tenantId, request);
+    }
+}

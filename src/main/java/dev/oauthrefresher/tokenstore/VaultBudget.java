@@ -1,0 +1,158 @@
+package dev.oauthrefresher.tokenstore;
+
+import dev.oauthrefresher.common.OwnedGauges;
+import dev.oauthrefresher.common.RateLimiter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * Each vault's request budget, shared by the live replicas. Key Vault allows a vault
+ * {@code vault-transactions-per-10s} whatever the number of clients; every replica plans with
+ * {@code budget-share} of it, divided by the replicas that heartbeat in {@code replica_heartbeat}, and never more
+ * than {@code max-requests-per-second}. Each vault has one {@link RateLimiter}, whose rate follows the count.
+ *
+ * <p>A heartbeat that fails keeps the last known count: a database outage never raises the budget. Until its first
+ * heartbeat is answered (at startup), a replica counts itself alone. Only in Key Vault mode; the memory store has no
+ * budget.
+ */
+@Singleton
+public class VaultBudget {
+
+    private static final Logger LOG = Logger.getLogger(VaultBudget.class);
+    private static final String JOB = "replica-heartbeat";
+    /** A replica unseen for this many heartbeat intervals no longer shares the budget. */
+    static final int LIVE_INTERVALS = 3;
+    /** Rows of replicas that vanished without deleting theirs (crash, kill -9) are deleted after this. */
+    static final Duration FORGET_AFTER = Duration.ofHours(1);
+
+    private final TokenStoreConfig config;
+    private final ReplicaHeartbeatRepository heartbeats;
+    private final Scheduler scheduler;
+    private final boolean keyVault;
+    private final String replicaId = hostName() + "/" + UUID.randomUUID();
+    private final Map<String, RateLimiter> limiters = new TreeMap<>();
+    private final Map<String, AtomicLong> rates = new TreeMap<>();
+    private final AtomicLong replicas = new AtomicLong(1);
+
+    VaultBudget(TokenStoreConfig config, Vaults vaults, ReplicaHeartbeatRepository heartbeats, Scheduler scheduler,
+            MeterRegistry registry) {
+        this.config = config;
+        this.heartbeats = heartbeats;
+        this.scheduler = scheduler;
+        this.keyVault = config.kind() == TokenStoreConfig.Kind.KEY_VAULT;
+        if (!keyVault) {
+            return;
+        }
+        int rate = perReplica(1);
+        for (String vault : vaults.names()) {
+            limiters.put(vault, RateLimiter.perSecond(rate));
+            AtomicLong gauge = new AtomicLong(rate);
+            rates.put(vault, gauge);
+            OwnedGauges.register(registry, "refresher.key.vault.requests.per.second",
+                    "Key Vault requests per second this replica may send to the vault: its budget over the live replicas",
+                    null, gauge, Tags.of("vault", vault));
+        }
+        OwnedGauges.register(registry, "refresher.replicas.live",
+                "Replicas that share each vault's budget, as this replica last counted them in replica_heartbeat", null,
+                replicas, Tags.empty());
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        if (!keyVault) {
+            return;
+        }
+        beat();
+        scheduler.newJob(JOB)
+                .setInterval("PT" + config.keyVault().heartbeatInterval().toMillis() / 1000.0 + "S")
+                .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
+                .setTask(execution -> beat())
+                .schedule();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (!keyVault) {
+            return;
+        }
+        scheduler.unscheduleJob(JOB);
+        try {
+            QuarkusTransaction.requiringNew().run(() -> heartbeats.leave(replicaId));
+        } catch (RuntimeException e) {
+            LOG.debugf("Could not delete this replica's heartbeat (%s); it stops counting after %d intervals",
+                    e.getClass().getSimpleName(), LIVE_INTERVALS);
+        }
+    }
+
+    /** Records this replica as alive and re-divides every vault's budget by the replicas counted. */
+    void beat() {
+        Duration interval = config.keyVault().heartbeatInterval();
+        int live;
+        try {
+            live = QuarkusTransaction.requiringNew().call(
+                    () -> heartbeats.beat(replicaId, interval.multipliedBy(LIVE_INTERVALS), FORGET_AFTER));
+        } catch (RuntimeException e) {
+            LOG.warnf("Replica heartbeat failed (%s); keeping the last count, %d replica(s)", e.getClass().getSimpleName(),
+                    replicas.get());
+            return;
+        }
+        // this replica has just written its row, so it counts at least itself
+        int counted = Math.max(1, live);
+        if (replicas.getAndSet(counted) != counted) {
+            int rate = perReplica(counted);
+            limiters.values().forEach(limiter -> limiter.setPermitsPerSecond(rate));
+            rates.values().forEach(gauge -> gauge.set(rate));
+            LOG.infof("%d replica(s) share each Key Vault's budget: %d requests/s per vault for this one", counted, rate);
+        }
+    }
+
+    /** {@code budget-share} of a vault's limit, per second, divided by the replicas, within [1, max-requests-per-second]. */
+    int perReplica(int replicaCount) {
+        TokenStoreConfig.KeyVault keyVaultConfig = config.keyVault();
+        double perSecond = keyVaultConfig.vaultTransactionsPer10s() * keyVaultConfig.budgetShare() / 10.0 / replicaCount;
+        return (int) Math.max(1, Math.min(keyVaultConfig.maxRequestsPerSecond(), Math.floor(perSecond)));
+    }
+
+    /** The vault's limiter, shared by every request this replica sends to it. */
+    RateLimiter limiter(String vault) {
+        RateLimiter limiter = limiters.get(vault);
+        if (limiter == null) {
+            throw new IllegalArgumentException("no budget for vault " + vault);
+        }
+        return limiter;
+    }
+
+    /**
+     * Requests per second this replica may send to {@code vault} now; empty if this replica cannot reach the vault
+     * (not configured). In mock mode every name is served, without a limit.
+     */
+    public OptionalDouble requestsPerSecond(String vault) {
+        if (!keyVault) {
+            return OptionalDouble.of(Double.POSITIVE_INFINITY);
+        }
+        AtomicLong rate = rates.get(vault);
+        return rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate.get());
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+}

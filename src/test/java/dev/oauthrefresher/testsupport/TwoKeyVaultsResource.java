@@ -1,0 +1,68 @@
+package dev.oauthrefresher.testsupport;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.util.Map;
+
+/**
+ * Two {@link KeyVaultFake}s as two vaults of one deployment: {@code default} (the single {@code url}, as a deployment
+ * that had one vault keeps it) and {@code shard-2} (added under {@code vaults}); the client trusts both certificates.
+ * Test fields of type {@link Vaults} annotated {@link InjectVaults} receive them.
+ */
+public class TwoKeyVaultsResource implements QuarkusTestResourceLifecycleManager {
+
+    /** Marks a {@link Vaults} field of a test to receive the running fakes. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    public @interface InjectVaults {
+    }
+
+    /** The fakes by vault name. */
+    public record Vaults(KeyVaultFake defaultVault, KeyVaultFake shard2) {
+
+        public KeyVaultFake named(String vault) {
+            return switch (vault) {
+                case "default" -> defaultVault;
+                case "shard-2" -> shard2;
+                default -> throw new IllegalArgumentException(vault);
+            };
+        }
+
+        public void reset() {
+            defaultVault.reset();
+            shard2.reset();
+        }
+    }
+
+    private Vaults vaults;
+
+    @Override
+    public Map<String, String> start() {
+        vaults = new Vaults(KeyVaultFake.start(), KeyVaultFake.start());
+        return Map.of(
+                "refresher.token-store.kind", "key-vault",
+                "refresher.token-store.key-vault.url", vaults.defaultVault().vaultUrl(),
+                "refresher.token-store.key-vault.vaults.shard-2", vaults.shard2().vaultUrl(),
+                "refresher.token-store.key-vault.disable-challenge-resource-verification", "true",
+                "refresher.token-store.key-vault.tls-configuration-name", "key-vault-fakes",
+                "quarkus.tls.key-vault-fakes.trust-store.pem.certs",
+                vaults.defaultVault().certificatePem() + "," + vaults.shard2().certificatePem(),
+                "refresher.token-store.key-vault.retry-backoff", "10ms");
+    }
+
+    @Override
+    public void inject(TestInjector testInjector) {
+        testInjector.injectIntoFields(vaults, new TestInjector.AnnotatedAndMatchesType(InjectVaults.class, Vaults.class));
+    }
+
+    @Override
+    public void stop() {
+        if (vaults != null) {
+            vaults.defaultVault().close();
+            vaults.shard2().close();
+        }
+    }
+}
