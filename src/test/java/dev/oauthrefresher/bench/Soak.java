@@ -61,15 +61,17 @@ public final class Soak {
      * @param vaultLatencyMax slowest Key Vault answer
      * @param providerLatency the fake token endpoint's delay per call
      * @param vaultRequestsPerSecond {@code refresher.token-store.key-vault.max-requests-per-second}
+     * @param vaults how many vaults (Key Vault fakes, each with its own service limit); rows are spread evenly
+     *        over them, recorded on each row as the service does
      * @param jvmOptions the service's JVM options
      */
     record Options(boolean quick, int integrations, int tenants, Duration lifetime, Duration duration, Duration interval,
             Duration leadTime, Duration runBudget, int vaultLimit, Duration vaultLatencyMin, Duration vaultLatencyMax,
-            Duration providerLatency, int vaultRequestsPerSecond, List<String> jvmOptions) {
+            Duration providerLatency, int vaultRequestsPerSecond, int vaults, List<String> jvmOptions) {
 
         private static final Set<String> KEYS = Set.of("quick", "integrations", "tenants", "lifetime-s", "duration-s",
                 "interval-s", "lead-time-s", "run-budget-s", "vault-limit", "vault-latency-min-ms", "vault-latency-max-ms",
-                "provider-latency-ms", "vault-requests-per-second", "jvm-options");
+                "provider-latency-ms", "vault-requests-per-second", "vaults", "jvm-options");
 
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
@@ -84,7 +86,7 @@ public final class Soak {
             boolean quick = Boolean.parseBoolean(values.getOrDefault("quick", "false"));
             String jvm = values.getOrDefault("jvm-options", String.join(" ", Harness.SERVICE_JVM)).trim();
             return new Options(quick,
-                    integer(values, "integrations", quick ? 20_000 : 100_000),
+                    integer(values, "integrations", quick ? 20_000 : 80_000),
                     integer(values, "tenants", quick ? 50 : 200),
                     seconds(values, "lifetime-s", 360),
                     seconds(values, "duration-s", quick ? 120 : 900),
@@ -96,6 +98,7 @@ public final class Soak {
                     Duration.ofMillis(integer(values, "vault-latency-max-ms", 20)),
                     Duration.ofMillis(integer(values, "provider-latency-ms", 100)),
                     integer(values, "vault-requests-per-second", 400),
+                    integer(values, "vaults", 2),
                     jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")));
         }
 
@@ -114,6 +117,8 @@ public final class Soak {
 
     private final Options options;
     private final Harness harness;
+    /** The vaults by the name the service knows them by; the harness's own is {@code default}. */
+    private final Map<String, KeyVaultFake> vaults = new LinkedHashMap<>();
     private final StringBuilder report = new StringBuilder();
     private final Map<String, Long> expiryByGrant = new ConcurrentHashMap<>();
     private final Map<String, String> tenantByGrant = new ConcurrentHashMap<>();
@@ -136,26 +141,31 @@ public final class Soak {
 
     private void run() {
         FakeTokenEndpoint provider = harness.provider();
-        KeyVaultFake vault = harness.keyVault();
         provider.latency(options.providerLatency());
         provider.expiresIn(options.lifetime().toSeconds());
         provider.onRefreshed(this::refreshed);
-        vault.latency(options.vaultLatencyMin(), options.vaultLatencyMax());
-        vault.enforceServiceLimit(options.vaultLimit());
+        vaults.put("default", harness.keyVault());
+        for (int v = 2; v <= options.vaults(); v++) {
+            vaults.put("shard-" + v, KeyVaultFake.start());
+        }
+        vaults.values().forEach(vault -> {
+            vault.latency(options.vaultLatencyMin(), options.vaultLatencyMax());
+            vault.enforceServiceLimit(options.vaultLimit());
+        });
 
         line("oauth-refresher soak%s, %s UTC, commit %s; load average before: %s", options.quick() ? " (quick)" : "",
                 DateTimeFormatter.ISO_LOCAL_DATE_TIME.withZone(ZoneOffset.UTC).format(Instant.now()).substring(0, 19),
                 System.getenv().getOrDefault("BENCH_COMMIT", "unknown"), Bench.loadAverage());
         line("%,d integrations over %d tenants (half in one), %d s tokens, trigger every %d s, lead time %d s, run budget %d s, "
-                + "for %d s; Key Vault: %,d transactions per 10 s, %d-%d ms, client budget %d/s; provider %d ms",
+                + "for %d s; %d Key Vault(s): %,d transactions per 10 s each, %d-%d ms, client cap %d/s per vault; provider %d ms",
                 options.integrations(), options.tenants(), options.lifetime().toSeconds(), options.interval().toSeconds(),
                 options.leadTime().toSeconds(), options.runBudget().toSeconds(), options.duration().toSeconds(),
-                options.vaultLimit(), options.vaultLatencyMin().toMillis(), options.vaultLatencyMax().toMillis(),
+                options.vaults(), options.vaultLimit(), options.vaultLatencyMin().toMillis(), options.vaultLatencyMax().toMillis(),
                 options.vaultRequestsPerSecond(), options.providerLatency().toMillis());
 
         Database db = harness.createDatabase("soak");
         ServiceProcess service = harness.launch("soak", db, settings(), options.jvmOptions()).awaitReady();
-        seed(db, vault);
+        seed(db);
         ServiceClient client = harness.client(service);
 
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4);
@@ -166,14 +176,14 @@ public final class Soak {
         HttpClient http = HttpClient.newHttpClient();
         service.resetPeakRss();
         ProcStat before = service.usage();
-        long servedBefore = vault.served();
-        long throttledBefore = vault.throttled();
+        long servedBefore = served();
+        long throttledBefore = throttled();
         long started = System.nanoTime();
         measuring = true;
         scheduler.scheduleAtFixedRate(() -> runs.add(client.trigger(ServiceClient.REFRESH_TASK, Map.of())),
                 0, options.interval().toMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleAtFixedRate(() -> {
-            vaultSamples.add(new long[] {System.nanoTime(), vault.served()});
+            vaultSamples.add(vaults.values().stream().mapToLong(KeyVaultFake::served).toArray());
             OptionalLong overdue = overdue(http, service);
             if (overdue.isEmpty()) {
                 missedSamples.incrementAndGet();
@@ -188,8 +198,8 @@ public final class Soak {
         measuring = false;
         double wall = (System.nanoTime() - started) / 1e9;
         ProcStat after = service.usage();
-        long served = vault.served() - servedBefore;
-        long throttled = vault.throttled() - throttledBefore;
+        long served = served() - servedBefore;
+        long throttled = throttled() - throttledBefore;
         scheduler.shutdownNow();
 
         List<Refresh> done;
@@ -209,9 +219,10 @@ public final class Soak {
         line("  refreshed late     %d (after expiry; goal 0)", late);
         line("  overdue gauge      max %d (refresher_integrations_overdue, %d samples, one a second; %d unanswered)",
                 overdueMax[0], overdueSamples.get(), missedSamples.get());
-        line("  Key Vault          %.0f transactions/s (budget %.0f/s), busiest 10 s: %,d of %,d; throttled %.2f %% (%,d of %,d)",
-                served / wall, options.vaultLimit() / 10.0, busiestWindow(vaultSamples), options.vaultLimit(),
-                100.0 * throttled / Math.max(1, served + throttled), throttled, served + throttled);
+        line("  Key Vault          %.0f transactions/s (limit %.0f/s over %d vault(s)), busiest 10 s of one vault: %,d of %,d; "
+                + "throttled %.2f %% (%,d of %,d)", served / wall, options.vaults() * options.vaultLimit() / 10.0, options.vaults(),
+                busiestWindow(vaultSamples), options.vaultLimit(), 100.0 * throttled / Math.max(1, served + throttled),
+                throttled, served + throttled);
         line("  CPU per 1,000      %.2f s service", done.isEmpty() ? Double.NaN : cpu * 1000 / done.size());
         line("  peak RSS           %d MiB (service)", after.peakRssKiB() / 1024);
         Map.Entry<String, Long> worst = perTenantP1(done).entrySet().stream().min(Map.Entry.comparingByValue())
@@ -222,6 +233,15 @@ public final class Soak {
                 runs.stream().mapToInt(RunSummary::deferred).sum());
         Bench.write(harness.workDirectory().resolve("report.txt"), report.toString());
         service.close();
+        vaults.values().stream().filter(vault -> vault != harness.keyVault()).forEach(KeyVaultFake::close);
+    }
+
+    private long served() {
+        return vaults.values().stream().mapToLong(KeyVaultFake::served).sum();
+    }
+
+    private long throttled() {
+        return vaults.values().stream().mapToLong(KeyVaultFake::throttled).sum();
     }
 
     private Map<String, String> settings() {
@@ -240,6 +260,13 @@ public final class Soak {
         settings.put("refresher.refresh.gauge-interval", "1s");
         settings.put("refresher.token-store.key-vault.max-requests-per-second", Integer.toString(options.vaultRequestsPerSecond()));
         settings.put("refresher.cron.fallback.cron", "off");
+        vaults.forEach((name, vault) -> {
+            if (!name.equals("default")) {
+                settings.put("refresher.token-store.key-vault.vaults." + name, vault.vaultUrl());
+            }
+        });
+        settings.put("quarkus.tls.key-vault-fake.trust-store.pem.certs",
+                String.join(",", vaults.values().stream().map(vault -> vault.certificatePem().toString()).toList()));
         return settings;
     }
 
@@ -248,7 +275,8 @@ public final class Soak {
      * 100,000): expiries spread uniformly between the lead time and the lifetime from now, so the soak starts in
      * the steady state instead of with a burst of everything already due.
      */
-    private void seed(Database db, KeyVaultFake vault) {
+    private void seed(Database db) {
+        List<String> names = List.copyOf(vaults.keySet());
         long started = System.nanoTime();
         Instant now = Instant.now();
         long spanMillis = options.lifetime().minus(options.leadTime()).toMillis();
@@ -264,15 +292,16 @@ public final class Soak {
             }
             try (PreparedStatement row = c.prepareStatement("""
                     INSERT INTO integration (id, tenant_id, provider, provider_group, external_account, status,
-                                             access_token_expires_at, last_refreshed_at, secret_name)
-                    VALUES (?, ?, 'oauth2', ?, ?, 'active', ?, ?, ?)""")) {
+                                             access_token_expires_at, last_refreshed_at, secret_name, vault)
+                    VALUES (?, ?, 'oauth2', ?, ?, 'active', ?, ?, ?, ?)""")) {
                 for (int i = 0; i < options.integrations(); i++) {
                     String tenant = "s-" + (i % 2 == 0 || options.tenants() == 1 ? 0 : 1 + (i / 2) % (options.tenants() - 1));
                     String grant = tenant + "-" + i;
                     UUID id = UUID.randomUUID();
                     Instant expiresAt = now.plus(options.leadTime()).plusMillis(spanMillis * i / options.integrations());
                     String secret = "integration-" + id;
-                    vault.seed(secret, "{\"access_token\":\"at-seed-" + UUID.randomUUID() + "\",\"refresh_token\":\""
+                    String vault = names.get(i % names.size());
+                    vaults.get(vault).seed(secret, "{\"access_token\":\"at-seed-" + UUID.randomUUID() + "\",\"refresh_token\":\""
                             + harness.provider().newGrant(grant) + "\",\"expires_at\":\"" + expiresAt
                             + "\",\"token_type\":\"Bearer\"}", "application/json");
                     expiryByGrant.put(grant, expiresAt.toEpochMilli());
@@ -284,6 +313,7 @@ public final class Soak {
                     row.setTimestamp(5, Timestamp.from(expiresAt));
                     row.setTimestamp(6, Timestamp.from(now));
                     row.setString(7, secret);
+                    row.setString(8, vault);
                     row.addBatch();
                     if (i % 1000 == 999) {
                         row.executeBatch();
@@ -296,7 +326,7 @@ public final class Soak {
             throw new IllegalStateException("Seeding the soak's rows failed", e);
         }
         db.update("ANALYZE");
-        line("(seeded %,d integrations and their secrets straight into PostgreSQL and the vault fake in %.1f s)",
+        line("(seeded %,d integrations and their secrets straight into PostgreSQL and the vault fakes in %.1f s)",
                 options.integrations(), (System.nanoTime() - started) / 1e9);
     }
 
@@ -325,11 +355,13 @@ public final class Soak {
         }
     }
 
-    /** The most transactions the vault served in any 10 s of the samples (taken every second). */
+    /** The most transactions one vault served in any 10 s of the samples (each vault's count, every second). */
     private static long busiestWindow(List<long[]> samples) {
         long busiest = 0;
         for (int i = 0; i + 10 < samples.size(); i++) {
-            busiest = Math.max(busiest, samples.get(i + 10)[1] - samples.get(i)[1]);
+            for (int v = 0; v < samples.get(i).length; v++) {
+                busiest = Math.max(busiest, samples.get(i + 10)[v] - samples.get(i)[v]);
+            }
         }
         return busiest;
     }
