@@ -105,8 +105,12 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
         if (ids.isEmpty()) {
             return new Renewal(List.of(), List.of());
         }
+        // rows locked in id order, as the outcome writer's batches lock them, so the two never deadlock
         List<UUID> renewed = getEntityManager().createNativeQuery("""
-                UPDATE integration SET lease_expires_at = :leaseUntil WHERE id IN (:ids) AND lease_owner = :owner
+                UPDATE integration SET lease_expires_at = :leaseUntil
+                 WHERE id IN (SELECT id FROM integration WHERE id IN (:ids) AND lease_owner = :owner
+                               ORDER BY id FOR UPDATE)
+                   AND lease_owner = :owner
                 RETURNING id
                 """).setParameter("ids", ids).setParameter("owner", owner).setParameter("leaseUntil", leaseUntil)
                 .getResultList();

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -111,6 +112,9 @@ class OutcomeWriter {
             }
         }
         if (!refreshed.isEmpty()) {
+            // rows locked in PostgreSQL's uuid order, the order a lease renewal (id = ANY(...)) locks them in, so
+            // the two never wait on each other crosswise (a deadlock that aborts the whole batch)
+            refreshed.sort(Comparator.comparing(i -> batch.get(i).row().id(), OutcomeWriter::uuidOrder));
             boolean[] applied = integrations.markAllRefreshed(refreshed.stream().map(batch::get)
                     .map(w -> new IntegrationRepository.Refreshed(w.row().id(), w.owner(),
                             ((Outcome.Refreshed) w.outcome()).newExpiry(), w.finishedAt()))
@@ -164,6 +168,12 @@ class OutcomeWriter {
         }
         attemptRows.add(attempt(w, providerStatus, errorCode, null));
         return written;
+    }
+
+    /** PostgreSQL orders uuids by their bytes, unsigned; {@link UUID#compareTo} compares signed halves. */
+    private static int uuidOrder(UUID a, UUID b) {
+        int high = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+        return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
     }
 
     private static AttemptRepository.Attempt attempt(Write w, OptionalInt providerStatus, String errorCode, String note) {
