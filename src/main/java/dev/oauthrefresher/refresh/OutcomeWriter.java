@@ -112,7 +112,7 @@ class OutcomeWriter {
             }
         }
         if (!refreshed.isEmpty()) {
-            // rows locked in PostgreSQL's uuid order, the order a lease renewal (id = ANY(...)) locks them in, so
+            // rows locked in PostgreSQL's uuid order, as a lease renewal locks them (ORDER BY id FOR UPDATE), so
             // the two never wait on each other crosswise (a deadlock that aborts the whole batch)
             refreshed.sort(Comparator.comparing(i -> batch.get(i).row().id(), OutcomeWriter::uuidOrder));
             boolean[] applied = integrations.markAllRefreshed(refreshed.stream().map(batch::get)

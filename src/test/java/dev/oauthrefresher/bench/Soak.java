@@ -61,17 +61,18 @@ public final class Soak {
      * @param vaultLatencyMax slowest Key Vault answer
      * @param providerLatency the fake token endpoint's delay per call
      * @param vaultRequestsPerSecond {@code refresher.token-store.key-vault.max-requests-per-second}
+     * @param concurrency {@code refresher.refresh.concurrency} (and the provider group's {@code max-connections})
      * @param vaults how many vaults (Key Vault fakes, each with its own service limit); rows are spread evenly
      *        over them, recorded on each row as the service does
      * @param jvmOptions the service's JVM options
      */
     record Options(boolean quick, int integrations, int tenants, Duration lifetime, Duration duration, Duration interval,
             Duration leadTime, Duration runBudget, int vaultLimit, Duration vaultLatencyMin, Duration vaultLatencyMax,
-            Duration providerLatency, int vaultRequestsPerSecond, int vaults, List<String> jvmOptions) {
+            Duration providerLatency, int vaultRequestsPerSecond, int concurrency, int vaults, List<String> jvmOptions) {
 
         private static final Set<String> KEYS = Set.of("quick", "integrations", "tenants", "lifetime-s", "duration-s",
                 "interval-s", "lead-time-s", "run-budget-s", "vault-limit", "vault-latency-min-ms", "vault-latency-max-ms",
-                "provider-latency-ms", "vault-requests-per-second", "vaults", "jvm-options");
+                "provider-latency-ms", "vault-requests-per-second", "concurrency", "vaults", "jvm-options");
 
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
@@ -98,6 +99,7 @@ public final class Soak {
                     Duration.ofMillis(integer(values, "vault-latency-max-ms", 20)),
                     Duration.ofMillis(integer(values, "provider-latency-ms", 100)),
                     integer(values, "vault-requests-per-second", 400),
+                    integer(values, "concurrency", 64),
                     integer(values, "vaults", 2),
                     jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")));
         }
@@ -157,11 +159,12 @@ public final class Soak {
                 DateTimeFormatter.ISO_LOCAL_DATE_TIME.withZone(ZoneOffset.UTC).format(Instant.now()).substring(0, 19),
                 System.getenv().getOrDefault("BENCH_COMMIT", "unknown"), Bench.loadAverage());
         line("%,d integrations over %d tenants (half in one), %d s tokens, trigger every %d s, lead time %d s, run budget %d s, "
-                + "for %d s; %d Key Vault(s): %,d transactions per 10 s each, %d-%d ms, client cap %d/s per vault; provider %d ms",
+                + "for %d s; concurrency %d; %d Key Vault(s): %,d transactions per 10 s each, %d-%d ms, client cap %d/s "
+                + "per vault; provider %d ms",
                 options.integrations(), options.tenants(), options.lifetime().toSeconds(), options.interval().toSeconds(),
                 options.leadTime().toSeconds(), options.runBudget().toSeconds(), options.duration().toSeconds(),
-                options.vaults(), options.vaultLimit(), options.vaultLatencyMin().toMillis(), options.vaultLatencyMax().toMillis(),
-                options.vaultRequestsPerSecond(), options.providerLatency().toMillis());
+                options.concurrency(), options.vaults(), options.vaultLimit(), options.vaultLatencyMin().toMillis(),
+                options.vaultLatencyMax().toMillis(), options.vaultRequestsPerSecond(), options.providerLatency().toMillis());
 
         Database db = harness.createDatabase("soak");
         ServiceProcess service = harness.launch("soak", db, settings(), options.jvmOptions()).awaitReady();
@@ -266,6 +269,8 @@ public final class Soak {
         settings.put("refresher.refresh.gauge-interval", "1s");
         settings.put("refresher.token-store.key-vault.max-requests-per-second", Integer.toString(options.vaultRequestsPerSecond()));
         settings.put("refresher.cron.fallback.cron", "off");
+        settings.put("refresher.refresh.concurrency", Integer.toString(options.concurrency()));
+        settings.put("refresher.providers." + Harness.GROUP + ".max-connections", Integer.toString(options.concurrency()));
         vaults.forEach((name, vault) -> {
             if (!name.equals("default")) {
                 settings.put("refresher.token-store.key-vault.vaults." + name, vault.vaultUrl());
