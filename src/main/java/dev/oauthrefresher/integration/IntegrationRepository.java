@@ -78,17 +78,25 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
      * Claims one integration regardless of how soon it expires (a manual refresh): it must be active, its
      * tenant not paused, no rotation pending, and nobody else may hold its lease. Empty if any of that fails.
      */
-    @SuppressWarnings("unchecked")
     public Optional<Integration> claimOne(UUID id, String owner, Instant now, Instant leaseUntil) {
+        return leaseOne(id, owner, now, leaseUntil,
+                "i.status = 'active' AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)");
+    }
+
+    /**
+     * Leases row {@code id} to {@code owner} if nobody holds it, no rotated refresh token is pending for it, and
+     * {@code condition} (SQL on {@code i}, a constant of the caller's) holds.
+     */
+    @SuppressWarnings("unchecked")
+    private Optional<Integration> leaseOne(UUID id, String owner, Instant now, Instant leaseUntil, String condition) {
         List<Integration> claimed = getEntityManager().createNativeQuery("""
                 UPDATE integration i
                    SET lease_owner = :owner, lease_expires_at = :leaseUntil, version = i.version + 1
-                 WHERE i.id = :id AND i.status = 'active'
-                   AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND i.tenant_id NOT IN (SELECT t.id FROM tenant t WHERE t.refresh_paused)
+                 WHERE i.id = :id AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
                    AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
+                   AND %s
                 RETURNING i.*
-                """, Integration.class)
+                """.formatted(condition), Integration.class)
                 .setParameter("id", id).setParameter("owner", owner).setParameter("now", now)
                 .setParameter("leaseUntil", leaseUntil)
                 .getResultList();
@@ -302,19 +310,8 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
      * Leases one integration for a vault move, whatever its status or its tenant's pause, unless someone holds it or a
      * rotated refresh token is pending for it (that token must land in the vault the row names first).
      */
-    @SuppressWarnings("unchecked")
     public Optional<Integration> claimForVaultMove(UUID id, String owner, Instant now, Instant leaseUntil) {
-        List<Integration> claimed = getEntityManager().createNativeQuery("""
-                UPDATE integration i
-                   SET lease_owner = :owner, lease_expires_at = :leaseUntil, version = i.version + 1
-                 WHERE i.id = :id AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                   AND NOT EXISTS (SELECT 1 FROM pending_rotation p WHERE p.integration_id = i.id)
-                RETURNING i.*
-                """, Integration.class)
-                .setParameter("id", id).setParameter("owner", owner).setParameter("now", now)
-                .setParameter("leaseUntil", leaseUntil)
-                .getResultList();
-        return claimed.stream().findFirst();
+        return leaseOne(id, owner, now, leaseUntil, "true");
     }
 
     public boolean hasPendingRotation(UUID id) {
