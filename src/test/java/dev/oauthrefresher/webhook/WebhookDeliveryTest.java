@@ -234,7 +234,13 @@ class WebhookDeliveryTest {
 
         List<Received> received = receiver.received();
         assertThat(received).extracting(r -> body(r).get("type").asText()).containsOnly("integration.recovered");
-        assertThat(received).extracting(r -> body(r).get("data").get("statusVersion").asLong()).containsExactly(2L, 2L, 4L);
+        List<Long> versions = received.stream().map(r -> body(r).get("data").get("statusVersion").asLong()).toList();
+        // the first event is answered 503, then delivered; only then the second. Delivery is at least once: on a
+        // loaded machine a lease can lapse before the settle is written and an event arrives twice (same
+        // webhook-id, for the receiver to drop), but never out of order.
+        assertThat(versions).isSorted().startsWith(2L, 2L).endsWith(4L).containsOnly(2L, 4L);
+        assertThat(received.stream().map(r -> body(r).get("data").get("statusVersion").asLong() + "/" + r.header("webhook-id"))
+                .distinct()).hasSize(2);
     }
 
     @Test
