@@ -11,6 +11,7 @@ import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
+import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -91,7 +92,9 @@ class RotationSafetyTest {
                 refreshed += result.refreshed();
                 assertThat(result.expired()).as("expired in round %d", round).isZero();
                 assertSealed(rows, provider);
-                Thread.sleep(300);
+                // the next round starts once this one's pending rotations have reached the store (the retry job,
+                // every second), so how many rows a round finds free does not depend on how fast the machine is
+                Poll.until("round " + round + "'s pending rotations settled", Duration.ofSeconds(30), () -> pending.size() == 0);
             }
         } finally {
             FlakyTokenStore.failOn(FlakyTokenStore.Schedule.NEVER);
