@@ -17,14 +17,17 @@ final class ApiKeyMaterial {
     private static final int RANDOM_BYTES = 32;
     /** base64url of 32 bytes without padding. */
     private static final int ENCODED_LENGTH = 43;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private ApiKeyMaterial() {
     }
 
+    /**
+     * A new key. The generator is made per call (keys are rare), never held in a static field: a native build
+     * initialises classes at build time and would freeze a static generator's seed into the image.
+     */
     static String generate() {
         byte[] bytes = new byte[RANDOM_BYTES];
-        RANDOM.nextBytes(bytes);
+        new SecureRandom().nextBytes(bytes);
         return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 

@@ -39,8 +39,10 @@ class PendingRotationCipher {
     private static final Logger LOG = Logger.getLogger(PendingRotationCipher.class);
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
+    // Per instance, never static: Quarkus initialises classes while building a native executable, and a static
+    // generator would be frozen into the image with its seed (every pod would then draw the same nonces).
+    private final SecureRandom random = new SecureRandom();
     private final SecretKeySpec key;
     private final String keyId;
 
@@ -59,7 +61,7 @@ class PendingRotationCipher {
                     + "Set it to 32 random bytes, base64 (openssl rand -base64 32), from a Kubernetes Secret.", Set.of(KEY));
         } else {
             raw = new byte[32];
-            RANDOM.nextBytes(raw);
+            random.nextBytes(raw);
             LOG.warnf("%s is not set: pending rotations are sealed with a key of this process only", KEY);
         }
         this.key = new SecretKeySpec(raw, "AES");
@@ -73,7 +75,7 @@ class PendingRotationCipher {
 
     byte[] seal(UUID integrationId, TokenSet tokens) {
         byte[] nonce = new byte[NONCE_BYTES];
-        RANDOM.nextBytes(nonce);
+        random.nextBytes(nonce);
         byte[] plain = document(tokens).getBytes(StandardCharsets.UTF_8);
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");

@@ -18,15 +18,17 @@ final class WebhookSigner {
 
     static final String PREFIX = "whsec_";
     private static final int SECRET_BYTES = 32;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private WebhookSigner() {
     }
 
-    /** A new {@code whsec_} secret of 32 random bytes. */
+    /**
+     * A new {@code whsec_} secret of 32 random bytes. The generator is made per call, never held in a static field:
+     * a native build initialises classes at build time and would freeze a static generator's seed into the image.
+     */
     static Secret newSecret() {
         byte[] key = new byte[SECRET_BYTES];
-        RANDOM.nextBytes(key);
+        new SecureRandom().nextBytes(key);
         return Secret.of(PREFIX + Base64.getEncoder().encodeToString(key));
     }
 
