@@ -1,7 +1,10 @@
 package dev.oauthrefresher.tokenstore;
 
 import com.azure.core.credential.TokenCredential;
-import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.core.http.HttpClient;
+import com.azure.identity.ChainedTokenCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
+import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.tls.TlsConfiguration;
@@ -50,13 +53,35 @@ public class TokenStoreProducer {
     }
 
     /**
-     * {@code DefaultAzureCredential} finds workload identity or managed identity in Kubernetes (and a developer's
-     * Azure CLI login locally). Tests replace this bean with an {@code @Alternative}.
+     * The service's Azure identity: workload identity (AKS; used when {@code AZURE_FEDERATED_TOKEN_FILE} is set), then
+     * managed identity (system- or user-assigned, {@code AZURE_CLIENT_ID} choosing a user-assigned one; App Service's
+     * {@code IDENTITY_ENDPOINT} too). Deliberately not {@code DefaultAzureCredential}: in a pod it would also try a
+     * developer's Azure CLI, IDE and shared-cache logins, whose code (msal4j's persistence extension) loads desktop
+     * keyring libraries and has no place in a production image. Tests replace this bean with an {@code @Alternative}.
      */
     @Produces
     @ApplicationScoped
     TokenCredential azureCredential(Vertx vertx) {
-        return new DefaultAzureCredentialBuilder().httpClient(KeyVaultClients.defaultHttpClient(vertx)).build();
+        return credential(System.getenv(), KeyVaultClients.defaultHttpClient(vertx));
+    }
+
+    /**
+     * The chain for an environment. The variables are passed explicitly rather than left to the SDK's global
+     * configuration, so what the credential sees is what this process was started with.
+     */
+    static TokenCredential credential(Map<String, String> env, HttpClient http) {
+        Optional<String> clientId = Optional.ofNullable(env.get("AZURE_CLIENT_ID")).filter(v -> !v.isBlank());
+        ChainedTokenCredentialBuilder chain = new ChainedTokenCredentialBuilder();
+        Optional.ofNullable(env.get("AZURE_FEDERATED_TOKEN_FILE")).filter(v -> !v.isBlank()).ifPresent(tokenFile -> {
+            WorkloadIdentityCredentialBuilder workload = new WorkloadIdentityCredentialBuilder().httpClient(http)
+                    .tokenFilePath(tokenFile).tenantId(env.get("AZURE_TENANT_ID"));
+            clientId.ifPresent(workload::clientId);
+            Optional.ofNullable(env.get("AZURE_AUTHORITY_HOST")).filter(v -> !v.isBlank()).ifPresent(workload::authorityHost);
+            chain.addLast(workload.build());
+        });
+        ManagedIdentityCredentialBuilder managed = new ManagedIdentityCredentialBuilder().httpClient(http);
+        clientId.ifPresent(managed::clientId);
+        return chain.addLast(managed.build()).build();
     }
 
     private static KeyVaultTokenStore keyVault(TokenStoreConfig.KeyVault config, Vaults vaults, VaultBudget budget,

@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * The managed-identity token endpoint a service process finds through {@code IDENTITY_ENDPOINT} and
  * {@code IDENTITY_HEADER} (the App Service flavour of Azure managed identity): it lets the packaged service's
- * unmodified {@code DefaultAzureCredential} obtain a bearer token for the Key Vault fake, which accepts any.
+ * unmodified managed-identity credential ({@code TokenStoreProducer.azureCredential}) obtain a bearer token for
+ * the Key Vault fake, which accepts any.
  */
 final class FakeManagedIdentity implements AutoCloseable {
 
