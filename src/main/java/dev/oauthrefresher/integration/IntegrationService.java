@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jboss.logging.Logger;
 import org.hibernate.exception.ConstraintViolationException;
 
 /**
@@ -32,6 +33,7 @@ import org.hibernate.exception.ConstraintViolationException;
 @ApplicationScoped
 public class IntegrationService {
 
+    private static final Logger LOG = Logger.getLogger(IntegrationService.class);
     private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration LIFECYCLE_LEASE = Duration.ofMinutes(2);
     private static final Duration LIFECYCLE_LEASE_WAIT = Duration.ofSeconds(10);
@@ -114,9 +116,7 @@ public class IntegrationService {
         try {
             tokenStore.save(secret, tokens).await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            throw new ProblemException(503, "token-store-unavailable", "Service Unavailable",
-                    "The token store did not accept the tokens; nothing was registered. Try again.",
-                    Map.of("Retry-After", "5"));
+            throw tokenStoreUnavailable("register", secret, e, "did not accept the tokens; nothing was registered");
         }
     }
 
@@ -192,7 +192,8 @@ public class IntegrationService {
             tokenStore.save(leased.secretRef(), tokens).await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
-            throw tokenStoreUnavailable("did not accept the new tokens; the integration is unchanged");
+            throw tokenStoreUnavailable("reconnect", leased.secretRef(), e,
+                    "did not accept the new tokens; the integration is unchanged");
         }
         return QuarkusTransaction.requiringNew().call(() -> {
             if (!integrations.reconnect(id, owner, request.accessTokenExpiresAt(), Instant.now())) {
@@ -228,7 +229,8 @@ public class IntegrationService {
             tokenStore.delete(leased.secretRef()).await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
-            throw tokenStoreUnavailable("did not delete the tokens; the integration is unchanged");
+            throw tokenStoreUnavailable("disconnect", leased.secretRef(), e,
+                    "did not delete the tokens; the integration is unchanged");
         }
         QuarkusTransaction.requiringNew().run(() -> {
             events.deleted(id);
@@ -275,9 +277,11 @@ public class IntegrationService {
         return "lifecycle/" + UUID.randomUUID();
     }
 
-    private static ProblemException tokenStoreUnavailable(String what) {
-        return new ProblemException(503, "token-store-unavailable", "Service Unavailable",
-                "The token store " + what + ". Try again.", Map.of("Retry-After", "5"));
+    /** Logs why the store failed (never a token), then answers 503: an operator must not be left without a cause. */
+    private static ProblemException tokenStoreUnavailable(String operation, SecretRef secret, Exception cause, String what) {
+        LOG.warnf("%s of secret '%s' in vault '%s' failed in the token store: %s", operation, secret.secretName(),
+                secret.vault(), TokenStoreException.describe(cause));
+        return ProblemException.tokenStoreUnavailable(what);
     }
 
     private static ProblemException lostLease(UUID id) {

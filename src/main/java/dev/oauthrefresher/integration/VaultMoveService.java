@@ -131,7 +131,8 @@ public class VaultMoveService {
             release(id, owner);
             return Step.skipped("source_vault_not_configured");
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            LOG.warnf("Vault move of integration %s from '%s' to '%s' failed: %s", id, from.vault(), to, e.getMessage());
+            LOG.warnf("Vault move of integration %s from '%s' to '%s' failed: %s", id, from.vault(), to,
+                    TokenStoreException.describe(e));
             release(id, owner);
             return Step.failed("token_store_unavailable");
         }
@@ -157,7 +158,7 @@ public class VaultMoveService {
                     .tags("vault", from.vault()).register(registry).increment();
             LOG.warnf("Vault move of integration %s: moved to '%s', but its old secret %s in '%s' could not be deleted "
                     + "(%s); it is a harmless copy nothing reads, delete and purge it by hand", id, to, from.secretName(),
-                    from.vault(), e.getClass().getSimpleName());
+                    from.vault(), TokenStoreException.describe(e));
             return new Step(Kind.MOVED, null, Optional.of(new Orphan(id, from.vault(), from.secretName())));
         }
         return new Step(Kind.MOVED, null, Optional.empty());
@@ -172,7 +173,7 @@ public class VaultMoveService {
             tokenStore.delete(secret).await().atMost(Duration.ofMinutes(1));
         } catch (RuntimeException e) {
             LOG.warnf("Could not delete the copy %s in '%s' (%s)", secret.secretName(), secret.vault(),
-                    e.getClass().getSimpleName());
+                    TokenStoreException.describe(e));
         }
     }
 }

@@ -30,4 +30,18 @@ public class TokenStoreException extends RuntimeException {
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);
     }
+
+    /**
+     * Why a token-store call failed, fit for a log line: a {@code TokenStoreException}'s own message (which by
+     * contract names no token), else only the failure's class, whose message could quote what was sent.
+     */
+    public static String describe(Throwable failure) {
+        if (failure instanceof TokenStoreException e) {
+            return e.getMessage();
+        }
+        if (failure instanceof io.smallrye.mutiny.TimeoutException) {
+            return "no answer within the caller's wait";
+        }
+        return failure.getClass().getName();
+    }
 }

@@ -51,6 +51,15 @@ public class ProblemException extends RuntimeException {
                 "The database did not answer; nothing was done. Try again.", Map.of("Retry-After", "5"));
     }
 
+    /**
+     * The token store did not do what the request needed: {@code what} says what was not done. The caller logs
+     * the cause ({@code TokenStoreException.describe}) before it throws this, so an operator sees why.
+     */
+    public static ProblemException tokenStoreUnavailable(String what) {
+        return new ProblemException(503, "token-store-unavailable", "Service Unavailable",
+                "The token store " + what + ". Try again.", Map.of("Retry-After", "5"));
+    }
+
     /** A 400 naming the one field whose value the service refuses, as validation names fields. */
     public static ProblemException invalidField(String field, String message) {
         return new ProblemException(400, "invalid-request", "Bad Request", field + ": " + message, Map.of(),

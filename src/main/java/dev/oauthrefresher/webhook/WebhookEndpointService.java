@@ -19,7 +19,6 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -173,8 +172,9 @@ public class WebhookEndpointService {
         try {
             return operation.await().atMost(TOKEN_STORE_TIMEOUT);
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            throw new ProblemException(503, "token-store-unavailable", "Service Unavailable",
-                    "The token store did not answer; " + consequence + ". Try again.", Map.of("Retry-After", "5"));
+            LOG.warnf("A webhook secret operation failed in the token store (%s): %s", consequence,
+                    TokenStoreException.describe(e));
+            throw ProblemException.tokenStoreUnavailable("did not answer; " + consequence);
         }
     }
 }

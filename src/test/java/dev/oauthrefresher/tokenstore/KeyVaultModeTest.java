@@ -17,6 +17,7 @@ import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
+import dev.oauthrefresher.testsupport.LogCapture;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
 import io.quarkus.test.common.WithTestResource;
@@ -115,13 +116,17 @@ class KeyVaultModeTest {
     }
 
     @Test
-    void shouldRegisterNothingAndAnswer503WhenKeyVaultKeepsFailing() {
+    void shouldRegisterNothingAndAnswer503WithTheCauseInTheLogWhenKeyVaultKeepsFailing() {
         String tenant = IntegrationRegistryApiTest.newTenant();
         fake.failNext(4, 503, Map.of());
 
-        register(tenant, "frank@example.com").then().statusCode(503)
-                .contentType("application/problem+json")
-                .body("detail", containsString("nothing was registered"));
+        try (LogCapture logs = LogCapture.install()) {
+            register(tenant, "frank@example.com").then().statusCode(503)
+                    .contentType("application/problem+json")
+                    .body("detail", containsString("nothing was registered"));
+            // an operator sees why (the vault's status), not only that the call failed
+            assertThat(logs.text()).contains("register of secret", "failed in the token store", "HTTP 503");
+        }
 
         assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("PUT", "PUT", "PUT", "PUT");
         given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
