@@ -15,11 +15,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API: a tenant's API keys. The key is in the creation answer only. */
 @AdminApi
@@ -40,11 +40,11 @@ public class ApiKeyResource {
     @APIResponse(responseCode = "201", description = "The key, shown this once")
     @APIResponse(responseCode = "400", description = "Invalid name or scope (problem+json naming the field)")
     @APIResponse(responseCode = "404", description = "No such tenant")
-    public Response create(@PathParam("tenantId") String tenantId, @Valid @NotNull CreateApiKey request) {
+    public RestResponse<CreatedApiKey> create(@PathParam("tenantId") String tenantId, @Valid @NotNull CreateApiKey request) {
         CreatedApiKey created = service.create(tenantId, request);
         CacheControl noStore = new CacheControl();
         noStore.setNoStore(true);
-        return Response.status(Response.Status.CREATED).cacheControl(noStore).entity(created).build();
+        return RestResponse.ResponseBuilder.create(RestResponse.Status.CREATED, created).cacheControl(noStore).build();
     }
 
     @GET

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.BearerTokens;
 import dev.oauthrefresher.lifecycle.Drain;
-import dev.oauthrefresher.web.Problem;
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.RequestProblemMappers;
 import io.smallrye.common.annotation.Blocking;
@@ -20,7 +19,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,7 +65,7 @@ public class CronResource {
     @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> trigger(@PathParam("task") String task,
+    public Uni<RunSummary> trigger(@PathParam("task") String task,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @HeaderParam("Upstash-Signature") String signature,
@@ -83,7 +81,7 @@ public class CronResource {
         }
     }
 
-    private Uni<Response> accept(String task, String contentType, String authorization, String signature,
+    private Uni<RunSummary> accept(String task, String contentType, String authorization, String signature,
             String messageId, InputStream body) throws JsonProcessingException {
         // Only a QStash signature needs the body to be checked; a bearer token is checked before reading it.
         byte[] raw = signature == null ? null : read(body);
@@ -185,16 +183,14 @@ public class CronResource {
         return request;
     }
 
-    private Response respond(TriggerService.Triggered triggered) {
+    private RunSummary respond(TriggerService.Triggered triggered) {
         if (triggered instanceof TriggerService.Triggered.Ran ran) {
-            return Response.ok(ran.summary()).build();
+            return ran.summary();
         }
         TriggerService.Triggered.AlreadyRunning running = (TriggerService.Triggered.AlreadyRunning) triggered;
-        return Response.status(409).type(Problem.MEDIA_TYPE)
-                .header("Retry-After", config.retryAfter().toSeconds())
-                .entity(Problem.of(409, "run-in-progress", "Conflict",
-                        "Run " + running.runId() + " for this message is still in progress."))
-                .build();
+        throw new ProblemException(409, "run-in-progress", "Conflict",
+                "Run " + running.runId() + " for this message is still in progress.",
+                Map.of("Retry-After", Long.toString(config.retryAfter().toSeconds())));
     }
 
     private static boolean isJson(String contentType) {

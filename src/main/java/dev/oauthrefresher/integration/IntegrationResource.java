@@ -17,11 +17,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API for a tenant's integrations. Responses never contain a token. */
 @AdminApi
@@ -39,10 +39,11 @@ public class IntegrationResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response register(@PathParam("tenantId") String tenantId, @Valid @NotNull RegisterIntegration request) {
+    public RestResponse<IntegrationView> register(@PathParam("tenantId") String tenantId,
+            @Valid @NotNull RegisterIntegration request) {
         IntegrationView created = service.register(tenantId, request);
-        return Response.created(URI.create("/admin/tenants/" + tenantId + "/integrations/" + created.id()))
-                .entity(created).build();
+        return RestResponse.ResponseBuilder.<IntegrationView>created(
+                URI.create("/admin/tenants/" + tenantId + "/integrations/" + created.id())).entity(created).build();
     }
 
     @GET

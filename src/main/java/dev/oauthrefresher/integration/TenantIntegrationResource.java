@@ -27,7 +27,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Optional;
 import java.util.UUID;
@@ -36,6 +35,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * The tenant API for integrations ({@code Authorization: Bearer <tenant API key>}): the tenant is the key's, so
@@ -70,10 +70,11 @@ public class TenantIntegrationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The token store did not take the tokens; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response register(@Context ContainerRequestContext request, @Valid @NotNull RegisterIntegration body) {
+    public RestResponse<IntegrationView> register(@Context ContainerRequestContext request, @Valid @NotNull RegisterIntegration body) {
         TenantKey key = TenantKey.of(request);
         IntegrationView created = service.register(key.tenantId(), body, key.actor());
-        return Response.created(URI.create("/v1/integrations/" + created.id())).entity(created).build();
+        return RestResponse.ResponseBuilder.<IntegrationView>created(URI.create("/v1/integrations/" + created.id()))
+                .entity(created).build();
     }
 
     @GET

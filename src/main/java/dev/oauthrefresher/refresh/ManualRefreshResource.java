@@ -7,10 +7,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API: refresh one integration now, through the same code path as a triggered run. */
 @AdminApi
@@ -30,9 +30,9 @@ public class ManualRefreshResource {
 
     /** 200 with the outcome, or 202 with the attempt's id when it takes longer than the wait (it is not cancelled). */
     @POST
-    public Uni<Response> refresh(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
+    public Uni<RestResponse<RefreshService.ManualRefresh>> refresh(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
         return service.refreshWithin(tenantId, id, config.manualRefreshWait())
-                .map(result -> Response.status(RefreshService.IN_PROGRESS.equals(result.outcome()) ? 202 : 200)
-                        .entity(result).build());
+                .map(result -> RestResponse.status(RefreshService.IN_PROGRESS.equals(result.outcome())
+                        ? RestResponse.Status.ACCEPTED : RestResponse.Status.OK, result));
     }
 }

@@ -14,10 +14,10 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API for tenants. */
 @AdminApi
@@ -35,9 +35,10 @@ public class TenantResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(@Valid @NotNull CreateTenant request) {
+    public RestResponse<TenantView> create(@Valid @NotNull CreateTenant request) {
         TenantView created = service.create(request);
-        return Response.created(URI.create("/admin/tenants/" + created.id())).entity(created).build();
+        return RestResponse.ResponseBuilder.<TenantView>created(URI.create("/admin/tenants/" + created.id()))
+                .entity(created).build();
     }
 
     @GET

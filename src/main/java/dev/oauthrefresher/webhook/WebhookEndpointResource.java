@@ -30,7 +30,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,6 +38,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * The tenant API for status webhooks ({@code Authorization: Bearer <tenant API key>} with {@code webhooks:write}):
@@ -76,10 +76,11 @@ public class WebhookEndpointResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The token store did not take the secret; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response create(@Context ContainerRequestContext request, @Valid @NotNull CreateEndpoint body) {
+    public RestResponse<CreatedEndpoint> create(@Context ContainerRequestContext request, @Valid @NotNull CreateEndpoint body) {
         TenantKey key = TenantKey.of(request);
         CreatedEndpoint created = service.create(key.tenantId(), body, key.actor());
-        return Response.created(URI.create("/v1/webhook-endpoints/" + created.id())).entity(created).build();
+        return RestResponse.ResponseBuilder.<CreatedEndpoint>created(URI.create("/v1/webhook-endpoints/" + created.id()))
+                .entity(created).build();
     }
 
     @GET
@@ -128,9 +129,9 @@ public class WebhookEndpointResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The endpoint is disabled",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response test(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
+    public RestResponse<TestSent> test(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
         TestSent sent = service.test(TenantKey.of(request).tenantId(), id);
-        return Response.accepted(sent).build();
+        return RestResponse.accepted(sent);
     }
 
     @GET

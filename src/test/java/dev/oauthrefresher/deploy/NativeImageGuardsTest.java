@@ -8,12 +8,17 @@ import com.azure.core.util.ExpandableStringEnum;
 import com.azure.json.JsonSerializable;
 import com.azure.security.keyvault.secrets.models.KeyVaultSecret;
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.HttpMethod;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +29,12 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jboss.resteasy.reactive.RestResponse;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +51,9 @@ class NativeImageGuardsTest {
             io.vertx.mutiny.core.Vertx.class, io.vertx.mutiny.ext.web.client.WebClient.class,
             com.azure.core.http.HttpClient.class, com.azure.core.http.HttpPipeline.class,
             com.azure.core.credential.TokenCredential.class);
+
+    /** The packages of src/dev, as .ci/check-prod-artifact names them. */
+    private static final Pattern DEV_ONLY = Pattern.compile("dev\\.oauthrefresher\\.(devdb|sandbox)\\.");
 
     private static final String SECRETS_SERVICE =
             "com.azure.security.keyvault.secrets.implementation.SecretClientImpl$SecretClientService";
@@ -100,6 +111,31 @@ class NativeImageGuardsTest {
     }
 
     @Test
+    void shouldDeclareTheEntityTypeOfEveryResourceMethod() {
+        List<String> untyped = new ArrayList<>();
+        int resourceMethods = 0;
+        for (Class<?> type : applicationClasses()) {
+            // src/dev (the sandbox) is never part of a -Dprod build, so never of a native executable
+            if (!type.isAnnotationPresent(jakarta.ws.rs.Path.class) || DEV_ONLY.matcher(type.getName()).lookingAt()) {
+                continue;
+            }
+            for (Method method : type.getDeclaredMethods()) {
+                if (Stream.of(method.getAnnotations()).noneMatch(a -> a.annotationType().isAnnotationPresent(HttpMethod.class))) {
+                    continue;
+                }
+                resourceMethods++;
+                if (hidesItsEntity(method.getGenericReturnType())) {
+                    untyped.add(type.getName() + "." + method.getName() + " : " + method.getGenericReturnType().getTypeName());
+                }
+            }
+        }
+        assertThat(resourceMethods).as("resource methods found").isGreaterThan(20);
+        // Quarkus registers for Jackson only the types it sees in resource signatures: an entity inside a raw
+        // Response is invisible to it, and a native executable then answers 500 (return the DTO or RestResponse<T>)
+        assertThat(untyped).as("resource methods whose entity type Quarkus cannot see").isEmpty();
+    }
+
+    @Test
     void shouldNameOnlyClassesThatExistInTheRunTimeInitialisationFlags() throws IOException {
         Properties properties = new Properties();
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("application.properties")) {
@@ -113,6 +149,19 @@ class NativeImageGuardsTest {
         // one class per flag (a package would initialise far more than the cause needs), each still in the SDK
         classes.forEach(name -> assertThat(load(name)).as(name).isNotNull());
         assertThat(properties.getProperty("quarkus.native.native-image-xmx")).as("the builder's heap is pinned").isNotBlank();
+    }
+
+    /** A raw {@code Response} or {@code RestResponse}, also inside a {@code Uni} or {@code CompletionStage}. */
+    private static boolean hidesItsEntity(Type returned) {
+        if (returned instanceof ParameterizedType parameterized) {
+            Type raw = parameterized.getRawType();
+            if (raw == Uni.class || raw == CompletionStage.class) {
+                return hidesItsEntity(parameterized.getActualTypeArguments()[0]);
+            }
+            return false;
+        }
+        return returned == Response.class || returned == RestResponse.class || returned == Uni.class
+                || returned == CompletionStage.class;
     }
 
     private static boolean isPoison(Class<?> type) {
