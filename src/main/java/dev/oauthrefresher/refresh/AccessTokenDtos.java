@@ -30,20 +30,26 @@ public final class AccessTokenDtos {
         }
     }
 
-    /** The access token, never the refresh token. Registered for reflection: it leaves inside a response wrapper. */
+    /**
+     * The access token, never the refresh token. {@code minValidSatisfied} is false when the token is the freshest
+     * there is but expires sooner than {@code minValidSeconds} asked (the provider issues shorter-lived tokens, or
+     * it was refreshed moments ago: {@code refresher.on-demand.refresh-floor}); {@code expiresAt} is always real.
+     * Registered for reflection: it leaves inside a response wrapper.
+     */
     @RegisterForReflection
     public record AccessTokenResponse(String accessToken, String tokenType, Instant expiresAt, String scope,
-            boolean refreshed) {
+            boolean refreshed, boolean minValidSatisfied) {
 
-        static AccessTokenResponse of(AccessTokenService.Issued issued) {
+        static AccessTokenResponse of(AccessTokenService.Issued issued, Instant now, long minValidSeconds) {
             AccessToken t = issued.token();
             return new AccessTokenResponse(t.accessToken().reveal(), t.tokenType(), t.expiresAt(), t.scope().orElse(null),
-                    issued.refreshed());
+                    issued.refreshed(), issued.satisfies(now, minValidSeconds));
         }
 
         @Override
         public String toString() {
-            return "AccessTokenResponse[accessToken=[redacted], expiresAt=" + expiresAt + ", refreshed=" + refreshed + "]";
+            return "AccessTokenResponse[accessToken=[redacted], expiresAt=" + expiresAt + ", refreshed=" + refreshed
+                    + ", minValidSatisfied=" + minValidSatisfied + "]";
         }
     }
 }

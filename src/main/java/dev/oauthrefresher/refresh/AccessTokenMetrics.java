@@ -16,7 +16,8 @@ class AccessTokenMetrics {
 
     /**
      * One answered token read. {@code outcome}: {@code served} (stored token), {@code refreshed} (a new one),
-     * {@code reconnect_required} (424), {@code unavailable} (503), {@code not_found}, {@code audit_failed}.
+     * {@code reconnect_required} (424), {@code unavailable} (503), {@code tenant_budget} (429: the tenant's
+     * on-demand refresh budget), {@code not_found}, {@code audit_failed}.
      */
     void read(String outcome) {
         Counter.builder("refresher.access.token.reads").description("Access-token reads by outcome")

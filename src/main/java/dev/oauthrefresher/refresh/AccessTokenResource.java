@@ -17,6 +17,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -56,7 +57,8 @@ public class AccessTokenResource {
     @APIResponse(responseCode = "424", description = "reconnect-required (grant revoked or expired) or integration-error: "
             + "the user must reconnect (PUT /v1/integrations/{id}/tokens)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "429", description = "The key's rate limit",
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's on-demand refresh budget "
+            + "(refresher.on-demand.tenant-refreshes-per-second)",
             headers = @Header(name = "Retry-After", description = "seconds", schema = @Schema(implementation = Integer.class)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Backing off, provider failing, refresh elsewhere not done in time, "
@@ -68,7 +70,7 @@ public class AccessTokenResource {
         TenantKey key = TenantKey.of(request);
         AccessTokenRequest ask = body == null ? new AccessTokenRequest(null, null) : body;
         return service.accessToken(key.tenantId(), id, ask.minValid(), ask.force(), key.actor())
-                .map(issued -> RestResponse.ResponseBuilder.ok(AccessTokenResponse.of(issued))
+                .map(issued -> RestResponse.ResponseBuilder.ok(AccessTokenResponse.of(issued, Instant.now(), ask.minValid()))
                         .header("Cache-Control", "no-store")
                         .header("Pragma", "no-cache")
                         .build());

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.refresh;
 
 import dev.oauthrefresher.admin.AuditWriter;
+import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
@@ -36,6 +37,11 @@ public class AccessTokenService {
 
     /** A token for the caller, and whether it was issued during this request. */
     record Issued(AccessToken token, boolean refreshed) {
+
+        /** Whether the token stays valid {@code seconds} from {@code now}: false when the provider issues shorter ones. */
+        boolean satisfies(Instant now, long seconds) {
+            return token.validFor(now, seconds);
+        }
     }
 
     private record Load(UUID id, long version) {
@@ -51,6 +57,7 @@ public class AccessTokenService {
     private final RefreshConfig refreshConfig;
     private final SingleFlight<UUID, Issued> refreshes = new SingleFlight<>();
     private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
+    private final KeyedRateLimits<String> tenantRefreshes;
     private final String host = LeaseKeeper.HOST;
 
     AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, RefreshService refreshService,
@@ -64,6 +71,7 @@ public class AccessTokenService {
         this.metrics = metrics;
         this.config = config;
         this.refreshConfig = refreshConfig;
+        this.tenantRefreshes = KeyedRateLimits.perSecond(config.tenantRefreshesPerSecond());
     }
 
     /**
@@ -90,17 +98,43 @@ public class AccessTokenService {
         requireActive(row);
         Predicate<Integration> needsRefresh = current -> needsRefresh(current, minValidSeconds, force, Instant.now());
         if (!needsRefresh.test(row)) {
+            // the stored token is served if the row's promise holds for it (a store that lags the row is refreshed)
             return stored(row).chain(token -> token.validFor(now, minValidSeconds)
+                    || (withinRefreshFloor(row, now) && token.validFor(now, 0))
                     ? Uni.createFrom().item(new Issued(token, false))
                     : refresh(row, current -> true));
         }
         return refresh(row, needsRefresh);
     }
 
-    /** A forced refresh counts only if the last one is older than the force interval. */
+    /**
+     * A forced refresh counts only if the last one is older than the force interval; otherwise a token is refreshed
+     * when it is not valid {@code minValidSeconds} more, unless this service refreshed it within the floor.
+     */
     private boolean needsRefresh(Integration row, long minValidSeconds, boolean force, Instant now) {
-        boolean forced = force && row.lastRefreshedAt().isBefore(now.minus(config.forceRefreshMinInterval()));
-        return forced || row.accessTokenExpiresAt().isBefore(now.plusSeconds(minValidSeconds));
+        if (force && row.lastRefreshedAt().isBefore(now.minus(config.forceRefreshMinInterval()))) {
+            return true;
+        }
+        if (!row.accessTokenExpiresAt().isAfter(now)) {
+            return true;
+        }
+        return row.accessTokenExpiresAt().isBefore(now.plusSeconds(minValidSeconds)) && !withinRefreshFloor(row, now);
+    }
+
+    /**
+     * Whether the row's access token came from a refresh of this service less than {@code refresh-floor} of its
+     * lifetime ago. Only a refresh writes {@code last_attempt_at} together with {@code last_refreshed_at}:
+     * registration leaves it empty and a reconnect leaves it older, and a token a host handed in has an unknown
+     * age, so those are never held back.
+     */
+    private boolean withinRefreshFloor(Integration row, Instant now) {
+        Instant refreshed = row.lastRefreshedAt();
+        if (row.lastAttemptAt() == null || row.lastAttemptAt().isBefore(refreshed)) {
+            return false;
+        }
+        Duration lifetime = Duration.between(refreshed, row.accessTokenExpiresAt());
+        Duration floor = Duration.ofMillis((long) (lifetime.toMillis() * config.refreshFloor()));
+        return now.isBefore(refreshed.plus(floor));
     }
 
     /** The stored access token: from the cache while the row's version is unchanged, else one store read. */
@@ -133,7 +167,14 @@ public class AccessTokenService {
             throw unavailable("Integration " + row.id() + " is backing off after failed refreshes ("
                     + row.lastErrorCode() + ").", Duration.between(now, row.nextAttemptAt()));
         }
-        return refreshes.run(row.id(), () -> lead(row.tenantId(), row.id(), needsRefresh, Instant.now(), true))
+        return refreshes.run(row.id(), () -> {
+                    // the tenant's budget is spent by the caller that starts a refresh, never by those that join it
+                    Optional<Duration> wait = tenantRefreshes.tryAcquire(row.tenantId());
+                    if (wait.isPresent()) {
+                        throw tenantBudgetSpent(wait.get());
+                    }
+                    return lead(row.tenantId(), row.id(), needsRefresh, Instant.now(), true);
+                })
                 .map(result -> {
                     if (result.joined()) {
                         metrics.joined("refresh");
@@ -183,8 +224,9 @@ public class AccessTokenService {
     }
 
     private Uni<Issued> settled(String tenantId, UUID id, Outcome outcome) {
-        if (outcome instanceof Outcome.Refreshed) {
-            return readRow(tenantId, id).chain(row -> stored(row).map(token -> new Issued(token, true)));
+        if (outcome instanceof Outcome.Refreshed refreshed) {
+            // the token just written, served as it is: reading it back would cost a store call per refresh
+            return Uni.createFrom().item(new Issued(refreshed.issued(), true));
         }
         if (outcome instanceof Outcome.Expired e) {
             throw reconnectRequired(id, e.code());
@@ -254,6 +296,7 @@ public class AccessTokenService {
     private Uni<Void> auditRefusal(String actor, String tenantId, UUID id, ProblemException refusal) {
         String outcome = switch (refusal.status()) {
             case 404 -> "not_found";
+            case 429 -> "tenant_budget";
             case 424 -> "reconnect_required";
             default -> "unavailable";
         };
@@ -290,6 +333,17 @@ public class AccessTokenService {
     private static ProblemException integrationError(UUID id, String code) {
         return new ProblemException(424, "integration-error", "Failed Dependency", "Integration " + id
                 + " is in error (" + code + "): reconnect it with new tokens, or ask the operator.");
+    }
+
+    private ProblemException tenantBudgetSpent(Duration wait) {
+        return new ProblemException(429, "tenant-refresh-budget", "Too Many Requests",
+                "This tenant started more on-demand refreshes than refresher.on-demand.tenant-refreshes-per-second ("
+                        + config.tenantRefreshesPerSecond() + ") allows on this replica; retry after "
+                        + seconds(wait) + " s.", Map.of("Retry-After", Long.toString(seconds(wait))));
+    }
+
+    private static long seconds(Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 
     private static ProblemException unavailable(String detail, Duration retryAfter) {

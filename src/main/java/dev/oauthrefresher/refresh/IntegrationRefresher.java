@@ -145,7 +145,7 @@ class IntegrationRefresher {
         }
         Uni<Boolean> persisted = rotated ? pending.persist(row, runId, next, started) : Uni.createFrom().item(Boolean.FALSE);
         return persisted.chain(inDatabase -> tokenStore.save(row.secret(), next)
-                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities()))
+                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
                 .onFailure().recoverWithItem(e -> {
                     metrics.tokenStoreWriteFailed(rotated);
                     if (!rotated) {

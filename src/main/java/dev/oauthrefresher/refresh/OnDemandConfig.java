@@ -2,6 +2,8 @@ package dev.oauthrefresher.refresh;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
@@ -50,4 +52,26 @@ public interface OnDemandConfig {
      */
     @WithDefault("60s")
     Duration forceRefreshMinInterval();
+
+    /**
+     * An access token this service refreshed less than this fraction of its lifetime ago is not refreshed on demand
+     * again (a forced refresh still may, once per force interval). A caller asking for more validity than the
+     * provider issues (say {@code minValidSeconds=3600} against Google's 3599 s tokens) then gets the freshest token,
+     * with its real {@code expiresAt} and {@code minValidSatisfied: false}, instead of a provider call per request.
+     * Key {@code refresher.on-demand.refresh-floor}, default {@code 0.25}; {@code 0} turns the floor off.
+     */
+    @WithDefault("0.25")
+    @DecimalMin("0")
+    @DecimalMax("1")
+    double refreshFloor();
+
+    /**
+     * On-demand refreshes each tenant may start per second on this replica (a burst of as many); past it the
+     * caller gets 429 with {@code Retry-After}. Tokens that need no refresh are not counted, nor callers that join a
+     * refresh already in flight. Key {@code refresher.on-demand.tenant-refreshes-per-second}, default {@code 10}.
+     */
+    @WithDefault("10")
+    @Min(1)
+    @Max(100000)
+    int tenantRefreshesPerSecond();
 }

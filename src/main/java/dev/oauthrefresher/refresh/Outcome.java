@@ -22,9 +22,10 @@ sealed interface Outcome {
 
     /**
      * The new tokens are in the token store; the row gets the new expiry. {@code oddities} names what was odd
-     * about the provider's answer (recorded in {@code refresh_attempt.note}).
+     * about the provider's answer (recorded in {@code refresh_attempt.note}). {@code issued} is the new access
+     * token, so an on-demand caller is served what was just written without reading it back.
      */
-    record Refreshed(Instant newExpiry, boolean rotated, List<String> oddities) implements Outcome {
+    record Refreshed(Instant newExpiry, boolean rotated, List<String> oddities, AccessToken issued) implements Outcome {
 
         public Refreshed {
             oddities = List.copyOf(oddities);

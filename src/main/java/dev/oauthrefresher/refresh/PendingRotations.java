@@ -182,8 +182,8 @@ public class PendingRotations {
             return false;
         }
         try {
-            writer.write(row, owner, runId, new Outcome.Refreshed(tokens.expiresAt(), true, List.of()), startedAt, Instant.now())
-                    .await().atMost(WRITE_TIMEOUT);
+            Outcome refreshed = new Outcome.Refreshed(tokens.expiresAt(), true, List.of(), AccessToken.of(tokens));
+            writer.write(row, owner, runId, refreshed, startedAt, Instant.now()).await().atMost(WRITE_TIMEOUT);
         } catch (RuntimeException e) {
             // the store has the tokens; the pending row replays the same write later, which is harmless
             LOG.warnf("Integration %s: rotated refresh token stored, row not yet updated (%s)", id, e.getClass().getSimpleName());

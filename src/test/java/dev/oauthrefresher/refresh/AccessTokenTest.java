@@ -282,4 +282,84 @@ class AccessTokenTest {
         }
         given().header("Authorization", bearer(TenantKeys.issue(tenant))).get("/v1/integrations").then().statusCode(200);
     }
+
+    @Test
+    void shouldServeTheFreshestTokenWithItsRealExpiryInsteadOfRefreshingPerRequestWhenMinValidExceedsTheLifetime() {
+        String tenant = seeder.tenant("longer");
+        String key = TenantKeys.issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(2, ChronoUnit.MINUTES)).get(0);
+
+        // the provider issues one-hour tokens; the worker asks for a day, twenty times
+        String first = accessToken(key, row.id(), "{\"minValidSeconds\": 86400}").then().statusCode(200)
+                .body("refreshed", equalTo(true)).body("minValidSatisfied", equalTo(false)).extract().path("accessToken");
+        for (int i = 0; i < 19; i++) {
+            Response again = accessToken(key, row.id(), "{\"minValidSeconds\": 86400}");
+            again.then().statusCode(200).body("accessToken", equalTo(first)).body("refreshed", equalTo(false))
+                    .body("minValidSatisfied", equalTo(false));
+            assertThat(Instant.parse(again.path("expiresAt"))).as("the real expiry, not the one asked for")
+                    .isBetween(Instant.now().plus(55, ChronoUnit.MINUTES), Instant.now().plus(61, ChronoUnit.MINUTES));
+        }
+
+        assertThat(google.successes(row.grant())).as("provider calls for twenty requests").isEqualTo(1);
+        accessToken(key, row.id(), "{\"minValidSeconds\": 300}").then().statusCode(200)
+                .body("accessToken", equalTo(first)).body("minValidSatisfied", equalTo(true));
+    }
+
+    @Test
+    void shouldStillRefreshOnDemandATokenTheHostHandedInHoweverRecently() {
+        String tenant = seeder.tenant("handedin");
+        String key = TenantKeys.issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(2, ChronoUnit.MINUTES)).get(0);
+        // registered a moment ago: the floor counts only from refreshes this service made
+        seeder.sql("UPDATE integration SET last_refreshed_at = now(), last_attempt_at = NULL WHERE id = :id", Map.of("id", row.id()));
+
+        accessToken(key, row.id(), "{\"minValidSeconds\": 300}").then().statusCode(200)
+                .body("refreshed", equalTo(true)).body("minValidSatisfied", equalTo(true));
+        assertThat(google.successes(row.grant())).isEqualTo(1);
+    }
+
+    @Test
+    void shouldHoldEachTenantToItsOnDemandRefreshBudgetWith429NamingIt() throws Exception {
+        String tenant = seeder.tenant("budget");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 40, Instant.now().plus(2, ChronoUnit.MINUTES));
+        // eight keys, so each key stays well inside its own rate and only the tenant's refresh budget is met
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            keys.add(TenantKeys.issue(tenant));
+        }
+        long started = System.nanoTime();
+        List<Response> answers = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(40);
+        try {
+            List<Future<Response>> pending = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                String key = keys.get(i % keys.size());
+                UUID id = rows.get(i).id();
+                pending.add(pool.submit(() -> accessToken(key, id, "{\"minValidSeconds\": 300}")));
+            }
+            for (Future<Response> f : pending) {
+                answers.add(f.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        double elapsedSeconds = (System.nanoTime() - started) / 1e9;
+
+        List<Response> refused = answers.stream().filter(r -> r.statusCode() == 429).toList();
+        assertThat(answers).allSatisfy(r -> assertThat(r.statusCode()).isIn(200, 429));
+        long refreshed = answers.stream().filter(r -> r.statusCode() == 200).count();
+        // the default budget: 10 a second, a burst of 10
+        assertThat(refreshed).as("refreshes started in %.1f s", elapsedSeconds).isLessThanOrEqualTo(10 + (long) Math.ceil(10 * elapsedSeconds));
+        assertThat(refused).isNotEmpty();
+        refused.get(0).then().contentType("application/problem+json").header("Retry-After", notNullValue())
+                .body("type", containsString("tenant-refresh-budget"))
+                .body("detail", containsString("refresher.on-demand.tenant-refreshes-per-second"));
+        assertThat(rows.stream().mapToLong(r -> google.successes(r.grant())).sum()).isEqualTo(refreshed);
+
+        // another tenant is not held back by this one's spent budget
+        String quiet = seeder.tenant("budget-quiet");
+        Seeded other = seeder.integrations(quiet, "google", "fake-google", google, 1, Instant.now().plus(2, ChronoUnit.MINUTES)).get(0);
+        accessToken(TenantKeys.issue(quiet), other.id(), "{\"minValidSeconds\": 300}").then().statusCode(200)
+                .body("refreshed", equalTo(true));
+    }
 }

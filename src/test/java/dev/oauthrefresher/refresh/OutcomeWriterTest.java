@@ -2,6 +2,7 @@ package dev.oauthrefresher.refresh;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -58,7 +60,8 @@ class OutcomeWriterTest {
 
         // all six at once, so most share a batch (the group commit takes whatever is waiting)
         List<OutcomeWriter.Written> written = Uni.join().all(rows.stream()
-                .map(row -> writer.write(claimed(row.id()), owner, runId, new Outcome.Refreshed(newExpiry, false, List.of()),
+                .map(row -> writer.write(claimed(row.id()), owner, runId, new Outcome.Refreshed(newExpiry, false, List.of(),
+                        new AccessToken(Secret.of("at-writer-test"), "Bearer", newExpiry, Optional.empty())),
                         started, started.plusMillis(100)))
                 .toList()).andFailFast().await().atMost(Duration.ofSeconds(30));
 

@@ -3,6 +3,7 @@ package dev.oauthrefresher.refresh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.integration.DueQuery;
 import dev.oauthrefresher.integration.IntegrationStatus;
@@ -39,7 +40,8 @@ import org.junit.jupiter.api.Test;
 class RefreshRunTest {
 
     static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
-    static final Outcome REFRESHED = new Outcome.Refreshed(T0.plusSeconds(3600), false, List.of());
+    static final Outcome REFRESHED = new Outcome.Refreshed(T0.plusSeconds(3600), false, List.of(),
+            new AccessToken(Secret.of("at-run-test"), "Bearer", T0.plusSeconds(3600), Optional.empty()));
 
     final FakeSteps steps = new FakeSteps();
     final MovableClock clock = new MovableClock();
