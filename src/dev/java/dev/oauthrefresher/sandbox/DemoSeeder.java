@@ -106,7 +106,8 @@ class DemoSeeder {
             if (row == null) {
                 Issued issued = grants.consent(demo.grant(), demo.behaviour());
                 integrations.register(TENANT, new RegisterIntegration("oauth2", PROVIDER_GROUP, demo.account(),
-                        issued.accessToken(), issued.refreshToken().orElseThrow(), firstExpiry(issued), null, "Bearer"));
+                        issued.accessToken(), issued.refreshToken().orElseThrow(), firstExpiry(issued), null, "Bearer"))
+                        .await().atMost(TOKEN_STORE_TIMEOUT.multipliedBy(3));
                 registered++;
             } else if (tokensMissing(row)) {
                 Issued issued = grants.consent(demo.grant(), demo.behaviour());

@@ -92,8 +92,10 @@ public class Integration {
     protected Integration() {
     }
 
+    /** A new registration's row, leased to its registrant until its tokens are stored. */
     public Integration(UUID id, String tenantId, Provider provider, String providerGroup, String externalAccount,
-            Instant accessTokenExpiresAt, String secretName, String vault, Instant now) {
+            Instant accessTokenExpiresAt, String secretName, String vault, String leaseOwner, Instant leaseExpiresAt,
+            Instant now) {
         this.id = id;
         this.tenantId = tenantId;
         this.provider = provider;
@@ -104,6 +106,8 @@ public class Integration {
         this.lastRefreshedAt = now;
         this.secretName = secretName;
         this.vault = vault;
+        this.leaseOwner = leaseOwner;
+        this.leaseExpiresAt = leaseExpiresAt;
         this.createdAt = now;
         this.updatedAt = now;
     }

@@ -277,6 +277,12 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 """).setParameter("ids", ids).setParameter("owner", owner).executeUpdate();
     }
 
+    /** Deletes a registration whose tokens the store refused, if its registrant still holds it. */
+    public boolean deleteLeased(UUID id, String owner) {
+        return execute("DELETE FROM integration WHERE id = :id AND lease_owner = :owner",
+                Map.of("id", id, "owner", owner)) == 1;
+    }
+
     /** An operator fixed the cause: {@code error → active}, failures forgotten, due at once. */
     public boolean reactivate(UUID id, Instant now) {
         return execute("""

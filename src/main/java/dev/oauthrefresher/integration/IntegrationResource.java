@@ -4,6 +4,7 @@ import dev.oauthrefresher.admin.AdminApi;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
+import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -39,11 +40,10 @@ public class IntegrationResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public RestResponse<IntegrationView> register(@PathParam("tenantId") String tenantId,
+    public Uni<RestResponse<IntegrationView>> register(@PathParam("tenantId") String tenantId,
             @Valid @NotNull RegisterIntegration request) {
-        IntegrationView created = service.register(tenantId, request);
-        return RestResponse.ResponseBuilder.<IntegrationView>created(
-                URI.create("/admin/tenants/" + tenantId + "/integrations/" + created.id())).entity(created).build();
+        return service.register(tenantId, request).map(created -> RestResponse.ResponseBuilder.<IntegrationView>created(
+                URI.create("/admin/tenants/" + tenantId + "/integrations/" + created.id())).entity(created).build());
     }
 
     @GET

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.integration;
 
 import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
@@ -14,6 +15,7 @@ import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.Vaults;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
@@ -34,7 +36,7 @@ import org.hibernate.exception.ConstraintViolationException;
 public class IntegrationService {
 
     private static final Logger LOG = Logger.getLogger(IntegrationService.class);
-    private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
+    /** A lifecycle change holds its row at least this long (more if the store's worst case needs it). */
     private static final Duration LIFECYCLE_LEASE = Duration.ofMinutes(2);
     private static final Duration LIFECYCLE_LEASE_WAIT = Duration.ofSeconds(10);
     private static final Duration LEASE_POLL = Duration.ofMillis(100);
@@ -62,42 +64,78 @@ public class IntegrationService {
     }
 
     /**
-     * Inserts the row with its vault ({@link Vaults#assign}, recorded for good), stores the tokens there and commits,
-     * in that order and in one transaction. The insert takes the
-     * tenant/provider/account unique key first, so a concurrent duplicate waits on it and then fails with 409
-     * before it writes any secret: the loser of a race never touches the store, so it cannot orphan a secret nor
-     * overwrite or delete the winner's. Until the commit no one else sees the row, so nothing refreshes an
-     * integration whose tokens are not stored yet; if the store refuses them, the row is rolled back.
+     * Registers in three steps, so that no database connection is held while the token store is called: (1) inserts
+     * the row with its vault ({@link Vaults#assign}, recorded for good) already leased to this registration, with its
+     * audit row, and commits; (2) stores the tokens; (3) releases the lease. Until then no run or on-demand caller
+     * refreshes the row (it is leased), so nothing reads tokens not stored yet. If the store refuses them, the row
+     * is deleted again and the caller gets 503. The insert takes the tenant/provider/account unique key, so a
+     * concurrent duplicate fails with 409 before it writes any secret: the loser of a race never touches the store,
+     * so it cannot orphan a secret nor overwrite or delete the winner's.
      */
-    public IntegrationView register(String tenantId, RegisterIntegration request) {
+    public Uni<IntegrationView> register(String tenantId, RegisterIntegration request) {
         return register(tenantId, request, AuditLog.ADMIN_ACTOR);
     }
 
-    /** Registration by {@code actor} (the admin token or a tenant API key), audited as theirs. */
-    public IntegrationView register(String tenantId, RegisterIntegration request, String actor) {
+    /**
+     * Registration by {@code actor} (the admin token or a tenant API key), audited as theirs. Only the two short
+     * transactions take a worker thread and a connection; the token store is awaited without either.
+     */
+    public Uni<IntegrationView> register(String tenantId, RegisterIntegration request, String actor) {
         Provider provider = Provider.fromCode(request.provider());
         requireConfiguredGroup(provider, request.providerGroup());
         UUID id = UUID.randomUUID();
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
+        String owner = lifecycleOwner();
+        return Blocking.call(() -> insertLeased(tenantId, id, provider, request, owner, actor))
+                .chain(inserted -> tokenStore.save(inserted.secretRef(), tokens)
+                        .ifNoItem().after(storeWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
+                        .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
+                        .recoverWithUni(e -> Blocking.run(() -> undoRegistration(tenantId, id, owner, actor))
+                                .chain(() -> Uni.createFrom().failure(tokenStoreUnavailable("register",
+                                        inserted.secretRef(), (Exception) e, "did not accept the tokens; nothing was registered"))))
+                        .chain(() -> Blocking.run(() -> releaseRegistrationLease(id, owner)))
+                        .replaceWith(() -> IntegrationView.of(inserted)));
+    }
+
+    private Integration insertLeased(String tenantId, UUID id, Provider provider, RegisterIntegration request,
+            String owner, String actor) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 tenants.require(tenantId);
                 requireNoDuplicate(tenantId, provider, request.externalAccount());
+                Instant now = Instant.now();
                 Integration integration = new Integration(id, tenantId, provider, request.providerGroup(),
                         request.externalAccount(), request.accessTokenExpiresAt(), Integration.secretNameFor(id),
-                        vaults.assign(id), Instant.now());
+                        vaults.assign(id), owner, now.plus(lifecycleLease()), now);
                 integrations.persist(integration);
                 integrations.flush();
-                store(integration.secretRef(), tokens);
                 audit.recordAs(actor, "integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
-                return IntegrationView.of(integration);
+                return integration;
             });
         } catch (PersistenceException e) {
             if (isDuplicateAccount(e)) {
                 throw duplicate(tenantId, provider, request.externalAccount());
             }
             throw e;
+        }
+    }
+
+    /** Nothing may point at tokens that were not stored: the row goes again (its lease is still this call's). */
+    private void undoRegistration(String tenantId, UUID id, String owner, String actor) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            integrations.deleteLeased(id, owner);
+            audit.recordAs(actor, "integration.register.undone", tenantId, id, "the token store refused the tokens");
+        });
+    }
+
+    private void releaseRegistrationLease(UUID id, String owner) {
+        try {
+            releaseLease(id, owner);
+        } catch (RuntimeException e) {
+            // registered all the same (row and tokens are in place); the lease lapses on its own within lifecycleLease()
+            LOG.warnf("Integration %s is registered, but its registration lease could not be released (%s); runs "
+                    + "refresh it once the lease lapses", id, e.getClass().getSimpleName());
         }
     }
 
@@ -109,14 +147,6 @@ public class IntegrationService {
         if (type.get() != provider) {
             throw ProblemException.invalidField("providerGroup", "provider group '" + group + "' is of type "
                     + type.get().code() + ", not " + provider.code());
-        }
-    }
-
-    private void store(SecretRef secret, TokenSet tokens) {
-        try {
-            tokenStore.save(secret, tokens).await().atMost(TOKEN_STORE_TIMEOUT);
-        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            throw tokenStoreUnavailable("register", secret, e, "did not accept the tokens; nothing was registered");
         }
     }
 
@@ -189,7 +219,7 @@ public class IntegrationService {
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
         try {
-            tokenStore.save(leased.secretRef(), tokens).await().atMost(TOKEN_STORE_TIMEOUT);
+            tokenStore.save(leased.secretRef(), tokens).await().atMost(storeWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
             throw tokenStoreUnavailable("reconnect", leased.secretRef(), e,
@@ -226,7 +256,7 @@ public class IntegrationService {
         String owner = lifecycleOwner();
         Integration leased = lease(tenantId, id, owner);
         try {
-            tokenStore.delete(leased.secretRef()).await().atMost(TOKEN_STORE_TIMEOUT);
+            tokenStore.delete(leased.secretRef()).await().atMost(storeWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
             throw tokenStoreUnavailable("disconnect", leased.secretRef(), e,
@@ -251,7 +281,7 @@ public class IntegrationService {
             Optional<Integration> leased = QuarkusTransaction.requiringNew().call(() -> {
                 require(tenantId, id);
                 Instant now = Instant.now();
-                return integrations.claimForLifecycle(id, owner, now, now.plus(LIFECYCLE_LEASE));
+                return integrations.claimForLifecycle(id, owner, now, now.plus(lifecycleLease()));
             });
             if (leased.isPresent()) {
                 return leased.get();
@@ -267,6 +297,20 @@ public class IntegrationService {
                 throw new IllegalStateException("interrupted while waiting for integration " + id, e);
             }
         }
+    }
+
+    /**
+     * How long a lifecycle call waits for one token-store operation: the store's own worst case (every retry
+     * included) and a little more, so the call never gives up on a write that can still land after it.
+     */
+    private Duration storeWait() {
+        return tokenStore.worstCase().plusSeconds(5);
+    }
+
+    /** The lifecycle lease outlasts the longest store wait, so the row is still ours when the store answers. */
+    private Duration lifecycleLease() {
+        Duration needed = storeWait().multipliedBy(2);
+        return needed.compareTo(LIFECYCLE_LEASE) > 0 ? needed : LIFECYCLE_LEASE;
     }
 
     private void releaseLease(UUID id, String owner) {

@@ -9,6 +9,7 @@ import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.ReconnectIntegration;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import dev.oauthrefresher.web.Problem;
+import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -70,11 +71,12 @@ public class TenantIntegrationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The token store did not take the tokens; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public RestResponse<IntegrationView> register(@Context ContainerRequestContext request, @Valid @NotNull RegisterIntegration body) {
+    public Uni<RestResponse<IntegrationView>> register(@Context ContainerRequestContext request,
+            @Valid @NotNull RegisterIntegration body) {
         TenantKey key = TenantKey.of(request);
-        IntegrationView created = service.register(key.tenantId(), body, key.actor());
-        return RestResponse.ResponseBuilder.<IntegrationView>created(URI.create("/v1/integrations/" + created.id()))
-                .entity(created).build();
+        return service.register(key.tenantId(), body, key.actor())
+                .map(created -> RestResponse.ResponseBuilder.<IntegrationView>created(
+                        URI.create("/v1/integrations/" + created.id())).entity(created).build());
     }
 
     @GET

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.refresh;
 
 import dev.oauthrefresher.admin.AuditWriter;
+import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRepository;
@@ -11,7 +12,6 @@ import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * Hands a tenant's worker a usable access token. A token valid long enough comes from the token store, through
@@ -192,7 +191,7 @@ public class AccessTokenService {
         UUID runId = UUID.randomUUID();
         String owner = host + "/on-demand/" + runId;
         Instant now = Instant.now();
-        return blocking(() -> QuarkusTransaction.requiringNew().call(() -> {
+        return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> {
                     Optional<Integration> claimed = integrations.claimOne(id, owner, now, now.plus(refreshConfig.lease()));
                     if (claimed.isPresent() && !needsRefresh.test(claimed.get())) {
                         integrations.release(List.of(id), owner);
@@ -285,7 +284,7 @@ public class AccessTokenService {
     }
 
     private Uni<Integration> readRow(String tenantId, UUID id) {
-        return blocking(() -> QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)))
+        return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)))
                 .onFailure().transform(e -> ProblemException.databaseUnavailable())
                 .map(found -> found.orElseThrow(() -> {
                     cache.evict(id);
@@ -352,7 +351,4 @@ public class AccessTokenService {
                 Map.of("Retry-After", Long.toString(seconds)));
     }
 
-    private static <T> Uni<T> blocking(Supplier<T> work) {
-        return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-    }
 }

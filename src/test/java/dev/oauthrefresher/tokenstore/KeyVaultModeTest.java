@@ -18,6 +18,7 @@ import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
 import dev.oauthrefresher.testsupport.LogCapture;
+import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
 import io.quarkus.test.common.WithTestResource;
@@ -26,13 +27,19 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +138,35 @@ class KeyVaultModeTest {
         assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("PUT", "PUT", "PUT", "PUT");
         given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
                 .then().statusCode(200).body("total", equalTo(0));
+    }
+
+    @Test
+    void shouldKeepAuthenticatingKeysWhileThirtyRegistrationsWaitForASlowVault() throws Exception {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        String key = TenantKeys.issue(tenant);
+        fake.delayWrites(Duration.ofSeconds(8));
+        ExecutorService pool = Executors.newFixedThreadPool(30);
+        try {
+            List<Future<Response>> registrations = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                String account = "slow-" + i + "@example.com";
+                registrations.add(pool.submit(() -> register(tenant, account)));
+            }
+            // thirty writes reach the vault together: a registration holds neither one of the 20 pooled connections
+            // nor one of the 20 worker threads while the vault answers
+            Poll.until("thirty secret writes in flight", Duration.ofSeconds(6), () -> fake.requests().stream()
+                    .filter(r -> r.method().equals("PUT") && r.secretName().startsWith("integration-")).count() >= 30);
+            given().header("Authorization", TenantKeys.bearer(key)).get("/v1/integrations").then().statusCode(200);
+
+            for (Future<Response> registration : registrations) {
+                registration.get(60, TimeUnit.SECONDS).then().statusCode(201);
+            }
+        } finally {
+            fake.delayWrites(Duration.ZERO);
+            pool.shutdownNow();
+        }
+        given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
+                .then().statusCode(200).body("total", equalTo(30));
     }
 
     @Test
