@@ -1,0 +1,39 @@
+package dev.oauthrefresher.access;
+
+import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemExceptionMapper;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The security checks' refusals as problems: 401 with {@code WWW-Authenticate: Bearer} without a valid key or
+ * token, 403 naming the missing scope, and a refusal the mechanism itself decided (429, or 503 when the key could
+ * not be looked up) as it is.
+ */
+public class AccessProblemMappers {
+
+    @ServerExceptionMapper
+    public Response unauthenticated(UnauthorizedException e) {
+        return ProblemExceptionMapper.responseOf(ProblemException.unauthorized());
+    }
+
+    @ServerExceptionMapper
+    public Response authenticationFailed(AuthenticationFailedException e) {
+        if (e.getCause() instanceof ProblemException problem) {
+            return ProblemExceptionMapper.responseOf(problem);
+        }
+        return ProblemExceptionMapper.responseOf(ProblemException.unauthorized());
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        if (e instanceof MissingScopeException) {
+            return ProblemExceptionMapper.responseOf(new ProblemException(403, "missing-scope", "Forbidden", e.getMessage()));
+        }
+        return ProblemExceptionMapper.responseOf(new ProblemException(403, "forbidden", "Forbidden",
+                "This caller may not call this endpoint."));
+    }
+}
