@@ -175,6 +175,9 @@ class TenantApiTest {
         given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body(registration("s@example.com"))
                 .post("/v1/integrations").then().statusCode(403).contentType("application/problem+json")
                 .body("detail", containsString("integrations:write"));
+        // checked before the body is read: a key without the scope learns nothing about what it sent
+        given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body("{\"provider\": 1")
+                .post("/v1/integrations").then().statusCode(403).body("detail", containsString("integrations:write"));
         given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body("{}")
                 .post("/v1/integrations/{id}/access-token", row.id()).then().statusCode(403)
                 .body("detail", containsString("tokens:read"));
