@@ -10,8 +10,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * The security checks' refusals as problems: 401 with {@code WWW-Authenticate: Bearer} without a valid key or
- * token, 403 naming the missing scope, and a refusal the mechanism itself decided (429, or 503 when the key could
- * not be looked up) as it is.
+ * token, 403 naming the missing scope. What the mechanism decides itself (429 past the key's rate, 503 when the key
+ * could not be looked up) is a {@link ProblemException} and reaches its own mapper unchanged.
  */
 public class AccessProblemMappers {
 
@@ -22,16 +22,14 @@ public class AccessProblemMappers {
 
     @ServerExceptionMapper
     public Response authenticationFailed(AuthenticationFailedException e) {
-        if (e.getCause() instanceof ProblemException problem) {
-            return ProblemExceptionMapper.responseOf(problem);
-        }
         return ProblemExceptionMapper.responseOf(ProblemException.unauthorized());
     }
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e) {
         if (e instanceof MissingScopeException) {
-            return ProblemExceptionMapper.responseOf(new ProblemException(403, "missing-scope", "Forbidden", e.getMessage()));
+            return ProblemExceptionMapper.responseOf(
+                    new ProblemException(403, "missing-scope", "Forbidden", e.getMessage()));
         }
         return ProblemExceptionMapper.responseOf(new ProblemException(403, "forbidden", "Forbidden",
                 "This caller may not call this endpoint."));

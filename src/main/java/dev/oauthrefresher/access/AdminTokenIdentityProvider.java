@@ -1,5 +1,6 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.access.BearerAuthenticationRequest.ForAdminToken;
 import dev.oauthrefresher.admin.AdminConfig;
 import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.common.Secret;
@@ -22,7 +23,7 @@ import java.util.List;
  * token's name ({@link #nameOf}), which the audit trail records as the actor.
  */
 @ApplicationScoped
-class AdminTokenIdentityProvider implements IdentityProvider<AdminTokenAuthenticationRequest> {
+class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
 
     /** The role of every admin token; {@code /admin} resources are {@code @RolesAllowed("admin")}. */
     static final String ROLE = "admin";
@@ -37,8 +38,8 @@ class AdminTokenIdentityProvider implements IdentityProvider<AdminTokenAuthentic
     }
 
     @Override
-    public Class<AdminTokenAuthenticationRequest> getRequestType() {
-        return AdminTokenAuthenticationRequest.class;
+    public Class<ForAdminToken> getRequestType() {
+        return ForAdminToken.class;
     }
 
     /**
@@ -46,7 +47,7 @@ class AdminTokenIdentityProvider implements IdentityProvider<AdminTokenAuthentic
      * of one matched.
      */
     @Override
-    public Uni<SecurityIdentity> authenticate(AdminTokenAuthenticationRequest request, AuthenticationRequestContext context) {
+    public Uni<SecurityIdentity> authenticate(ForAdminToken request, AuthenticationRequestContext context) {
         String presented = request.presented().reveal();
         NamedToken match = null;
         for (NamedToken candidate : tokens) {

@@ -1,5 +1,7 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.access.BearerAuthenticationRequest.ForAdminToken;
+import dev.oauthrefresher.access.BearerAuthenticationRequest.ForTenantKey;
 import dev.oauthrefresher.common.BearerTokens;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.web.ProblemException;
@@ -50,11 +52,11 @@ class BearerAuthenticationMechanism implements HttpAuthenticationMechanism {
             if (!ApiKeyMaterial.looksLikeKey(presented.get())) {
                 return Uni.createFrom().failure(new AuthenticationFailedException());
             }
-            return identities.authenticate(routed(new TenantKeyAuthenticationRequest(Secret.of(presented.get())), context))
+            return identities.authenticate(routed(new ForTenantKey(Secret.of(presented.get())), context))
                     .invoke(this::withinRateLimit);
         }
         if (under(path, "/admin")) {
-            return identities.authenticate(routed(new AdminTokenAuthenticationRequest(Secret.of(presented.get())), context));
+            return identities.authenticate(routed(new ForAdminToken(Secret.of(presented.get())), context));
         }
         return Uni.createFrom().nullItem();
     }
@@ -87,7 +89,7 @@ class BearerAuthenticationMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
-        return Set.of(TenantKeyAuthenticationRequest.class, AdminTokenAuthenticationRequest.class);
+        return Set.of(ForTenantKey.class, ForAdminToken.class);
     }
 
     @Override

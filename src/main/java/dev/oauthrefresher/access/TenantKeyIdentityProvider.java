@@ -1,5 +1,6 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.access.BearerAuthenticationRequest.ForTenantKey;
 import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -20,7 +21,7 @@ import java.util.Optional;
  * on a worker thread, never an event loop.
  */
 @ApplicationScoped
-class TenantKeyIdentityProvider implements IdentityProvider<TenantKeyAuthenticationRequest> {
+class TenantKeyIdentityProvider implements IdentityProvider<ForTenantKey> {
 
     private final ApiKeyService keys;
 
@@ -29,12 +30,12 @@ class TenantKeyIdentityProvider implements IdentityProvider<TenantKeyAuthenticat
     }
 
     @Override
-    public Class<TenantKeyAuthenticationRequest> getRequestType() {
-        return TenantKeyAuthenticationRequest.class;
+    public Class<ForTenantKey> getRequestType() {
+        return ForTenantKey.class;
     }
 
     @Override
-    public Uni<SecurityIdentity> authenticate(TenantKeyAuthenticationRequest request, AuthenticationRequestContext context) {
+    public Uni<SecurityIdentity> authenticate(ForTenantKey request, AuthenticationRequestContext context) {
         return context.runBlocking(() -> {
             Optional<TenantKey> found;
             try {
