@@ -30,6 +30,7 @@ public record TenantKey(UUID id, String tenantId, Set<Scope> scopes) {
         if (identity.getAttribute(ATTRIBUTE) instanceof TenantKey key) {
             return key;
         }
-        throw new IllegalStateException("The caller is not a tenant API key: does the method carry @PermissionsAllowed?");
+        throw new IllegalStateException("The caller is not a tenant API key: does the method carry "
+                + "@PermissionsAllowed?");
     }
 }

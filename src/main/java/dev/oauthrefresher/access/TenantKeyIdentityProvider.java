@@ -48,7 +48,7 @@ class TenantKeyIdentityProvider implements IdentityProvider<ForTenantKey> {
         });
     }
 
-    static SecurityIdentity identityOf(TenantKey key) {
+    private static SecurityIdentity identityOf(TenantKey key) {
         return QuarkusSecurityIdentity.builder()
                 .setPrincipal(new QuarkusPrincipal(key.id().toString()))
                 .addAttribute(TenantKey.ATTRIBUTE, key)
@@ -73,8 +73,10 @@ class TenantKeyIdentityProvider implements IdentityProvider<ForTenantKey> {
         return true;
     }
 
-    /** {@code @PermissionsAllowed("integrations:read")} asks for permission {@code integrations} with action {@code read}. */
-    static Optional<Scope> scopeOf(Permission required) {
+    /**
+     * {@code @PermissionsAllowed("integrations:read")} asks for permission {@code integrations}, action {@code read}.
+     */
+    private static Optional<Scope> scopeOf(Permission required) {
         if (!(required instanceof StringPermission permission) || permission.getActions().isEmpty()
                 || permission.getActions().contains(StringPermission.ACTIONS_SEPARATOR)) {
             return Optional.empty();

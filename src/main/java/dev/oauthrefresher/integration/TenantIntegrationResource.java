@@ -84,7 +84,8 @@ public class TenantIntegrationResource {
                     message = "must be one of google, microsoft, oauth2") String provider,
             @QueryParam("offset") @DefaultValue("0") @Min(0) int offset,
             @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
-        return service.list(TenantKey.of(identity).tenantId(), Optional.ofNullable(status).map(IntegrationStatus::fromCode),
+        return service.list(TenantKey.of(identity).tenantId(),
+                Optional.ofNullable(status).map(IntegrationStatus::fromCode),
                 Optional.ofNullable(provider).map(Provider::fromCode), offset, limit);
     }
 

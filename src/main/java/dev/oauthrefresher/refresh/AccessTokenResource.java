@@ -62,7 +62,8 @@ public class AccessTokenResource {
             + "or the token store or audit trail unavailable",
             headers = @Header(name = "Retry-After", description = "seconds", schema = @Schema(implementation = Integer.class)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<RestResponse<AccessTokenResponse>> accessToken(@PathParam("id") UUID id, @Valid AccessTokenRequest body) {
+    public Uni<RestResponse<AccessTokenResponse>> accessToken(@PathParam("id") UUID id,
+            @Valid AccessTokenRequest body) {
         TenantKey key = TenantKey.of(identity);
         AccessTokenRequest ask = body == null ? new AccessTokenRequest(null, null) : body;
         return service.accessToken(key.tenantId(), id, ask.minValid(), ask.force(), key.actor())

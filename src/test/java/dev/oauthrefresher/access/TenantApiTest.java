@@ -192,7 +192,8 @@ class TenantApiTest {
     void shouldRefuseAV1MethodWithoutAScopeToEveryKey() {
         String key = issue(seeder.tenant("failclosed"));
         given().header("Authorization", bearer(key)).get("/v1/test-only/unannotated")
-                .then().statusCode(403).contentType("application/problem+json").body("type", containsString("forbidden"));
+                .then().statusCode(403).contentType("application/problem+json")
+                .body("type", containsString("forbidden"));
         given().get("/v1/test-only/unannotated")
                 .then().statusCode(401).contentType("application/problem+json").header("WWW-Authenticate", "Bearer");
     }
