@@ -46,8 +46,6 @@ class DemoSeeder {
     static final String PROVIDER_GROUP = "sandbox";
 
     private static final Logger LOG = Logger.getLogger(DemoSeeder.class);
-    /** Who the audit log names for the demo endpoint's creation. */
-    private static final String WEBHOOK_ACTOR = "sandbox";
     private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
     /**
      * The demo users connected this long before dev mode started: their first access tokens are registered as
@@ -138,12 +136,12 @@ class DemoSeeder {
         webhookEndpoints.list(TENANT).items().stream()
                 .filter(e -> receiverUrl.equals(e.url()))
                 .map(EndpointView::id)
-                .forEach(id -> webhookEndpoints.delete(TENANT, id, WEBHOOK_ACTOR));
+                .forEach(id -> webhookEndpoints.delete(TENANT, id));
         List<String> events = Arrays.stream(WebhookEventType.values())
                 .filter(t -> t != WebhookEventType.WEBHOOK_TEST)
                 .map(WebhookEventType::code)
                 .toList();
-        receiver.trust(Secret.of(webhookEndpoints.create(TENANT, new CreateEndpoint(receiverUrl, events), WEBHOOK_ACTOR)
+        receiver.trust(Secret.of(webhookEndpoints.create(TENANT, new CreateEndpoint(receiverUrl, events))
                 .secret()));
     }
 

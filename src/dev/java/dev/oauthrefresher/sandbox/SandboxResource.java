@@ -5,6 +5,7 @@ import dev.oauthrefresher.sandbox.SandboxGrants.Issued;
 import dev.oauthrefresher.sandbox.SandboxGrants.Redemption;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.arc.properties.IfBuildProperty;
+import jakarta.annotation.security.PermitAll;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -33,6 +34,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * the real oidc client, plus the user's side of the provider: consenting (which hands out tokens, as a consent
  * screen does) and revoking.
  */
+@PermitAll
 @Path("/dev/sandbox")
 @Tag(name = "sandbox (dev mode only)")
 @IfBuildProperty(name = "refresher.sandbox.enabled", stringValue = "true")

@@ -3,6 +3,7 @@ package dev.oauthrefresher.sandbox;
 import dev.oauthrefresher.sandbox.SandboxWebhooks.ReceivedPage;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.arc.properties.IfBuildProperty;
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -17,6 +18,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * Dev mode only: the demo tenant's webhook receiver ({@code POST}, where the demo endpoint delivers) and what it
  * has received ({@code GET}), so the walkthrough can show the events a status change sends.
  */
+@PermitAll
 @Path("/dev/sandbox/webhooks")
 @Tag(name = "sandbox (dev mode only)")
 @IfBuildProperty(name = "refresher.sandbox.enabled", stringValue = "true")

@@ -3,7 +3,7 @@ package dev.oauthrefresher.access;
 import dev.oauthrefresher.access.ApiKeyDtos.ApiKeyList;
 import dev.oauthrefresher.access.ApiKeyDtos.CreateApiKey;
 import dev.oauthrefresher.access.ApiKeyDtos.CreatedApiKey;
-import dev.oauthrefresher.admin.AdminApi;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -22,7 +22,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API: a tenant's API keys. The key is in the creation answer only. */
-@AdminApi
+@RolesAllowed("admin")
 @Path("/admin/tenants/{tenantId}/api-keys")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "api-keys")

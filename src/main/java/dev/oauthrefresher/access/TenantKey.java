@@ -1,13 +1,16 @@
 package dev.oauthrefresher.access;
 
-import jakarta.ws.rs.container.ContainerRequestContext;
+import io.quarkus.security.identity.SecurityIdentity;
 import java.util.Set;
 import java.util.UUID;
 
 /** The tenant API key a request was authenticated with: who is calling, for which tenant, allowed to do what. */
 public record TenantKey(UUID id, String tenantId, Set<Scope> scopes) {
 
-    static final String REQUEST_PROPERTY = TenantKey.class.getName();
+    /** The {@link SecurityIdentity} attribute holding the key ({@link TenantKeyIdentityProvider}). */
+    static final String ATTRIBUTE = "tenant-key";
+    /** The {@link SecurityIdentity} attribute holding the key's tenant id. */
+    static final String TENANT_ATTRIBUTE = "tenant-id";
 
     public TenantKey {
         scopes = Set.copyOf(scopes);
@@ -22,12 +25,12 @@ public record TenantKey(UUID id, String tenantId, Set<Scope> scopes) {
         return scopes.contains(scope);
     }
 
-    /** The key {@link TenantKeyFilter} authenticated this request with. */
-    public static TenantKey of(ContainerRequestContext request) {
-        Object key = request.getProperty(REQUEST_PROPERTY);
-        if (key instanceof TenantKey tenantKey) {
-            return tenantKey;
+    /** The key {@code identity} was authenticated with; every {@code /v1} method is reached only with one. */
+    public static TenantKey of(SecurityIdentity identity) {
+        if (identity.getAttribute(ATTRIBUTE) instanceof TenantKey key) {
+            return key;
         }
-        throw new IllegalStateException("No tenant key on this request: is the resource marked @TenantApi?");
+        throw new IllegalStateException("The caller is not a tenant API key: does the method carry "
+                + "@PermissionsAllowed?");
     }
 }

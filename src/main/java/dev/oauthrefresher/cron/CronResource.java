@@ -8,6 +8,7 @@ import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.RequestProblemMappers;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.PermitAll;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.validation.Validator;
@@ -34,6 +35,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  * never buffered whole: a caller without a signature is refused before a byte of it is read, and at most
  * {@code refresher.cron.max-body-size} is read for a signature or a run request (413 beyond).
  */
+// who may trigger is this resource's own check (QStash signature or bearer token), not the security layer's
+@PermitAll
 @Path("/cron/{task}")
 @Tag(name = "cron")
 public class CronResource {

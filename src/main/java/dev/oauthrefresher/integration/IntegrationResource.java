@@ -1,10 +1,10 @@
 package dev.oauthrefresher.integration;
 
-import dev.oauthrefresher.admin.AdminApi;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -25,7 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API for a tenant's integrations. Responses never contain a token. */
-@AdminApi
+@RolesAllowed("admin")
 @Path("/admin/tenants/{tenantId}/integrations")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "integrations")

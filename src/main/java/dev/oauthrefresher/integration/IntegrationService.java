@@ -73,14 +73,8 @@ public class IntegrationService {
      * so it cannot orphan a secret nor overwrite or delete the winner's.
      */
     public Uni<IntegrationView> register(String tenantId, RegisterIntegration request) {
-        return register(tenantId, request, AuditLog.ADMIN_ACTOR);
-    }
-
-    /**
-     * Registration by {@code actor} (the admin token or a tenant API key), audited as theirs. Only the two short
-     * transactions take a worker thread and a connection; the token store is awaited without either.
-     */
-    public Uni<IntegrationView> register(String tenantId, RegisterIntegration request, String actor) {
+        // the caller, read now on the request's thread: the transactions below run on worker threads
+        String actor = audit.currentActor();
         Provider provider = Provider.fromCode(request.provider());
         requireConfiguredGroup(provider, request.providerGroup());
         UUID id = UUID.randomUUID();
@@ -189,21 +183,21 @@ public class IntegrationService {
         return IntegrationView.of(integration);
     }
 
-    /** The tenant API's list: optionally one status and one provider, audited as {@code actor}'s read. */
+    /** The tenant API's list: optionally one status and one provider, audited as the caller's read. */
     @Transactional
     public IntegrationPage list(String tenantId, Optional<IntegrationStatus> status, Optional<Provider> provider,
-            int offset, int limit, String actor) {
+            int offset, int limit) {
         long total = integrations.countByTenant(tenantId, status, provider);
-        audit.recordAs(actor, "integration.list", tenantId, null, null);
+        audit.record("integration.list", tenantId, null, null);
         return new IntegrationPage(integrations.listByTenant(tenantId, status, provider, offset, limit).stream()
                 .map(IntegrationView::of).toList(), offset, limit, total);
     }
 
-    /** One integration for the tenant API, audited as {@code actor}'s read. */
+    /** One integration for the tenant API, audited as the caller's read. */
     @Transactional
-    public IntegrationView get(String tenantId, UUID id, String actor) {
+    public IntegrationView read(String tenantId, UUID id) {
         IntegrationView view = IntegrationView.of(require(tenantId, id));
-        audit.recordAs(actor, "integration.get", tenantId, id, null);
+        audit.record("integration.get", tenantId, id, null);
         return view;
     }
 
@@ -212,7 +206,7 @@ public class IntegrationService {
      * whatever its status, failures and backoff forgotten. The row is leased meanwhile, so no refresh can
      * overwrite the new tokens with ones from the old grant; the new tokens reach the store before the row says so.
      */
-    public IntegrationView reconnect(String tenantId, UUID id, ReconnectIntegration request, String actor) {
+    public IntegrationView reconnect(String tenantId, UUID id, ReconnectIntegration request) {
         String owner = lifecycleOwner();
         Integration leased = lease(tenantId, id, owner);
         IntegrationStatus before = leased.status();
@@ -229,7 +223,7 @@ public class IntegrationService {
             if (!integrations.reconnect(id, owner, request.accessTokenExpiresAt(), Instant.now())) {
                 throw lostLease(id);
             }
-            audit.recordAs(actor, "integration.reconnect", tenantId, id, before.code() + " -> active");
+            audit.record("integration.reconnect", tenantId, id, before.code() + " -> active");
             events.reconnected(id, before);
             return IntegrationView.of(integrations.findById(id));
         });
@@ -240,7 +234,7 @@ public class IntegrationService {
      * then the row, leaving a tombstone so that repeating the call is a 204 for this tenant. If the store
      * refuses, nothing changes and the call can be repeated.
      */
-    public void disconnect(String tenantId, UUID id, String actor) {
+    public void disconnect(String tenantId, UUID id) {
         boolean exists = QuarkusTransaction.requiringNew().call(() -> {
             if (integrations.findForTenant(tenantId, id).isPresent()) {
                 return true;
@@ -267,7 +261,7 @@ public class IntegrationService {
             if (!integrations.disconnect(id, tenantId, owner, Instant.now())) {
                 throw lostLease(id);
             }
-            audit.recordAs(actor, "integration.disconnect", tenantId, id, leased.status().code() + " -> disconnected");
+            audit.record("integration.disconnect", tenantId, id, leased.status().code() + " -> disconnected");
         });
     }
 

@@ -1,14 +1,14 @@
 package dev.oauthrefresher.integration;
 
-import dev.oauthrefresher.access.RequiresScope;
 import dev.oauthrefresher.access.Scope;
-import dev.oauthrefresher.access.TenantApi;
 import dev.oauthrefresher.access.TenantKey;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.ReconnectIntegration;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import dev.oauthrefresher.web.Problem;
+import io.quarkus.security.PermissionsAllowed;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -25,8 +25,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
 import java.util.Optional;
@@ -42,7 +40,6 @@ import org.jboss.resteasy.reactive.RestResponse;
  * The tenant API for integrations ({@code Authorization: Bearer <tenant API key>}): the tenant is the key's, so
  * another tenant's integration is a 404. Responses never contain a token.
  */
-@TenantApi
 @Path("/v1/integrations")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "tenant-integrations")
@@ -56,14 +53,16 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class TenantIntegrationResource {
 
     private final IntegrationService service;
+    private final SecurityIdentity identity;
 
-    TenantIntegrationResource(IntegrationService service) {
+    TenantIntegrationResource(IntegrationService service, SecurityIdentity identity) {
         this.service = service;
+        this.identity = identity;
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresScope(Scope.INTEGRATIONS_WRITE)
+    @PermissionsAllowed(Scope.Codes.INTEGRATIONS_WRITE)
     @APIResponse(responseCode = "201", description = "Registered")
     @APIResponse(responseCode = "400", description = "Invalid field (named in the problem)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -71,44 +70,40 @@ public class TenantIntegrationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The token store did not take the tokens; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<RestResponse<IntegrationView>> register(@Context ContainerRequestContext request,
-            @Valid @NotNull RegisterIntegration body) {
-        TenantKey key = TenantKey.of(request);
-        return service.register(key.tenantId(), body, key.actor())
+    public Uni<RestResponse<IntegrationView>> register(@Valid @NotNull RegisterIntegration body) {
+        return service.register(TenantKey.of(identity).tenantId(), body)
                 .map(created -> RestResponse.ResponseBuilder.<IntegrationView>created(
                         URI.create("/v1/integrations/" + created.id())).entity(created).build());
     }
 
     @GET
-    @RequiresScope(Scope.INTEGRATIONS_READ)
+    @PermissionsAllowed(Scope.Codes.INTEGRATIONS_READ)
     @APIResponse(responseCode = "400", description = "Invalid filter or paging (named in the problem)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public IntegrationPage list(@Context ContainerRequestContext request,
-            @QueryParam("status") @Pattern(regexp = "^(active|expired|error)$",
+    public IntegrationPage list(@QueryParam("status") @Pattern(regexp = "^(active|expired|error)$",
                     message = "must be one of active, expired, error") String status,
             @QueryParam("provider") @Pattern(regexp = "^(google|microsoft|oauth2)$",
                     message = "must be one of google, microsoft, oauth2") String provider,
             @QueryParam("offset") @DefaultValue("0") @Min(0) int offset,
             @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
-        TenantKey key = TenantKey.of(request);
-        return service.list(key.tenantId(), Optional.ofNullable(status).map(IntegrationStatus::fromCode),
-                Optional.ofNullable(provider).map(Provider::fromCode), offset, limit, key.actor());
+        return service.list(TenantKey.of(identity).tenantId(),
+                Optional.ofNullable(status).map(IntegrationStatus::fromCode),
+                Optional.ofNullable(provider).map(Provider::fromCode), offset, limit);
     }
 
     @GET
     @Path("{id}")
-    @RequiresScope(Scope.INTEGRATIONS_READ)
+    @PermissionsAllowed(Scope.Codes.INTEGRATIONS_READ)
     @APIResponse(responseCode = "404", description = "No such integration for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public IntegrationView get(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
-        TenantKey key = TenantKey.of(request);
-        return service.get(key.tenantId(), id, key.actor());
+    public IntegrationView get(@PathParam("id") UUID id) {
+        return service.read(TenantKey.of(identity).tenantId(), id);
     }
 
     @PUT
     @Path("{id}/tokens")
     @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresScope(Scope.INTEGRATIONS_WRITE)
+    @PermissionsAllowed(Scope.Codes.INTEGRATIONS_WRITE)
     @APIResponse(responseCode = "200", description = "Reconnected: active, failures and backoff reset")
     @APIResponse(responseCode = "400", description = "Invalid field (named in the problem)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -116,22 +111,20 @@ public class TenantIntegrationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Being refreshed, or the token store refused; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public IntegrationView reconnect(@Context ContainerRequestContext request, @PathParam("id") UUID id,
+    public IntegrationView reconnect(@PathParam("id") UUID id,
             @Valid @NotNull ReconnectIntegration body) {
-        TenantKey key = TenantKey.of(request);
-        return service.reconnect(key.tenantId(), id, body, key.actor());
+        return service.reconnect(TenantKey.of(identity).tenantId(), id, body);
     }
 
     @DELETE
     @Path("{id}")
-    @RequiresScope(Scope.INTEGRATIONS_WRITE)
+    @PermissionsAllowed(Scope.Codes.INTEGRATIONS_WRITE)
     @APIResponse(responseCode = "204", description = "Disconnected (or already was): tokens deleted from the store")
     @APIResponse(responseCode = "404", description = "No such integration for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Being refreshed, or the token store refused; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public void disconnect(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
-        TenantKey key = TenantKey.of(request);
-        service.disconnect(key.tenantId(), id, key.actor());
+    public void disconnect(@PathParam("id") UUID id) {
+        service.disconnect(TenantKey.of(identity).tenantId(), id);
     }
 }

@@ -1,8 +1,8 @@
 package dev.oauthrefresher.integration;
 
-import dev.oauthrefresher.admin.AdminApi;
 import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveRequest;
 import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveResult;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -15,7 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Admin API: move a tenant's integrations to another Key Vault (README, Operations; docs/DEPLOYMENT.md). */
-@AdminApi
+@RolesAllowed("admin")
 @Path("/admin/tenants/{tenantId}/vault-move")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "tenants")

@@ -1,12 +1,12 @@
 package dev.oauthrefresher.refresh;
 
-import dev.oauthrefresher.access.RequiresScope;
 import dev.oauthrefresher.access.Scope;
-import dev.oauthrefresher.access.TenantApi;
 import dev.oauthrefresher.access.TenantKey;
 import dev.oauthrefresher.refresh.AccessTokenDtos.AccessTokenRequest;
 import dev.oauthrefresher.refresh.AccessTokenDtos.AccessTokenResponse;
 import dev.oauthrefresher.web.Problem;
+import io.quarkus.security.PermissionsAllowed;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
@@ -14,8 +14,6 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.UUID;
@@ -28,22 +26,23 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
 /** Tenant API: a usable access token for one integration, refreshed first if needed. Never the refresh token. */
-@TenantApi
 @Path("/v1/integrations/{id}/access-token")
 @Tag(name = "tenant-integrations")
 @SecurityRequirement(name = "bearer")
 public class AccessTokenResource {
 
     private final AccessTokenService service;
+    private final SecurityIdentity identity;
 
-    AccessTokenResource(AccessTokenService service) {
+    AccessTokenResource(AccessTokenService service, SecurityIdentity identity) {
         this.service = service;
+        this.identity = identity;
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    @RequiresScope(Scope.TOKENS_READ)
+    @PermissionsAllowed(Scope.Codes.TOKENS_READ)
     @APIResponse(responseCode = "200", description = "The token (Cache-Control: no-store)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessTokenResponse.class)))
     @APIResponse(responseCode = "400", description = "Invalid minValidSeconds",
@@ -65,9 +64,9 @@ public class AccessTokenResource {
             + "or the token store or audit trail unavailable",
             headers = @Header(name = "Retry-After", description = "seconds", schema = @Schema(implementation = Integer.class)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<RestResponse<AccessTokenResponse>> accessToken(@Context ContainerRequestContext request,
-            @PathParam("id") UUID id, @Valid AccessTokenRequest body) {
-        TenantKey key = TenantKey.of(request);
+    public Uni<RestResponse<AccessTokenResponse>> accessToken(@PathParam("id") UUID id,
+            @Valid AccessTokenRequest body) {
+        TenantKey key = TenantKey.of(identity);
         AccessTokenRequest ask = body == null ? new AccessTokenRequest(null, null) : body;
         return service.accessToken(key.tenantId(), id, ask.minValid(), ask.force(), key.actor())
                 .map(issued -> RestResponse.ResponseBuilder.ok(AccessTokenResponse.of(issued, Instant.now(), ask.minValid()))

@@ -1,7 +1,7 @@
 package dev.oauthrefresher.refresh;
 
-import dev.oauthrefresher.admin.AdminApi;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -13,7 +13,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API: refresh one integration now, through the same code path as a triggered run. */
-@AdminApi
+@RolesAllowed("admin")
 @Path("/admin/tenants/{tenantId}/integrations/{id}/refresh")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "integrations")

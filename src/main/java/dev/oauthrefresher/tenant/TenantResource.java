@@ -1,9 +1,9 @@
 package dev.oauthrefresher.tenant;
 
-import dev.oauthrefresher.admin.AdminApi;
 import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;
 import dev.oauthrefresher.tenant.TenantDtos.TenantView;
 import dev.oauthrefresher.tenant.TenantDtos.UpdateTenant;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -20,7 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
 
 /** Admin API for tenants. */
-@AdminApi
+@RolesAllowed("admin")
 @Path("/admin/tenants")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "tenants")

@@ -8,6 +8,11 @@ public class ProblemExceptionMapper {
 
     @ServerExceptionMapper
     public Response map(ProblemException e) {
+        return responseOf(e);
+    }
+
+    /** The answer {@code e} stands for, for mappers that translate another exception into a problem. */
+    public static Response responseOf(ProblemException e) {
         Response.ResponseBuilder builder = Response.status(e.status())
                 .type(Problem.MEDIA_TYPE)
                 .entity(e.toProblem());

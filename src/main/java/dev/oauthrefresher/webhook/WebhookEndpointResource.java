@@ -1,10 +1,10 @@
 package dev.oauthrefresher.webhook;
 
-import dev.oauthrefresher.access.RequiresScope;
 import dev.oauthrefresher.access.Scope;
-import dev.oauthrefresher.access.TenantApi;
 import dev.oauthrefresher.access.TenantKey;
 import dev.oauthrefresher.web.Problem;
+import io.quarkus.security.PermissionsAllowed;
+import io.quarkus.security.identity.SecurityIdentity;
 import dev.oauthrefresher.webhook.WebhookDtos.CreateEndpoint;
 import dev.oauthrefresher.webhook.WebhookDtos.CreatedEndpoint;
 import dev.oauthrefresher.webhook.WebhookDtos.DeliveryPage;
@@ -27,8 +27,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
 import java.util.Optional;
@@ -45,7 +43,6 @@ import org.jboss.resteasy.reactive.RestResponse;
  * the tenant is the key's, so another tenant's endpoint or delivery is a 404. A secret is shown only when it is
  * created or rotated.
  */
-@TenantApi
 @Path("/v1")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "webhooks")
@@ -59,15 +56,17 @@ import org.jboss.resteasy.reactive.RestResponse;
 public class WebhookEndpointResource {
 
     private final WebhookEndpointService service;
+    private final SecurityIdentity identity;
 
-    WebhookEndpointResource(WebhookEndpointService service) {
+    WebhookEndpointResource(WebhookEndpointService service, SecurityIdentity identity) {
         this.service = service;
+        this.identity = identity;
     }
 
     @POST
     @Path("webhook-endpoints")
     @Consumes(MediaType.APPLICATION_JSON)
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
     @APIResponse(responseCode = "201", description = "Created; the secret is shown this once")
     @APIResponse(responseCode = "400", description = "Invalid field (named in the problem): URL not https, not "
             + "public, unknown event type", content = @Content(mediaType = Problem.MEDIA_TYPE,
@@ -76,89 +75,85 @@ public class WebhookEndpointResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The token store did not take the secret; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public RestResponse<CreatedEndpoint> create(@Context ContainerRequestContext request, @Valid @NotNull CreateEndpoint body) {
-        TenantKey key = TenantKey.of(request);
-        CreatedEndpoint created = service.create(key.tenantId(), body, key.actor());
+    public RestResponse<CreatedEndpoint> create(@Valid @NotNull CreateEndpoint body) {
+        CreatedEndpoint created = service.create(TenantKey.of(identity).tenantId(), body);
         return RestResponse.ResponseBuilder.<CreatedEndpoint>created(URI.create("/v1/webhook-endpoints/" + created.id()))
                 .entity(created).build();
     }
 
     @GET
     @Path("webhook-endpoints")
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
-    public EndpointPage list(@Context ContainerRequestContext request) {
-        return service.list(TenantKey.of(request).tenantId());
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
+    public EndpointPage list() {
+        return service.list(TenantKey.of(identity).tenantId());
     }
 
     @GET
     @Path("webhook-endpoints/{id}")
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
     @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public EndpointView get(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
-        return service.get(TenantKey.of(request).tenantId(), id);
+    public EndpointView get(@PathParam("id") UUID id) {
+        return service.get(TenantKey.of(identity).tenantId(), id);
     }
 
     @DELETE
     @Path("webhook-endpoints/{id}")
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
     @APIResponse(responseCode = "204", description = "Deleted, with its deliveries and its secret")
     @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public void delete(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
-        TenantKey key = TenantKey.of(request);
-        service.delete(key.tenantId(), id, key.actor());
+    public void delete(@PathParam("id") UUID id) {
+        service.delete(TenantKey.of(identity).tenantId(), id);
     }
 
     @POST
     @Path("webhook-endpoints/{id}/rotate-secret")
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
     @APIResponse(responseCode = "200", description = "The new secret; the old one signs too until previousSecretValidUntil")
     @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public RotatedSecret rotateSecret(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
-        TenantKey key = TenantKey.of(request);
-        return service.rotateSecret(key.tenantId(), id, key.actor());
+    public RotatedSecret rotateSecret(@PathParam("id") UUID id) {
+        return service.rotateSecret(TenantKey.of(identity).tenantId(), id);
     }
 
     @POST
     @Path("webhook-endpoints/{id}/test")
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
     @APIResponse(responseCode = "202", description = "A webhook.test event is on its way")
     @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The endpoint is disabled",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public RestResponse<TestSent> test(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
-        TestSent sent = service.test(TenantKey.of(request).tenantId(), id);
+    public RestResponse<TestSent> test(@PathParam("id") UUID id) {
+        TestSent sent = service.test(TenantKey.of(identity).tenantId(), id);
         return RestResponse.accepted(sent);
     }
 
     @GET
     @Path("webhook-endpoints/{id}/deliveries")
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
     @APIResponse(responseCode = "400", description = "Invalid status or limit (named in the problem)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public DeliveryPage deliveries(@Context ContainerRequestContext request, @PathParam("id") UUID id,
+    public DeliveryPage deliveries(@PathParam("id") UUID id,
             @QueryParam("status") @Pattern(regexp = "^(pending|succeeded|dead)$",
                     message = "must be one of pending, succeeded, dead") String status,
             @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
-        return service.deliveries(TenantKey.of(request).tenantId(), id,
+        return service.deliveries(TenantKey.of(identity).tenantId(), id,
                 Optional.ofNullable(status).flatMap(DeliveryStatus::fromCode), limit);
     }
 
     @POST
     @Path("webhook-deliveries/{id}/replay")
-    @RequiresScope(Scope.WEBHOOKS_WRITE)
+    @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
     @APIResponse(responseCode = "200", description = "Pending again, with its original webhook-id")
     @APIResponse(responseCode = "404", description = "No such delivery for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "Not dead, or its endpoint is disabled",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public DeliveryView replay(@Context ContainerRequestContext request, @PathParam("id") long id) {
-        TenantKey key = TenantKey.of(request);
-        return service.replay(key.tenantId(), id, key.actor());
+    public DeliveryView replay(@PathParam("id") long id) {
+        return service.replay(TenantKey.of(identity).tenantId(), id);
     }
 }

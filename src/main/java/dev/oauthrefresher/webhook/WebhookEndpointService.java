@@ -59,7 +59,7 @@ public class WebhookEndpointService {
      * The secret is stored before the row exists, so a row never points at a missing secret; if the insert fails
      * an unreferenced secret is left under a fresh random name, which is harmless.
      */
-    public CreatedEndpoint create(String tenantId, CreateEndpoint request, String actor) {
+    public CreatedEndpoint create(String tenantId, CreateEndpoint request) {
         QuarkusTransaction.requiringNew().run(() -> requireRoom(tenantId));
         UUID id = UUID.randomUUID();
         WebhookEndpoint endpoint = new WebhookEndpoint(id, tenantId, request.url(),
@@ -69,7 +69,7 @@ public class WebhookEndpointService {
         QuarkusTransaction.requiringNew().run(() -> {
             requireRoom(tenantId);
             endpoints.persist(endpoint);
-            audit.recordAs(actor, "webhook.endpoint.create", tenantId, null, "endpoint " + id);
+            audit.record("webhook.endpoint.create", tenantId, null, "endpoint " + id);
         });
         EndpointView view = EndpointView.of(endpoint);
         return new CreatedEndpoint(view.id(), view.url(), view.events(), secret.reveal(), view.enabled());
@@ -85,11 +85,11 @@ public class WebhookEndpointService {
     }
 
     /** The row and its deliveries go first, then the secret: a secret without its row is harmless, the reverse is not. */
-    public void delete(String tenantId, UUID id, String actor) {
+    public void delete(String tenantId, UUID id) {
         WebhookEndpoint deleted = QuarkusTransaction.requiringNew().call(() -> {
             WebhookEndpoint found = require(tenantId, id);
             endpoints.delete(found);
-            audit.recordAs(actor, "webhook.endpoint.delete", tenantId, null, "endpoint " + id);
+            audit.record("webhook.endpoint.delete", tenantId, null, "endpoint " + id);
             return found;
         });
         secrets.forget(id);
@@ -102,7 +102,7 @@ public class WebhookEndpointService {
     }
 
     /** A new secret; the old one keeps signing, next to it, for {@code refresher.webhooks.rotation-overlap}. */
-    public RotatedSecret rotateSecret(String tenantId, UUID id, String actor) {
+    public RotatedSecret rotateSecret(String tenantId, UUID id) {
         WebhookEndpoint endpoint = QuarkusTransaction.requiringNew().call(() -> require(tenantId, id));
         WebhookSecret current = await(store.loadWebhookSecret(endpoint.secretName()), "the secret was not rotated")
                 .orElseThrow(() -> new IllegalStateException("No signing secret stored for webhook endpoint " + id));
@@ -111,7 +111,7 @@ public class WebhookEndpointService {
         await(store.saveWebhookSecret(endpoint.secretName(), current.rotatedTo(next, overlapEnd)), "the secret was not rotated");
         QuarkusTransaction.requiringNew().run(() -> {
             endpoints.secretRotated(id, Instant.now());
-            audit.recordAs(actor, "webhook.endpoint.rotate-secret", tenantId, null, "endpoint " + id);
+            audit.record("webhook.endpoint.rotate-secret", tenantId, null, "endpoint " + id);
         });
         secrets.forget(id);
         return new RotatedSecret(id, next.reveal(), overlapEnd);
@@ -136,7 +136,7 @@ public class WebhookEndpointService {
     }
 
     /** A dead delivery, sent again with its original {@code webhook-id} and a fresh retry schedule. */
-    public DeliveryView replay(String tenantId, long deliveryId, String actor) {
+    public DeliveryView replay(String tenantId, long deliveryId) {
         DeliveryView replayed = QuarkusTransaction.requiringNew().call(() -> {
             var delivery = deliveries.findForTenant(tenantId, deliveryId)
                     .orElseThrow(() -> ProblemException.notFound("Webhook delivery " + deliveryId + " does not exist."));
@@ -149,7 +149,7 @@ public class WebhookEndpointService {
                 throw ProblemException.conflict("Webhook delivery " + deliveryId + " is " + delivery.status()
                         + "; only a dead delivery can be replayed.");
             }
-            audit.recordAs(actor, "webhook.delivery.replay", tenantId, delivery.integrationId(), "delivery " + deliveryId);
+            audit.record("webhook.delivery.replay", tenantId, delivery.integrationId(), "delivery " + deliveryId);
             return DeliveryView.of(deliveries.findForTenant(tenantId, deliveryId).orElseThrow());
         });
         dispatcher.wake();

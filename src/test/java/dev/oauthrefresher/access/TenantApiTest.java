@@ -25,9 +25,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -172,6 +175,9 @@ class TenantApiTest {
         given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body(registration("s@example.com"))
                 .post("/v1/integrations").then().statusCode(403).contentType("application/problem+json")
                 .body("detail", containsString("integrations:write"));
+        // checked before the body is read: a key without the scope learns nothing about what it sent
+        given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body("{\"provider\": 1")
+                .post("/v1/integrations").then().statusCode(403).body("detail", containsString("integrations:write"));
         given().header("Authorization", bearer(reader)).contentType(ContentType.JSON).body("{}")
                 .post("/v1/integrations/{id}/access-token", row.id()).then().statusCode(403)
                 .body("detail", containsString("tokens:read"));
@@ -180,6 +186,35 @@ class TenantApiTest {
         given().header("Authorization", bearer(tokensOnly)).get("/v1/integrations/{id}", row.id()).then().statusCode(403)
                 .body("detail", containsString("integrations:read"));
         given().header("Authorization", bearer(reader)).get("/v1/integrations/{id}", row.id()).then().statusCode(200);
+    }
+
+    @Test
+    void shouldRefuseAV1MethodWithoutAScopeToEveryKey() {
+        String key = issue(seeder.tenant("failclosed"));
+        given().header("Authorization", bearer(key)).get("/v1/test-only/unannotated")
+                .then().statusCode(403).contentType("application/problem+json")
+                .body("type", containsString("forbidden"));
+        given().get("/v1/test-only/unannotated")
+                .then().statusCode(401).contentType("application/problem+json").header("WWW-Authenticate", "Bearer");
+    }
+
+    @Test
+    void shouldAuditAdminActionsUnderTheNameOfTheTokenUsed() throws Exception {
+        String tenant = seeder.tenant("adminname");
+        issue(tenant, List.of("tokens:read"));
+        given().header("Authorization", "Bearer test-admin-token-next").post("/admin/tenants/{t}/pause", tenant)
+                .then().statusCode(200);
+
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE tenant_id = :t AND action = 'api-key.create' "
+                + "AND actor = :a", Map.of("t", tenant, "a", adminName("test-admin-token")))).isEqualTo(1);
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE tenant_id = :t AND action = 'tenant.pause' "
+                + "AND actor = :a", Map.of("t", tenant, "a", adminName("test-admin-token-next")))).isEqualTo(1);
+    }
+
+    /** {@code admin:} and the first 8 hex digits of the token's SHA-256, as README's configuration table says. */
+    static String adminName(String token) throws Exception {
+        byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        return "admin:" + HexFormat.of().formatHex(hash).substring(0, 8);
     }
 
     @Test

@@ -49,7 +49,6 @@ import org.junit.jupiter.api.Test;
 class WebhookDeliveryTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final String ACTOR = "test";
     private static final List<String> ALL = List.of("integration.expired", "integration.error", "integration.recovered",
             "integration.reconnected", "integration.deleted");
 
@@ -83,7 +82,7 @@ class WebhookDeliveryTest {
     }
 
     CreatedEndpoint endpoint(String tenant) {
-        return endpoints.create(tenant, new CreateEndpoint(receiver.url(), ALL), ACTOR);
+        return endpoints.create(tenant, new CreateEndpoint(receiver.url(), ALL));
     }
 
     Seeded dueIntegration(String tenant) {
@@ -205,7 +204,7 @@ class WebhookDeliveryTest {
     void shouldSignWithBothSecretsWhileARotationOverlaps() {
         String tenant = seeder.tenant("wh-rotate");
         CreatedEndpoint endpoint = endpoint(tenant);
-        RotatedSecret rotated = endpoints.rotateSecret(tenant, endpoint.id(), ACTOR);
+        RotatedSecret rotated = endpoints.rotateSecret(tenant, endpoint.id());
 
         endpoints.test(tenant, endpoint.id());
         Poll.until("the test event arrived", WAIT, () -> receiver.received().size() == 1);
@@ -275,7 +274,7 @@ class WebhookDeliveryTest {
         assertThat(dead.attempts()).isEqualTo(8);
         assertThat(endpoints.deliveries(tenant, endpoint.id(), Optional.of(DeliveryStatus.DEAD), 10).items()).hasSize(1);
 
-        endpoints.replay(tenant, dead.id(), ACTOR);
+        endpoints.replay(tenant, dead.id());
         awaitSettled(tenant, endpoint.id());
 
         assertThat(onlyDelivery(tenant, endpoint.id()).status()).isEqualTo("succeeded");

@@ -1,0 +1,80 @@
+package dev.oauthrefresher.access;
+
+import dev.oauthrefresher.access.BearerAuthenticationRequest.ForAdminToken;
+import dev.oauthrefresher.admin.AdminConfig;
+import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.common.Secret;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.IdentityProvider;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Turns one of {@code refresher.admin.tokens} into the operator's identity: role {@value #ROLE}, principal the
+ * token's name ({@link #nameOf}), which the audit trail records as the actor.
+ */
+@ApplicationScoped
+class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
+
+    /** The role of every admin token; {@code /admin} resources are {@code @RolesAllowed("admin")}. */
+    static final String ROLE = "admin";
+
+    private record NamedToken(String name, Secret token) {
+    }
+
+    private final List<NamedToken> tokens;
+
+    AdminTokenIdentityProvider(AdminConfig config) {
+        this.tokens = config.tokens().orElse(List.of()).stream().map(t -> new NamedToken(nameOf(t), t)).toList();
+    }
+
+    @Override
+    public Class<ForAdminToken> getRequestType() {
+        return ForAdminToken.class;
+    }
+
+    /**
+     * Every configured token is compared, each in constant time, so timing tells neither which token nor how much
+     * of one matched.
+     */
+    @Override
+    public Uni<SecurityIdentity> authenticate(ForAdminToken request, AuthenticationRequestContext context) {
+        String presented = request.presented().reveal();
+        NamedToken match = null;
+        for (NamedToken candidate : tokens) {
+            if (candidate.token().matches(presented) && match == null) {
+                match = candidate;
+            }
+        }
+        if (match == null) {
+            return Uni.createFrom().failure(new AuthenticationFailedException());
+        }
+        return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
+                .setPrincipal(new QuarkusPrincipal(match.name()))
+                .addRole(ROLE)
+                .addAttribute(AuditLog.ACTOR_ATTRIBUTE, match.name())
+                .build());
+    }
+
+    /**
+     * An admin token's name, stable and safe to record: {@code admin:} and the first 8 hex digits of the token's
+     * SHA-256 (32 bits of a hash tell nothing usable about a 256-bit token).
+     */
+    static String nameOf(Secret token) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.reveal().getBytes(StandardCharsets.UTF_8));
+            return "admin:" + HexFormat.of().formatHex(hash, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+}
