@@ -35,6 +35,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -73,6 +74,7 @@ public final class KeyVaultFake implements AutoCloseable {
     private final AtomicInteger challenges = new AtomicInteger();
     private volatile int refuseWritesWith;
     private volatile Duration writeDelay = Duration.ZERO;
+    private volatile CountDownLatch heldWrites = new CountDownLatch(0);
     private volatile ServiceLimit limit;
     private volatile Duration minLatency = Duration.ZERO;
     private volatile Duration maxLatency = Duration.ZERO;
@@ -203,6 +205,16 @@ public final class KeyVaultFake implements AutoCloseable {
         writeDelay = delay;
     }
 
+    /** Writes (PUT) wait, unanswered, until {@link #releaseWrites()} (at most a minute): a vault that stalls. */
+    public void holdWrites() {
+        heldWrites = new CountDownLatch(1);
+    }
+
+    /** Answers the writes {@link #holdWrites()} held, and every later one at once. */
+    public void releaseWrites() {
+        heldWrites.countDown();
+    }
+
     /**
      * Enforces Key Vault's service limit from now on: at most {@code transactions} authenticated requests in any
      * 10 s; the ones beyond are answered 429 with {@code Retry-After} (whole seconds until a slot frees), as Azure
@@ -240,6 +252,7 @@ public final class KeyVaultFake implements AutoCloseable {
 
     /** Forgets faults and recorded requests; stored secrets stay (tests use fresh names). */
     public void reset() {
+        heldWrites.countDown();
         faults.clear();
         requests.clear();
     }
@@ -314,6 +327,9 @@ public final class KeyVaultFake implements AutoCloseable {
             }
             if (exchange.getRequestMethod().equals("PUT") && !writeDelay.isZero()) {
                 TimeUnit.MILLISECONDS.sleep(writeDelay.toMillis());
+            }
+            if (exchange.getRequestMethod().equals("PUT")) {
+                heldWrites.await(1, TimeUnit.MINUTES);
             }
             if (exchange.getRequestMethod().equals("PUT") && refuseWritesWith != 0) {
                 error(exchange, refuseWritesWith, "Injected", "Injected write refusal.", Map.of());

@@ -141,28 +141,29 @@ class KeyVaultModeTest {
     }
 
     @Test
-    void shouldKeepAuthenticatingKeysWhileThirtyRegistrationsWaitForASlowVault() throws Exception {
+    void shouldKeepAuthenticatingKeysWhileThirtyRegistrationsWaitForAStalledVault() throws Exception {
         String tenant = IntegrationRegistryApiTest.newTenant();
         String key = TenantKeys.issue(tenant);
-        fake.delayWrites(Duration.ofSeconds(8));
+        fake.holdWrites();
         ExecutorService pool = Executors.newFixedThreadPool(30);
         try {
             List<Future<Response>> registrations = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
-                String account = "slow-" + i + "@example.com";
+                String account = "stalled-" + i + "@example.com";
                 registrations.add(pool.submit(() -> register(tenant, account)));
             }
-            // thirty writes reach the vault together: a registration holds neither one of the 20 pooled connections
-            // nor one of the 20 worker threads while the vault answers
-            Poll.until("thirty secret writes in flight", Duration.ofSeconds(6), () -> fake.requests().stream()
+            // thirty writes wait in the vault at once: a registration holds neither one of the 20 pooled connections
+            // nor one of the 20 worker threads while the vault does not answer (before, the 21st never got this far)
+            Poll.until("thirty secret writes waiting in the vault", Duration.ofSeconds(8), () -> fake.requests().stream()
                     .filter(r -> r.method().equals("PUT") && r.secretName().startsWith("integration-")).count() >= 30);
             given().header("Authorization", TenantKeys.bearer(key)).get("/v1/integrations").then().statusCode(200);
+            fake.releaseWrites();
 
             for (Future<Response> registration : registrations) {
                 registration.get(60, TimeUnit.SECONDS).then().statusCode(201);
             }
         } finally {
-            fake.delayWrites(Duration.ZERO);
+            fake.releaseWrites();
             pool.shutdownNow();
         }
         given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
