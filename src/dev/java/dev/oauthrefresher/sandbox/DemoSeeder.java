@@ -143,6 +143,7 @@ class DemoSeeder {
                 .map(WebhookEventType::code)
                 .toList();
         receiver.trust(Secret.of(webhookEndpoints.create(TENANT, new CreateEndpoint(receiverUrl, events), WEBHOOK_ACTOR)
+                .await().indefinitely()
                 .secret()));
     }
 

@@ -13,6 +13,7 @@ import dev.oauthrefresher.webhook.WebhookDtos.EndpointPage;
 import dev.oauthrefresher.webhook.WebhookDtos.EndpointView;
 import dev.oauthrefresher.webhook.WebhookDtos.RotatedSecret;
 import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
+import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -76,10 +77,10 @@ public class WebhookEndpointResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The token store did not take the secret; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Response create(@Context ContainerRequestContext request, @Valid @NotNull CreateEndpoint body) {
+    public Uni<Response> create(@Context ContainerRequestContext request, @Valid @NotNull CreateEndpoint body) {
         TenantKey key = TenantKey.of(request);
-        CreatedEndpoint created = service.create(key.tenantId(), body, key.actor());
-        return Response.created(URI.create("/v1/webhook-endpoints/" + created.id())).entity(created).build();
+        return service.create(key.tenantId(), body, key.actor()).map(created ->
+                Response.created(URI.create("/v1/webhook-endpoints/" + created.id())).entity(created).build());
     }
 
     @GET
@@ -128,8 +129,12 @@ public class WebhookEndpointResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The endpoint is disabled",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the endpoint's test and replay budget "
+            + "(refresher.webhooks.manual-send-limit); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response test(@Context ContainerRequestContext request, @PathParam("id") UUID id) {
-        TestSent sent = service.test(TenantKey.of(request).tenantId(), id);
+        TenantKey key = TenantKey.of(request);
+        TestSent sent = service.test(key.tenantId(), id, key.actor());
         return Response.accepted(sent).build();
     }
 
@@ -155,6 +160,9 @@ public class WebhookEndpointResource {
     @APIResponse(responseCode = "404", description = "No such delivery for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "Not dead, or its endpoint is disabled",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the endpoint's test and replay budget "
+            + "(refresher.webhooks.manual-send-limit); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public DeliveryView replay(@Context ContainerRequestContext request, @PathParam("id") long id) {
         TenantKey key = TenantKey.of(request);
