@@ -27,8 +27,8 @@ import org.jboss.logging.Logger;
 
 /**
  * A tenant's webhook endpoints: create (cap, then the host's lookup, then the secret to the token store, then the
- * row), rotate, test, delete, and the deliveries' listing and replay; tests and replays share a per-endpoint budget. Every lookup is scoped to the caller's tenant: another tenant's
- * endpoint or delivery does not exist.
+ * row), rotate, test, delete, and the deliveries' listing and replay; tests and replays share a per-endpoint budget.
+ * Every lookup is scoped to the caller's tenant: another tenant's endpoint or delivery does not exist.
  */
 @ApplicationScoped
 public class WebhookEndpointService {
