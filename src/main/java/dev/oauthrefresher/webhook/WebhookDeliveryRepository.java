@@ -26,49 +26,58 @@ public class WebhookDeliveryRepository {
     }
 
     // Claims take turns: the claimers of all replicas queue on this transaction-scoped advisory lock, so each one's
-    // statement sees the leases the previous one committed and the in-flight caps hold exactly.
+    // statement sees the leases the previous one committed and the in-flight caps hold exactly. The same statement
+    // turns JIT off for the claim: the planner's estimate for the per-endpoint LIMITs is far above the few
+    // milliseconds the claim takes, and compiling it would cost more than running it.
     private static final long CLAIM_LOCK = 0x7765626b636c6dL;
 
     // Due, unleased and not overtaking: for the same endpoint and integration no earlier delivery may still be
     // pending. In flight ("busy") is a pending delivery under an unexpired lease, whichever replica holds it. Each
-    // endpoint gets turns up to its free share of the per-endpoint cap, then each tenant up to its free share of the
+    // enabled endpoint offers its oldest due rows up to its free share of the per-endpoint cap (an index walk that
+    // stops there, however long its backlog), then each tenant's offers are ranked up to its free share of the
     // per-tenant cap; the batch takes every tenant's first turn before anyone's second, so one tenant's backlog
     // cannot fill it. SKIP LOCKED passes over a row another transaction is settling; its successors stay blocked by
     // the NOT EXISTS until it is settled.
-    private static final String CLAIM_SQL = """
+    static final String CLAIM_SQL = """
             WITH busy AS (
-                SELECT d.endpoint_id, e.tenant_id, count(*) AS n
+                SELECT d.endpoint_id, count(*) AS n
                   FROM webhook_delivery d
-                  JOIN webhook_endpoint e ON e.id = d.endpoint_id
-                 WHERE d.status = 'pending' AND d.lease_expires_at > :now
-                 GROUP BY d.endpoint_id, e.tenant_id
+                 WHERE d.status = 'pending' AND d.lease_owner IS NOT NULL AND d.lease_expires_at > :now
+                 GROUP BY d.endpoint_id
             ), tenant_busy AS (
-                SELECT tenant_id, sum(n) AS n FROM busy GROUP BY tenant_id
-            ), due AS (
-                SELECT d.id, d.endpoint_id, e.tenant_id, d.next_attempt_at,
-                       row_number() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS endpoint_turn
-                  FROM webhook_delivery d
-                  JOIN webhook_endpoint e ON e.id = d.endpoint_id
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= :now
-                   AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
-                   AND e.enabled
-                   AND (d.integration_id IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM webhook_delivery p
-                         WHERE p.endpoint_id = d.endpoint_id AND p.integration_id = d.integration_id
-                           AND p.status = 'pending' AND p.id < d.id))
-            ), endpoint_share AS (
-                SELECT due.*,
-                       row_number() OVER (PARTITION BY due.tenant_id
-                                          ORDER BY due.endpoint_turn, due.next_attempt_at, due.id) AS tenant_turn
-                  FROM due
-                  LEFT JOIN busy b ON b.endpoint_id = due.endpoint_id
-                 WHERE due.endpoint_turn <= :perEndpoint - COALESCE(b.n, 0)
+                SELECT e.tenant_id, sum(b.n) AS n
+                  FROM busy b
+                  JOIN webhook_endpoint e ON e.id = b.endpoint_id
+                 GROUP BY e.tenant_id
+            ), offered AS (
+                SELECT d.id, e.tenant_id, d.next_attempt_at, d.endpoint_turn
+                  FROM webhook_endpoint e
+                  LEFT JOIN busy b ON b.endpoint_id = e.id
+                 CROSS JOIN LATERAL (
+                       SELECT d.id, d.next_attempt_at, row_number() OVER (ORDER BY d.next_attempt_at, d.id) AS endpoint_turn
+                         FROM webhook_delivery d
+                        WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= :now
+                          AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
+                          AND (d.integration_id IS NULL OR NOT EXISTS (
+                               SELECT 1 FROM webhook_delivery p
+                                WHERE p.endpoint_id = d.endpoint_id AND p.integration_id = d.integration_id
+                                  AND p.status = 'pending' AND p.id < d.id))
+                        ORDER BY d.next_attempt_at, d.id
+                        LIMIT GREATEST(:perEndpoint - COALESCE(b.n, 0), 0)
+                       ) d
+                 WHERE e.enabled
+            ), ranked AS (
+                SELECT o.id, o.next_attempt_at,
+                       row_number() OVER (PARTITION BY o.tenant_id
+                                          ORDER BY o.endpoint_turn, o.next_attempt_at, o.id) AS tenant_turn,
+                       :perTenant - COALESCE(t.n, 0) AS tenant_room
+                  FROM offered o
+                  LEFT JOIN tenant_busy t ON t.tenant_id = o.tenant_id
             ), chosen AS (
-                SELECT s.id
-                  FROM endpoint_share s
-                  LEFT JOIN tenant_busy t ON t.tenant_id = s.tenant_id
-                 WHERE s.tenant_turn <= :perTenant - COALESCE(t.n, 0)
-                 ORDER BY s.tenant_turn, s.next_attempt_at, s.id
+                SELECT r.id
+                  FROM ranked r
+                 WHERE r.tenant_turn <= r.tenant_room
+                 ORDER BY r.tenant_turn, r.next_attempt_at, r.id
                  LIMIT :limit
             ), claimed AS (
                 SELECT d.id
@@ -139,7 +148,8 @@ public class WebhookDeliveryRepository {
     @SuppressWarnings("unchecked")
     public List<ClaimedDelivery> claimDue(String owner, Instant now, Instant leaseUntil, int limit, int perEndpoint,
             int perTenant) {
-        em.createNativeQuery("SELECT 1 FROM pg_advisory_xact_lock(:key)").setParameter("key", CLAIM_LOCK).getSingleResult();
+        em.createNativeQuery("SELECT 1 FROM pg_advisory_xact_lock(:key), set_config('jit', 'off', true)")
+                .setParameter("key", CLAIM_LOCK).getSingleResult();
         List<Object[]> rows = em.createNativeQuery(CLAIM_SQL)
                 .setParameter("owner", owner).setParameter("now", now).setParameter("leaseUntil", leaseUntil)
                 .setParameter("limit", limit).setParameter("perEndpoint", perEndpoint).setParameter("perTenant", perTenant)

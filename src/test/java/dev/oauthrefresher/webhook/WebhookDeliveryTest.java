@@ -261,6 +261,44 @@ class WebhookDeliveryTest {
         }
     }
 
+    @Test
+    void shouldPlanTheClaimAsIndexWalksThatStopAtTheCapsHoweverLongTheBacklog() {
+        String noisy = seeder.tenant("wh-plan");
+        Instant now = Instant.parse("2000-01-02T00:00:00Z");
+        // rolled back, like the claims above: 20,000 due rows of one endpoint that nobody else ever sees
+        QuarkusTransaction.begin();
+        try {
+            UUID endpoint = insertEndpoint(noisy);
+            em.createNativeQuery("""
+                    WITH ev AS (
+                        INSERT INTO webhook_event (id, tenant_id, type, payload, created_at)
+                        SELECT gen_random_uuid(), :t, 'webhook.test', '{}', CAST(:due AS timestamptz) FROM generate_series(1, 20000)
+                        RETURNING id
+                    )
+                    INSERT INTO webhook_delivery (event_id, endpoint_id, status, next_attempt_at, created_at)
+                    SELECT id, :e, 'pending', CAST(:due AS timestamptz), CAST(:due AS timestamptz) FROM ev
+                    """).setParameter("t", noisy).setParameter("e", endpoint).setParameter("due", now.minusSeconds(60))
+                    .executeUpdate();
+            em.createNativeQuery("ANALYZE webhook_delivery").executeUpdate();
+            jakarta.persistence.Query explain = em.createNativeQuery("EXPLAIN " + WebhookDeliveryRepository.CLAIM_SQL)
+                    .setParameter("owner", "explain").setParameter("now", now).setParameter("leaseUntil", now.plusSeconds(60))
+                    .setParameter("limit", 16).setParameter("perEndpoint", 2).setParameter("perTenant", 4);
+            @SuppressWarnings("unchecked")
+            String plan = ((List<Object>) explain.getResultList()).stream().map(Object::toString)
+                    .collect(java.util.stream.Collectors.joining("\n"));
+            assertThat(plan).contains("webhook_delivery_claim_idx").contains("webhook_delivery_leased_idx")
+                    .doesNotContain("Seq Scan on webhook_delivery");
+
+            long started = System.nanoTime();
+            List<ClaimedDelivery> claimed = deliveryRows.claimDue("plan", now, now.plusSeconds(60), 16, 2, 4);
+            System.out.printf("webhook claim next to a backlog of 20,000 due rows of one endpoint: %d rows in %d ms%n",
+                    claimed.size(), Duration.ofNanos(System.nanoTime() - started).toMillis());
+            assertThat(claimed).hasSize(2);
+        } finally {
+            QuarkusTransaction.rollback();
+        }
+    }
+
     UUID insertEndpoint(String tenant) {
         UUID id = UUID.randomUUID();
         em.createNativeQuery("""
