@@ -71,9 +71,9 @@ public interface WebhookConfig {
 
     /**
      * {@code test} and {@code replay} requests one endpoint may have per {@link #manualSendWindow()}; beyond it the
-     * answer is 429 with {@code Retry-After}. Key {@code refresher.webhooks.manual-send-limit}, default {@code 10}.
+     * answer is 429 with {@code Retry-After}. Key {@code refresher.webhooks.manual-send-limit}, default {@code 30}.
      */
-    @WithDefault("10")
+    @WithDefault("30")
     @Min(1)
     int manualSendLimit();
 

@@ -59,6 +59,9 @@ class WebhookEndpointApiTest {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    WebhookConfig config;
+
     final WebhookReceiver receiver = new WebhookReceiver();
 
     @BeforeAll
@@ -175,16 +178,17 @@ class WebhookEndpointApiTest {
         String busy = createEndpoint(key, List.of("integration.expired"));
         String other = createEndpoint(key, List.of("integration.expired"));
 
-        for (int i = 0; i < 10; i++) {
+        int budget = config.manualSendLimit();
+        for (int i = 0; i < budget; i++) {
             given().header("Authorization", bearer(key)).post("/v1/webhook-endpoints/{id}/test", busy).then().statusCode(202);
         }
         Response refused = given().header("Authorization", bearer(key)).post("/v1/webhook-endpoints/{id}/test", busy);
         refused.then().statusCode(429).contentType(containsString("application/problem+json"))
                 .body("type", equalTo("urn:oauth-refresher:problem:webhook-manual-send-budget"))
                 .body("detail", containsString("refresher.webhooks.manual-send-limit"));
-        assertThat(Integer.parseInt(refused.header("Retry-After"))).isBetween(1, 60);
+        assertThat(Integer.parseInt(refused.header("Retry-After"))).isBetween(1, (int) config.manualSendWindow().toSeconds());
         given().header("Authorization", bearer(key)).post("/v1/webhook-endpoints/{id}/test", other).then().statusCode(202);
-        Poll.until("the eleven test events arrived", Duration.ofSeconds(20), () -> receiver.received().size() == 11);
+        Poll.until("every test event arrived", Duration.ofSeconds(20), () -> receiver.received().size() == budget + 1);
 
         // a replay draws on the same budget as a test
         long busyDelivery = deadDelivery(key, busy);
@@ -196,7 +200,7 @@ class WebhookEndpointApiTest {
                 .then().statusCode(200).body("status", equalTo("pending"));
 
         assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.endpoint.test' AND tenant_id = :t",
-                Map.of("t", tenant))).isEqualTo(11);
+                Map.of("t", tenant))).isEqualTo(budget + 1);
         assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.delivery.replay' AND tenant_id = :t",
                 Map.of("t", tenant))).isEqualTo(1);
     }
