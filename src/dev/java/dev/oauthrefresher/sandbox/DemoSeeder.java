@@ -142,6 +142,7 @@ class DemoSeeder {
                 .map(WebhookEventType::code)
                 .toList();
         receiver.trust(Secret.of(webhookEndpoints.create(TENANT, new CreateEndpoint(receiverUrl, events))
+                .await().indefinitely()
                 .secret()));
     }
 

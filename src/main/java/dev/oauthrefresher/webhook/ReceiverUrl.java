@@ -10,7 +10,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** A webhook receiver URL that {@link UrlGuard} accepts; the violation says why not, naming the field. */
+/**
+ * A webhook receiver URL whose syntax and scheme {@link UrlGuard} accepts; the violation says why not, naming the
+ * field. Its host is looked up later, after the tenant's endpoint cap is checked ({@link WebhookEndpointService}).
+ */
 @Constraint(validatedBy = ReceiverUrl.Validator.class)
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.FIELD, ElementType.PARAMETER, ElementType.RECORD_COMPONENT, ElementType.METHOD})
@@ -22,7 +25,7 @@ public @interface ReceiverUrl {
 
     Class<? extends Payload>[] payload() default {};
 
-    /** Resolves the host (blocking): runs where Bean Validation runs, on the resource's worker thread. */
+    /** Syntax only, no lookup: it runs wherever Bean Validation runs, the event loop included. */
     @Singleton
     class Validator implements ConstraintValidator<ReceiverUrl, String> {
 
@@ -38,7 +41,7 @@ public @interface ReceiverUrl {
                 return true;
             }
             try {
-                guard.check(url);
+                guard.parse(url);
                 return true;
             } catch (UrlGuard.Refused refused) {
                 context.disableDefaultConstraintViolation();

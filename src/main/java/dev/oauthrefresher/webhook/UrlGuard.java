@@ -1,13 +1,25 @@
 package dev.oauthrefresher.webhook;
 
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.resolver.dns.DnsNameResolver;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps webhook deliveries off internal networks (SSRF). A receiver URL must be {@code https} with a host whose
@@ -16,16 +28,24 @@ import java.util.Locale;
  * {@code refresher.webhooks.allowed-networks}. {@code refresher.webhooks.allow-insecure-urls} admits {@code http}
  * and loopback for dev and tests. Checked when the endpoint is registered and again before every attempt, and the
  * attempt connects to the very address that was checked, so DNS cannot be changed between check and use.
+ *
+ * <p>Host names are looked up asynchronously (Netty's DNS resolver on a thread of its own, the hosts file first),
+ * bounded by {@code refresher.webhooks.dns-timeout}, so a tenant's slow name server holds no worker thread. A host
+ * that does not resolve in time, or resolves to a non-public address, is refused with one wording that names no
+ * address: the answer tells a caller nothing about internal names.
  */
 @ApplicationScoped
 class UrlGuard {
 
-    /** Why a URL is refused, worded for the tenant who gave it. */
-    static final class Refused extends Exception {
+    /** Why a URL is refused, worded for the tenant who gave it: never an address or a host the service resolved. */
+    static final class Refused extends RuntimeException {
         Refused(String message) {
             super(message, null, false, false);
         }
     }
+
+    static final String NOT_PUBLIC = "must resolve, within the lookup's time limit, to public addresses only "
+            + "(loopback, private, link-local and other non-public addresses are refused)";
 
     /** Where an attempt goes: the URL as given and the checked address to connect to. */
     record Target(URI uri, InetAddress address) {
@@ -41,14 +61,30 @@ class UrlGuard {
 
     private final boolean allowInsecure;
     private final List<Cidr> allowed;
+    private final Duration dnsTimeout;
+    private final NioEventLoopGroup dnsLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("webhook-dns", true));
+    private final DnsNameResolver resolver;
 
+    @Inject
     UrlGuard(WebhookConfig config) {
+        this(config, DnsServerAddressStreamProviders.platformDefault());
+    }
+
+    /** With the name servers to ask (the system's, from {@code /etc/resolv.conf}, unless a test brings its own). */
+    UrlGuard(WebhookConfig config, DnsServerAddressStreamProvider nameServers) {
         this.allowInsecure = config.allowInsecureUrls();
         this.allowed = config.allowedNetworks().orElse(List.of()).stream().map(Cidr::parse).toList();
+        // an attempt's lookup counts against its request timeout: it can never be allowed longer
+        this.dnsTimeout = config.dnsTimeout().compareTo(config.requestTimeout()) < 0 ? config.dnsTimeout() : config.requestTimeout();
+        this.resolver = new DnsNameResolverBuilder(dnsLoop.next())
+                .datagramChannelType(NioDatagramChannel.class)
+                .nameServerProvider(nameServers)
+                .queryTimeoutMillis(dnsTimeout.toMillis())
+                .build();
     }
 
     /** The URL's syntax and scheme, before any lookup. */
-    URI parse(String url) throws Refused {
+    URI parse(String url) {
         URI uri;
         try {
             uri = new URI(url);
@@ -71,21 +107,42 @@ class UrlGuard {
         return uri;
     }
 
-    /** Resolves the host (blocking: call off the event loop) and checks every address it has. */
-    Target check(String url) throws Refused {
-        URI uri = parse(url);
-        InetAddress[] addresses;
+    /**
+     * Resolves the host without blocking and checks every address it has; fails with {@link Refused}. The item
+     * arrives on the resolver's thread: move blocking work off it.
+     */
+    Uni<Target> check(String url) {
+        URI uri;
         try {
-            addresses = InetAddress.getAllByName(uri.getHost());
-        } catch (UnknownHostException e) {
-            throw new Refused("has a host that does not resolve");
+            uri = parse(url);
+        } catch (Refused refused) {
+            return Uni.createFrom().failure(refused);
         }
-        for (InetAddress address : addresses) {
-            if (!permitted(address)) {
-                throw new Refused("resolves to a non-public address (" + address.getHostAddress() + ")");
-            }
-        }
-        return new Target(uri, addresses[0]);
+        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+        return Uni.createFrom().<List<InetAddress>>emitter(emitter -> {
+                    io.netty.util.concurrent.Future<List<InetAddress>> lookup = resolver.resolveAll(host);
+                    lookup.addListener(done -> {
+                        if (lookup.isSuccess()) {
+                            emitter.complete(lookup.getNow());
+                        } else {
+                            emitter.fail(lookup.cause());
+                        }
+                    });
+                })
+                .ifNoItem().after(dnsTimeout).fail()
+                .onFailure().transform(failure -> new Refused(NOT_PUBLIC))
+                .map(addresses -> {
+                    if (addresses.isEmpty() || !addresses.stream().allMatch(this::permitted)) {
+                        throw new Refused(NOT_PUBLIC);
+                    }
+                    return new Target(uri, addresses.get(0));
+                });
+    }
+
+    @PreDestroy
+    void close() {
+        resolver.close();
+        dnsLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
     private boolean permitted(InetAddress address) {

@@ -29,15 +29,57 @@ public interface WebhookConfig {
     @DecimalMax("0.5")
     double retryJitter();
 
-    /** Longest wait for a receiver's answer, connecting included. Key {@code refresher.webhooks.request-timeout}, default {@code 15s}. */
+    /**
+     * Longest time one attempt may take, from the host name's lookup to the answer's last byte; past it the
+     * connection is reset, however steadily the receiver trickles bytes. Key {@code refresher.webhooks.request-timeout},
+     * default {@code 15s}.
+     */
     @WithDefault("15s")
     Duration requestTimeout();
+
+    /**
+     * Longest wait for the DNS answer about a receiver's host name (looked up asynchronously, when an endpoint is
+     * created and before every attempt, within the attempt's request timeout, and never longer than it). A host that
+     * does not resolve in time is refused like a non-public one. Key {@code refresher.webhooks.dns-timeout}, default
+     * {@code 2s}.
+     */
+    @WithDefault("2s")
+    Duration dnsTimeout();
 
     /** Deliveries in flight at once on this replica. Key {@code refresher.webhooks.concurrency}, default {@code 16}. */
     @WithDefault("16")
     @Min(1)
     @Max(1024)
     int concurrency();
+
+    /**
+     * Deliveries to one endpoint in flight at once, all replicas together (counted from the leases in the
+     * database). Key {@code refresher.webhooks.per-endpoint-concurrency}, default {@code 2}.
+     */
+    @WithDefault("2")
+    @Min(1)
+    int perEndpointConcurrency();
+
+    /**
+     * Deliveries of one tenant in flight at once, all its endpoints and all replicas together, so one tenant's slow
+     * receivers cannot take every replica's slots. Key {@code refresher.webhooks.per-tenant-concurrency}, default
+     * {@code 4}.
+     */
+    @WithDefault("4")
+    @Min(1)
+    int perTenantConcurrency();
+
+    /**
+     * {@code test} and {@code replay} requests one endpoint may have per {@link #manualSendWindow()}; beyond it the
+     * answer is 429 with {@code Retry-After}. Key {@code refresher.webhooks.manual-send-limit}, default {@code 30}.
+     */
+    @WithDefault("30")
+    @Min(1)
+    int manualSendLimit();
+
+    /** The window of {@link #manualSendLimit()}. Key {@code refresher.webhooks.manual-send-window}, default {@code 1m}. */
+    @WithDefault("1m")
+    Duration manualSendWindow();
 
     /**
      * How often each replica looks for due deliveries (1 s at least: the scheduler's resolution); a status change on

@@ -17,6 +17,9 @@ class WebhookConfigCheck {
                     + "refresher.webhooks.request-timeout (" + config.requestTimeout() + "), or another replica could "
                     + "send a delivery whose attempt is still running");
         }
+        if (config.manualSendWindow().isNegative() || config.manualSendWindow().isZero()) {
+            throw new IllegalStateException("refresher.webhooks.manual-send-window must be positive");
+        }
         if (config.retrySchedule().stream().anyMatch(step -> step.isNegative())) {
             throw new IllegalStateException("refresher.webhooks.retry-schedule must not contain a negative delay");
         }

@@ -25,29 +25,71 @@ public class WebhookDeliveryRepository {
             String lastError, Instant createdAt, Instant finishedAt) {
     }
 
+    // Claims take turns: the claimers of all replicas queue on this transaction-scoped advisory lock, so each one's
+    // statement sees the leases the previous one committed and the in-flight caps hold exactly. The same statement
+    // turns JIT off for the claim: the planner's estimate for the per-endpoint LIMITs is far above the few
+    // milliseconds the claim takes, and compiling it would cost more than running it.
+    private static final long CLAIM_LOCK = 0x7765626b636c6dL;
+
     // Due, unleased and not overtaking: for the same endpoint and integration no earlier delivery may still be
-    // pending. SKIP LOCKED lets replicas claim side by side; a row another replica holds is passed over, and its
-    // successors stay blocked by the NOT EXISTS until it is settled.
-    private static final String CLAIM_SQL = """
-            WITH due AS (
+    // pending. In flight ("busy") is a pending delivery under an unexpired lease, whichever replica holds it. Each
+    // enabled endpoint offers its oldest due rows up to its free share of the per-endpoint cap (an index walk that
+    // stops there, however long its backlog), then each tenant's offers are ranked up to its free share of the
+    // per-tenant cap; the batch takes every tenant's first turn before anyone's second, so one tenant's backlog
+    // cannot fill it. SKIP LOCKED passes over a row another transaction is settling; its successors stay blocked by
+    // the NOT EXISTS until it is settled.
+    static final String CLAIM_SQL = """
+            WITH busy AS (
+                SELECT d.endpoint_id, count(*) AS n
+                  FROM webhook_delivery d
+                 WHERE d.status = 'pending' AND d.lease_owner IS NOT NULL AND d.lease_expires_at > :now
+                 GROUP BY d.endpoint_id
+            ), tenant_busy AS (
+                SELECT e.tenant_id, sum(b.n) AS n
+                  FROM busy b
+                  JOIN webhook_endpoint e ON e.id = b.endpoint_id
+                 GROUP BY e.tenant_id
+            ), offered AS (
+                SELECT d.id, e.tenant_id, d.next_attempt_at, d.endpoint_turn
+                  FROM webhook_endpoint e
+                  LEFT JOIN busy b ON b.endpoint_id = e.id
+                 CROSS JOIN LATERAL (
+                       SELECT d.id, d.next_attempt_at, row_number() OVER (ORDER BY d.next_attempt_at, d.id) AS endpoint_turn
+                         FROM webhook_delivery d
+                        WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.next_attempt_at <= :now
+                          AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
+                          AND (d.integration_id IS NULL OR NOT EXISTS (
+                               SELECT 1 FROM webhook_delivery p
+                                WHERE p.endpoint_id = d.endpoint_id AND p.integration_id = d.integration_id
+                                  AND p.status = 'pending' AND p.id < d.id))
+                        ORDER BY d.next_attempt_at, d.id
+                        LIMIT GREATEST(:perEndpoint - COALESCE(b.n, 0), 0)
+                       ) d
+                 WHERE e.enabled
+            ), ranked AS (
+                SELECT o.id, o.next_attempt_at,
+                       row_number() OVER (PARTITION BY o.tenant_id
+                                          ORDER BY o.endpoint_turn, o.next_attempt_at, o.id) AS tenant_turn,
+                       :perTenant - COALESCE(t.n, 0) AS tenant_room
+                  FROM offered o
+                  LEFT JOIN tenant_busy t ON t.tenant_id = o.tenant_id
+            ), chosen AS (
+                SELECT r.id
+                  FROM ranked r
+                 WHERE r.tenant_turn <= r.tenant_room
+                 ORDER BY r.tenant_turn, r.next_attempt_at, r.id
+                 LIMIT :limit
+            ), claimed AS (
                 SELECT d.id
                   FROM webhook_delivery d
-                  JOIN webhook_endpoint e ON e.id = d.endpoint_id
-                 WHERE d.status = 'pending' AND d.next_attempt_at <= :now
-                   AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
-                   AND e.enabled
-                   AND (d.integration_id IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM webhook_delivery p
-                         WHERE p.endpoint_id = d.endpoint_id AND p.integration_id = d.integration_id
-                           AND p.status = 'pending' AND p.id < d.id))
-                 ORDER BY d.next_attempt_at, d.id
-                 LIMIT :limit
+                  JOIN chosen c ON c.id = d.id
+                 WHERE d.status = 'pending' AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= :now)
                    FOR UPDATE OF d SKIP LOCKED
             )
             UPDATE webhook_delivery d
                SET lease_owner = :owner, lease_expires_at = :leaseUntil, attempts = d.attempts + 1, last_attempt_at = :now
-              FROM due, webhook_event ev, webhook_endpoint e
-             WHERE d.id = due.id AND ev.id = d.event_id AND e.id = d.endpoint_id
+              FROM claimed, webhook_event ev, webhook_endpoint e
+             WHERE d.id = claimed.id AND ev.id = d.event_id AND e.id = d.endpoint_id
             RETURNING d.id, d.attempts, ev.id AS event_id, ev.payload, e.id AS endpoint_id, e.url, e.secret_name,
                       e.secret_version
             """;
@@ -98,12 +140,19 @@ public class WebhookDeliveryRepository {
                 .executeUpdate();
     }
 
-    /** Leases up to {@code limit} due deliveries for {@code owner}; concurrent callers get disjoint sets. */
+    /**
+     * Leases up to {@code limit} due deliveries for {@code owner}, round-robin over tenants, leaving every endpoint at
+     * most {@code perEndpoint} and every tenant at most {@code perTenant} deliveries in flight (this claim's
+     * included); concurrent callers get disjoint sets.
+     */
     @SuppressWarnings("unchecked")
-    public List<ClaimedDelivery> claimDue(String owner, Instant now, Instant leaseUntil, int limit) {
+    public List<ClaimedDelivery> claimDue(String owner, Instant now, Instant leaseUntil, int limit, int perEndpoint,
+            int perTenant) {
+        em.createNativeQuery("SELECT 1 FROM pg_advisory_xact_lock(:key), set_config('jit', 'off', true)")
+                .setParameter("key", CLAIM_LOCK).getSingleResult();
         List<Object[]> rows = em.createNativeQuery(CLAIM_SQL)
                 .setParameter("owner", owner).setParameter("now", now).setParameter("leaseUntil", leaseUntil)
-                .setParameter("limit", limit)
+                .setParameter("limit", limit).setParameter("perEndpoint", perEndpoint).setParameter("perTenant", perTenant)
                 .getResultList();
         return rows.stream()
                 .map(r -> new ClaimedDelivery(((Number) r[0]).longValue(), ((Number) r[1]).intValue(), (UUID) r[2],

@@ -21,8 +21,9 @@ import org.jboss.logging.Logger;
 /**
  * Sends due deliveries; runs on every replica. It claims with a lease ({@code FOR UPDATE SKIP LOCKED}), so
  * replicas share the work and no delivery is sent by two at once, and a delivery whose replica died mid-attempt
- * is sent again once the lease lapses. At most {@code refresher.webhooks.concurrency} attempts are in flight; the
- * HTTP calls never block a thread, database work runs on worker threads.
+ * is sent again once the lease lapses. At most {@code refresher.webhooks.concurrency} attempts are in flight on this
+ * replica, and claims leave every endpoint and every tenant within their in-flight caps (all replicas together),
+ * taking tenants in turn. DNS lookups and HTTP calls never block a thread, database work runs on worker threads.
  *
  * <p>One pump at a time claims work ({@link #pumping}); it runs when the poll timer fires, after a commit that
  * wrote deliveries, and whenever an attempt finishes and frees a slot.
@@ -103,23 +104,19 @@ public class WebhookDispatcher {
 
     private List<ClaimedDelivery> claim(int limit) {
         Instant now = Instant.now();
-        return QuarkusTransaction.requiringNew().call(() -> deliveries.claimDue(owner, now, now.plus(config.lease()), limit));
+        return QuarkusTransaction.requiringNew().call(() -> deliveries.claimDue(owner, now, now.plus(config.lease()), limit,
+                config.perEndpointConcurrency(), config.perTenantConcurrency()));
     }
 
+    /** One attempt, the host's lookup included, ends within the request timeout; no thread waits on the network. */
     private void attempt(ClaimedDelivery delivery) {
         inFlight.incrementAndGet();
         Instant started = Instant.now();
-        Uni.createFrom().item(() -> {
-                    try {
-                        return Optional.of(guard.check(delivery.url()));
-                    } catch (UrlGuard.Refused refused) {
-                        return Optional.<UrlGuard.Target>empty();
-                    }
-                })
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(target -> target.isEmpty()
-                        ? Uni.createFrom().<DeliveryResult>item(new DeliveryResult.NoAnswer("url refused by the SSRF guard"))
-                        : send(delivery, target.get()))
+        Instant deadline = started.plus(config.requestTimeout());
+        guard.check(delivery.url())
+                .chain(target -> send(delivery, target, deadline))
+                .onFailure(UrlGuard.Refused.class).recoverWithItem(refused -> new DeliveryResult.NoAnswer(
+                        "url refused: " + refused.getMessage()))
                 .onFailure().recoverWithItem(failure -> new DeliveryResult.NoAnswer(
                         "not sent (" + failure.getClass().getSimpleName() + ")"))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
@@ -130,16 +127,17 @@ public class WebhookDispatcher {
                 });
     }
 
-    private Uni<DeliveryResult> send(ClaimedDelivery delivery, UrlGuard.Target target) {
+    private Uni<DeliveryResult> send(ClaimedDelivery delivery, UrlGuard.Target target, Instant deadline) {
         return secrets.forDelivery(delivery).chain(secret -> {
             Instant now = Instant.now();
             long timestamp = now.getEpochSecond();
             String webhookId = WebhookPayloads.webhookId(delivery.eventId());
+            Duration left = Duration.between(now, deadline);
             return sender.post(target, Map.of(
                     "webhook-id", webhookId,
                     "webhook-timestamp", Long.toString(timestamp),
                     "webhook-signature", WebhookSigner.signature(webhookId, timestamp, delivery.payload(), secret, now)),
-                    delivery.payload());
+                    delivery.payload(), Duration.ofMillis(Math.max(1, left.toMillis())));
         });
     }
 

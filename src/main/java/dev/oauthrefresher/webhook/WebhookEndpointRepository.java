@@ -1,7 +1,9 @@
 package dev.oauthrefresher.webhook;
 
+import dev.oauthrefresher.common.Timestamps;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +23,32 @@ public class WebhookEndpointRepository implements PanacheRepositoryBase<WebhookE
 
     public long countByTenant(String tenantId) {
         return count("tenantId", tenantId);
+    }
+
+    /**
+     * Takes one of the endpoint's {@code limit} manual sends ({@code test}, {@code replay}) in the window that began
+     * at {@code manual_sends_since}; a window older than {@code window} is over and a new one begins now. Empty if one
+     * was taken; otherwise how long until the current window ends.
+     */
+    public Optional<Duration> takeManualSend(UUID id, Instant now, int limit, Duration window) {
+        Instant windowStart = now.minus(window);
+        int taken = getEntityManager().createNativeQuery("""
+                UPDATE webhook_endpoint
+                   SET manual_sends = CASE WHEN manual_sends_since IS NULL OR manual_sends_since <= :windowStart
+                                           THEN 1 ELSE manual_sends + 1 END,
+                       manual_sends_since = CASE WHEN manual_sends_since IS NULL OR manual_sends_since <= :windowStart
+                                                 THEN :now ELSE manual_sends_since END
+                 WHERE id = :id
+                   AND (manual_sends_since IS NULL OR manual_sends_since <= :windowStart OR manual_sends < :limit)
+                """).setParameter("id", id).setParameter("now", now).setParameter("windowStart", windowStart)
+                .setParameter("limit", limit).executeUpdate();
+        if (taken == 1) {
+            return Optional.empty();
+        }
+        Object since = getEntityManager().createNativeQuery("SELECT manual_sends_since FROM webhook_endpoint WHERE id = :id")
+                .setParameter("id", id).getSingleResult();
+        Duration left = Duration.between(now, Timestamps.toInstant(since).plus(window));
+        return Optional.of(left.isNegative() ? Duration.ZERO : left);
     }
 
     /** A new secret was stored: replicas holding the old one in cache see the version change and reload. */

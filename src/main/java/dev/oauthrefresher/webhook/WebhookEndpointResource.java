@@ -13,6 +13,7 @@ import dev.oauthrefresher.webhook.WebhookDtos.EndpointPage;
 import dev.oauthrefresher.webhook.WebhookDtos.EndpointView;
 import dev.oauthrefresher.webhook.WebhookDtos.RotatedSecret;
 import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
+import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -75,10 +76,9 @@ public class WebhookEndpointResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "The token store did not take the secret; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public RestResponse<CreatedEndpoint> create(@Valid @NotNull CreateEndpoint body) {
-        CreatedEndpoint created = service.create(TenantKey.of(identity).tenantId(), body);
-        return RestResponse.ResponseBuilder.<CreatedEndpoint>created(URI.create("/v1/webhook-endpoints/" + created.id()))
-                .entity(created).build();
+    public Uni<RestResponse<CreatedEndpoint>> create(@Valid @NotNull CreateEndpoint body) {
+        return service.create(TenantKey.of(identity).tenantId(), body).map(created -> RestResponse.ResponseBuilder
+                .<CreatedEndpoint>created(URI.create("/v1/webhook-endpoints/" + created.id())).entity(created).build());
     }
 
     @GET
@@ -125,6 +125,9 @@ public class WebhookEndpointResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The endpoint is disabled",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the endpoint's test and replay budget "
+            + "(refresher.webhooks.manual-send-limit); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public RestResponse<TestSent> test(@PathParam("id") UUID id) {
         TestSent sent = service.test(TenantKey.of(identity).tenantId(), id);
         return RestResponse.accepted(sent);
@@ -152,6 +155,9 @@ public class WebhookEndpointResource {
     @APIResponse(responseCode = "404", description = "No such delivery for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "Not dead, or its endpoint is disabled",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the endpoint's test and replay budget "
+            + "(refresher.webhooks.manual-send-limit); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public DeliveryView replay(@PathParam("id") long id) {
         return service.replay(TenantKey.of(identity).tenantId(), id);

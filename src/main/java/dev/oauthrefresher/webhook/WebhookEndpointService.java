@@ -16,17 +16,19 @@ import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * A tenant's webhook endpoints: create (secret to the token store first, then the row), rotate, test, delete,
- * and the deliveries' listing and replay. Every lookup is scoped to the caller's tenant: another tenant's
- * endpoint or delivery does not exist.
+ * A tenant's webhook endpoints: create (cap, then the host's lookup, then the secret to the token store, then the
+ * row), rotate, test, delete, and the deliveries' listing and replay; tests and replays share a per-endpoint budget.
+ * Every lookup is scoped to the caller's tenant: another tenant's endpoint or delivery does not exist.
  */
 @ApplicationScoped
 public class WebhookEndpointService {
@@ -42,9 +44,11 @@ public class WebhookEndpointService {
     private final TokenStore store;
     private final WebhookConfig config;
     private final AuditLog audit;
+    private final UrlGuard guard;
 
     WebhookEndpointService(WebhookEndpointRepository endpoints, WebhookDeliveryRepository deliveries, WebhookOutbox outbox,
-            WebhookDispatcher dispatcher, WebhookSecrets secrets, TokenStore store, WebhookConfig config, AuditLog audit) {
+            WebhookDispatcher dispatcher, WebhookSecrets secrets, TokenStore store, WebhookConfig config, AuditLog audit,
+            UrlGuard guard) {
         this.endpoints = endpoints;
         this.deliveries = deliveries;
         this.outbox = outbox;
@@ -53,26 +57,40 @@ public class WebhookEndpointService {
         this.store = store;
         this.config = config;
         this.audit = audit;
+        this.guard = guard;
     }
 
     /**
-     * The secret is stored before the row exists, so a row never points at a missing secret; if the insert fails
-     * an unreferenced secret is left under a fresh random name, which is harmless.
+     * The cap is checked first, then the host is looked up (asynchronously: no thread waits for DNS), then the secret
+     * is stored before the row exists, so a row never points at a missing secret; if the insert fails an unreferenced
+     * secret is left under a fresh random name, which is harmless. Blocking steps run on worker threads.
      */
-    public CreatedEndpoint create(String tenantId, CreateEndpoint request) {
-        QuarkusTransaction.requiringNew().run(() -> requireRoom(tenantId));
+    public Uni<CreatedEndpoint> create(String tenantId, CreateEndpoint request) {
+        // the caller, read now on the request's thread: the transactions below run on worker threads
+        String actor = audit.currentActor();
         UUID id = UUID.randomUUID();
-        WebhookEndpoint endpoint = new WebhookEndpoint(id, tenantId, request.url(),
-                request.events().stream().map(code -> WebhookEventType.fromCode(code).orElseThrow()).toList(), Instant.now());
         Secret secret = WebhookSigner.newSecret();
-        await(store.saveWebhookSecret(endpoint.secretName(), WebhookSecret.of(secret)), "nothing was created");
-        QuarkusTransaction.requiringNew().run(() -> {
-            requireRoom(tenantId);
-            endpoints.persist(endpoint);
-            audit.record("webhook.endpoint.create", tenantId, null, "endpoint " + id);
-        });
-        EndpointView view = EndpointView.of(endpoint);
-        return new CreatedEndpoint(view.id(), view.url(), view.events(), secret.reveal(), view.enabled());
+        return Uni.createFrom().item(() -> {
+                    QuarkusTransaction.requiringNew().run(() -> requireRoom(tenantId));
+                    return new WebhookEndpoint(id, tenantId, request.url(), request.events().stream()
+                            .map(code -> WebhookEventType.fromCode(code).orElseThrow()).toList(), Instant.now());
+                })
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .call(endpoint -> guard.check(endpoint.url())
+                        .onFailure(UrlGuard.Refused.class).transform(refused -> ProblemException.invalidField("url",
+                                refused.getMessage())))
+                .call(endpoint -> tokenStore(store.saveWebhookSecret(endpoint.secretName(), WebhookSecret.of(secret)),
+                        "nothing was created"))
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .map(endpoint -> {
+                    QuarkusTransaction.requiringNew().run(() -> {
+                        requireRoom(tenantId);
+                        endpoints.persist(endpoint);
+                        audit.recordAs(actor, "webhook.endpoint.create", tenantId, null, "endpoint " + id);
+                    });
+                    EndpointView view = EndpointView.of(endpoint);
+                    return new CreatedEndpoint(view.id(), view.url(), view.events(), secret.reveal(), view.enabled());
+                });
     }
 
     public EndpointPage list(String tenantId) {
@@ -117,13 +135,15 @@ public class WebhookEndpointService {
         return new RotatedSecret(id, next.reveal(), overlapEnd);
     }
 
+    /** A {@code webhook.test} event to one endpoint: takes one of its manual sends, audited. */
     public TestSent test(String tenantId, UUID id) {
         UUID eventId = QuarkusTransaction.requiringNew().call(() -> {
-            WebhookEndpoint endpoint = require(tenantId, id);
-            if (!endpoint.enabled()) {
-                throw ProblemException.conflict("Webhook endpoint " + id + " is disabled (" + endpoint.disabledReason() + ").");
-            }
-            return outbox.test(endpoint);
+            WebhookEndpoint endpoint = requireEnabled(tenantId, id, "");
+            takeManualSend(endpoint);
+            UUID event = outbox.test(endpoint);
+            audit.record("webhook.endpoint.test", tenantId, null,
+                    "endpoint " + id + ", " + WebhookPayloads.webhookId(event));
+            return event;
         });
         return new TestSent(id, WebhookPayloads.webhookId(eventId));
     }
@@ -140,11 +160,9 @@ public class WebhookEndpointService {
         DeliveryView replayed = QuarkusTransaction.requiringNew().call(() -> {
             var delivery = deliveries.findForTenant(tenantId, deliveryId)
                     .orElseThrow(() -> ProblemException.notFound("Webhook delivery " + deliveryId + " does not exist."));
-            WebhookEndpoint endpoint = require(tenantId, delivery.endpointId());
-            if (!endpoint.enabled()) {
-                throw ProblemException.conflict("Webhook endpoint " + endpoint.id() + " is disabled ("
-                        + endpoint.disabledReason() + "); create a new endpoint to receive its events.");
-            }
+            WebhookEndpoint endpoint = requireEnabled(tenantId, delivery.endpointId(),
+                    "; create a new endpoint to receive its events");
+            takeManualSend(endpoint);
             if (!deliveries.replay(deliveryId, Instant.now())) {
                 throw ProblemException.conflict("Webhook delivery " + deliveryId + " is " + delivery.status()
                         + "; only a dead delivery can be replayed.");
@@ -161,6 +179,31 @@ public class WebhookEndpointService {
                 .orElseThrow(() -> ProblemException.notFound("Webhook endpoint " + id + " does not exist."));
     }
 
+    private WebhookEndpoint requireEnabled(String tenantId, UUID id, String advice) {
+        WebhookEndpoint endpoint = require(tenantId, id);
+        if (!endpoint.enabled()) {
+            throw ProblemException.conflict("Webhook endpoint " + id + " is disabled (" + endpoint.disabledReason() + ")"
+                    + advice + ".");
+        }
+        return endpoint;
+    }
+
+    /**
+     * Tests and replays draw on the endpoint's budget, shared by all replicas. The send is taken in the caller's
+     * transaction, so a request refused after it (a replay of a delivery that is not dead) gives it back.
+     */
+    private void takeManualSend(WebhookEndpoint endpoint) {
+        endpoints.takeManualSend(endpoint.id(), Instant.now(), config.manualSendLimit(), config.manualSendWindow())
+                .ifPresent(wait -> {
+                    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+                    throw new ProblemException(429, "webhook-manual-send-budget", "Too Many Requests",
+                            "Webhook endpoint " + endpoint.id() + " has used its " + config.manualSendLimit()
+                                    + " test and replay sends per " + config.manualSendWindow().toSeconds()
+                                    + " s (refresher.webhooks.manual-send-limit); retry after " + seconds + " s.",
+                            Map.of("Retry-After", Long.toString(seconds)));
+                });
+    }
+
     private void requireRoom(String tenantId) {
         if (endpoints.countByTenant(tenantId) >= config.maxEndpointsPerTenant()) {
             throw ProblemException.conflict("Tenant '" + tenantId + "' already has " + config.maxEndpointsPerTenant()
@@ -169,12 +212,20 @@ public class WebhookEndpointService {
     }
 
     private static <T> T await(Uni<T> operation, String consequence) {
-        try {
-            return operation.await().atMost(TOKEN_STORE_TIMEOUT);
-        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            LOG.warnf("A webhook secret operation failed in the token store (%s): %s", consequence,
-                    TokenStoreException.describe(e));
-            throw ProblemException.tokenStoreUnavailable("did not answer; " + consequence);
-        }
+        return tokenStore(operation, consequence).await().indefinitely();
+    }
+
+    /**
+     * A token-store call bounded by {@link #TOKEN_STORE_TIMEOUT}; its failure is logged with its cause (never a
+     * token) and becomes a 503 saying what was not done.
+     */
+    private static <T> Uni<T> tokenStore(Uni<T> operation, String consequence) {
+        return operation.ifNoItem().after(TOKEN_STORE_TIMEOUT).fail()
+                .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
+                .transform(e -> {
+                    LOG.warnf("A webhook secret operation failed in the token store (%s): %s", consequence,
+                            TokenStoreException.describe(e));
+                    return ProblemException.tokenStoreUnavailable("did not answer; " + consequence);
+                });
     }
 }

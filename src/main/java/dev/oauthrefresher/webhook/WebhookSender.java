@@ -5,30 +5,33 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * POSTs one signed delivery with Quarkus' Vert.x client: non-blocking, redirects never followed (a 3xx is a
- * failed attempt), the whole exchange bounded by {@code refresher.webhooks.request-timeout}. It connects to the
- * address {@link UrlGuard} checked while the URL's host name still drives the {@code Host} header, SNI and
- * certificate verification. The response body is read and dropped.
+ * failed attempt). The exchange has an absolute deadline, not an idle timeout: when it passes the request is reset,
+ * which closes the connection, so a receiver that answers late or trickles its body frees the slot and the pooled
+ * connection. It connects to the address {@link UrlGuard} checked while the URL's host name still drives the
+ * {@code Host} header, SNI and certificate verification. The response body is read and dropped.
  */
 @ApplicationScoped
 class WebhookSender {
 
     private final HttpClient client;
-    private final WebhookConfig config;
 
     WebhookSender(Vertx vertx, WebhookConfig config) {
-        this.config = config;
         int timeout = (int) Math.min(Integer.MAX_VALUE, config.requestTimeout().toMillis());
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout(timeout)
@@ -37,7 +40,8 @@ class WebhookSender {
                 .setKeepAlive(true));
     }
 
-    Uni<DeliveryResult> post(UrlGuard.Target target, Map<String, String> headers, String body) {
+    /** Sends and reads the answer within {@code timeout}, connecting included; past it the request is reset. */
+    Uni<DeliveryResult> post(UrlGuard.Target target, Map<String, String> headers, String body, Duration timeout) {
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)
                 .setServer(SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()))
@@ -45,15 +49,31 @@ class WebhookSender {
                 .setPort(target.port())
                 .setSsl("https".equalsIgnoreCase(target.uri().getScheme()))
                 .setURI(target.pathAndQuery())
-                .setFollowRedirects(false)
-                .setIdleTimeout(config.requestTimeout().toMillis());
+                .setFollowRedirects(false);
         headers.forEach(options::putHeader);
         options.putHeader("content-type", "application/json");
+        // Whichever of the two sides comes second resets the request: the deadline finding it sent, or the request
+        // being obtained after the deadline passed.
+        AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+        AtomicBoolean expired = new AtomicBoolean();
         return Uni.createFrom().<DeliveryResult>completionStage(() -> client.request(options)
-                        .compose(request -> request.send(Buffer.buffer(body)))
+                        .compose(request -> {
+                            sent.set(request);
+                            if (expired.get()) {
+                                request.reset();
+                            }
+                            return request.send(Buffer.buffer(body));
+                        })
                         .compose(WebhookSender::drain)
                         .toCompletionStage())
-                .ifNoItem().after(config.requestTimeout()).failWith(TimeoutException::new)
+                .ifNoItem().after(timeout).failWith(TimeoutException::new)
+                .onFailure(TimeoutException.class).invoke(() -> {
+                    expired.set(true);
+                    HttpClientRequest request = sent.get();
+                    if (request != null) {
+                        request.reset();
+                    }
+                })
                 .onFailure().recoverWithItem(WebhookSender::noAnswer);
     }
 

@@ -105,11 +105,21 @@ public final class ServiceClient {
         return read(response.body()).path("key").asText();
     }
 
-    /** Creates a webhook endpoint with a tenant key ({@code webhooks:write}); returns its {@code whsec_} secret. */
-    public String createWebhookEndpoint(String key, String url, List<String> events) {
+    /** A webhook endpoint as created: its id and its {@code whsec_} secret, shown this once. */
+    public record CreatedEndpoint(String id, String secret) {
+    }
+
+    /** Creates a webhook endpoint with a tenant key ({@code webhooks:write}). */
+    public CreatedEndpoint createWebhookEndpoint(String key, String url, List<String> events) {
         HttpResponse<String> response = post("/v1/webhook-endpoints", key, Map.of("url", url, "events", events), ADMIN_TIMEOUT);
         expect(201, response);
-        return read(response.body()).path("secret").asText();
+        JsonNode created = read(response.body());
+        return new CreatedEndpoint(created.path("id").asText(), created.path("secret").asText());
+    }
+
+    /** {@code POST /v1/webhook-endpoints/{id}/test}; returns the answer's status (202, or 429 past a budget). */
+    public int testWebhook(String key, String endpointId) {
+        return post("/v1/webhook-endpoints/" + endpointId + "/test", key, Map.of(), ADMIN_TIMEOUT).statusCode();
     }
 
     /** {@code POST /v1/integrations/{id}/access-token} with an empty request, without waiting for the answer. */

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Status webhooks across real processes: the packaged service is killed with {@code kill -9} while deliveries
- * are in flight and pending, and a new process on the same database delivers every one of them. The signing
- * secrets are in the Key Vault fake, which outlives the processes as a vault would.
+ * are in flight and pending, and a new process on the same database delivers every one of them; and a noisy
+ * tenant's flood of tests to a receiver that answers after 14 s does not hold up a quiet tenant's events. The
+ * signing secrets are in the Key Vault fake, which outlives the processes as a vault would.
  */
 class WebhookFaultsIT {
 
@@ -35,10 +36,12 @@ class WebhookFaultsIT {
 
     private Harness harness;
     private final WebhookReceiver receiver = new WebhookReceiver();
+    private final WebhookReceiver slow = new WebhookReceiver();
 
     @AfterEach
     void tearDown() {
         receiver.close();
+        slow.close();
         if (harness != null) {
             harness.close();
             assertThat(harness.secretsInServiceLogs()).as("service log lines with a token or secret").isEmpty();
@@ -58,7 +61,7 @@ class WebhookFaultsIT {
                 Instant.now().plus(Duration.ofMinutes(5)), 4);
         String tenant = seeded.get(0).tenant();
         String key = client.createApiKey(tenant, List.of("webhooks:write"));
-        String secret = client.createWebhookEndpoint(key, receiver.url(), List.of("integration.expired"));
+        String secret = client.createWebhookEndpoint(key, receiver.url(), List.of("integration.expired")).secret();
         seeded.forEach(s -> harness.provider().revoke(s.grant()));
         // the receiver hangs past the request timeout: attempts stay in flight or fail, none succeeds before the kill
         receiver.delay(Duration.ofSeconds(30));
@@ -94,5 +97,51 @@ class WebhookFaultsIT {
                 + "flight under lease) at the kill; a new process delivered all %d, %d ms after the kill (restart "
                 + "included); %d ids arrived more than once (at least once, same webhook-id), 0 lost%n", integrations,
                 pendingAtKill, leasedAtKill, eventIds.size(), afterKill.toMillis(), duplicates.size());
+    }
+
+    @Test
+    @Timeout(180)
+    void shouldDeliverAQuietTenantsEventsWithinTenSecondsWhileANoisyTenantFloodsTestsToASlowReceiver() {
+        harness = Harness.start(Path.of("target", "multi-process-faults", "webhooks-noisy"), FakeTokenEndpoint.Mode.GOOGLE,
+                Harness.TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase("webhooks_noisy");
+        // the production defaults (15 s request timeout, 16 slots, 2 per endpoint, 4 per tenant, 30 tests and
+        // replays per endpoint per minute); only the receivers' loopback http needs allowing
+        ServiceProcess service = harness.launch("shares", db, Map.of("refresher.webhooks.allow-insecure-urls", "true"),
+                Harness.SERVICE_JVM).awaitReady();
+        ServiceClient client = harness.client(service);
+        List<ApiSeeder.Seeded> quiet = ApiSeeder.seed(client, harness.provider(), Harness.GROUP, "quiet", 1, 5,
+                Instant.now().plus(Duration.ofMinutes(5)), 4);
+        String quietKey = client.createApiKey(quiet.get(0).tenant(), List.of("webhooks:write"));
+        String quietSecret = client.createWebhookEndpoint(quietKey, receiver.url(), List.of("integration.expired")).secret();
+        client.createTenant("noisy");
+        String noisyKey = client.createApiKey("noisy", List.of("webhooks:write"));
+        // answers 2xx after 14 s: within the request timeout, so its endpoints never fail and are never disabled
+        slow.delay(Duration.ofSeconds(14));
+        List<String> noisyEndpoints = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            noisyEndpoints.add(client.createWebhookEndpoint(noisyKey, slow.url(), List.of("integration.expired")).id());
+        }
+        Map<Integer, Long> answers = noisyEndpoints.stream()
+                .flatMap(id -> java.util.stream.IntStream.range(0, 40).mapToObj(i -> client.testWebhook(noisyKey, id)))
+                .collect(Collectors.groupingBy(status -> status, Collectors.counting()));
+        Poll.until("the slow receiver holds the noisy tenant's tests", Duration.ofSeconds(20), () -> slow.received().size() >= 4);
+
+        quiet.forEach(s -> harness.provider().revoke(s.grant()));
+        Instant runStarted = Instant.now();
+        assertThat(client.trigger(ServiceClient.REFRESH_TASK, Map.of("tenant", quiet.get(0).tenant())).expired()).isEqualTo(5);
+        Poll.until("the quiet tenant's five integration.expired events arrived", Duration.ofSeconds(10),
+                () -> receiver.received().size() >= 5);
+        Duration delivered = Duration.between(runStarted, receiver.received().get(4).at());
+        long noisyInFlight = db.count("SELECT count(*) FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id "
+                + "WHERE e.tenant_id = 'noisy' AND d.status = 'pending' AND d.lease_expires_at > now()");
+
+        assertThat(receiver.received()).allMatch(r -> StandardWebhooksVerifier.verifies(quietSecret, r));
+        assertThat(answers).as("answers to the noisy tenant's 400 tests").containsEntry(202, 300L).containsEntry(429, 100L);
+        assertThat(noisyInFlight).as("noisy tenant's deliveries in flight").isBetween(1L, 4L);
+        System.out.printf("[multi-process] webhook fair shares: a noisy tenant's 400 tests to 10 endpoints of a receiver "
+                + "answering after 14 s (%d accepted, %d refused 429); the quiet tenant's 5 integration.expired events "
+                + "delivered %d ms after its run started (run included); noisy deliveries in flight %d%n",
+                answers.get(202), answers.get(429), delivered.toMillis(), noisyInFlight);
     }
 }

@@ -21,8 +21,9 @@ import java.util.concurrent.Executors;
 
 /**
  * A real HTTP receiver of webhook deliveries on a random loopback port: records every request with its headers
- * and raw body, answers from a script of statuses (200 once the script is used up), optionally after a delay,
- * and can go down (its port closed, connections refused) and come back on the same port.
+ * and raw body, answers from a script of statuses (200 once the script is used up), optionally after a delay or
+ * trickling its body a byte at a time, and can go down (its port closed, connections refused) and come back on
+ * the same port.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
@@ -45,7 +46,9 @@ public final class WebhookReceiver implements AutoCloseable {
     private final Set<String> answeredOk = ConcurrentHashMap.newKeySet();
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final int port;
+    private final List<Instant> hungUpOn = new CopyOnWriteArrayList<>();
     private volatile Duration delay = Duration.ZERO;
+    private volatile Duration trickle = Duration.ZERO;
     private HttpServer server;
 
     public WebhookReceiver() {
@@ -64,6 +67,19 @@ public final class WebhookReceiver implements AutoCloseable {
     /** Every request waits this long before its answer: a slow receiver, or one that hangs. */
     public void delay(Duration wait) {
         delay = wait;
+    }
+
+    /**
+     * Answers 200 with a long body sent one byte per {@code every}, never finishing within a request timeout, until
+     * the sender hangs up (recorded in {@link #hungUpOn()}) or a minute has passed.
+     */
+    public void trickle(Duration every) {
+        trickle = every;
+    }
+
+    /** When a sender closed the connection while this receiver was still trickling an answer. */
+    public List<Instant> hungUpOn() {
+        return List.copyOf(hungUpOn);
     }
 
     /** The {@code webhook-id}s this receiver answered 2xx to. */
@@ -113,12 +129,32 @@ public final class WebhookReceiver implements AutoCloseable {
                     return;
                 }
             }
+            if (!trickle.isZero()) {
+                trickleBody(exchange);
+                return;
+            }
             Answer answer = Optional.ofNullable(script.poll()).orElse(Answer.of(200));
             answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
             exchange.sendResponseHeaders(answer.status(), -1);
             if (answer.status() / 100 == 2 && headers.containsKey("webhook-id")) {
                 answeredOk.add(headers.get("webhook-id"));
             }
+        }
+    }
+
+    private void trickleBody(HttpExchange exchange) throws IOException {
+        exchange.sendResponseHeaders(200, 100_000);
+        Instant giveUp = Instant.now().plus(Duration.ofMinutes(1));
+        try {
+            while (Instant.now().isBefore(giveUp)) {
+                exchange.getResponseBody().write('.');
+                exchange.getResponseBody().flush();
+                Thread.sleep(trickle.toMillis());
+            }
+        } catch (IOException hungUp) {
+            hungUpOn.add(Instant.now());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -57,6 +58,9 @@ class WebhookEndpointApiTest {
 
     @Inject
     ObjectMapper json;
+
+    @Inject
+    WebhookConfig config;
 
     final WebhookReceiver receiver = new WebhookReceiver();
 
@@ -139,13 +143,75 @@ class WebhookEndpointApiTest {
                 .body("violations[0].message", containsString("https"));
         create(key, Map.of("url", "http://10.1.2.3/hook", "events", List.of("integration.expired")))
                 .then().statusCode(400).body("violations[0].field", equalTo("url"))
-                .body("violations[0].message", containsString("non-public"));
+                .body("violations[0].message", containsString("non-public"))
+                .body(not(containsString("10.1.2.3")));
         create(key, Map.of("url", "http://169.254.169.254/latest/meta-data", "events", List.of("integration.expired")))
-                .then().statusCode(400).body("violations[0].field", equalTo("url"));
+                .then().statusCode(400).body("violations[0].field", equalTo("url"))
+                .body(not(containsString("169.254")));
         create(key, Map.of("events", List.of("integration.expired")))
                 .then().statusCode(400).body("violations[0].field", equalTo("url"));
         given().header("Authorization", bearer(key)).get("/v1/webhook-endpoints/{id}/deliveries?status=lost", UUID.randomUUID())
                 .then().statusCode(400).body("violations[0].field", equalTo("status"));
+    }
+
+    @Test
+    void shouldCheckTheEndpointCapBeforeLookingUpTheHostAndRefuseAnUnresolvableHostLikeANonPublicOne() {
+        String key = TenantKeys.issue(seeder.tenant("wh-cap"));
+        Map<String, Object> unresolvable = Map.of("url", "https://hooks.does-not-resolve.invalid/x",
+                "events", List.of("integration.expired"));
+        String nonPublic = create(key, Map.of("url", "https://10.1.2.3/hook", "events", List.of("integration.expired")))
+                .then().statusCode(400).extract().path("violations[0].message");
+
+        create(key, unresolvable).then().statusCode(400).contentType(containsString("application/problem+json"))
+                .body("violations[0].field", equalTo("url")).body("violations[0].message", equalTo(nonPublic));
+        for (int i = 0; i < 10; i++) {
+            createEndpoint(key, List.of("integration.expired"));
+        }
+        create(key, unresolvable).then().statusCode(409).contentType(containsString("application/problem+json"))
+                .body("detail", containsString("refresher.webhooks.max-endpoints-per-tenant"));
+    }
+
+    @Test
+    void shouldThrottleTestsAndReplaysPerEndpointNamingTheBudgetAndAuditThem() {
+        String tenant = seeder.tenant("wh-budget");
+        String key = TenantKeys.issue(tenant);
+        String busy = createEndpoint(key, List.of("integration.expired"));
+        String other = createEndpoint(key, List.of("integration.expired"));
+
+        int budget = config.manualSendLimit();
+        for (int i = 0; i < budget; i++) {
+            given().header("Authorization", bearer(key)).post("/v1/webhook-endpoints/{id}/test", busy).then().statusCode(202);
+        }
+        Response refused = given().header("Authorization", bearer(key)).post("/v1/webhook-endpoints/{id}/test", busy);
+        refused.then().statusCode(429).contentType(containsString("application/problem+json"))
+                .body("type", equalTo("urn:oauth-refresher:problem:webhook-manual-send-budget"))
+                .body("detail", containsString("refresher.webhooks.manual-send-limit"));
+        assertThat(Integer.parseInt(refused.header("Retry-After"))).isBetween(1, (int) config.manualSendWindow().toSeconds());
+        given().header("Authorization", bearer(key)).post("/v1/webhook-endpoints/{id}/test", other).then().statusCode(202);
+        Poll.until("every test event arrived", Duration.ofSeconds(20), () -> receiver.received().size() == budget + 1);
+
+        // a replay draws on the same budget as a test
+        long busyDelivery = deadDelivery(key, busy);
+        long otherDelivery = deadDelivery(key, other);
+        given().header("Authorization", bearer(key)).post("/v1/webhook-deliveries/{id}/replay", busyDelivery)
+                .then().statusCode(429).header("Retry-After", notNullValue())
+                .body("type", equalTo("urn:oauth-refresher:problem:webhook-manual-send-budget"));
+        given().header("Authorization", bearer(key)).post("/v1/webhook-deliveries/{id}/replay", otherDelivery)
+                .then().statusCode(200).body("status", equalTo("pending"));
+
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.endpoint.test' AND tenant_id = :t",
+                Map.of("t", tenant))).isEqualTo(budget + 1);
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.delivery.replay' AND tenant_id = :t",
+                Map.of("t", tenant))).isEqualTo(1);
+    }
+
+    /** One of the endpoint's settled deliveries, marked dead as if its schedule had run out. */
+    long deadDelivery(String key, String endpoint) {
+        long id = ((Number) given().header("Authorization", bearer(key))
+                .get("/v1/webhook-endpoints/{id}/deliveries?status=succeeded", endpoint).then().statusCode(200)
+                .extract().path("items[0].id")).longValue();
+        seeder.sql("UPDATE webhook_delivery SET status = 'dead' WHERE id = :id", Map.of("id", id));
+        return id;
     }
 
     @Test
