@@ -3,6 +3,7 @@ package dev.oauthrefresher.access;
 import dev.oauthrefresher.access.BearerAuthenticationRequest.ForAdminToken;
 import dev.oauthrefresher.access.BearerAuthenticationRequest.ForTenantKey;
 import dev.oauthrefresher.common.BearerTokens;
+import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.security.AuthenticationFailedException;
@@ -76,7 +77,7 @@ class BearerAuthenticationMechanism implements HttpAuthenticationMechanism {
     }
 
     private static ProblemException tooManyRequests(Duration wait) {
-        long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+        long seconds = RetryAfter.seconds(wait);
         return new ProblemException(429, "rate-limited", "Too Many Requests",
                 "This API key made more requests than its rate limit allows; retry after " + seconds + " s.",
                 Map.of("Retry-After", Long.toString(seconds)));

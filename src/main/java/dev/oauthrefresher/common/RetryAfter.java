@@ -8,7 +8,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** The one reader of {@code Retry-After} (RFC 9110 section 10.2.3), for token endpoints and the token store alike. */
+/**
+ * The one reader of {@code Retry-After} (RFC 9110 section 10.2.3), for token endpoints and the token store alike, and
+ * its one writer for this service's own answers.
+ */
 public final class RetryAfter {
 
     private static final Pattern DIGITS = Pattern.compile("^[0-9]{1,12}$");
@@ -33,5 +36,10 @@ public final class RetryAfter {
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
+    }
+
+    /** The {@code Retry-After} value for a wait: whole seconds, rounded up, at least one (zero would invite a storm). */
+    public static long seconds(Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
     }
 }

@@ -3,6 +3,7 @@ package dev.oauthrefresher.refresh;
 import dev.oauthrefresher.admin.AuditWriter;
 import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.KeyedRateLimits;
+import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
@@ -335,18 +336,15 @@ public class AccessTokenService {
     }
 
     private ProblemException tenantBudgetSpent(Duration wait) {
+        long seconds = RetryAfter.seconds(wait);
         return new ProblemException(429, "tenant-refresh-budget", "Too Many Requests",
                 "This tenant started more on-demand refreshes than refresher.on-demand.tenant-refreshes-per-second ("
-                        + config.tenantRefreshesPerSecond() + ") allows on this replica; retry after "
-                        + seconds(wait) + " s.", Map.of("Retry-After", Long.toString(seconds(wait))));
-    }
-
-    private static long seconds(Duration wait) {
-        return Math.max(1, (wait.toMillis() + 999) / 1000);
+                        + config.tenantRefreshesPerSecond() + ") allows on this replica; retry after " + seconds + " s.",
+                Map.of("Retry-After", Long.toString(seconds)));
     }
 
     private static ProblemException unavailable(String detail, Duration retryAfter) {
-        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        long seconds = RetryAfter.seconds(retryAfter);
         return new ProblemException(503, "token-unavailable", "Service Unavailable", detail,
                 Map.of("Retry-After", Long.toString(seconds)));
     }

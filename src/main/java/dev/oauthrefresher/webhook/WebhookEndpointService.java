@@ -1,6 +1,7 @@
 package dev.oauthrefresher.webhook;
 
 import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
@@ -195,7 +196,7 @@ public class WebhookEndpointService {
     private void takeManualSend(WebhookEndpoint endpoint) {
         endpoints.takeManualSend(endpoint.id(), Instant.now(), config.manualSendLimit(), config.manualSendWindow())
                 .ifPresent(wait -> {
-                    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+                    long seconds = RetryAfter.seconds(wait);
                     throw new ProblemException(429, "webhook-manual-send-budget", "Too Many Requests",
                             "Webhook endpoint " + endpoint.id() + " has used its " + config.manualSendLimit()
                                     + " test and replay sends per " + config.manualSendWindow().toSeconds()
