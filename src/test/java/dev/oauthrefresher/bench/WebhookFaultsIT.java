@@ -122,8 +122,12 @@ class WebhookFaultsIT {
         for (int i = 0; i < 10; i++) {
             noisyEndpoints.add(client.createWebhookEndpoint(noisyKey, slow.url(), List.of("integration.expired")).id());
         }
-        Map<Integer, Long> answers = noisyEndpoints.stream()
-                .flatMap(id -> java.util.stream.IntStream.range(0, 40).mapToObj(i -> client.testWebhook(noisyKey, id)))
+        // a key per endpoint, so that only the endpoints' test budget refuses, never a key's own rate limit
+        List<String> senderKeys = noisyEndpoints.stream()
+                .map(id -> client.createApiKey("noisy", List.of("webhooks:write"))).toList();
+        Map<Integer, Long> answers = java.util.stream.IntStream.range(0, noisyEndpoints.size()).boxed()
+                .flatMap(e -> java.util.stream.IntStream.range(0, 40)
+                        .mapToObj(i -> client.testWebhook(senderKeys.get(e), noisyEndpoints.get(e))))
                 .collect(Collectors.groupingBy(status -> status, Collectors.counting()));
         Poll.until("the slow receiver holds the noisy tenant's tests", Duration.ofSeconds(20), () -> slow.received().size() >= 4);
 
