@@ -128,6 +128,10 @@ public final class Harness implements AutoCloseable {
         settings.put("refresher.providers." + GROUP + ".token-endpoint", provider.tokenUrl());
         settings.put("refresher.providers." + GROUP + ".request-timeout", "10s");
         settings.put("refresher.token-endpoints.allow-insecure-loopback", "true");
+        // a production process against local fakes: the insecure switches they need are named, as on a staging cluster
+        settings.put("refresher.production.insecure-overrides", "refresher.token-endpoints.allow-insecure-loopback,"
+                + "refresher.token-store.key-vault.disable-challenge-resource-verification,"
+                + "refresher.webhooks.allow-insecure-urls");
         settings.putAll(overrides);
         return settings;
     }
