@@ -4,6 +4,7 @@ import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import dev.oauthrefresher.common.Timestamps;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.persistence.Query;
 import java.sql.PreparedStatement;
 import java.time.OffsetDateTime;
@@ -126,6 +127,26 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 SELECT id FROM integration WHERE id IN (:ids) AND lease_owner IS NOT NULL AND lease_owner <> :owner
                 """).setParameter("ids", ids).setParameter("owner", owner).getResultList();
         return new Renewal(renewed, others);
+    }
+
+    /**
+     * The fence in front of every token-store write: re-asserts, in one guarded statement, that {@code owner} still
+     * holds row {@code id}, extends its lease to {@code leaseUntil} (so the write that follows has a whole lease to
+     * land in), and returns where the row's tokens are now. Empty if the owner no longer holds the row (released,
+     * claimed by someone else, reconnected, disconnected, moved): the caller must then write nothing. Owners are
+     * unique per claim, so an unchanged owner proves that nobody else has claimed the row since; a lapsed lease
+     * that nobody took is therefore still the owner's, as {@link #renewLeases} treats it too.
+     */
+    @SuppressWarnings("unchecked")
+    public Optional<SecretRef> fence(UUID id, String owner, Instant leaseUntil) {
+        List<Object[]> rows = getEntityManager().createNativeQuery("""
+                UPDATE integration SET lease_expires_at = :leaseUntil
+                 WHERE id = :id AND lease_owner = :owner
+                RETURNING COALESCE(vault, :defaultVault), secret_name
+                """).setParameter("id", id).setParameter("owner", owner).setParameter("leaseUntil", leaseUntil)
+                .setParameter("defaultVault", SecretRef.DEFAULT_VAULT)
+                .getResultList();
+        return rows.stream().findFirst().map(r -> new SecretRef((String) r[0], (String) r[1]));
     }
 
     /** The same selection as {@link #claimDueForRefresh} without leasing anything: for dry runs. */
@@ -321,13 +342,15 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     }
 
     /**
-     * The tokens are in {@code vault} now: the row points there and its lease is released, in one guarded statement.
-     * The version moves on, so a token cached for the old version is read again. False if the row is not ours.
+     * The tokens are in {@code vault} now: the row points there, in one guarded statement. The lease stays
+     * {@code owner}'s, so the old secret is deleted under it (nobody else can have written to the old vault meanwhile);
+     * the mover releases it afterwards. The version moves on, so a token cached for the old version is read again.
+     * False if the row is not ours.
      */
     public boolean moveToVault(UUID id, String owner, String vault, Instant now) {
         return execute("""
                 UPDATE integration
-                   SET vault = :vault, lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                   SET vault = :vault, version = version + 1, updated_at = :now
                  WHERE id = :id AND lease_owner = :owner
                 """, Map.of("id", id, "owner", owner, "vault", vault, "now", now)) == 1;
     }
