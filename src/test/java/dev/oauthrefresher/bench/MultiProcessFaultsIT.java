@@ -421,20 +421,22 @@ class MultiProcessFaultsIT {
         long writesBeforeThaw = writesTo(reconnectedSecret, disconnectedSecret);
 
         a.thaw();
+        a.awaitReady();
+        // nothing may happen from here on: a bounded wait covering three of A's retry intervals once it runs again, in
+        // which an unfenced retry would have written the old grant's token and recreated the disconnected secret
+        ServiceProcess.pause(retryOfA.multipliedBy(3));
+
+        assertThat(a.alive()).as("A after the thaw").isTrue();
+        assertThat(harness.keyVault().latest(reconnectedSecret).orElseThrow().value()).as("the reconnected secret")
+                .contains(newRefreshToken).doesNotContain(harness.provider().latestRefreshToken(reconnected.grant()));
+        assertThat(harness.keyVault().holds(disconnectedSecret)).as("the disconnected secret recreated").isFalse();
+        assertThat(writesTo(reconnectedSecret, disconnectedSecret)).as("writes to either secret after the thaw")
+                .isEqualTo(writesBeforeThaw);
+        // and it knows why: its renewal or its fence found the leases gone
         for (ApiSeeder.Seeded s : seeded) {
             await("A to stop retrying " + s.id(), () -> a.log().contains("Integration " + s.id() + ": stopped retrying"),
                     Duration.ofSeconds(30));
         }
-        // nothing may happen from here on: a bounded wait covering three of A's retry intervals, in which an unfenced
-        // retry would have written the old grant's token
-        ServiceProcess.pause(retryOfA.multipliedBy(3));
-
-        assertThat(a.alive()).as("A after the thaw").isTrue();
-        assertThat(writesTo(reconnectedSecret, disconnectedSecret)).as("writes to either secret after the thaw")
-                .isEqualTo(writesBeforeThaw);
-        assertThat(harness.keyVault().latest(reconnectedSecret).orElseThrow().value()).as("the reconnected secret")
-                .contains(newRefreshToken).doesNotContain(harness.provider().latestRefreshToken(reconnected.grant()));
-        assertThat(harness.keyVault().holds(disconnectedSecret)).as("the disconnected secret recreated").isFalse();
         assertThat(db.count("SELECT count(*) FROM pending_rotation")).as("pending rotations").isZero();
         assertThat(db.count("SELECT count(*) FROM integration WHERE lease_owner IS NOT NULL")).as("leases held").isZero();
         System.out.printf("[multi-process] replica frozen past its %d s lease with 2 pending rotations: a reconnect while it "
