@@ -27,8 +27,8 @@ import org.jboss.logging.Logger;
 /**
  * Moves a tenant's integrations to another Key Vault, one at a time and resumably: lease the row (so no run,
  * reconnect or access-token refresh touches it meanwhile; rows with a pending rotation are skipped), read the tokens
- * from the row's vault, write them to the new one, point the row there and release the lease in one guarded update,
- * and only then delete and purge the old secret. A failure before the update leaves everything as it was; a failure
+ * from the row's vault, write them to the new one, point the row there in one guarded update, and only then delete
+ * and purge the old secret, still under the lease, and release it. A failure before the update leaves everything as it was; a failure
  * of the last step leaves a harmless copy in the old vault, reported and counted. Re-running continues where the
  * previous call stopped: rows already in the new vault are only counted. The copy and the old secret's delete are
  * fenced ({@link IntegrationRepository#fence}); a move that lost its lease deletes its copy only where it can prove

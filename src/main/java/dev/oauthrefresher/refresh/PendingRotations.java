@@ -95,11 +95,14 @@ public class PendingRotations {
         return saved ? Sealing.SEALED : Sealing.LEASE_GONE;
     }
 
-    /** The store refused the rotated token: keep the row leased and retry every {@code pending-retry-interval}. */
+    /**
+     * The rotated token is not stored (the store refused it, or the fence before the write could not be asked): keep
+     * the row leased and retry every {@code pending-retry-interval}.
+     */
     void hold(Pending entry) {
         local.put(entry.row().id(), entry);
         leases.hold(entry.row().id(), entry.owner(), Instant.now().plus(config.lease()));
-        LOG.errorf("Integration %s: the provider rotated its refresh token and the token store refused the new one; "
+        LOG.errorf("Integration %s: the provider rotated its refresh token and the new one is not stored yet; "
                 + "%s, retrying every %s (the row stays leased meanwhile)", entry.row().id(),
                 entry.persisted() ? "sealed in PostgreSQL" : "held in memory only", config.pendingRetryInterval());
     }
@@ -111,10 +114,10 @@ public class PendingRotations {
 
     @Scheduled(every = "${refresher.refresh.pending-retry-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void retry() {
-        Instant now = Instant.now();
         for (Pending entry : List.copyOf(local.values())) {
             UUID id = entry.row().id();
-            LeaseKeeper.Standing standing = leases.standing(id, entry.owner(), now);
+            // asked per entry: a round against an unreachable database takes a connection timeout per entry
+            LeaseKeeper.Standing standing = leases.standing(id, entry.owner(), Instant.now());
             if (standing == LeaseKeeper.Standing.STALE) {
                 LOG.debugf("Integration %s: lease not renewed lately; its pending rotation waits for a renewal", id);
                 continue;
