@@ -7,6 +7,7 @@ import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.persistence.Query;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.time.Instant;
 import java.util.Collection;
@@ -137,16 +138,45 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
      * unique per claim, so an unchanged owner proves that nobody else has claimed the row since; a lapsed lease
      * that nobody took is therefore still the owner's, as {@link #renewLeases} treats it too.
      */
-    @SuppressWarnings("unchecked")
     public Optional<SecretRef> fence(UUID id, String owner, Instant leaseUntil) {
-        List<Object[]> rows = getEntityManager().createNativeQuery("""
-                UPDATE integration SET lease_expires_at = :leaseUntil
-                 WHERE id = :id AND lease_owner = :owner
-                RETURNING COALESCE(vault, :defaultVault), secret_name
-                """).setParameter("id", id).setParameter("owner", owner).setParameter("leaseUntil", leaseUntil)
-                .setParameter("defaultVault", SecretRef.DEFAULT_VAULT)
-                .getResultList();
-        return rows.stream().findFirst().map(r -> new SecretRef((String) r[0], (String) r[1]));
+        Holder holder = new Holder(id, owner);
+        return Optional.ofNullable(fence(List.of(holder), leaseUntil).get(holder));
+    }
+
+    /** A row and the lease owner that must still hold it. */
+    public record Holder(UUID id, String owner) {
+    }
+
+    /**
+     * {@link #fence(UUID, String, Instant)} for many rows in one statement (the pipeline's fences are grouped like its
+     * outcome writes): the secret of each row its holder still holds; the others are absent.
+     */
+    public Map<Holder, SecretRef> fence(List<Holder> holders, Instant leaseUntil) {
+        return getEntityManager().unwrap(Session.class).doReturningWork(connection -> {
+            // rows locked in id order, as renewals and the outcome writer lock them, so the three never deadlock
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE integration i SET lease_expires_at = ?
+                      FROM (SELECT x.id, f.owner
+                              FROM integration x JOIN unnest(?::uuid[], ?::text[]) AS f(id, owner)
+                                ON x.id = f.id AND x.lease_owner = f.owner
+                             ORDER BY x.id FOR UPDATE OF x) AS held
+                     WHERE i.id = held.id AND i.lease_owner = held.owner
+                    RETURNING i.id, i.lease_owner, COALESCE(i.vault, ?), i.secret_name
+                    """)) {
+                update.setObject(1, Timestamps.utc(leaseUntil));
+                update.setArray(2, connection.createArrayOf("uuid", holders.stream().map(Holder::id).toArray()));
+                update.setArray(3, connection.createArrayOf("text", holders.stream().map(Holder::owner).toArray()));
+                update.setString(4, SecretRef.DEFAULT_VAULT);
+                Map<Holder, SecretRef> fenced = new HashMap<>();
+                try (ResultSet rows = update.executeQuery()) {
+                    while (rows.next()) {
+                        fenced.put(new Holder(rows.getObject(1, UUID.class), rows.getString(2)),
+                                new SecretRef(rows.getString(3), rows.getString(4)));
+                    }
+                }
+                return fenced;
+            }
+        });
     }
 
     /** The same selection as {@link #claimDueForRefresh} without leasing anything: for dry runs. */

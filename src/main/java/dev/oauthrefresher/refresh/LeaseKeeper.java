@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.common.GroupCommit;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import java.net.InetAddress;
@@ -10,7 +11,6 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -33,14 +34,15 @@ import org.jboss.logging.Logger;
  * someone else) drops the row, so {@link PendingRotations} stops retrying it ({@link #standing}); one held by
  * someone else is counted and logged. Every token-store write of the pipeline goes through {@link #fence} first.
  *
- * <p>The map is the only state; entries are added and removed by whoever starts or settles a row, and the
- * renewal reads a snapshot of it.
+ * <p>The map is its state; entries are added and removed by whoever starts or settles a row, and the
+ * renewal reads a snapshot of it. Fences waiting for their statement are {@link GroupCommit}'s.
  */
 @Singleton
 class LeaseKeeper {
 
     private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
     private static final String JOB = "lease-renewal";
+    private static final int MAX_FENCES_PER_STATEMENT = 200;
 
     /** This host's name: the first part of every lease owner this process writes. */
     static final String HOST = hostName();
@@ -62,7 +64,12 @@ class LeaseKeeper {
         GONE
     }
 
+    /** One fence a reactive caller waits for. */
+    private record Fence(IntegrationRepository.Holder holder, CompletableFuture<Optional<SecretRef>> done) {
+    }
+
     private final Map<UUID, Held> held = new ConcurrentHashMap<>();
+    private final GroupCommit<Fence> fences = new GroupCommit<>(MAX_FENCES_PER_STATEMENT, this::fenceAll);
     private final IntegrationRepository integrations;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
@@ -131,8 +138,38 @@ class LeaseKeeper {
      * answer: a process that cannot prove it holds the row writes nothing either.
      */
     Optional<SecretRef> fence(UUID id, String owner) {
+        IntegrationRepository.Holder holder = new IntegrationRepository.Holder(id, owner);
         Instant until = Instant.now().plus(config.lease());
-        Optional<SecretRef> where = QuarkusTransaction.requiringNew().call(() -> integrations.fence(id, owner, until));
+        return settle(holder, until, QuarkusTransaction.requiringNew().call(() -> integrations.fence(List.of(holder), until)));
+    }
+
+    /**
+     * {@link #fence} for reactive callers, never on an event loop: fences that arrive while a batch is in the database
+     * share the next statement ({@link GroupCommit}), so under load a refresh's fence costs a share of one statement.
+     */
+    Uni<Optional<SecretRef>> fenceAsync(UUID id, String owner) {
+        CompletableFuture<Optional<SecretRef>> done = new CompletableFuture<>();
+        fences.add(new Fence(new IntegrationRepository.Holder(id, owner), done));
+        return Uni.createFrom().completionStage(done);
+    }
+
+    private void fenceAll(List<Fence> batch) {
+        Instant until = Instant.now().plus(config.lease());
+        try {
+            Map<IntegrationRepository.Holder, SecretRef> fenced = QuarkusTransaction.requiringNew()
+                    .call(() -> integrations.fence(batch.stream().map(Fence::holder).toList(), until));
+            batch.forEach(f -> f.done().complete(settle(f.holder(), until, fenced)));
+        } catch (RuntimeException e) {
+            batch.forEach(f -> f.done().completeExceptionally(e));
+        }
+    }
+
+    /** What one fence found: the lease is extended here too, or the row is dropped, counted and logged. */
+    private Optional<SecretRef> settle(IntegrationRepository.Holder holder, Instant until,
+            Map<IntegrationRepository.Holder, SecretRef> fenced) {
+        UUID id = holder.id();
+        String owner = holder.owner();
+        Optional<SecretRef> where = Optional.ofNullable(fenced.get(holder));
         if (where.isPresent()) {
             held.computeIfPresent(id, (k, h) -> h.owner().equals(owner) ? new Held(owner, until) : h);
         } else {
@@ -142,11 +179,6 @@ class LeaseKeeper {
                     + "owner); this process writes no tokens for it", id, owner);
         }
         return where;
-    }
-
-    /** {@link #fence} on a worker thread, for reactive callers: never blocks an event loop. */
-    Uni<Optional<SecretRef>> fenceAsync(UUID id, String owner) {
-        return Uni.createFrom().item(() -> fence(id, owner)).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     int size() {

@@ -17,6 +17,7 @@ import dev.oauthrefresher.tokenstore.TokenStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,6 +83,32 @@ class FencedWritesTest {
         assertThat(leases.fence(row.id(), owner)).as("after the row was released (a reconnect)").isEmpty();
         assertThat(QuarkusTransaction.requiringNew().call(() -> integrations.fence(UUID.randomUUID(), owner, Instant.now())))
                 .as("a deleted row").isEmpty();
+    }
+
+    @Test
+    void shouldAnswerEachOfManyFencesInFlightTogetherForItsOwnHolder() {
+        List<Seeded> rows = seeder.integrations(seeder.tenant("fences"), "google", "fake-google", google, 20,
+                Instant.now().plus(1, ChronoUnit.HOURS));
+        String owner = "host/" + UUID.randomUUID();
+        rows.forEach(row -> lease(row.id(), owner, "now() + interval '1 minute'"));
+        List<Integer> taken = List.of(3, 7);
+        taken.forEach(i -> lease(rows.get(i).id(), "host/other", "now() + interval '5 minutes'"));
+
+        // all at once, so they share statements; a stale holder of the first row asks in the same breath
+        List<Uni<Optional<SecretRef>>> fences = new java.util.ArrayList<>(rows.stream()
+                .map(row -> leases.fenceAsync(row.id(), owner)).toList());
+        fences.add(leases.fenceAsync(rows.get(0).id(), "host/stale"));
+        List<Optional<SecretRef>> fenced = Uni.join().all(fences).andFailFast().await().atMost(Duration.ofSeconds(30));
+
+        for (int i = 0; i < rows.size(); i++) {
+            if (taken.contains(i)) {
+                assertThat(fenced.get(i)).as("row %d, taken", i).isEmpty();
+            } else {
+                assertThat(fenced.get(i)).as("row %d", i).contains(TestSecrets.of(rows.get(i).id()));
+                assertThat(seeder.instant(rows.get(i).id(), "lease_expires_at")).isAfter(Instant.now().plusSeconds(120));
+            }
+        }
+        assertThat(fenced.get(rows.size())).as("the stale holder").isEmpty();
     }
 
     @Test
