@@ -4,8 +4,10 @@ import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
 import dev.oauthrefresher.common.Timestamps;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.persistence.Query;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.OffsetDateTime;
 import java.time.Instant;
 import java.util.Collection;
@@ -126,6 +128,55 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 SELECT id FROM integration WHERE id IN (:ids) AND lease_owner IS NOT NULL AND lease_owner <> :owner
                 """).setParameter("ids", ids).setParameter("owner", owner).getResultList();
         return new Renewal(renewed, others);
+    }
+
+    /**
+     * The fence in front of every token-store write: re-asserts, in one guarded statement, that {@code owner} still
+     * holds row {@code id}, extends its lease to {@code leaseUntil} (so the write that follows has a whole lease to
+     * land in), and returns where the row's tokens are now. Empty if the owner no longer holds the row (released,
+     * claimed by someone else, reconnected, disconnected, moved): the caller must then write nothing. Owners are
+     * unique per claim, so an unchanged owner proves that nobody else has claimed the row since; a lapsed lease
+     * that nobody took is therefore still the owner's, as {@link #renewLeases} treats it too.
+     */
+    public Optional<SecretRef> fence(UUID id, String owner, Instant leaseUntil) {
+        Holder holder = new Holder(id, owner);
+        return Optional.ofNullable(fence(List.of(holder), leaseUntil).get(holder));
+    }
+
+    /** A row and the lease owner that must still hold it. */
+    public record Holder(UUID id, String owner) {
+    }
+
+    /**
+     * {@link #fence(UUID, String, Instant)} for many rows in one statement (the pipeline's fences are grouped like its
+     * outcome writes): the secret of each row its holder still holds; the others are absent.
+     */
+    public Map<Holder, SecretRef> fence(List<Holder> holders, Instant leaseUntil) {
+        return getEntityManager().unwrap(Session.class).doReturningWork(connection -> {
+            // rows locked in id order, as renewals and the outcome writer lock them, so the three never deadlock
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE integration i SET lease_expires_at = ?
+                      FROM (SELECT x.id, f.owner
+                              FROM integration x JOIN unnest(?::uuid[], ?::text[]) AS f(id, owner)
+                                ON x.id = f.id AND x.lease_owner = f.owner
+                             ORDER BY x.id FOR UPDATE OF x) AS held
+                     WHERE i.id = held.id AND i.lease_owner = held.owner
+                    RETURNING i.id, i.lease_owner, COALESCE(i.vault, ?), i.secret_name
+                    """)) {
+                update.setObject(1, Timestamps.utc(leaseUntil));
+                update.setArray(2, connection.createArrayOf("uuid", holders.stream().map(Holder::id).toArray()));
+                update.setArray(3, connection.createArrayOf("text", holders.stream().map(Holder::owner).toArray()));
+                update.setString(4, SecretRef.DEFAULT_VAULT);
+                Map<Holder, SecretRef> fenced = new HashMap<>();
+                try (ResultSet rows = update.executeQuery()) {
+                    while (rows.next()) {
+                        fenced.put(new Holder(rows.getObject(1, UUID.class), rows.getString(2)),
+                                new SecretRef(rows.getString(3), rows.getString(4)));
+                    }
+                }
+                return fenced;
+            }
+        });
     }
 
     /** The same selection as {@link #claimDueForRefresh} without leasing anything: for dry runs. */
@@ -327,13 +378,15 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
     }
 
     /**
-     * The tokens are in {@code vault} now: the row points there and its lease is released, in one guarded statement.
-     * The version moves on, so a token cached for the old version is read again. False if the row is not ours.
+     * The tokens are in {@code vault} now: the row points there, in one guarded statement. The lease stays
+     * {@code owner}'s, so the old secret is deleted under it (nobody else can have written to the old vault meanwhile);
+     * the mover releases it afterwards. The version moves on, so a token cached for the old version is read again.
+     * False if the row is not ours.
      */
     public boolean moveToVault(UUID id, String owner, String vault, Instant now) {
         return execute("""
                 UPDATE integration
-                   SET vault = :vault, lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
+                   SET vault = :vault, version = version + 1, updated_at = :now
                  WHERE id = :id AND lease_owner = :owner
                 """, Map.of("id", id, "owner", owner, "vault", vault, "now", now)) == 1;
     }

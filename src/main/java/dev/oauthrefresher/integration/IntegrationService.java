@@ -2,6 +2,7 @@ package dev.oauthrefresher.integration;
 
 import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.common.Blocking;
+import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
@@ -204,26 +205,28 @@ public class IntegrationService {
     /**
      * The user consented again: the new tokens replace the old ones and the integration is {@code active} again,
      * whatever its status, failures and backoff forgotten. The row is leased meanwhile, so no refresh can
-     * overwrite the new tokens with ones from the old grant; the new tokens reach the store before the row says so.
+     * overwrite the new tokens with ones from the old grant; the new tokens reach the store before the row says so,
+     * under a fence ({@link IntegrationRepository#fence}). A rotation of the old grant that is still pending is taken
+     * over and superseded if its holder's lease lapsed; while its holder is alive the answer is 409.
      */
     public IntegrationView reconnect(String tenantId, UUID id, ReconnectIntegration request) {
         String owner = lifecycleOwner();
-        Integration leased = lease(tenantId, id, owner);
-        IntegrationStatus before = leased.status();
+        Leased leased = lease(tenantId, id, owner);
+        IntegrationStatus before = leased.row().status();
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
+        SecretRef secret = fence(id, owner);
         try {
-            tokenStore.save(leased.secretRef(), tokens).await().atMost(storeWait());
+            tokenStore.save(secret, tokens).await().atMost(storeWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
-            throw tokenStoreUnavailable("reconnect", leased.secretRef(), e,
-                    "did not accept the new tokens; the integration is unchanged");
+            throw tokenStoreUnavailable("reconnect", secret, e, "did not accept the new tokens; the integration is unchanged");
         }
         return QuarkusTransaction.requiringNew().call(() -> {
             if (!integrations.reconnect(id, owner, request.accessTokenExpiresAt(), Instant.now())) {
                 throw lostLease(id);
             }
-            audit.record("integration.reconnect", tenantId, id, before.code() + " -> active");
+            audit.record("integration.reconnect", tenantId, id, before.code() + " -> active" + leased.supersedes());
             events.reconnected(id, before);
             return IntegrationView.of(integrations.findById(id));
         });
@@ -232,7 +235,8 @@ public class IntegrationService {
     /**
      * Disconnects: deletes the tokens from the store (Key Vault: delete, then purge where the vault allows it),
      * then the row, leaving a tombstone so that repeating the call is a 204 for this tenant. If the store
-     * refuses, nothing changes and the call can be repeated.
+     * refuses, nothing changes and the call can be repeated. The delete is fenced like every token-store write, and
+     * a pending rotation is taken over or answered with 409 as for {@link #reconnect}.
      */
     public void disconnect(String tenantId, UUID id) {
         boolean exists = QuarkusTransaction.requiringNew().call(() -> {
@@ -248,41 +252,58 @@ public class IntegrationService {
             return;
         }
         String owner = lifecycleOwner();
-        Integration leased = lease(tenantId, id, owner);
+        Leased leased = lease(tenantId, id, owner);
+        SecretRef secret = fence(id, owner);
         try {
-            tokenStore.delete(leased.secretRef()).await().atMost(storeWait());
+            tokenStore.delete(secret).await().atMost(storeWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
-            throw tokenStoreUnavailable("disconnect", leased.secretRef(), e,
-                    "did not delete the tokens; the integration is unchanged");
+            throw tokenStoreUnavailable("disconnect", secret, e, "did not delete the tokens; the integration is unchanged");
         }
         QuarkusTransaction.requiringNew().run(() -> {
             events.deleted(id);
             if (!integrations.disconnect(id, tenantId, owner, Instant.now())) {
                 throw lostLease(id);
             }
-            audit.record("integration.disconnect", tenantId, id, leased.status().code() + " -> disconnected");
+            audit.record("integration.disconnect", tenantId, id,
+                    leased.row().status().code() + " -> disconnected" + leased.supersedes());
         });
+    }
+
+    /** A row leased for a lifecycle change, and whether a rotation of the old grant was pending on it (now taken over). */
+    private record Leased(Integration row, boolean rotationPending) {
+
+        /** What the audit detail adds when the change supersedes a pending rotation. */
+        String supersedes() {
+            return rotationPending ? " (superseding a pending rotation whose lease had lapsed)" : "";
+        }
     }
 
     /**
      * Leases the row for a lifecycle change, waiting (bounded) while a refresh holds it: a run holds a row
-     * only for the seconds of one refresh, so the wait rarely lasts; past it the caller is told to retry.
+     * only for the seconds of one refresh, so the wait rarely lasts; past it the caller is told to retry. A row whose
+     * rotated refresh token is still pending under someone's live lease is answered with 409 {@code rotation-pending}
+     * at the end of the wait (that token is the grant's only live one until it is stored); one whose holder's lease
+     * lapsed is taken over, and the change supersedes the pending rotation (logged and audited).
      */
-    private Integration lease(String tenantId, UUID id, String owner) {
+    private Leased lease(String tenantId, UUID id, String owner) {
         long deadline = System.nanoTime() + LIFECYCLE_LEASE_WAIT.toNanos();
         while (true) {
-            Optional<Integration> leased = QuarkusTransaction.requiringNew().call(() -> {
+            Optional<Leased> leased = QuarkusTransaction.requiringNew().call(() -> {
                 require(tenantId, id);
                 Instant now = Instant.now();
-                return integrations.claimForLifecycle(id, owner, now, now.plus(lifecycleLease()));
+                return integrations.claimForLifecycle(id, owner, now, now.plus(lifecycleLease()))
+                        .map(row -> new Leased(row, integrations.hasPendingRotation(id)));
             });
             if (leased.isPresent()) {
+                if (leased.get().rotationPending()) {
+                    LOG.warnf("Integration %s: a rotated refresh token of its old grant was pending and its holder's lease had "
+                            + "lapsed; %s takes the row over and supersedes it", id, owner);
+                }
                 return leased.get();
             }
             if (System.nanoTime() > deadline) {
-                throw new ProblemException(503, "integration-busy", "Service Unavailable",
-                        "Integration " + id + " is being refreshed; try again shortly.", Map.of("Retry-After", "5"));
+                throw busy(tenantId, id);
             }
             try {
                 Thread.sleep(LEASE_POLL.toMillis());
@@ -305,6 +326,27 @@ public class IntegrationService {
     private Duration lifecycleLease() {
         Duration needed = storeWait().multipliedBy(2);
         return needed.compareTo(LIFECYCLE_LEASE) > 0 ? needed : LIFECYCLE_LEASE;
+    }
+
+    /** Why the row could not be leased in time: a pending rotation under a live lease (409), or a refresh (503). */
+    private ProblemException busy(String tenantId, UUID id) {
+        Optional<Instant> pendingUntil = QuarkusTransaction.requiringNew().call(() -> integrations.hasPendingRotation(id)
+                ? Optional.ofNullable(require(tenantId, id).leaseExpiresAt()) : Optional.<Instant>empty());
+        if (pendingUntil.isPresent()) {
+            long seconds = RetryAfter.seconds(Duration.between(Instant.now(), pendingUntil.get()));
+            return new ProblemException(409, "rotation-pending", "Conflict", "Integration " + id + " has a rotated refresh "
+                    + "token that the token store has not accepted yet, held by a live replica; it is the grant's only valid "
+                    + "token until it is stored. This change goes through once it is stored, or once its holder's lease "
+                    + "(renewed while the holder lives, " + seconds + " s left now) lapses.", Map.of("Retry-After", Long.toString(seconds)));
+        }
+        return new ProblemException(503, "integration-busy", "Service Unavailable",
+                "Integration " + id + " is being refreshed; try again shortly.", Map.of("Retry-After", "5"));
+    }
+
+    /** The fence before a lifecycle change's token-store write: where the row's secret is, or 503 if the lease is gone. */
+    private SecretRef fence(UUID id, String owner) {
+        return QuarkusTransaction.requiringNew().call(() -> integrations.fence(id, owner, Instant.now().plus(lifecycleLease())))
+                .orElseThrow(() -> lostLease(id));
     }
 
     private void releaseLease(UUID id, String owner) {

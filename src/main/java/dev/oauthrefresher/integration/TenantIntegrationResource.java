@@ -109,6 +109,9 @@ public class TenantIntegrationResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such integration for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "A rotated refresh token of the old grant is still pending under a "
+            + "live replica's lease (type rotation-pending); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Being refreshed, or the token store refused; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public IntegrationView reconnect(@PathParam("id") UUID id,
@@ -121,6 +124,9 @@ public class TenantIntegrationResource {
     @PermissionsAllowed(Scope.Codes.INTEGRATIONS_WRITE)
     @APIResponse(responseCode = "204", description = "Disconnected (or already was): tokens deleted from the store")
     @APIResponse(responseCode = "404", description = "No such integration for this key's tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "A rotated refresh token is still pending under a live replica's "
+            + "lease (type rotation-pending); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Being refreshed, or the token store refused; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

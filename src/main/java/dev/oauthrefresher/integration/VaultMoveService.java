@@ -27,10 +27,12 @@ import org.jboss.logging.Logger;
 /**
  * Moves a tenant's integrations to another Key Vault, one at a time and resumably: lease the row (so no run,
  * reconnect or access-token refresh touches it meanwhile; rows with a pending rotation are skipped), read the tokens
- * from the row's vault, write them to the new one, point the row there and release the lease in one guarded update,
- * and only then delete and purge the old secret. A failure before the update leaves everything as it was; a failure
+ * from the row's vault, write them to the new one, point the row there in one guarded update, and only then delete
+ * and purge the old secret, still under the lease, and release it. A failure before the update leaves everything as it was; a failure
  * of the last step leaves a harmless copy in the old vault, reported and counted. Re-running continues where the
- * previous call stopped: rows already in the new vault are only counted.
+ * previous call stopped: rows already in the new vault are only counted. The copy and the old secret's delete are
+ * fenced ({@link IntegrationRepository#fence}); a move that lost its lease deletes its copy only where it can prove
+ * the copy is not the row's live secret.
  */
 @ApplicationScoped
 public class VaultMoveService {
@@ -115,17 +117,24 @@ public class VaultMoveService {
         }
         Integration row = claimed.get();
         SecretRef from = row.secretRef();
-        SecretRef target = new SecretRef(to, row.secretName());
         if (from.vault().equals(to)) {
             release(id, owner);
             return Step.skipped("already_there");
         }
+        SecretRef target;
         try {
             Optional<TokenStore.Versioned> tokens = tokenStore.load(from).await().atMost(lease);
             if (tokens.isEmpty()) {
                 release(id, owner);
                 return Step.failed("no_tokens_in_source_vault");
             }
+            // the copy is written only while this move still holds the row (a fence, as before every token-store write)
+            Optional<SecretRef> fenced = fence(id, owner, lease);
+            if (fenced.isEmpty()) {
+                LOG.warnf("Vault move of integration %s: its lease was gone before the copy; nothing was written", id);
+                return Step.failed("lease_lost");
+            }
+            target = new SecretRef(to, fenced.get().secretName());
             tokenStore.save(target, tokens.get().tokens()).await().atMost(lease);
         } catch (VaultNotConfiguredException e) {
             release(id, owner);
@@ -144,24 +153,73 @@ public class VaultMoveService {
             return true;
         });
         if (!pointed) {
-            // the row never pointed at the copy: removing it leaves the row's own secret alone
-            LOG.warnf("Vault move of integration %s: its lease was gone before the row was updated; the copy in '%s' "
-                    + "is deleted and the row stays in '%s'", id, to, from.vault());
-            deleteQuietly(target);
-            return Step.failed("lease_lost");
+            return copyWithoutLease(id, target, owner, lease);
+        }
+        // the old secret is deleted under the same lease, fenced: nobody can have moved the row back meanwhile
+        Optional<SecretRef> fenced = fence(id, owner, lease);
+        if (fenced.isEmpty()) {
+            LOG.warnf("Vault move of integration %s: moved to '%s', but its lease was gone before the old secret %s in '%s' "
+                    + "was deleted; it is left as it is", id, to, from.secretName(), from.vault());
+            return new Step(Kind.MOVED, null, Optional.of(orphan(id, from)));
         }
         try {
             tokenStore.delete(from).await().atMost(lease);
         } catch (RuntimeException e) {
-            Counter.builder("refresher.vault.move.orphans")
-                    .description("Secrets left in the old vault by a vault move whose delete failed (harmless copies)")
-                    .tags("vault", from.vault()).register(registry).increment();
             LOG.warnf("Vault move of integration %s: moved to '%s', but its old secret %s in '%s' could not be deleted "
                     + "(%s); it is a harmless copy nothing reads, delete and purge it by hand", id, to, from.secretName(),
                     from.vault(), TokenStoreException.describe(e));
-            return new Step(Kind.MOVED, null, Optional.of(new Orphan(id, from.vault(), from.secretName())));
+            return new Step(Kind.MOVED, null, Optional.of(orphan(id, from)));
+        } finally {
+            release(id, owner);
         }
         return new Step(Kind.MOVED, null, Optional.empty());
+    }
+
+    /**
+     * The lease went after the copy was written and before the row pointed at it. The copy is deleted only where that
+     * is provably safe: the row is gone (disconnected), or this move can lease it again and it does not point at the
+     * target vault. If it does (another call moved it meanwhile, an operator repeating the move after a timeout), the
+     * copy is the live secret and stays; if someone else holds the row, the copy is left and reported.
+     */
+    private Step copyWithoutLease(UUID id, SecretRef copy, String owner, Duration lease) {
+        Instant now = Instant.now();
+        Optional<Integration> again = QuarkusTransaction.requiringNew().call(
+                () -> integrations.claimForVaultMove(id, owner, now, now.plus(lease)));
+        if (again.isPresent()) {
+            boolean live = again.get().vault().equals(copy.vault());
+            try {
+                if (!live) {
+                    deleteQuietly(copy);
+                }
+            } finally {
+                release(id, owner);
+            }
+            LOG.warnf("Vault move of integration %s: its lease was gone before the row was updated; the row points at '%s', "
+                    + "so the copy in '%s' %s", id, again.get().vault(), copy.vault(), live ? "is its live secret and stays" : "is deleted");
+            return Step.failed("lease_lost");
+        }
+        if (QuarkusTransaction.requiringNew().call(() -> integrations.findById(id)) == null) {
+            deleteQuietly(copy);
+            LOG.warnf("Vault move of integration %s: the row was deleted (disconnected) while it moved; the copy in '%s' is deleted",
+                    id, copy.vault());
+            return Step.failed("lease_lost");
+        }
+        LOG.warnf("Vault move of integration %s: its lease was gone before the row was updated and someone else holds the "
+                + "row now; the copy %s in '%s' is left (it may be that holder's)", id, copy.secretName(), copy.vault());
+        return new Step(Kind.FAILED, "lease_lost", Optional.of(orphan(id, copy)));
+    }
+
+    /** The fence before a move's token-store write ({@link IntegrationRepository#fence}). */
+    private Optional<SecretRef> fence(UUID id, String owner, Duration lease) {
+        return QuarkusTransaction.requiringNew().call(() -> integrations.fence(id, owner, Instant.now().plus(lease)));
+    }
+
+    /** A copy left behind by a move: counted and reported. */
+    private Orphan orphan(UUID id, SecretRef secret) {
+        Counter.builder("refresher.vault.move.orphans")
+                .description("Secrets a vault move left behind: old secrets it could not delete, copies it could not prove unused")
+                .tags("vault", secret.vault()).register(registry).increment();
+        return new Orphan(id, secret.vault(), secret.secretName());
     }
 
     private void release(UUID id, String owner) {

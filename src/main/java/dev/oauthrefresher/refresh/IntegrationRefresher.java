@@ -33,16 +33,18 @@ class IntegrationRefresher {
     private final TokenStore tokenStore;
     private final ProviderGateway providers;
     private final PendingRotations pending;
+    private final LeaseKeeper leases;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final Backoff backoff;
     private final Map<Provider, RateLimiter> rateLimits = new EnumMap<>(Provider.class);
 
-    IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending,
+    IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending, LeaseKeeper leases,
             RefreshMetrics metrics, RefreshConfig config) {
         this.tokenStore = tokenStore;
         this.providers = providers;
         this.pending = pending;
+        this.leases = leases;
         this.metrics = metrics;
         this.config = config;
         this.backoff = new Backoff(config.backoff(), () -> ThreadLocalRandom.current().nextDouble());
@@ -132,8 +134,10 @@ class IntegrationRefresher {
     }
 
     /**
-     * New tokens go to the store before the row changes; a rotated refresh token is never dropped: it is sealed in
-     * PostgreSQL first, so it survives a store that refuses it and this process alike.
+     * New tokens go to the store before the row changes; a rotated refresh token is never dropped while this process
+     * holds the row: it is sealed in PostgreSQL first, so it survives a store that refuses it and this process alike.
+     * The write is fenced ({@link LeaseKeeper#fence}) and goes to the secret the fence names; if the fence refuses,
+     * nothing is written.
      */
     private Uni<Outcome> store(ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r, String owner,
             UUID runId, Instant started) {
@@ -143,20 +147,53 @@ class IntegrationRefresher {
         if (!r.oddities().isEmpty()) {
             LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
         }
-        Uni<Boolean> persisted = rotated ? pending.persist(row, runId, next, started) : Uni.createFrom().item(Boolean.FALSE);
-        return persisted.chain(inDatabase -> tokenStore.save(row.secret(), next)
-                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
+        if (!rotated) {
+            return fencedSave(row, owner, runId, next, r, started, false);
+        }
+        return pending.persist(row, owner, runId, next, started).chain(sealing -> sealing == PendingRotations.Sealing.LEASE_GONE
+                ? Uni.createFrom().item(unfenced(row, true))
+                : fencedSave(row, owner, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED));
+    }
+
+    /** The fence, then the write to the secret it names; {@code sealed} says whether a rotated token is in PostgreSQL. */
+    private Uni<Outcome> fencedSave(ClaimedIntegration row, String owner, UUID runId, TokenSet next, RefreshResult.Refreshed r,
+            Instant started, boolean sealed) {
+        boolean rotated = r.rotatedRefreshToken().isPresent();
+        return leases.fenceAsync(row.id(), owner).chain(target -> target.isEmpty()
+                        ? Uni.createFrom().item(unfenced(row, rotated))
+                        : tokenStore.save(target.get(), next)
+                                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
+                                .onFailure().recoverWithItem(e -> {
+                                    metrics.tokenStoreWriteFailed(rotated);
+                                    if (!rotated) {
+                                        // The old refresh token still works: the next run simply tries again.
+                                        LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
+                                                row.id(), e.getClass().getSimpleName());
+                                        return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
+                                    }
+                                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, sealed));
+                                    return new Outcome.RotationPending();
+                                }))
                 .onFailure().recoverWithItem(e -> {
-                    metrics.tokenStoreWriteFailed(rotated);
+                    // the fence could not be asked (the database did not answer): nothing is written without it
+                    LOG.warnf("Integration %s: could not confirm the lease before writing the new tokens (%s)", row.id(),
+                            e.getClass().getSimpleName());
                     if (!rotated) {
-                        // The old refresh token still works: the next run simply tries again.
-                        LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
-                                row.id(), e.getClass().getSimpleName());
-                        return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
+                        return new Outcome.Deferred(Outcome.Cause.UNFENCED);
                     }
-                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, inDatabase));
+                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, sealed));
                     return new Outcome.RotationPending();
-                }));
+                });
+    }
+
+    /** The row is no longer this owner's: the new tokens are not written, and a rotated one is not retried here. */
+    private Outcome unfenced(ClaimedIntegration row, boolean rotated) {
+        if (rotated) {
+            LOG.errorf("Integration %s: the provider rotated its refresh token after this process lost the row's lease; "
+                    + "this process does not write it (if it was sealed in time the row's current holder finishes it from "
+                    + "pending_rotation, unless a reconnect or disconnect replaced the grant)", row.id());
+        }
+        return new Outcome.Deferred(Outcome.Cause.UNFENCED);
     }
 
     /**

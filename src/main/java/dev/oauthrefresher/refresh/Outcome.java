@@ -94,6 +94,13 @@ sealed interface Outcome {
          * lags): nothing was called, the tokens stay where they are, the row keeps its status.
          */
         VAULT_NOT_CONFIGURED("vault_not_configured", false, false),
+        /**
+         * Refreshed, but the fence before the token-store write refused (the lease is gone: another owner, a reconnect
+         * or a disconnect holds or removed the row) or could not be asked (the database did not answer): nothing was
+         * written. A kept refresh token still works; a rotated one is sealed for whoever holds the row, or kept by this
+         * process while the database is away ({@link Outcome.RotationPending}).
+         */
+        UNFENCED("lease_not_proven", true, false),
         /** Something unexpected; logged where it happened. */
         INTERNAL_ERROR("internal_error", true, false);
 

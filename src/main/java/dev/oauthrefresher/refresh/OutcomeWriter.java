@@ -102,10 +102,6 @@ class OutcomeWriter {
             Write w = batch.get(i);
             if (w.outcome() instanceof Outcome.Refreshed r) {
                 refreshed.add(i);
-                if (r.rotated()) {
-                    // the store holds the rotated token now (even if the lease was lost meanwhile): nothing is pending
-                    pendingRotations.delete(w.row().id());
-                }
                 attemptRows.add(attempt(w, OptionalInt.empty(), null, r.oddities().isEmpty() ? null : String.join(",", r.oddities())));
             } else {
                 written[i] = apply(w, attemptRows);
@@ -120,7 +116,13 @@ class OutcomeWriter {
                             ((Outcome.Refreshed) w.outcome()).newExpiry(), w.finishedAt()))
                     .toList());
             for (int k = 0; k < applied.length; k++) {
+                Write w = batch.get(refreshed.get(k));
                 written[refreshed.get(k)] = new Written(applied[k], IntegrationStatus.ACTIVE);
+                if (applied[k] && ((Outcome.Refreshed) w.outcome()).rotated()) {
+                    // the store holds the rotated token and the row says so: nothing is pending. A row whose update did
+                    // not apply keeps its pending row for whoever holds it now (a reconnect or disconnect removes it).
+                    pendingRotations.delete(w.row().id());
+                }
             }
         }
         attempts.insertAll(attemptRows);

@@ -30,21 +30,29 @@ class PendingRotationRepository {
         this.em = em;
     }
 
-    /** Records (or replaces) the pending rotation of one integration. */
-    void save(UUID integrationId, byte[] sealedTokens, String keyId, UUID runId, Instant startedAt) {
-        em.createNativeQuery("""
+    /**
+     * Records (or replaces) the pending rotation of one integration, only while {@code owner} holds its lease: a
+     * sealed token of a row someone else holds now (a reconnect's new consent, a disconnect) must never be left for a
+     * replica to write later. The row stays locked (shared) until the caller commits, so a reconnect or disconnect
+     * cannot take it between this check and the commit and miss the sealed token. False if the owner no longer holds
+     * the row.
+     */
+    boolean save(UUID integrationId, String owner, byte[] sealedTokens, String keyId, UUID runId, Instant startedAt) {
+        return em.createNativeQuery("""
                 INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, run_id, started_at)
-                VALUES (:id, :sealed, :key, :run, :started)
+                SELECT :id, :sealed, :key, :run, :started
+                 WHERE EXISTS (SELECT 1 FROM integration WHERE id = :id AND lease_owner = :owner FOR SHARE)
                 ON CONFLICT (integration_id) DO UPDATE
                    SET sealed_tokens = EXCLUDED.sealed_tokens, key_id = EXCLUDED.key_id, run_id = EXCLUDED.run_id,
                        started_at = EXCLUDED.started_at, created_at = now(), attempts = 0, last_attempt_at = NULL
                 """).unwrap(NativeQuery.class)
                 .setParameter("id", integrationId)
+                .setParameter("owner", owner)
                 .setParameter("sealed", sealedTokens, StandardBasicTypes.BINARY)
                 .setParameter("key", keyId)
                 .setParameter("run", runId)
                 .setParameter("started", startedAt)
-                .executeUpdate();
+                .executeUpdate() == 1;
     }
 
     /** The store took the tokens: nothing is pending any more. */

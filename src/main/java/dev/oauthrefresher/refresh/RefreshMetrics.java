@@ -87,8 +87,8 @@ public class RefreshMetrics {
     }
 
     /**
-     * A lease this process needed was gone: at {@code stage} {@code renewal} (another owner holds the row now)
-     * or {@code write} (an outcome could not be recorded).
+     * A lease this process needed was gone: at {@code stage} {@code renewal} (another owner holds the row now),
+     * {@code fence} (a token-store write was refused and not made) or {@code write} (an outcome could not be recorded).
      */
     void leaseLost(String stage) {
         Counter.builder("refresher.leases.lost")

@@ -34,6 +34,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -313,11 +314,8 @@ class TenantApiTest {
     void shouldDropTheOldGrantsPendingRotationWhenReconnectingSoNoReplicaOverwritesTheNewTokens() {
         String tenant = seeder.tenant("reconnectpending");
         String key = issue(tenant);
-        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", FakeTokenEndpointResource.rotating(), 1,
-                Instant.now().minus(1, ChronoUnit.HOURS)).get(0);
         // what a replica that died after sealing a rotation (the vault refusing it) leaves behind
-        seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) "
-                + "VALUES (:id, decode('00', 'hex'), 'stale', now())", Map.of("id", row.id()));
+        Seeded row = withPendingRotation(tenant);
 
         given().header("Authorization", bearer(key)).contentType(ContentType.JSON).body(newTokens("pending"))
                 .put("/v1/integrations/{id}/tokens", row.id())
@@ -325,8 +323,48 @@ class TenantApiTest {
 
         assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", row.id())))
                 .isZero();
-        assertThat(tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow()
-                .tokens().refreshToken().reveal()).isEqualTo("rt-reconnected-pending");
+        assertThat(storedRefreshToken(row)).isEqualTo("rt-reconnected-pending");
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'integration.reconnect' AND integration_id = :id "
+                + "AND detail LIKE '%superseding a pending rotation%'", Map.of("id", row.id()))).as("the takeover, audited").isEqualTo(1);
+    }
+
+    @Test
+    void shouldAnswer409RotationPendingToReconnectAndDisconnectWhileALiveReplicaHoldsAPendingRotation() {
+        String tenant = seeder.tenant("pendingheld");
+        String key = issue(tenant);
+        // a live replica holds the row while the vault refuses its rotated token
+        Seeded row = withPendingRotation(tenant);
+        seeder.sql("UPDATE integration SET lease_owner = 'host/alive', lease_expires_at = now() + interval '5 minutes' WHERE id = :id",
+                Map.of("id", row.id()));
+        String stored = storedRefreshToken(row);
+
+        // both at once: each waits for the lease as long as a refresh could hold it, then answers
+        CompletableFuture<Response> reconnect = CompletableFuture.supplyAsync(() -> given().header("Authorization", bearer(key))
+                .contentType(ContentType.JSON).body(newTokens("refused")).put("/v1/integrations/{id}/tokens", row.id()));
+        CompletableFuture<Response> disconnect = CompletableFuture.supplyAsync(() -> given().header("Authorization", bearer(key))
+                .delete("/v1/integrations/{id}", row.id()));
+
+        for (Response refused : List.of(reconnect.join(), disconnect.join())) {
+            refused.then().statusCode(409).contentType("application/problem+json").body("type", containsString("rotation-pending"))
+                    .header("Retry-After", notNullValue());
+            assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 300L);
+        }
+        assertThat(storedRefreshToken(row)).as("the stored refresh token").isEqualTo(stored);
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", row.id()))).isEqualTo(1);
+        assertThat(seeder.column(row.id(), "lease_owner")).isEqualTo("host/alive");
+    }
+
+    /** A rotating integration with a rotation sealed in {@code pending_rotation} (its bytes a stub nobody opens). */
+    private Seeded withPendingRotation(String tenant) {
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", FakeTokenEndpointResource.rotating(), 1,
+                Instant.now().minus(1, ChronoUnit.HOURS)).get(0);
+        seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) "
+                + "VALUES (:id, decode('00', 'hex'), 'another-key', now())", Map.of("id", row.id()));
+        return row;
+    }
+
+    private String storedRefreshToken(Seeded row) {
+        return tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow().tokens().refreshToken().reveal();
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.oauthrefresher.bench.Harness.TokenStore;
 import dev.oauthrefresher.bench.ServiceClient.RunSummary;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -364,6 +366,90 @@ class MultiProcessFaultsIT {
                 + "their leases; the other replica claimed %d while it ran, then %d; 0 lost leases, 0 spent tokens%n",
                 lease.toSeconds(), Duration.between(started, Instant.now()).toMillis(), slowSummary.refreshed(),
                 otherRun.body().path("selected").asInt(), refreshed(rest));
+    }
+
+    @Test
+    @Timeout(300)
+    void shouldWriteNoTokensFromAReplicaThawedAfterItsLeasesWentToAReconnectAndADisconnect(TestInfo test) throws Exception {
+        Duration retryOfA = Duration.ofSeconds(1);
+        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase("frozen");
+        ServiceProcess a = harness.launch("a", db, merge(SHORT_LEASE,
+                Map.of("refresher.refresh.pending-retry-interval", retryOfA.toSeconds() + "s")), Harness.SERVICE_JVM);
+        // B's own retry would take A's lapsed rotations over and finish them before the user acts; slowed down, so the
+        // reconnect and the disconnect meet them still pending (taking them over is part of what is tested)
+        ServiceProcess b = harness.launch("b", db, merge(SHORT_LEASE,
+                Map.of("refresher.refresh.pending-retry-interval", "10m")), Harness.SERVICE_JVM);
+        a.awaitReady();
+        b.awaitReady();
+        List<ApiSeeder.Seeded> seeded = seed(a, "frozen", 1, 2);
+        ApiSeeder.Seeded reconnected = seeded.get(0);
+        ApiSeeder.Seeded disconnected = seeded.get(1);
+        String reconnectedSecret = Integration.secretNameFor(reconnected.id());
+        String disconnectedSecret = Integration.secretNameFor(disconnected.id());
+        ServiceClient throughB = harness.client(b);
+        String key = throughB.createApiKey(reconnected.tenant(), List.of("integrations:read", "integrations:write"));
+
+        // A rotates both grants while the vault refuses writes: both rotations pending, sealed, leased by A
+        harness.keyVault().refuseWrites(503);
+        RunSummary refused = harness.client(a).trigger(ServiceClient.REFRESH_TASK, Map.of());
+        assertThat(refused.body().path("details").path("rotationsPending").asInt()).as("%s", refused).isEqualTo(2);
+        assertThat(db.count("SELECT count(*) FROM pending_rotation")).as("pending rotations sealed").isEqualTo(2);
+
+        // while A lives and holds them, a reconnect through B is refused: the pending token is the grant's only live one
+        String grant = reconnected.grant() + "-again";
+        String newRefreshToken = harness.provider().newGrant(grant);
+        HttpResponse<String> whileHeld = throughB.reconnect(key, reconnected.id(), "at-seed-" + UUID.randomUUID(),
+                newRefreshToken, Instant.now().plus(Duration.ofHours(1)));
+        assertThat(whileHeld.statusCode()).as("reconnect while A holds the pending rotation: %s", whileHeld.body()).isEqualTo(409);
+        assertThat(whileHeld.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(whileHeld.body()).contains("rotation-pending");
+        assertThat(whileHeld.headers().firstValue("Retry-After")).isPresent();
+
+        a.freeze();
+        await("A's leases to lapse", () -> db.count("SELECT count(*) FROM integration WHERE lease_expires_at > now()") == 0,
+                LEASE.multipliedBy(3));
+        harness.keyVault().refuseWrites(0);
+        HttpResponse<String> reconnect = throughB.reconnect(key, reconnected.id(), "at-seed-" + UUID.randomUUID(),
+                newRefreshToken, Instant.now().plus(Duration.ofHours(1)));
+        HttpResponse<String> disconnect = throughB.disconnect(key, disconnected.id());
+        assertThat(reconnect.statusCode()).as("reconnect after A's lease lapsed: %s", reconnect.body()).isEqualTo(200);
+        assertThat(disconnect.statusCode()).as("disconnect after A's lease lapsed: %s", disconnect.body()).isEqualTo(204);
+        assertThat(db.count("SELECT count(*) FROM pending_rotation")).as("pending rotations superseded").isZero();
+        assertThat(harness.keyVault().latest(reconnectedSecret).orElseThrow().value()).contains(newRefreshToken);
+        assertThat(harness.keyVault().holds(disconnectedSecret)).as("the disconnected secret, purged").isFalse();
+        long writesBeforeThaw = writesTo(reconnectedSecret, disconnectedSecret);
+
+        a.thaw();
+        a.awaitReady();
+        // nothing may happen from here on: a bounded wait covering three of A's retry intervals once it runs again, in
+        // which an unfenced retry would have written the old grant's token and recreated the disconnected secret
+        ServiceProcess.pause(retryOfA.multipliedBy(3));
+
+        assertThat(a.alive()).as("A after the thaw").isTrue();
+        assertThat(harness.keyVault().latest(reconnectedSecret).orElseThrow().value()).as("the reconnected secret")
+                .contains(newRefreshToken).doesNotContain(harness.provider().latestRefreshToken(reconnected.grant()));
+        assertThat(harness.keyVault().holds(disconnectedSecret)).as("the disconnected secret recreated").isFalse();
+        assertThat(writesTo(reconnectedSecret, disconnectedSecret)).as("writes to either secret after the thaw")
+                .isEqualTo(writesBeforeThaw);
+        // and it knows why: its renewal or its fence found the leases gone
+        for (ApiSeeder.Seeded s : seeded) {
+            await("A to stop retrying " + s.id(), () -> a.log().contains("Integration " + s.id() + ": stopped retrying"),
+                    Duration.ofSeconds(30));
+        }
+        assertThat(db.count("SELECT count(*) FROM pending_rotation")).as("pending rotations").isZero();
+        assertThat(db.count("SELECT count(*) FROM integration WHERE lease_owner IS NOT NULL")).as("leases held").isZero();
+        System.out.printf("[multi-process] replica frozen past its %d s lease with 2 pending rotations: a reconnect while it "
+                + "held them got 409 rotation-pending; after the lapse B reconnected one and disconnected the other, both "
+                + "taking the rotations over; thawed, A stopped retrying both and wrote nothing in %d retry intervals%n",
+                LEASE.toSeconds(), 3);
+    }
+
+    /** PUTs and DELETEs the Key Vault fake has received for these secrets. */
+    private long writesTo(String... names) {
+        List<String> secrets = List.of(names);
+        return harness.keyVault().requests().stream()
+                .filter(r -> secrets.contains(r.secretName()) && !r.method().startsWith("GET")).count();
     }
 
     /** Token calls that presented a spent refresh token: each one is a rotated token that was lost. */

@@ -130,6 +130,35 @@ public final class ServiceClient {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@code PUT /v1/integrations/{id}/tokens} with a tenant key: a reconnect with the new consent's tokens. */
+    public HttpResponse<String> reconnect(String key, UUID id, String accessToken, String refreshToken, Instant expiresAt) {
+        try {
+            String body = JSON.writeValueAsString(Map.of("accessToken", accessToken, "refreshToken", refreshToken,
+                    "accessTokenExpiresAt", expiresAt.toString()));
+            return send(HttpRequest.newBuilder(service.uri("/v1/integrations/" + id + "/tokens"))
+                    .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)), key);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code DELETE /v1/integrations/{id}} with a tenant key: a disconnect. */
+    public HttpResponse<String> disconnect(String key, UUID id) {
+        return send(HttpRequest.newBuilder(service.uri("/v1/integrations/" + id)).DELETE(), key);
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request, String key) {
+        try {
+            return http.send(request.timeout(ADMIN_TIMEOUT).header("Authorization", "Bearer " + key).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(request.build().method() + " to " + service.name() + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The sum of a Prometheus counter's samples over all its labels, from {@code /q/metrics}. */
     public double counter(String name) {
         try {

@@ -165,12 +165,38 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** {@code SIGSTOP}: the process is frozen as a whole (a paused VM, a stalled node) until {@link #thaw()}. */
+    public void freeze() {
+        signal("STOP");
+    }
+
+    /** {@code SIGCONT}: a frozen process runs on, its timers firing late. */
+    public void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A graceful stop (SIGTERM), then a forced one if the process lingers. */
     @Override
     public void close() {
         if (!process.isAlive()) {
             return;
         }
+        // a frozen process would never act on SIGTERM
+        signal("CONT");
         process.destroy();
         if (!waitFor(Duration.ofSeconds(30))) {
             kill();

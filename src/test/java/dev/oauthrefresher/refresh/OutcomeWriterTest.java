@@ -77,6 +77,34 @@ class OutcomeWriterTest {
     }
 
     @Test
+    void shouldDeleteAPendingRotationOnlyWhereTheRefreshsGuardedUpdateApplied() {
+        String tenant = seeder.tenant("pendingwriter");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 2, Instant.now().plus(5, ChronoUnit.MINUTES));
+        String owner = "host/" + UUID.randomUUID();
+        for (Seeded row : rows) {
+            seeder.sql("UPDATE integration SET lease_owner = :owner, lease_expires_at = now() + interval '5 minutes' WHERE id = :id",
+                    Map.of("owner", owner, "id", row.id()));
+            seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) "
+                    + "VALUES (:id, decode('00', 'hex'), 'k', now())", Map.of("id", row.id()));
+        }
+        // the second row's lease went to another replica, which now finishes its sealed token
+        seeder.sql("UPDATE integration SET lease_owner = 'host/other' WHERE id = :id", Map.of("id", rows.get(1).id()));
+        Instant newExpiry = Instant.now().plus(1, ChronoUnit.HOURS);
+
+        List<OutcomeWriter.Written> written = Uni.join().all(rows.stream()
+                .map(row -> writer.write(claimed(row.id()), owner, UUID.randomUUID(), new Outcome.Refreshed(newExpiry, true, List.of(),
+                        new AccessToken(Secret.of("at-writer-test"), "Bearer", newExpiry, Optional.empty())),
+                        Instant.now(), Instant.now()))
+                .toList()).andFailFast().await().atMost(Duration.ofSeconds(30));
+
+        assertThat(written).extracting(OutcomeWriter.Written::applied).containsExactly(true, false);
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", rows.get(0).id())))
+                .as("pending row of the refreshed row").isZero();
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", rows.get(1).id())))
+                .as("pending row of the row another owner holds").isEqualTo(1);
+    }
+
+    @Test
     void shouldRenewOnlyTheLeasesTheOwnerStillHoldsAndReportTheOnesAnotherOwnerTook() {
         String tenant = seeder.tenant("renew");
         List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 5,

@@ -222,6 +222,33 @@ class ShardedKeyVaultTest {
     }
 
     @Test
+    void shouldKeepTheCopyAMoveWroteWhenItsLeaseWentToAMoveThatPointedTheRowThere() throws Exception {
+        String tenant = seeder.tenant("relost");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+        String name = Integration.secretNameFor(row.id());
+        vaults.shard2().delayWrites(java.time.Duration.ofSeconds(2));
+        try {
+            java.util.concurrent.CompletableFuture<io.restassured.response.Response> move =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> moveTo(tenant, "shard-2"));
+            Poll.until("the move writing its copy", java.time.Duration.ofSeconds(20), () -> vaults.shard2().requests().stream()
+                    .anyMatch(r -> r.method().equals("PUT") && r.secretName().equals(name)));
+            // meanwhile the move's lease lapsed and a repeated call (an operator's, after an HTTP timeout) moved the row:
+            // it points at the same secret in shard-2, so the first move's copy is the live secret now
+            seeder.sql("UPDATE integration SET vault = 'shard-2', lease_owner = NULL, lease_expires_at = NULL WHERE id = :id",
+                    Map.of("id", row.id()));
+
+            move.get(30, java.util.concurrent.TimeUnit.SECONDS).then().statusCode(200)
+                    .body("failed[0].reason", equalTo("lease_lost")).body("orphaned", org.hamcrest.Matchers.empty());
+        } finally {
+            vaults.shard2().delayWrites(java.time.Duration.ZERO);
+        }
+        assertThat(vaults.shard2().latest(name)).as("the live secret in shard-2").isPresent();
+        assertThat(vaults.shard2().isSoftDeleted(name)).as("the live secret deleted").isFalse();
+        assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+        assertThat(seeder.column(row.id(), "lease_owner")).isNull();
+    }
+
+    @Test
     void shouldRefuseAMoveToAVaultThatIsNotConfigured() {
         String tenant = seeder.tenant("nowhere");
 
