@@ -84,7 +84,7 @@ public class IntegrationService {
         String owner = lifecycleOwner();
         return Blocking.call(() -> insertLeased(tenantId, id, provider, request, owner, actor))
                 .chain(inserted -> tokenStore.save(inserted.secretRef(), tokens)
-                        .ifNoItem().after(storeWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
+                        .ifNoItem().after(tokenStore.callerWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
                         .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
                         .recoverWithUni(e -> Blocking.run(() -> undoRegistration(tenantId, id, owner, actor))
                                 .chain(() -> Uni.createFrom().failure(tokenStoreUnavailable("register",
@@ -217,7 +217,7 @@ public class IntegrationService {
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
         SecretRef secret = fence(id, owner);
         try {
-            tokenStore.save(secret, tokens).await().atMost(storeWait());
+            tokenStore.save(secret, tokens).await().atMost(tokenStore.callerWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
             throw tokenStoreUnavailable("reconnect", secret, e, "did not accept the new tokens; the integration is unchanged");
@@ -255,7 +255,7 @@ public class IntegrationService {
         Leased leased = lease(tenantId, id, owner);
         SecretRef secret = fence(id, owner);
         try {
-            tokenStore.delete(secret).await().atMost(storeWait());
+            tokenStore.delete(secret).await().atMost(tokenStore.callerWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             releaseLease(id, owner);
             throw tokenStoreUnavailable("disconnect", secret, e, "did not delete the tokens; the integration is unchanged");
@@ -314,17 +314,9 @@ public class IntegrationService {
         }
     }
 
-    /**
-     * How long a lifecycle call waits for one token-store operation: the store's own worst case (every retry
-     * included) and a little more, so the call never gives up on a write that can still land after it.
-     */
-    private Duration storeWait() {
-        return tokenStore.worstCase().plusSeconds(5);
-    }
-
     /** The lifecycle lease outlasts the longest store wait, so the row is still ours when the store answers. */
     private Duration lifecycleLease() {
-        Duration needed = storeWait().multipliedBy(2);
+        Duration needed = tokenStore.callerWait().multipliedBy(2);
         return needed.compareTo(LIFECYCLE_LEASE) > 0 ? needed : LIFECYCLE_LEASE;
     }
 

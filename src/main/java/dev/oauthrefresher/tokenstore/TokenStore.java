@@ -34,6 +34,14 @@ public interface TokenStore {
     }
 
     /**
+     * How long a caller that waits for one operation (a registration, a reconnect, a webhook secret) waits: the
+     * store's own worst case and a little more, so a caller never gives up on a write that can still land after it.
+     */
+    default Duration callerWait() {
+        return worstCase().plusSeconds(5);
+    }
+
+    /**
      * Removes everything stored under the name, so the tokens can no longer be read from the store. Completes
      * normally when nothing was stored, so a repeated disconnect is harmless.
      */

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.webhook;
 
 import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -17,9 +18,7 @@ import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +34,6 @@ import org.jboss.logging.Logger;
 public class WebhookEndpointService {
 
     private static final Logger LOG = Logger.getLogger(WebhookEndpointService.class);
-    private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
 
     private final WebhookEndpointRepository endpoints;
     private final WebhookDeliveryRepository deliveries;
@@ -71,19 +69,17 @@ public class WebhookEndpointService {
         String actor = audit.currentActor();
         UUID id = UUID.randomUUID();
         Secret secret = WebhookSigner.newSecret();
-        return Uni.createFrom().item(() -> {
+        return Blocking.call(() -> {
                     QuarkusTransaction.requiringNew().run(() -> requireRoom(tenantId));
                     return new WebhookEndpoint(id, tenantId, request.url(), request.events().stream()
                             .map(code -> WebhookEventType.fromCode(code).orElseThrow()).toList(), Instant.now());
                 })
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .call(endpoint -> guard.check(endpoint.url())
                         .onFailure(UrlGuard.Refused.class).transform(refused -> ProblemException.invalidField("url",
                                 refused.getMessage())))
                 .call(endpoint -> tokenStore(store.saveWebhookSecret(endpoint.secretName(), WebhookSecret.of(secret)),
                         "nothing was created"))
-                .emitOn(Infrastructure.getDefaultWorkerPool())
-                .map(endpoint -> {
+                .chain(endpoint -> Blocking.call(() -> {
                     QuarkusTransaction.requiringNew().run(() -> {
                         requireRoom(tenantId);
                         endpoints.persist(endpoint);
@@ -91,7 +87,7 @@ public class WebhookEndpointService {
                     });
                     EndpointView view = EndpointView.of(endpoint);
                     return new CreatedEndpoint(view.id(), view.url(), view.events(), secret.reveal(), view.enabled());
-                });
+                }));
     }
 
     public EndpointPage list(String tenantId) {
@@ -113,7 +109,7 @@ public class WebhookEndpointService {
         });
         secrets.forget(id);
         try {
-            store.deleteWebhookSecret(deleted.secretName()).await().atMost(TOKEN_STORE_TIMEOUT);
+            store.deleteWebhookSecret(deleted.secretName()).await().atMost(store.callerWait());
         } catch (RuntimeException e) {
             LOG.warnf("Webhook endpoint %s deleted, but its secret could not be removed from the token store (%s)",
                     id, e.getClass().getSimpleName());
@@ -212,16 +208,16 @@ public class WebhookEndpointService {
         }
     }
 
-    private static <T> T await(Uni<T> operation, String consequence) {
+    private <T> T await(Uni<T> operation, String consequence) {
         return tokenStore(operation, consequence).await().indefinitely();
     }
 
     /**
-     * A token-store call bounded by {@link #TOKEN_STORE_TIMEOUT}; its failure is logged with its cause (never a
+     * A token-store call bounded by {@link TokenStore#callerWait()}; its failure is logged with its cause (never a
      * token) and becomes a 503 saying what was not done.
      */
-    private static <T> Uni<T> tokenStore(Uni<T> operation, String consequence) {
-        return operation.ifNoItem().after(TOKEN_STORE_TIMEOUT).fail()
+    private <T> Uni<T> tokenStore(Uni<T> operation, String consequence) {
+        return operation.ifNoItem().after(store.callerWait()).fail()
                 .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
                 .transform(e -> {
                     LOG.warnf("A webhook secret operation failed in the token store (%s): %s", consequence,
