@@ -1,8 +1,7 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.access.BearerAuthenticationRequest.ForAdminToken;
-import dev.oauthrefresher.admin.AdminConfig;
-import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.common.Secret;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;

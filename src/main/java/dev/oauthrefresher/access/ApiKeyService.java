@@ -1,10 +1,10 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.access.ApiKeyDtos.ApiKeyList;
 import dev.oauthrefresher.access.ApiKeyDtos.ApiKeyView;
 import dev.oauthrefresher.access.ApiKeyDtos.CreateApiKey;
 import dev.oauthrefresher.access.ApiKeyDtos.CreatedApiKey;
-import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.tenant.TenantService;
 import dev.oauthrefresher.web.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,7 +1,7 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.access.BearerAuthenticationRequest.ForTenantKey;
-import dev.oauthrefresher.admin.AuditLog;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.StringPermission;

@@ -1,9 +1,9 @@
 package dev.oauthrefresher.cron;
 
+import dev.oauthrefresher.drain.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.BearerTokens;
-import dev.oauthrefresher.lifecycle.Drain;
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.RequestProblemMappers;
 import io.smallrye.common.annotation.Blocking;

@@ -1,8 +1,8 @@
 package dev.oauthrefresher.cron;
 
+import dev.oauthrefresher.drain.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.oauthrefresher.lifecycle.Drain;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration;
 
+import dev.oauthrefresher.provider.Provider;
 import jakarta.persistence.AttributeConverter;
 import jakarta.persistence.Converter;
 

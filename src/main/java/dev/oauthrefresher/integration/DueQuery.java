@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration;
 
+import dev.oauthrefresher.provider.Provider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

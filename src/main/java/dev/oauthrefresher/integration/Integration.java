@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration;
 
+import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;

@@ -1,6 +1,8 @@
 package dev.oauthrefresher.integration;
 
-import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.audit.AuditLog;
+import dev.oauthrefresher.provider.Provider;
+import dev.oauthrefresher.provider.ProviderGroups;
 import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration;
 
+import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.access.Scope;
 import dev.oauthrefresher.access.TenantKey;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;

@@ -1,6 +1,6 @@
 package dev.oauthrefresher.integration;
 
-import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.integration.VaultMoveDtos.NotMoved;
 import dev.oauthrefresher.integration.VaultMoveDtos.Orphan;
 import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveRequest;

@@ -1,8 +1,6 @@
 package dev.oauthrefresher.provider;
 
 import dev.oauthrefresher.common.Secret;
-import dev.oauthrefresher.integration.Provider;
-import dev.oauthrefresher.integration.ProviderGroups;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
 import dev.oauthrefresher.provider.RefreshResult.Transient;

@@ -1,6 +1,5 @@
 package dev.oauthrefresher.provider;
 
-import dev.oauthrefresher.integration.Provider;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import java.net.InetAddress;
 import java.net.URI;

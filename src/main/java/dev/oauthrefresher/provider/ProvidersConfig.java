@@ -1,7 +1,6 @@
 package dev.oauthrefresher.provider;
 
 import dev.oauthrefresher.common.Secret;
-import dev.oauthrefresher.integration.Provider;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithParentName;

@@ -6,13 +6,13 @@ import java.time.Instant;
 import java.util.Optional;
 
 /** The part of a token set that may leave the service: never the refresh token. */
-record AccessToken(Secret accessToken, String tokenType, Instant expiresAt, Optional<String> scope) {
+public record AccessToken(Secret accessToken, String tokenType, Instant expiresAt, Optional<String> scope) {
 
-    static AccessToken of(TokenSet tokens) {
+    public static AccessToken of(TokenSet tokens) {
         return new AccessToken(tokens.accessToken(), tokens.tokenType(), tokens.expiresAt(), tokens.scope());
     }
 
-    boolean validFor(Instant now, long seconds) {
+    public boolean validFor(Instant now, long seconds) {
         return !expiresAt.isBefore(now.plusSeconds(seconds));
     }
 }

@@ -1,9 +1,12 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.provider.Provider;
+import dev.oauthrefresher.refresh.attempt.Outcome;
+import dev.oauthrefresher.refresh.rotation.PendingRotationRepository;
+import dev.oauthrefresher.refresh.run.RefreshTask;
 import dev.oauthrefresher.common.OwnedGauges;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
-import dev.oauthrefresher.integration.Provider;
 import dev.oauthrefresher.provider.ProvidersConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,20 +72,20 @@ public class RefreshMetrics {
         runDuration(RefreshTask.NAME);
     }
 
-    void attempt(Provider provider, Outcome outcome, Duration took) {
+    public void attempt(Provider provider, Outcome outcome, Duration took) {
         attempts(provider, outcome.kind()).increment();
         duration(provider).record(took);
     }
 
-    void groupRejected(String group) {
+    public void groupRejected(String group) {
         rejected(group).increment();
     }
 
-    void providerCircuitOpened(Provider provider) {
+    public void providerCircuitOpened(Provider provider) {
         circuitOpened(provider).increment();
     }
 
-    void tokenStoreWriteFailed(boolean rotated) {
+    public void tokenStoreWriteFailed(boolean rotated) {
         tokenStoreWriteFailures(rotated).increment();
     }
 
@@ -90,7 +93,7 @@ public class RefreshMetrics {
      * A lease this process needed was gone: at {@code stage} {@code renewal} (another owner holds the row now),
      * {@code fence} (a token-store write was refused and not made) or {@code write} (an outcome could not be recorded).
      */
-    void leaseLost(String stage) {
+    public void leaseLost(String stage) {
         Counter.builder("refresher.leases.lost")
                 .description("Leases found gone while this process still worked on the row")
                 .tags("stage", stage).register(registry).increment();
@@ -100,13 +103,13 @@ public class RefreshMetrics {
      * A row was deferred because its vault is not configured on this replica; {@code vault} is the name the row
      * records (operator-chosen, validated by the schema), never a URL.
      */
-    void vaultNotConfigured(String vault) {
+    public void vaultNotConfigured(String vault) {
         Counter.builder("refresher.vault.not.configured")
                 .description("Refreshes deferred because the row's Key Vault is not configured on this replica")
                 .tags("vault", vault).register(registry).increment();
     }
 
-    void run(String task, Duration took) {
+    public void run(String task, Duration took) {
         runDuration(task).record(took);
     }
 

@@ -1,6 +1,6 @@
 package dev.oauthrefresher.refresh;
 
-import dev.oauthrefresher.integration.Provider;
+import dev.oauthrefresher.provider.Provider;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * the run (every call would fail the same way); a provider that fails most calls is open too, so an outage
  * defers its integrations instead of counting failures against each of them.
  */
-final class RunCircuits {
+public final class RunCircuits {
 
     private final int minimumCalls;
     private final double failureRatio;
@@ -19,27 +19,27 @@ final class RunCircuits {
     private final Map<Provider, int[]> callsAndFailures = new EnumMap<>(Provider.class);
     private final Set<Provider> openProviders = ConcurrentHashMap.newKeySet();
 
-    RunCircuits(RefreshConfig.ProviderCircuit config) {
+    public RunCircuits(RefreshConfig.ProviderCircuit config) {
         this(config.minimumCalls(), config.failureRatio());
     }
 
     /** A provider's circuit opens once it had {@code minimumCalls} calls and {@code failureRatio} of them failed. */
-    RunCircuits(int minimumCalls, double failureRatio) {
+    public RunCircuits(int minimumCalls, double failureRatio) {
         this.minimumCalls = minimumCalls;
         this.failureRatio = failureRatio;
     }
 
-    boolean isOpen(Provider provider, String group) {
+    public boolean isOpen(Provider provider, String group) {
         return rejectedGroups.contains(group) || openProviders.contains(provider);
     }
 
     /** @return true if this call opened the group's circuit (the caller logs it once) */
-    boolean rejectGroup(String group) {
+    public boolean rejectGroup(String group) {
         return rejectedGroups.add(group);
     }
 
     /** @return true if this failure opened the provider's circuit */
-    synchronized boolean recordCall(Provider provider, boolean failed) {
+    public synchronized boolean recordCall(Provider provider, boolean failed) {
         int[] counts = callsAndFailures.computeIfAbsent(provider, p -> new int[2]);
         counts[0]++;
         if (failed) {
@@ -51,11 +51,11 @@ final class RunCircuits {
         return false;
     }
 
-    Set<String> rejectedGroups() {
+    public Set<String> rejectedGroups() {
         return Set.copyOf(rejectedGroups);
     }
 
-    Set<String> openProviders() {
+    public Set<String> openProviders() {
         return openProviders.stream().map(Provider::code).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 }

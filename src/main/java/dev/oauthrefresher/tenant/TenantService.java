@@ -1,6 +1,6 @@
 package dev.oauthrefresher.tenant;
 
-import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;
 import dev.oauthrefresher.tenant.TenantDtos.TenantView;
 import dev.oauthrefresher.tenant.TenantDtos.UpdateTenant;

@@ -1,6 +1,6 @@
 package dev.oauthrefresher.webhook;
 
-import dev.oauthrefresher.admin.AuditLog;
+import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;

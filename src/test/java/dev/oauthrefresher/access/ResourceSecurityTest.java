@@ -1,7 +1,6 @@
 package dev.oauthrefresher.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import io.quarkus.security.PermissionsAllowed;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;

@@ -2,7 +2,6 @@ package dev.oauthrefresher.access;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
-
 import dev.oauthrefresher.testsupport.NoDatabaseProfile;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;

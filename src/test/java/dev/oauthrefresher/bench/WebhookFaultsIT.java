@@ -1,7 +1,6 @@
 package dev.oauthrefresher.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.StandardWebhooksVerifier;

@@ -1,7 +1,6 @@
 package dev.oauthrefresher.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

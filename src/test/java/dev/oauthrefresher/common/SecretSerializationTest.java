@@ -1,7 +1,6 @@
 package dev.oauthrefresher.common;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;

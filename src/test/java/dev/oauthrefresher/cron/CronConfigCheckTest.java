@@ -3,7 +3,6 @@ package dev.oauthrefresher.cron;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.common.SecretConverter;
 import io.quarkus.runtime.configuration.DurationConverter;

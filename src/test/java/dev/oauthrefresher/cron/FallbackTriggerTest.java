@@ -1,7 +1,6 @@
 package dev.oauthrefresher.cron;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.Seeder;
 import io.quarkus.test.common.WithTestResource;

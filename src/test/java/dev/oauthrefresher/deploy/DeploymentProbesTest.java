@@ -1,7 +1,6 @@
 package dev.oauthrefresher.deploy;
 
 import static org.hamcrest.Matchers.equalTo;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.Management;

@@ -1,7 +1,6 @@
 package dev.oauthrefresher.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.oauthrefresher.provider.ProvidersConfig;
 import io.smallrye.config.EnvConfigSource;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class KubernetesManifestsTest {
 
     /** The task the CronJob triggers: the name the refresh capability's {@code CronTask} registers under. */
-    static final String REFRESH_TASK = dev.oauthrefresher.refresh.RefreshTask.NAME;
+    static final String REFRESH_TASK = dev.oauthrefresher.refresh.run.RefreshTask.NAME;
 
     final Manifests manifests = Manifests.base();
     final ConfigKeys keys = ConfigKeys.declared();

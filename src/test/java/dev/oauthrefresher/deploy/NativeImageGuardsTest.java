@@ -1,7 +1,6 @@
 package dev.oauthrefresher.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.azure.core.annotation.UnexpectedResponseExceptionType;
 import com.azure.core.annotation.UnexpectedResponseExceptionTypes;
 import com.azure.core.util.ExpandableStringEnum;

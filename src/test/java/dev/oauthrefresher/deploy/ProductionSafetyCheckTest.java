@@ -2,7 +2,6 @@ package dev.oauthrefresher.deploy;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.oauthrefresher.tokenstore.TokenStoreConfig.Kind;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.configuration.ConfigurationException;

@@ -1,7 +1,6 @@
 package dev.oauthrefresher.integration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;

@@ -4,7 +4,6 @@ import static dev.oauthrefresher.testsupport.MockOAuthServerResource.CLIENT_SECR
 import static dev.oauthrefresher.testsupport.MockOAuthServerResource.GROUP;
 import static dev.oauthrefresher.testsupport.MockOAuthServerResource.issueRefreshToken;
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
 import dev.oauthrefresher.provider.RefreshResult.Refreshed;

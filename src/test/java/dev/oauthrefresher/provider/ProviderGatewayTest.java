@@ -16,7 +16,6 @@ import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.form;
 import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.path;
 import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.server;
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;

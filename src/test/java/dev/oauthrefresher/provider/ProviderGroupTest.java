@@ -2,7 +2,6 @@ package dev.oauthrefresher.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.common.SecretConverter;
 import io.quarkus.runtime.configuration.ConfigurationException;

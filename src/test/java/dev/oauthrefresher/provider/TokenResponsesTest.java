@@ -1,7 +1,6 @@
 package dev.oauthrefresher.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;

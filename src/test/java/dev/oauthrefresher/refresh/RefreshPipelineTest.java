@@ -1,8 +1,9 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.refresh.run.RefreshService;
+import dev.oauthrefresher.refresh.run.RefreshTask;
 import dev.oauthrefresher.testsupport.TestSecrets;
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.cron.RunRequest;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;

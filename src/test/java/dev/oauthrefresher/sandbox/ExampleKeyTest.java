@@ -2,7 +2,6 @@ package dev.oauthrefresher.sandbox;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.Management;
 import io.quarkus.test.common.WithTestResource;

@@ -1,7 +1,6 @@
 package dev.oauthrefresher.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;

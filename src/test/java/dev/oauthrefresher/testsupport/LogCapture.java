@@ -1,7 +1,6 @@
 package dev.oauthrefresher.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Arrays;

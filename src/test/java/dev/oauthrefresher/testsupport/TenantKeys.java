@@ -1,7 +1,6 @@
 package dev.oauthrefresher.testsupport;
 
 import static io.restassured.RestAssured.given;
-
 import io.restassured.http.ContentType;
 import java.util.List;
 import java.util.Map;

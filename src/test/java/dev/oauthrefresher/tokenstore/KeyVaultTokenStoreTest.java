@@ -3,7 +3,6 @@ package dev.oauthrefresher.tokenstore;
 import dev.oauthrefresher.common.RateLimiter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.Secret;

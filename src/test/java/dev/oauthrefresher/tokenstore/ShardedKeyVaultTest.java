@@ -1,13 +1,12 @@
 package dev.oauthrefresher.tokenstore;
 
+import dev.oauthrefresher.refresh.run.RefreshTask;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
-
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
-import dev.oauthrefresher.refresh.RefreshTask;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;

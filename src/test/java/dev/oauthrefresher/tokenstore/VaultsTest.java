@@ -2,7 +2,6 @@ package dev.oauthrefresher.tokenstore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.quarkus.runtime.configuration.ConfigurationException;
 import java.net.URI;
 import java.util.HashMap;

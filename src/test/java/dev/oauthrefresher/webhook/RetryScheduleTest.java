@@ -1,7 +1,6 @@
 package dev.oauthrefresher.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

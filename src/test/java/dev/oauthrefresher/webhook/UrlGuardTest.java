@@ -2,7 +2,6 @@ package dev.oauthrefresher.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import io.netty.resolver.dns.SingletonDnsServerAddressStreamProvider;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

@@ -1,7 +1,8 @@
 package dev.oauthrefresher.webhook;
 
+import dev.oauthrefresher.refresh.run.RefreshService;
+import dev.oauthrefresher.refresh.run.RefreshTask;
 import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.cron.RunRequest;
@@ -9,8 +10,6 @@ import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
 import dev.oauthrefresher.cron.TriggerKind;
 import dev.oauthrefresher.integration.IntegrationService;
-import dev.oauthrefresher.refresh.RefreshService;
-import dev.oauthrefresher.refresh.RefreshTask;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;

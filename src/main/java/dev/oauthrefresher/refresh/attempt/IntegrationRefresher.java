@@ -1,0 +1,230 @@
+package dev.oauthrefresher.refresh.attempt;
+
+import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.provider.Provider;
+import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.refresh.ClaimedIntegration;
+import dev.oauthrefresher.refresh.RefreshConfig;
+import dev.oauthrefresher.refresh.RefreshMetrics;
+import dev.oauthrefresher.refresh.RunCircuits;
+import dev.oauthrefresher.refresh.rotation.PendingRotations;
+import dev.oauthrefresher.common.RateLimiter;
+import dev.oauthrefresher.provider.ProviderGateway;
+import dev.oauthrefresher.provider.RefreshResult;
+import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.UnreadableTokensException;
+import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jboss.logging.Logger;
+
+/**
+ * Refreshes one claimed integration without blocking: read its tokens, call the provider group's token
+ * endpoint, store the new tokens, and classify what happened as an {@link Outcome}. The returned {@link Uni}
+ * never fails: anything unexpected becomes a {@code Deferred} outcome, which changes no status.
+ */
+@ApplicationScoped
+public class IntegrationRefresher {
+
+    private static final Logger LOG = Logger.getLogger(IntegrationRefresher.class);
+    private static final int MAX_MESSAGE = 300;
+
+    private final TokenStore tokenStore;
+    private final ProviderGateway providers;
+    private final PendingRotations pending;
+    private final LeaseKeeper leases;
+    private final RefreshMetrics metrics;
+    private final RefreshConfig config;
+    private final Backoff backoff;
+    private final Map<Provider, RateLimiter> rateLimits = new EnumMap<>(Provider.class);
+
+    IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending, LeaseKeeper leases,
+            RefreshMetrics metrics, RefreshConfig config) {
+        this.tokenStore = tokenStore;
+        this.providers = providers;
+        this.pending = pending;
+        this.leases = leases;
+        this.metrics = metrics;
+        this.config = config;
+        this.backoff = new Backoff(config.backoff(), () -> ThreadLocalRandom.current().nextDouble());
+        if (config.providerRateLimit() > 0) {
+            for (Provider provider : Provider.values()) {
+                rateLimits.put(provider, RateLimiter.perSecond(config.providerRateLimit()));
+            }
+        }
+    }
+
+    public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId) {
+        Instant started = Instant.now();
+        if (circuits.isOpen(row.provider(), row.providerGroup())) {
+            return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
+        }
+        if (!providers.knowsGroup(row.providerGroup())) {
+            return Uni.createFrom().item(unknownGroup(row.providerGroup()));
+        }
+        RateLimiter limiter = rateLimits.get(row.provider());
+        Duration wait = limiter == null ? Duration.ZERO : limiter.reserve();
+        Uni<Void> gate = wait.isZero()
+                ? Uni.createFrom().voidItem()
+                : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
+        return gate
+                .chain(() -> tokenStore.load(row.secret()))
+                .chain(stored -> {
+                    if (stored.isEmpty()) {
+                        return Uni.createFrom().<Outcome>item(new Outcome.Errored("tokens_missing",
+                                "No tokens are stored for this integration; it must be registered again."));
+                    }
+                    if (circuits.isOpen(row.provider(), row.providerGroup())) {
+                        return Uni.createFrom().<Outcome>item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
+                    }
+                    TokenSet current = stored.get().tokens();
+                    return providers.refresh(row.providerGroup(), current.refreshToken())
+                            .chain(result -> settle(row, current, result, circuits, owner, runId, started));
+                })
+                .onFailure(VaultNotConfiguredException.class).recoverWithItem(e -> {
+                    metrics.vaultNotConfigured(row.vault());
+                    return new Outcome.Deferred(Outcome.Cause.VAULT_NOT_CONFIGURED);
+                })
+                .onFailure(UnreadableTokensException.class).recoverWithItem(e -> new Outcome.Errored("tokens_unreadable",
+                        "The token store holds no readable token document for this integration; it must be registered again."))
+                // the store already retried what was worth retrying (one retry layer per operation); a refusal such
+                // as a 403 is left for an operator and not retried here
+                .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred(
+                        ((TokenStoreException) e).isTransient() ? Outcome.Cause.TOKEN_STORE_UNAVAILABLE : Outcome.Cause.TOKEN_STORE_REFUSED))
+                .onFailure().recoverWithItem(e -> {
+                    LOG.errorf("Integration %s: unexpected %s while refreshing; left untouched",
+                            row.id(), e.getClass().getSimpleName());
+                    return new Outcome.Deferred(Outcome.Cause.INTERNAL_ERROR);
+                })
+                .invoke(outcome -> metrics.attempt(row.provider(), outcome, Duration.between(started, Instant.now())));
+    }
+
+    private Uni<Outcome> settle(ClaimedIntegration row, TokenSet current, RefreshResult result, RunCircuits circuits,
+            String owner, UUID runId, Instant started) {
+        Instant now = Instant.now();
+        if (result instanceof RefreshResult.Refreshed r) {
+            recordCall(row, circuits, false);
+            return store(row, current, r, owner, runId, started);
+        }
+        if (result instanceof RefreshResult.GrantRevoked g) {
+            recordCall(row, circuits, false);
+            return Uni.createFrom().item(new Outcome.Expired(g.errorCode(), describe(g.description(), "The grant was revoked or has expired."),
+                    g.httpStatus()));
+        }
+        if (result instanceof RefreshResult.ClientRejected c) {
+            if (circuits.rejectGroup(row.providerGroup())) {
+                metrics.groupRejected(row.providerGroup());
+                LOG.errorf("Provider group '%s': the token endpoint refused the client credentials (%s, HTTP %d); "
+                        + "its integrations are left untouched for the rest of this run",
+                        row.providerGroup(), c.errorCode(), c.httpStatus());
+            }
+            return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CLIENT_REJECTED));
+        }
+        if (result instanceof RefreshResult.Transient t) {
+            recordCall(row, circuits, true);
+            Instant next = backoff.nextAttempt(now, row.consecutiveFailures() + 1, t.retryAfter(), row.accessTokenExpiresAt());
+            return Uni.createFrom().item(new Outcome.Failed(t.errorCode(), describe(t.description(), t.errorCode()),
+                    t.httpStatus(), next));
+        }
+        if (result instanceof RefreshResult.UnknownGroup u) {
+            return Uni.createFrom().item(unknownGroup(u.group()));
+        }
+        throw new IllegalStateException("Unhandled refresh result " + result.getClass().getSimpleName());
+    }
+
+    /**
+     * New tokens go to the store before the row changes; a rotated refresh token is never dropped while this process
+     * holds the row: it is sealed in PostgreSQL first, so it survives a store that refuses it and this process alike.
+     * The write is fenced ({@link LeaseKeeper#fence}) and goes to the secret the fence names; if the fence refuses,
+     * nothing is written.
+     */
+    private Uni<Outcome> store(ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r, String owner,
+            UUID runId, Instant started) {
+        boolean rotated = r.rotatedRefreshToken().isPresent();
+        TokenSet next = new TokenSet(r.accessToken(), r.rotatedRefreshToken().orElse(current.refreshToken()),
+                r.expiresAt(), r.scope().or(current::scope), r.tokenType());
+        if (!r.oddities().isEmpty()) {
+            LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
+        }
+        if (!rotated) {
+            return fencedSave(row, owner, runId, next, r, started, false);
+        }
+        return pending.persist(row, owner, runId, next, started).chain(sealing -> sealing == PendingRotations.Sealing.LEASE_GONE
+                ? Uni.createFrom().item(unfenced(row, true))
+                : fencedSave(row, owner, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED));
+    }
+
+    /** The fence, then the write to the secret it names; {@code sealed} says whether a rotated token is in PostgreSQL. */
+    private Uni<Outcome> fencedSave(ClaimedIntegration row, String owner, UUID runId, TokenSet next, RefreshResult.Refreshed r,
+            Instant started, boolean sealed) {
+        boolean rotated = r.rotatedRefreshToken().isPresent();
+        return leases.fenceAsync(row.id(), owner).chain(target -> target.isEmpty()
+                        ? Uni.createFrom().item(unfenced(row, rotated))
+                        : tokenStore.save(target.get(), next)
+                                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
+                                .onFailure().recoverWithItem(e -> {
+                                    metrics.tokenStoreWriteFailed(rotated);
+                                    if (!rotated) {
+                                        // The old refresh token still works: the next run simply tries again.
+                                        LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
+                                                row.id(), e.getClass().getSimpleName());
+                                        return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
+                                    }
+                                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, sealed));
+                                    return new Outcome.RotationPending();
+                                }))
+                .onFailure().recoverWithItem(e -> {
+                    // the fence could not be asked (the database did not answer): nothing is written without it
+                    LOG.warnf("Integration %s: could not confirm the lease before writing the new tokens (%s)", row.id(),
+                            e.getClass().getSimpleName());
+                    if (!rotated) {
+                        return new Outcome.Deferred(Outcome.Cause.UNFENCED);
+                    }
+                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, sealed));
+                    return new Outcome.RotationPending();
+                });
+    }
+
+    /** The row is no longer this owner's: the new tokens are not written, and a rotated one is not retried here. */
+    private Outcome unfenced(ClaimedIntegration row, boolean rotated) {
+        if (rotated) {
+            LOG.errorf("Integration %s: the provider rotated its refresh token after this process lost the row's lease; "
+                    + "this process does not write it (if it was sealed in time the row's current holder finishes it from "
+                    + "pending_rotation, unless a reconnect or disconnect replaced the grant)", row.id());
+        }
+        return new Outcome.Deferred(Outcome.Cause.UNFENCED);
+    }
+
+    /**
+     * The longest one refresh can take once started: the store read, the slowest provider group's call and the
+     * store write, each with its retries. A row is started only with more lease than this left.
+     */
+    public Duration worstCase() {
+        return tokenStore.worstCase().multipliedBy(2).plus(providers.worstCase());
+    }
+
+    private static Outcome unknownGroup(String group) {
+        return new Outcome.Errored("unknown_provider_group", "Provider group '" + group + "' is not configured.");
+    }
+
+    private void recordCall(ClaimedIntegration row, RunCircuits circuits, boolean failed) {
+        if (circuits.recordCall(row.provider(), failed)) {
+            metrics.providerCircuitOpened(row.provider());
+            LOG.errorf("Provider %s failed most token calls in this run; its remaining integrations are deferred",
+                    row.provider().code());
+        }
+    }
+
+    private static String describe(String text, String fallback) {
+        String value = text == null || text.isBlank() ? fallback : text;
+        return value.length() > MAX_MESSAGE ? value.substring(0, MAX_MESSAGE) : value;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.oauthrefresher.refresh.run;
+
+import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.refresh.RefreshConfig;
+import dev.oauthrefresher.refresh.attempt.IntegrationRefresher;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import org.jboss.logging.Logger;
+
+/** Refuses refresh settings that would corrupt runs, and warns about ones that would let tokens lapse. */
+@Singleton
+class RefreshConfigCheck {
+
+    private static final Logger LOG = Logger.getLogger(RefreshConfigCheck.class);
+
+    void onStart(@Observes StartupEvent event, RefreshConfig config, IntegrationRefresher refresher) {
+        check(config, refresher.worstCase());
+    }
+
+    /** @param worstCase the longest one refresh can take once started (store read, provider call, store write) */
+    static void check(RefreshConfig config, Duration worstCase) {
+        if (config.lease().compareTo(config.runBudget()) <= 0) {
+            throw new IllegalStateException("refresher.refresh.lease (" + config.lease()
+                    + ") must be longer than refresher.refresh.run-budget (" + config.runBudget()
+                    + "), or a run's own rows could be claimed by another run while it still refreshes them");
+        }
+        // renewals keep four fifths of the lease ahead of every held row; a row starts only with more than the worst
+        // case left, so a lease shorter than that would never let a row start
+        Duration covered = config.lease().minus(LeaseKeeper.renewalInterval(config.lease()));
+        if (covered.compareTo(worstCase) <= 0) {
+            throw new IllegalStateException("refresher.refresh.lease (" + config.lease() + ") must leave more than the worst "
+                    + "case of one refresh (" + worstCase + ": token store read and write with their retries, "
+                    + "refresher.token-store.key-vault.*, plus the slowest provider group's connect and request timeouts, "
+                    + "refresher.providers.<group>.*) after a renewal interval of a fifth of the lease; it leaves " + covered);
+        }
+        if (config.backoff().max().compareTo(config.backoff().initial()) < 0) {
+            throw new IllegalStateException("refresher.refresh.backoff.max must not be shorter than refresher.refresh.backoff.initial");
+        }
+        if (config.leadTime().compareTo(config.expectedTriggerInterval().plus(config.runBudget())) < 0) {
+            LOG.warnf("refresher.refresh.lead-time (%s) is shorter than the trigger interval (%s) plus one run budget (%s): "
+                    + "a token can expire between two runs", config.leadTime(), config.expectedTriggerInterval(), config.runBudget());
+        }
+    }
+}

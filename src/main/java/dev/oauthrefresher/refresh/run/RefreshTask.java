@@ -1,0 +1,45 @@
+package dev.oauthrefresher.refresh.run;
+
+import dev.oauthrefresher.refresh.RefreshConfig;
+import dev.oauthrefresher.cron.CronTask;
+import dev.oauthrefresher.cron.TaskResult;
+import dev.oauthrefresher.cron.TaskRun;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+
+/** {@code POST /cron/refresh-expiring-integrations}: refresh every active integration nearing expiry. */
+@ApplicationScoped
+public class RefreshTask implements CronTask {
+
+    public static final String NAME = "refresh-expiring-integrations";
+
+    private final RefreshService service;
+    private final RefreshConfig config;
+
+    RefreshTask(RefreshService service, RefreshConfig config) {
+        this.service = service;
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Uni<TaskResult> run(TaskRun run) {
+        return service.run(run, NAME);
+    }
+
+    @Override
+    public Duration budget() {
+        return config.runBudget();
+    }
+
+    /** A run's rows stay leased for the lease even past its budget: until then its replica may still be at it. */
+    @Override
+    public Duration abandonedAfter() {
+        return config.lease().compareTo(config.runBudget()) > 0 ? config.lease() : config.runBudget();
+    }
+}

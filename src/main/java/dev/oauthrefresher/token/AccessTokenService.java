@@ -1,0 +1,358 @@
+package dev.oauthrefresher.token;
+
+import dev.oauthrefresher.audit.AuditWriter;
+import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.refresh.ClaimedIntegration;
+import dev.oauthrefresher.refresh.RefreshConfig;
+import dev.oauthrefresher.refresh.attempt.Outcome;
+import dev.oauthrefresher.refresh.run.RefreshService;
+import dev.oauthrefresher.common.Blocking;
+import dev.oauthrefresher.common.KeyedRateLimits;
+import dev.oauthrefresher.common.RetryAfter;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.integration.IntegrationRepository;
+import dev.oauthrefresher.integration.IntegrationStatus;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
+import dev.oauthrefresher.web.ProblemException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * Hands a tenant's worker a usable access token. A token valid long enough comes from the token store, through
+ * {@link AccessTokenCache}; otherwise the integration is refreshed now by the same {@link IntegrationRefresher}
+ * and {@link OutcomeWriter} as a run, under the same lease. Concurrent callers in this process share one refresh
+ * ({@link SingleFlight}); a caller that finds the row leased by a run or by another replica polls the row until
+ * that refresh settles (bounded by {@code refresher.on-demand.wait-for-refresh}) and then serves its result.
+ * Every answer is audited, and a token leaves only once its audit row is committed.
+ */
+@ApplicationScoped
+public class AccessTokenService {
+
+    private static final Duration RETRY_SOON = Duration.ofSeconds(5);
+
+    /** A token for the caller, and whether it was issued during this request. */
+    record Issued(AccessToken token, boolean refreshed) {
+
+        /** Whether the token stays valid {@code seconds} from {@code now}: false when the provider issues shorter ones. */
+        boolean satisfies(Instant now, long seconds) {
+            return token.validFor(now, seconds);
+        }
+    }
+
+    private record Load(UUID id, long version) {
+    }
+
+    private final IntegrationRepository integrations;
+    private final TokenStore tokenStore;
+    private final RefreshService refreshService;
+    private final AuditWriter audit;
+    private final AccessTokenCache cache;
+    private final AccessTokenMetrics metrics;
+    private final OnDemandConfig config;
+    private final RefreshConfig refreshConfig;
+    private final SingleFlight<UUID, Issued> refreshes = new SingleFlight<>();
+    private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
+    private final KeyedRateLimits<String> tenantRefreshes;
+    private final String host = LeaseKeeper.HOST;
+
+    AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, RefreshService refreshService,
+            AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
+            OnDemandConfig config, RefreshConfig refreshConfig) {
+        this.integrations = integrations;
+        this.tokenStore = tokenStore;
+        this.refreshService = refreshService;
+        this.audit = audit;
+        this.cache = cache;
+        this.metrics = metrics;
+        this.config = config;
+        this.refreshConfig = refreshConfig;
+        this.tenantRefreshes = KeyedRateLimits.perSecond(config.tenantRefreshesPerSecond());
+    }
+
+    /**
+     * A token valid for at least {@code minValidSeconds} (if the provider issues one that long), refreshed first
+     * if needed or if {@code force} and the last refresh is older than the force interval. Fails with a
+     * {@link ProblemException}: 404, 424 (reconnect required), 503 with {@code Retry-After}.
+     */
+    Uni<Issued> accessToken(String tenantId, UUID id, long minValidSeconds, boolean force, String actor) {
+        return readRow(tenantId, id)
+                .chain(row -> issue(row, minValidSeconds, force))
+                .call(issued -> audit.record(actor, "token.read", tenantId, id,
+                        "refreshed=" + issued.refreshed() + " outcome=issued").onFailure().transform(e -> {
+                    metrics.read("audit_failed");
+                    return new ProblemException(503, "audit-unavailable", "Service Unavailable",
+                            "The token read could not be audited, so no token is returned. Try again.",
+                            Map.of("Retry-After", "5"));
+                }))
+                .invoke(issued -> metrics.read(issued.refreshed() ? "refreshed" : "served"))
+                .onFailure(ProblemException.class).call(e -> auditRefusal(actor, tenantId, id, (ProblemException) e));
+    }
+
+    private Uni<Issued> issue(Integration row, long minValidSeconds, boolean force) {
+        Instant now = Instant.now();
+        requireActive(row);
+        Predicate<Integration> needsRefresh = current -> needsRefresh(current, minValidSeconds, force, Instant.now());
+        if (!needsRefresh.test(row)) {
+            // the stored token is served if the row's promise holds for it (a store that lags the row is refreshed)
+            return stored(row).chain(token -> token.validFor(now, minValidSeconds)
+                    || (withinRefreshFloor(row, now) && token.validFor(now, 0))
+                    ? Uni.createFrom().item(new Issued(token, false))
+                    : refresh(row, current -> true));
+        }
+        return refresh(row, needsRefresh);
+    }
+
+    /**
+     * A forced refresh counts only if the last one is older than the force interval; otherwise a token is refreshed
+     * when it is not valid {@code minValidSeconds} more, unless this service refreshed it within the floor.
+     */
+    private boolean needsRefresh(Integration row, long minValidSeconds, boolean force, Instant now) {
+        if (force && row.lastRefreshedAt().isBefore(now.minus(config.forceRefreshMinInterval()))) {
+            return true;
+        }
+        if (!row.accessTokenExpiresAt().isAfter(now)) {
+            return true;
+        }
+        return row.accessTokenExpiresAt().isBefore(now.plusSeconds(minValidSeconds)) && !withinRefreshFloor(row, now);
+    }
+
+    /**
+     * Whether the row's access token came from a refresh of this service less than {@code refresh-floor} of its
+     * lifetime ago. Only a refresh writes {@code last_attempt_at} together with {@code last_refreshed_at}:
+     * registration leaves it empty and a reconnect leaves it older, and a token a host handed in has an unknown
+     * age, so those are never held back.
+     */
+    private boolean withinRefreshFloor(Integration row, Instant now) {
+        Instant refreshed = row.lastRefreshedAt();
+        if (row.lastAttemptAt() == null || row.lastAttemptAt().isBefore(refreshed)) {
+            return false;
+        }
+        Duration lifetime = Duration.between(refreshed, row.accessTokenExpiresAt());
+        Duration floor = Duration.ofMillis((long) (lifetime.toMillis() * config.refreshFloor()));
+        return now.isBefore(refreshed.plus(floor));
+    }
+
+    /** The stored access token: from the cache while the row's version is unchanged, else one store read. */
+    private Uni<AccessToken> stored(Integration row) {
+        Optional<AccessToken> cached = cache.get(row.id(), row.version());
+        if (cached.isPresent()) {
+            return Uni.createFrom().item(cached.get());
+        }
+        Load load = new Load(row.id(), row.version());
+        return loads.run(load, () -> {
+            metrics.storeRead();
+            return tokenStore.load(row.secretRef()).map(found -> {
+                AccessToken token = AccessToken.of(found.orElseThrow(() -> new ProblemException(424, "integration-error",
+                        "Failed Dependency", "No tokens are stored for integration " + row.id() + "; reconnect it.")).tokens());
+                cache.put(row.id(), row.version(), token);
+                return token;
+            });
+        }).map(result -> {
+            if (result.joined()) {
+                metrics.joined("store_read");
+            }
+            return result.value();
+        }).onFailure(TokenStoreException.class).transform(e -> unavailable(e instanceof VaultNotConfiguredException
+                ? e.getMessage() : "The token store did not answer; try again.", RETRY_SOON));
+    }
+
+    private Uni<Issued> refresh(Integration row, Predicate<Integration> needsRefresh) {
+        Instant now = Instant.now();
+        if (row.nextAttemptAt() != null && row.nextAttemptAt().isAfter(now)) {
+            throw unavailable("Integration " + row.id() + " is backing off after failed refreshes ("
+                    + row.lastErrorCode() + ").", Duration.between(now, row.nextAttemptAt()));
+        }
+        return refreshes.run(row.id(), () -> {
+                    // the tenant's budget is spent by the caller that starts a refresh, never by those that join it
+                    Optional<Duration> wait = tenantRefreshes.tryAcquire(row.tenantId());
+                    if (wait.isPresent()) {
+                        throw tenantBudgetSpent(wait.get());
+                    }
+                    return lead(row.tenantId(), row.id(), needsRefresh, Instant.now(), true);
+                })
+                .map(result -> {
+                    if (result.joined()) {
+                        metrics.joined("refresh");
+                    }
+                    return result.value();
+                });
+    }
+
+    /**
+     * This process's one refresh of the row: lease it and refresh, or wait for whoever holds the lease. The row
+     * the lease returns is checked again: a caller that read it just before another refresh finished finds the
+     * new token there and gives the lease back instead of refreshing a second time.
+     */
+    private Uni<Issued> lead(String tenantId, UUID id, Predicate<Integration> needsRefresh, Instant since, boolean mayClaim) {
+        UUID runId = UUID.randomUUID();
+        String owner = host + "/on-demand/" + runId;
+        Instant now = Instant.now();
+        return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> {
+                    Optional<Integration> claimed = integrations.claimOne(id, owner, now, now.plus(refreshConfig.lease()));
+                    if (claimed.isPresent() && !needsRefresh.test(claimed.get())) {
+                        integrations.release(List.of(id), owner);
+                    }
+                    return claimed;
+                }))
+                .onFailure().transform(e -> ProblemException.databaseUnavailable())
+                .chain(claimed -> {
+                    if (claimed.isEmpty()) {
+                        return awaitOther(tenantId, id, needsRefresh, since, mayClaim);
+                    }
+                    if (!needsRefresh.test(claimed.get())) {
+                        return readRow(tenantId, id).chain(row -> stored(row).map(token -> new Issued(token, true)));
+                    }
+                    return refreshLeased(tenantId, ClaimedIntegration.of(claimed.get()), owner, runId);
+                });
+    }
+
+    private Uni<Issued> refreshLeased(String tenantId, ClaimedIntegration row, String owner, UUID runId) {
+        return refreshService.refreshLeased(row, owner, runId, Instant.now().plus(refreshConfig.lease()))
+                .map(settled -> {
+                    metrics.onDemandRefresh(settled.outcome().kind());
+                    if (!settled.written().applied()) {
+                        throw unavailable("Integration " + row.id() + " changed while it was being refreshed.", RETRY_SOON);
+                    }
+                    return settled.outcome();
+                })
+                .chain(outcome -> settled(tenantId, row.id(), outcome));
+    }
+
+    private Uni<Issued> settled(String tenantId, UUID id, Outcome outcome) {
+        if (outcome instanceof Outcome.Refreshed refreshed) {
+            // the token just written, served as it is: reading it back would cost a store call per refresh
+            return Uni.createFrom().item(new Issued(refreshed.issued(), true));
+        }
+        if (outcome instanceof Outcome.Expired e) {
+            throw reconnectRequired(id, e.code());
+        }
+        if (outcome instanceof Outcome.Errored e) {
+            throw integrationError(id, e.code());
+        }
+        if (outcome instanceof Outcome.Failed f) {
+            throw unavailable("The provider did not refresh integration " + id + " (" + f.code() + ").",
+                    Duration.between(Instant.now(), f.nextAttemptAt()));
+        }
+        if (outcome instanceof Outcome.RotationPending) {
+            throw unavailable("Integration " + id + " was refreshed but its new tokens are not stored yet.",
+                    refreshConfig.pendingRetryInterval());
+        }
+        Outcome.Deferred d = (Outcome.Deferred) outcome;
+        throw unavailable("The refresh of integration " + id + " was deferred (" + d.cause().code() + ").", RETRY_SOON);
+    }
+
+    /**
+     * Someone else holds the lease (a run, another replica) or the tenant is paused: poll the row until the lease
+     * is gone, then serve what that refresh left, or claim once more if it left nothing usable.
+     */
+    private Uni<Issued> awaitOther(String tenantId, UUID id, Predicate<Integration> needsRefresh, Instant since,
+            boolean mayClaim) {
+        long deadline = System.nanoTime() + config.waitForRefresh().toNanos();
+        return pollWhileLeased(tenantId, id, deadline).chain(row -> {
+            Instant now = Instant.now();
+            requireActive(row);
+            if (isLeased(row, now)) {
+                throw unavailable("Integration " + id + " is still being refreshed elsewhere.", Duration.ofSeconds(1));
+            }
+            if (row.lastRefreshedAt().isAfter(since)) {
+                return stored(row).map(token -> new Issued(token, true));
+            }
+            if (row.nextAttemptAt() != null && row.nextAttemptAt().isAfter(now)) {
+                throw unavailable("The provider did not refresh integration " + id + " (" + row.lastErrorCode() + ").",
+                        Duration.between(now, row.nextAttemptAt()));
+            }
+            if (mayClaim) {
+                return lead(tenantId, id, needsRefresh, since, false);
+            }
+            throw unavailable("Integration " + id + " cannot be refreshed now (its tenant may be paused).",
+                    Duration.ofSeconds(30));
+        });
+    }
+
+    private Uni<Integration> pollWhileLeased(String tenantId, UUID id, long deadlineNanos) {
+        return readRow(tenantId, id).chain(row -> {
+            if (!isLeased(row, Instant.now()) || System.nanoTime() - deadlineNanos > 0) {
+                return Uni.createFrom().item(row);
+            }
+            return Uni.createFrom().voidItem().onItem().delayIt().by(config.pollInterval())
+                    .chain(() -> pollWhileLeased(tenantId, id, deadlineNanos));
+        });
+    }
+
+    private Uni<Integration> readRow(String tenantId, UUID id) {
+        return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)))
+                .onFailure().transform(e -> ProblemException.databaseUnavailable())
+                .map(found -> found.orElseThrow(() -> {
+                    cache.evict(id);
+                    return ProblemException.notFound("Integration " + id + " does not exist for this tenant.");
+                }));
+    }
+
+    private Uni<Void> auditRefusal(String actor, String tenantId, UUID id, ProblemException refusal) {
+        String outcome = switch (refusal.status()) {
+            case 404 -> "not_found";
+            case 429 -> "tenant_budget";
+            case 424 -> "reconnect_required";
+            default -> "unavailable";
+        };
+        if (refusal.type().equals("audit-unavailable")) {
+            return Uni.createFrom().voidItem();
+        }
+        metrics.read(outcome);
+        if (refusal.status() == 404) {
+            // nothing of this tenant's was touched; the key's use is in its lastUsedAt
+            return Uni.createFrom().voidItem();
+        }
+        return audit.record(actor, "token.read", tenantId, id,
+                "refreshed=false outcome=" + outcome + " status=" + refusal.status()).onFailure().recoverWithNull();
+    }
+
+    private static boolean isLeased(Integration row, Instant now) {
+        return row.leaseExpiresAt() != null && row.leaseExpiresAt().isAfter(now);
+    }
+
+    private static void requireActive(Integration row) {
+        if (row.status() == IntegrationStatus.EXPIRED) {
+            throw reconnectRequired(row.id(), row.lastErrorCode());
+        }
+        if (row.status() == IntegrationStatus.ERROR) {
+            throw integrationError(row.id(), row.lastErrorCode());
+        }
+    }
+
+    private static ProblemException reconnectRequired(UUID id, String code) {
+        return new ProblemException(424, "reconnect-required", "Failed Dependency", "The grant of integration " + id
+                + " is revoked or expired (" + code + "): the user must consent again, then PUT the new tokens.");
+    }
+
+    private static ProblemException integrationError(UUID id, String code) {
+        return new ProblemException(424, "integration-error", "Failed Dependency", "Integration " + id
+                + " is in error (" + code + "): reconnect it with new tokens, or ask the operator.");
+    }
+
+    private ProblemException tenantBudgetSpent(Duration wait) {
+        long seconds = RetryAfter.seconds(wait);
+        return new ProblemException(429, "tenant-refresh-budget", "Too Many Requests",
+                "This tenant started more on-demand refreshes than refresher.on-demand.tenant-refreshes-per-second ("
+                        + config.tenantRefreshesPerSecond() + ") allows on this replica; retry after " + seconds + " s.",
+                Map.of("Retry-After", Long.toString(seconds)));
+    }
+
+    private static ProblemException unavailable(String detail, Duration retryAfter) {
+        long seconds = RetryAfter.seconds(retryAfter);
+        return new ProblemException(503, "token-unavailable", "Service Unavailable", detail,
+                Map.of("Retry-After", Long.toString(seconds)));
+    }
+
+}

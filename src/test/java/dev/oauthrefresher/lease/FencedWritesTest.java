@@ -1,0 +1,221 @@
+package dev.oauthrefresher.lease;
+
+import dev.oauthrefresher.refresh.ClaimedIntegration;
+import dev.oauthrefresher.refresh.attempt.Outcome;
+import dev.oauthrefresher.refresh.rotation.PendingRotations;
+import dev.oauthrefresher.refresh.run.RefreshService;
+import static org.assertj.core.api.Assertions.assertThat;
+import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.integration.IntegrationRepository;
+import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
+import dev.oauthrefresher.testsupport.Seeder;
+import dev.oauthrefresher.testsupport.Seeder.Seeded;
+import dev.oauthrefresher.testsupport.TestSecrets;
+import dev.oauthrefresher.tokenstore.SecretRef;
+import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every token-store write is fenced: ownership of the row is re-asserted by one guarded statement just before the
+ * write, the write goes to the secret that statement names, and a process that lost the row writes nothing.
+ */
+@QuarkusTest
+@WithTestResource(EmbeddedPostgresResource.class)
+@WithTestResource(FakeTokenEndpointResource.class)
+class FencedWritesTest {
+
+    @Inject
+    LeaseKeeper leases;
+
+    @Inject
+    PendingRotations pending;
+
+    @Inject
+    RefreshService refreshService;
+
+    @Inject
+    IntegrationRepository integrations;
+
+    @Inject
+    TokenStore tokenStore;
+
+    @Inject
+    Seeder seeder;
+
+    final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
+    final FakeTokenEndpoint rotating = FakeTokenEndpointResource.rotating();
+
+    @Test
+    void shouldNameTheRowsSecretAndExtendTheLeaseOnlyWhileTheOwnerStillHoldsTheRow() {
+        Seeded row = seeder.integrations(seeder.tenant("fence"), "google", "fake-google", google, 1,
+                Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+        String owner = "host/" + UUID.randomUUID();
+        // a lapsed lease nobody took is still the owner's: no one can have claimed the row since
+        lease(row.id(), owner, "now() - interval '1 minute'");
+
+        assertThat(leases.fence(row.id(), owner)).contains(TestSecrets.of(row.id()));
+        assertThat(seeder.instant(row.id(), "lease_expires_at")).as("extended to a full lease").isAfter(Instant.now().plusSeconds(60));
+
+        // the write goes where the row says now, not where the caller found the row
+        seeder.sql("UPDATE integration SET vault = 'shard-2' WHERE id = :id", Map.of("id", row.id()));
+        assertThat(leases.fence(row.id(), owner)).contains(new SecretRef("shard-2", Integration.secretNameFor(row.id())));
+
+        lease(row.id(), "host/other", "now() + interval '5 minutes'");
+        Instant othersLease = seeder.instant(row.id(), "lease_expires_at");
+        assertThat(leases.fence(row.id(), owner)).as("after another owner took the row").isEmpty();
+        assertThat(seeder.column(row.id(), "lease_owner")).isEqualTo("host/other");
+        assertThat(seeder.instant(row.id(), "lease_expires_at")).isEqualTo(othersLease);
+
+        seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", row.id()));
+        assertThat(leases.fence(row.id(), owner)).as("after the row was released (a reconnect)").isEmpty();
+        assertThat(QuarkusTransaction.requiringNew().call(() -> integrations.fence(UUID.randomUUID(), owner, Instant.now())))
+                .as("a deleted row").isEmpty();
+    }
+
+    @Test
+    void shouldAnswerEachOfManyFencesInFlightTogetherForItsOwnHolder() {
+        List<Seeded> rows = seeder.integrations(seeder.tenant("fences"), "google", "fake-google", google, 20,
+                Instant.now().plus(1, ChronoUnit.HOURS));
+        String owner = "host/" + UUID.randomUUID();
+        rows.forEach(row -> lease(row.id(), owner, "now() + interval '1 minute'"));
+        List<Integer> taken = List.of(3, 7);
+        taken.forEach(i -> lease(rows.get(i).id(), "host/other", "now() + interval '5 minutes'"));
+
+        // all at once, so they share statements; a stale holder of the first row asks in the same breath
+        List<Uni<Optional<SecretRef>>> fences = new java.util.ArrayList<>(rows.stream()
+                .map(row -> leases.fenceAsync(row.id(), owner)).toList());
+        fences.add(leases.fenceAsync(rows.get(0).id(), "host/stale"));
+        List<Optional<SecretRef>> fenced = Uni.join().all(fences).andFailFast().await().atMost(Duration.ofSeconds(30));
+
+        for (int i = 0; i < rows.size(); i++) {
+            if (taken.contains(i)) {
+                assertThat(fenced.get(i)).as("row %d, taken", i).isEmpty();
+            } else {
+                assertThat(fenced.get(i)).as("row %d", i).contains(TestSecrets.of(rows.get(i).id()));
+                assertThat(seeder.instant(rows.get(i).id(), "lease_expires_at")).isAfter(Instant.now().plusSeconds(120));
+            }
+        }
+        assertThat(fenced.get(rows.size())).as("the stale holder").isEmpty();
+    }
+
+    @Test
+    void shouldWriteNothingWhenTheLeaseMovesWhileTheProviderAnswers() {
+        String tenant = seeder.tenant("stolen");
+        Instant expiry = Instant.now().plus(2, ChronoUnit.MINUTES);
+        Seeded kept = seeder.integrations(tenant, "google", "fake-google", google, 1, expiry).get(0);
+        Seeded rotated = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1, expiry).get(0);
+        for (Seeded row : List.of(kept, rotated)) {
+            FakeTokenEndpoint provider = row == kept ? google : rotating;
+            String owner = "host/" + UUID.randomUUID();
+            lease(row.id(), owner, "now() + interval '5 minutes'");
+            // another owner takes the row while the provider is answering (a paused process whose lease lapsed)
+            provider.onRefreshed(grant -> lease(row.id(), "host/other", "now() + interval '5 minutes'"));
+            RefreshService.Settled settled;
+            try {
+                settled = refreshService.refreshLeased(claimed(row.id()), owner, UUID.randomUUID(), Instant.now().plusSeconds(300))
+                        .await().atMost(Duration.ofSeconds(30));
+            } finally {
+                provider.onRefreshed(grant -> { });
+            }
+
+            assertThat(provider.successes(row.grant())).as("the provider refreshed %s", row.grant()).isEqualTo(1);
+            assertThat(settled.outcome()).isEqualTo(new Outcome.Deferred(Outcome.Cause.UNFENCED));
+            assertThat(settled.written().applied()).isFalse();
+            assertThat(stored(row.id()).accessToken().reveal()).as("stored access token of %s", row.grant())
+                    .isEqualTo("at-initial-" + row.grant());
+            assertThat(seeder.column(row.id(), "lease_owner")).isEqualTo("host/other");
+            assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", row.id())))
+                    .as("a rotated token sealed for a row this process no longer holds").isZero();
+        }
+    }
+
+    @Test
+    void shouldStopRetryingPendingRotationsWhoseLeaseWentAndWriteNothingForThem() {
+        String tenant = seeder.tenant("gone");
+        List<Seeded> rows = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 2,
+                Instant.now().plus(2, ChronoUnit.MINUTES));
+        Seeded reconnected = rows.get(0);
+        Seeded takenOver = rows.get(1);
+        String owner = "host/" + UUID.randomUUID();
+        for (Seeded row : rows) {
+            lease(row.id(), owner, "now() + interval '5 minutes'");
+            ClaimedIntegration claimed = claimed(row.id());
+            TokenSet rotatedTokens = new TokenSet(Secret.of("at-pending-" + row.grant()), Secret.of("rt-pending-" + row.grant()),
+                    Instant.now().plus(1, ChronoUnit.HOURS), Optional.empty(), "Bearer");
+            assertThat(pending.persist(claimed, owner, null, rotatedTokens, Instant.now()).await().atMost(Duration.ofSeconds(10)))
+                    .isEqualTo(PendingRotations.Sealing.SEALED);
+            pending.hold(new PendingRotations.Pending(claimed, owner, null, rotatedTokens, Instant.now(), true));
+        }
+        // what a reconnect through another replica does once the lease lapsed: its own tokens, the pending row dropped
+        seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", reconnected.id()));
+        seeder.sql("DELETE FROM pending_rotation WHERE integration_id = :id", Map.of("id", reconnected.id()));
+        // another replica took the other rotation over; it finishes the sealed token itself
+        lease(takenOver.id(), "host/other/pending-rotations/" + UUID.randomUUID(), "now() + interval '5 minutes'");
+
+        pending.retry();
+
+        assertThat(pending.size()).as("rotations this process still retries").isZero();
+        for (Seeded row : rows) {
+            assertThat(stored(row.id()).refreshToken().reveal()).as("stored refresh token of %s", row.grant())
+                    .isNotEqualTo("rt-pending-" + row.grant());
+            assertThat(leases.standing(row.id(), owner, Instant.now())).isEqualTo(LeaseKeeper.Standing.GONE);
+        }
+        assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", takenOver.id())))
+                .as("the sealed token, kept for whoever holds the row now").isEqualTo(1);
+        assertThat(String.valueOf(seeder.column(takenOver.id(), "lease_owner"))).startsWith("host/other/");
+    }
+
+    @Test
+    void shouldRenewLapsedLeasesOfTheSameOwnerAndDropRowsWhoseOwnerIsGone() {
+        List<Seeded> rows = seeder.integrations(seeder.tenant("renewal"), "google", "fake-google", google, 4,
+                Instant.now().plus(1, ChronoUnit.HOURS));
+        String owner = "host/" + UUID.randomUUID();
+        Instant now = Instant.now();
+        for (Seeded row : rows) {
+            lease(row.id(), owner, "now() - interval '1 second'");
+            leases.hold(row.id(), owner, now.minusSeconds(1));
+        }
+        seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", rows.get(1).id()));
+        lease(rows.get(2).id(), "host/other", "now() + interval '5 minutes'");
+        seeder.sql("DELETE FROM integration WHERE id = :id", Map.of("id", rows.get(3).id()));
+        assertThat(leases.standing(rows.get(0).id(), owner, now)).as("a lease renewals have not kept").isEqualTo(LeaseKeeper.Standing.STALE);
+
+        leases.renew();
+
+        assertThat(leases.standing(rows.get(0).id(), owner, Instant.now())).isEqualTo(LeaseKeeper.Standing.HELD);
+        assertThat(seeder.instant(rows.get(0).id(), "lease_expires_at")).isAfter(Instant.now().plusSeconds(60));
+        for (Seeded gone : rows.subList(1, 4)) {
+            assertThat(leases.standing(gone.id(), owner, Instant.now())).as("released, taken, deleted").isEqualTo(LeaseKeeper.Standing.GONE);
+        }
+        leases.forget(rows.get(0).id(), owner);
+    }
+
+    private void lease(UUID id, String owner, String until) {
+        seeder.sql("UPDATE integration SET lease_owner = :owner, lease_expires_at = " + until + " WHERE id = :id",
+                Map.of("owner", owner, "id", id));
+    }
+
+    private ClaimedIntegration claimed(UUID id) {
+        return QuarkusTransaction.requiringNew().call(() -> ClaimedIntegration.of(integrations.findById(id)));
+    }
+
+    private TokenSet stored(UUID id) {
+        return tokenStore.load(TestSecrets.of(id)).await().indefinitely().orElseThrow().tokens();
+    }
+}
