@@ -14,7 +14,7 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Admin API: move a tenant's integrations to another Key Vault (README, Operations; docs/DEPLOYMENT.md). */
+/** Admin API: move a tenant's integrations to another Key Vault (docs/OPERATIONS.md; docs/DEPLOYMENT.md). */
 @RolesAllowed("admin")
 @Path("/admin/tenants/{tenantId}/vault-move")
 @Produces(MediaType.APPLICATION_JSON)

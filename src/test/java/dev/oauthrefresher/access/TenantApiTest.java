@@ -211,7 +211,7 @@ class TenantApiTest {
                 + "AND actor = :a", Map.of("t", tenant, "a", adminName("test-admin-token-next")))).isEqualTo(1);
     }
 
-    /** {@code admin:} and the first 8 hex digits of the token's SHA-256, as README's configuration table says. */
+    /** {@code admin:} and the first 8 hex digits of the token's SHA-256, as docs/CONFIGURATION.md says. */
     static String adminName(String token) throws Exception {
         byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
         return "admin:" + HexFormat.of().formatHex(hash).substring(0, 8);

@@ -4,6 +4,7 @@ import dev.oauthrefresher.common.Secret;
 import io.quarkus.agroal.runtime.DataSourcesJdbcRuntimeConfig;
 import io.quarkus.datasource.runtime.DataSourcesRuntimeConfig;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.ConfigMappingInterface.Property;
 import io.smallrye.config.ConfigMappings;
 import io.smallrye.config.ConfigMappings.ConfigClass;
 import java.io.IOException;
@@ -14,8 +15,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -28,12 +31,14 @@ final class ConfigKeys {
 
     private static final String APP_PACKAGE = "dev.oauthrefresher";
 
+    private final Map<String, Optional<String>> defaults;
     private final Set<String> properties;
     private final List<Pattern> dotted = new ArrayList<>();
     private final List<Pattern> env = new ArrayList<>();
 
-    private ConfigKeys(Set<String> properties) {
-        this.properties = Collections.unmodifiableSet(properties);
+    private ConfigKeys(Map<String, Optional<String>> defaults) {
+        this.defaults = Collections.unmodifiableMap(defaults);
+        this.properties = this.defaults.keySet();
         for (String property : properties) {
             dotted.add(Pattern.compile(toRegex(property, false)));
             env.add(Pattern.compile(toRegex(property, true)));
@@ -41,20 +46,29 @@ final class ConfigKeys {
     }
 
     static ConfigKeys declared() {
-        Set<String> properties = new TreeSet<>();
+        Map<String, Optional<String>> defaults = new TreeMap<>();
         List<Class<?>> roots = new ArrayList<>(applicationMappings());
         roots.add(DataSourcesRuntimeConfig.class);
         roots.add(DataSourcesJdbcRuntimeConfig.class);
         for (Class<?> root : roots) {
             String prefix = root.getAnnotation(ConfigMapping.class).prefix();
-            properties.addAll(ConfigMappings.getProperties(new ConfigClass(root, prefix)).keySet());
+            for (Map.Entry<String, Property> property : ConfigMappings.getProperties(new ConfigClass(root, prefix)).entrySet()) {
+                Property declared = property.getValue();
+                defaults.put(property.getKey(),
+                        declared.hasDefaultValue() ? Optional.of(declared.getDefaultValue()) : Optional.empty());
+            }
         }
-        return new ConfigKeys(properties);
+        return new ConfigKeys(defaults);
     }
 
     /** Property names as SmallRye spells them, {@code *} standing for a map key, {@code [*]} for a list index. */
     Set<String> properties() {
         return properties;
+    }
+
+    /** The default the mapping declares for {@code property} ({@code @WithDefault}), named as in {@link #properties()}. */
+    Optional<String> declaredDefault(String property) {
+        return defaults.getOrDefault(property, Optional.empty());
     }
 
     /**

@@ -33,15 +33,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * README's "Try it" walkthrough, run as a newcomer would: its {@code bash} blocks, read from README, step by step in
- * one bash session, with curl against an instance that has dev mode's sandbox provider and demo tenant; each step's
- * outcome is the one README describes. A step README adds without an assertion here fails the test.
+ * The walkthrough (docs/WALKTHROUGH.md, which README's "Try it" gives a taste of), run as a newcomer would: its
+ * {@code bash} blocks, read from the file, step by step in one bash session, with curl against an instance that has
+ * dev mode's sandbox provider and demo tenant; each step's outcome is the one the walkthrough describes. A step the
+ * walkthrough adds without an assertion here fails the test, and so does a command in README's taste that the
+ * walkthrough does not run.
  */
 @QuarkusTest
 @TestProfile(SandboxProfile.class)
 @WithTestResource(EmbeddedPostgresResource.class)
 class ReadmeWalkthroughTest {
 
+    private static final Path WALKTHROUGH = Path.of("docs", "WALKTHROUGH.md");
+    private static final Path README = Path.of("README.md");
     private static final Pattern STEP = Pattern.compile("(?m)^### (\\d+)\\. (.+)$");
     private static final Pattern BASH_BLOCK = Pattern.compile("(?s)```bash\\n(.*?)```");
     private static final String DEV_URL = "localhost:8080";
@@ -67,7 +71,7 @@ class ReadmeWalkthroughTest {
     @Test
     void shouldShowEveryOutcomeTheWalkthroughPromisesWhenItsCommandsRunInOrder() throws Exception {
         Map<String, List<String>> steps = walkthrough();
-        assertThat(steps.keySet()).as("README's walkthrough steps, each checked below")
+        assertThat(steps.keySet()).as("the walkthrough's steps, each checked below")
                 .containsExactly("List the demo integrations", "Watch them refresh", "Revoke one", "See it expire",
                         "Receive the webhook", "Create a tenant API key", "Reconnect it", "Get an access token");
 
@@ -99,7 +103,7 @@ class ReadmeWalkthroughTest {
         assertThat(revoked.path("grant").asText()).isEqualTo("bob");
         assertThat(revoked.path("revoked").asBoolean()).isTrue();
 
-        // as README says: right after a run, bob's token is not due for a few seconds, so run the command again
+        // as the walkthrough says: right after a run, bob's token is not due for a few seconds, so run the command again
         Instant deadline = Instant.now().plus(NOT_DUE_AFTER_REFRESH.multipliedBy(3));
         JsonNode secondRun = run(steps, "See it expire", 0);
         while (secondRun.path("selected").asInt() == 0 && Instant.now().isBefore(deadline)) {
@@ -113,7 +117,7 @@ class ReadmeWalkthroughTest {
         assertThat(afterRevoke.get("bob@demo.test").path("lastErrorCode").asText()).isEqualTo("invalid_grant");
         assertThat(afterRevoke.get("alice@demo.test").path("status").asText()).isEqualTo("active");
 
-        // deliveries are asynchronous: ask again, as README says, until Bob's event is there
+        // deliveries are asynchronous: ask again, as the walkthrough says, until Bob's event is there
         Instant delivered = Instant.now().plus(WEBHOOK_DELIVERY);
         Map<String, JsonNode> expiredEvents = expiredEventsByAccount(run(steps, "Receive the webhook", 0));
         while (!expiredEvents.containsKey("bob@demo.test") && Instant.now().isBefore(delivered)) {
@@ -143,13 +147,23 @@ class ReadmeWalkthroughTest {
         assertThat(accessToken.toString()).doesNotContain("sbx-rt-");
     }
 
-    /** README's "Try it" section: its numbered steps, each with the commands of its bash blocks. */
+    @Test
+    void shouldShowInTheReadmeOnlyCommandsTheWalkthroughRuns() throws IOException {
+        List<String> walkthroughLines = walkthrough().values().stream().flatMap(List::stream)
+                .flatMap(command -> command.lines().map(String::trim)).toList();
+        List<String> taste = new ArrayList<>();
+        Matcher block = BASH_BLOCK.matcher(section(README, "## Try it"));
+        while (block.find()) {
+            block.group(1).lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(taste::add);
+        }
+        assertThat(taste).as("README's taste of the walkthrough").isNotEmpty();
+        assertThat(taste.stream().filter(line -> !walkthroughLines.contains(line)).toList())
+                .as("commands in README's Try it that %s does not run", WALKTHROUGH).isEmpty();
+    }
+
+    /** The walkthrough's "The steps": its numbered steps, each with the commands of its bash blocks. */
     private static Map<String, List<String>> walkthrough() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("\n## Try it");
-        assertThat(start).as("README's Try it section").isPositive();
-        int end = readme.indexOf("\n## ", start + 1);
-        String section = readme.substring(start, end < 0 ? readme.length() : end);
+        String section = section(WALKTHROUGH, "## The steps");
         Map<String, List<String>> steps = new LinkedHashMap<>();
         Matcher step = STEP.matcher(section);
         List<int[]> bounds = new ArrayList<>();
@@ -173,8 +187,17 @@ class ReadmeWalkthroughTest {
         return steps;
     }
 
+    /** The section of {@code file} under the level-2 {@code heading}, up to the next level-2 heading. */
+    private static String section(Path file, String heading) throws IOException {
+        String text = Files.readString(file);
+        int start = text.indexOf("\n" + heading);
+        assertThat(start).as("section '%s' of %s", heading, file).isPositive();
+        int end = text.indexOf("\n## ", start + 1);
+        return text.substring(start, end < 0 ? text.length() : end);
+    }
+
     /**
-     * Runs one of README's commands in the walkthrough's terminal, against this instance instead of dev mode's port,
+     * Runs one of the walkthrough's commands in its terminal, against this instance instead of dev mode's port,
      * and reads its JSON answer; no step's answer shows a token.
      */
     private JsonNode run(Map<String, List<String>> steps, String step, int block) throws Exception {
@@ -183,7 +206,7 @@ class ReadmeWalkthroughTest {
         return json.readTree(output);
     }
 
-    /** A command of README's, pointed at this instance instead of dev mode's port. */
+    /** A command of the walkthrough's, pointed at this instance instead of dev mode's port. */
     private static String command(Map<String, List<String>> steps, String step, int block) {
         String command = steps.get(step).get(block);
         assertThat(command).as("step '%s' talks to dev mode's port", step).contains(DEV_URL);

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The dev mode sandbox in a test instance: the {@code sandbox} profile (provider group, token endpoint, seeding,
- * refresh timings) as dev mode has it, with dev mode's admin and cron tokens so README's commands run as written.
+ * refresh timings) as dev mode has it, with dev mode's admin and cron tokens so the walkthrough's commands (docs/WALKTHROUGH.md) run as written.
  * The sandbox's token endpoint is this instance itself, so its port is chosen up front, at random. The
  * in-process trigger stays off: the walkthrough triggers its runs, so what each step finds is certain.
  */
