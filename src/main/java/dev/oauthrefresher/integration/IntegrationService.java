@@ -11,6 +11,10 @@ import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.ReconnectIntegration;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import dev.oauthrefresher.tenant.TenantService;
+import dev.oauthrefresher.lease.Lease;
+import dev.oauthrefresher.lease.LeaseOwner;
+import dev.oauthrefresher.lease.LeaseRepository;
+import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -40,9 +44,8 @@ public class IntegrationService {
 
     private static final Logger LOG = Logger.getLogger(IntegrationService.class);
     /** A lifecycle change holds its row at least this long (more if the store's worst case needs it). */
-    private static final Duration LIFECYCLE_LEASE = Duration.ofMinutes(2);
+    /** How long a lifecycle change waits for a refresh that holds the row (a refresh takes seconds). */
     private static final Duration LIFECYCLE_LEASE_WAIT = Duration.ofSeconds(10);
-    private static final Duration LEASE_POLL = Duration.ofMillis(100);
 
     /** The unique key on (tenant_id, provider, external_account), V1__schema.sql. */
     private static final String ACCOUNT_UNIQUE = "integration_account_unique";
@@ -54,9 +57,10 @@ public class IntegrationService {
     private final ProviderGroups providerGroups;
     private final IntegrationEvents events;
     private final Vaults vaults;
+    private final Leases leases;
 
     IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
-            ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults) {
+            ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults, Leases leases) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
@@ -64,6 +68,7 @@ public class IntegrationService {
         this.providerGroups = providerGroups;
         this.events = events;
         this.vaults = vaults;
+        this.leases = leases;
     }
 
     /**
@@ -83,20 +88,28 @@ public class IntegrationService {
         UUID id = UUID.randomUUID();
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
-        String owner = lifecycleOwner();
+        LeaseOwner owner = leases.owner(LeaseOwner.Purpose.LIFECYCLE);
         return Blocking.call(() -> insertLeased(tenantId, id, provider, request, owner, actor))
-                .chain(inserted -> tokenStore.save(inserted.secretRef(), tokens)
+                .chain(inserted -> registered(inserted, owner, tokens, tenantId, actor));
+    }
+
+    /** Steps (2) and (3) of {@link #register}: the row is in and leased (renewed from here on). */
+    private Uni<IntegrationView> registered(Integration inserted, LeaseOwner owner, TokenSet tokens, String tenantId,
+            String actor) {
+        UUID id = inserted.id();
+        Lease lease = leases.ofInserted(id, owner, inserted.leaseExpiresAt());
+        return tokenStore.save(inserted.secretRef(), tokens)
                         .ifNoItem().after(tokenStore.callerWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
                         .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
-                        .recoverWithUni(e -> Blocking.run(() -> undoRegistration(tenantId, id, owner, actor))
+                        .recoverWithUni(e -> Blocking.run(() -> undoRegistration(tenantId, lease, actor))
                                 .chain(() -> Uni.createFrom().failure(tokenStoreUnavailable("register",
                                         inserted.secretRef(), (Exception) e, "did not accept the tokens; nothing was registered"))))
-                        .chain(() -> Blocking.run(() -> releaseRegistrationLease(id, owner)))
-                        .replaceWith(() -> IntegrationView.of(inserted)));
+                        .chain(() -> Blocking.run(() -> releaseRegistrationLease(lease)))
+                        .replaceWith(() -> IntegrationView.of(inserted));
     }
 
     private Integration insertLeased(String tenantId, UUID id, Provider provider, RegisterIntegration request,
-            String owner, String actor) {
+            LeaseOwner owner, String actor) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 tenants.require(tenantId);
@@ -104,7 +117,7 @@ public class IntegrationService {
                 Instant now = Instant.now();
                 Integration integration = new Integration(id, tenantId, provider, request.providerGroup(),
                         request.externalAccount(), request.accessTokenExpiresAt(), Integration.secretNameFor(id),
-                        vaults.assign(id), owner, now.plus(lifecycleLease()), now);
+                        vaults.assign(id), owner.toString(), leases.until(now), now);
                 integrations.persist(integration);
                 integrations.flush();
                 audit.recordAs(actor, "integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
@@ -119,18 +132,21 @@ public class IntegrationService {
     }
 
     /** Nothing may point at tokens that were not stored: the row goes again (its lease is still this call's). */
-    private void undoRegistration(String tenantId, UUID id, String owner, String actor) {
+    private void undoRegistration(String tenantId, Lease lease, String actor) {
+        UUID id = lease.id();
+        lease.close();
         QuarkusTransaction.requiringNew().run(() -> {
-            integrations.deleteLeased(id, owner);
+            integrations.deleteLeased(id, lease.ownerValue());
             audit.recordAs(actor, "integration.register.undone", tenantId, id, "the token store refused the tokens");
         });
     }
 
-    private void releaseRegistrationLease(UUID id, String owner) {
+    private void releaseRegistrationLease(Lease lease) {
+        UUID id = lease.id();
         try {
-            releaseLease(id, owner);
+            leases.release(lease);
         } catch (RuntimeException e) {
-            // registered all the same (row and tokens are in place); the lease lapses on its own within lifecycleLease()
+            // registered all the same (row and tokens are in place); the lease lapses on its own (no longer renewed)
             LOG.warnf("Integration %s is registered, but its registration lease could not be released (%s); runs "
                     + "refresh it once the lease lapses", id, e.getClass().getSimpleName());
         }
@@ -208,24 +224,26 @@ public class IntegrationService {
      * The user consented again: the new tokens replace the old ones and the integration is {@code active} again,
      * whatever its status, failures and backoff forgotten. The row is leased meanwhile, so no refresh can
      * overwrite the new tokens with ones from the old grant; the new tokens reach the store before the row says so,
-     * under a fence ({@link IntegrationRepository#fence}). A rotation of the old grant that is still pending is taken
+     * under a fence ({@link Lease#fence}). A rotation of the old grant that is still pending is taken
      * over and superseded if its holder's lease lapsed; while its holder is alive the answer is 409.
      */
     public IntegrationView reconnect(String tenantId, UUID id, ReconnectIntegration request) {
-        String owner = lifecycleOwner();
-        Leased leased = lease(tenantId, id, owner);
+        Leased leased = lease(tenantId, id);
+        Lease lease = leased.lease();
         IntegrationStatus before = leased.row().status();
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
-        SecretRef secret = fence(id, owner);
+        SecretRef secret = fence(lease);
         try {
             tokenStore.save(secret, tokens).await().atMost(tokenStore.callerWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            releaseLease(id, owner);
+            leases.release(lease);
             throw tokenStoreUnavailable("reconnect", secret, e, "did not accept the new tokens; the integration is unchanged");
         }
+        // the guarded write below ends the lease either way
+        lease.close();
         return QuarkusTransaction.requiringNew().call(() -> {
-            if (!integrations.reconnect(id, owner, request.accessTokenExpiresAt(), Instant.now())) {
+            if (!integrations.reconnect(id, lease.ownerValue(), request.accessTokenExpiresAt(), Instant.now())) {
                 throw lostLease(id);
             }
             audit.record("integration.reconnect", tenantId, id, before.code() + " -> active" + leased.supersedes());
@@ -253,18 +271,19 @@ public class IntegrationService {
         if (!exists) {
             return;
         }
-        String owner = lifecycleOwner();
-        Leased leased = lease(tenantId, id, owner);
-        SecretRef secret = fence(id, owner);
+        Leased leased = lease(tenantId, id);
+        Lease lease = leased.lease();
+        SecretRef secret = fence(lease);
         try {
             tokenStore.delete(secret).await().atMost(tokenStore.callerWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            releaseLease(id, owner);
+            leases.release(lease);
             throw tokenStoreUnavailable("disconnect", secret, e, "did not delete the tokens; the integration is unchanged");
         }
+        lease.close();
         QuarkusTransaction.requiringNew().run(() -> {
             events.deleted(id);
-            if (!integrations.disconnect(id, tenantId, owner, Instant.now())) {
+            if (!integrations.disconnect(id, tenantId, lease.ownerValue(), Instant.now())) {
                 throw lostLease(id);
             }
             audit.record("integration.disconnect", tenantId, id,
@@ -273,7 +292,7 @@ public class IntegrationService {
     }
 
     /** A row leased for a lifecycle change, and whether a rotation of the old grant was pending on it (now taken over). */
-    private record Leased(Integration row, boolean rotationPending) {
+    private record Leased(Integration row, Lease lease, boolean rotationPending) {
 
         /** What the audit detail adds when the change supersedes a pending rotation. */
         String supersedes() {
@@ -288,38 +307,18 @@ public class IntegrationService {
      * at the end of the wait (that token is the grant's only live one until it is stored); one whose holder's lease
      * lapsed is taken over, and the change supersedes the pending rotation (logged and audited).
      */
-    private Leased lease(String tenantId, UUID id, String owner) {
-        long deadline = System.nanoTime() + LIFECYCLE_LEASE_WAIT.toNanos();
-        while (true) {
-            Optional<Leased> leased = QuarkusTransaction.requiringNew().call(() -> {
-                require(tenantId, id);
-                Instant now = Instant.now();
-                return integrations.claimForLifecycle(id, owner, now, now.plus(lifecycleLease()))
-                        .map(row -> new Leased(row, integrations.hasPendingRotation(id)));
-            });
-            if (leased.isPresent()) {
-                if (leased.get().rotationPending()) {
-                    LOG.warnf("Integration %s: a rotated refresh token of its old grant was pending and its holder's lease had "
-                            + "lapsed; %s takes the row over and supersedes it", id, owner);
-                }
-                return leased.get();
-            }
-            if (System.nanoTime() > deadline) {
-                throw busy(tenantId, id);
-            }
-            try {
-                Thread.sleep(LEASE_POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for integration " + id, e);
-            }
+    private Leased lease(String tenantId, UUID id) {
+        LeaseOwner owner = leases.owner(LeaseOwner.Purpose.LIFECYCLE);
+        Leases.Claim claim = leases.claimWithin(id, LeaseRepository.Terms.LIFECYCLE, owner, LIFECYCLE_LEASE_WAIT, () -> {
+            QuarkusTransaction.requiringNew().run(() -> require(tenantId, id));
+            return true;
+        }).orElseThrow(() -> busy(tenantId, id));
+        boolean rotationPending = QuarkusTransaction.requiringNew().call(() -> integrations.hasPendingRotation(id));
+        if (rotationPending) {
+            LOG.warnf("Integration %s: a rotated refresh token of its old grant was pending and its holder's lease had "
+                    + "lapsed; %s takes the row over and supersedes it", id, owner);
         }
-    }
-
-    /** The lifecycle lease outlasts the longest store wait, so the row is still ours when the store answers. */
-    private Duration lifecycleLease() {
-        Duration needed = tokenStore.callerWait().multipliedBy(2);
-        return needed.compareTo(LIFECYCLE_LEASE) > 0 ? needed : LIFECYCLE_LEASE;
+        return new Leased(claim.row(), claim.lease(), rotationPending);
     }
 
     /** Why the row could not be leased in time: a pending rotation under a live lease (409), or a refresh (503). */
@@ -338,17 +337,8 @@ public class IntegrationService {
     }
 
     /** The fence before a lifecycle change's token-store write: where the row's secret is, or 503 if the lease is gone. */
-    private SecretRef fence(UUID id, String owner) {
-        return QuarkusTransaction.requiringNew().call(() -> integrations.fence(id, owner, Instant.now().plus(lifecycleLease())))
-                .orElseThrow(() -> lostLease(id));
-    }
-
-    private void releaseLease(UUID id, String owner) {
-        QuarkusTransaction.requiringNew().run(() -> integrations.release(List.of(id), owner));
-    }
-
-    private static String lifecycleOwner() {
-        return "lifecycle/" + UUID.randomUUID();
+    private static SecretRef fence(Lease lease) {
+        return lease.fence().orElseThrow(() -> lostLease(lease.id()));
     }
 
     /** Logs why the store failed (never a token), then answers 503: an operator must not be left without a cause. */

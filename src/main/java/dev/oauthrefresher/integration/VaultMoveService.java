@@ -6,6 +6,10 @@ import dev.oauthrefresher.integration.VaultMoveDtos.Orphan;
 import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveRequest;
 import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveResult;
 import dev.oauthrefresher.tenant.TenantService;
+import dev.oauthrefresher.lease.Lease;
+import dev.oauthrefresher.lease.LeaseOwner;
+import dev.oauthrefresher.lease.LeaseRepository;
+import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
@@ -31,7 +35,7 @@ import org.jboss.logging.Logger;
  * and purge the old secret, still under the lease, and release it. A failure before the update leaves everything as it was; a failure
  * of the last step leaves a harmless copy in the old vault, reported and counted. Re-running continues where the
  * previous call stopped: rows already in the new vault are only counted. The copy and the old secret's delete are
- * fenced ({@link IntegrationRepository#fence}); a move that lost its lease deletes its copy only where it can prove
+ * fenced ({@link Lease#fence}); a move that lost its lease deletes its copy only where it can prove
  * the copy is not the row's live secret.
  */
 @ApplicationScoped
@@ -39,7 +43,6 @@ public class VaultMoveService {
 
     private static final Logger LOG = Logger.getLogger(VaultMoveService.class);
     static final int DEFAULT_LIMIT = 100;
-    private static final Duration MIN_LEASE = Duration.ofMinutes(2);
 
     private final IntegrationRepository integrations;
     private final TenantService tenants;
@@ -47,15 +50,17 @@ public class VaultMoveService {
     private final Vaults vaults;
     private final AuditLog audit;
     private final MeterRegistry registry;
+    private final Leases leases;
 
     VaultMoveService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, Vaults vaults,
-            AuditLog audit, MeterRegistry registry) {
+            AuditLog audit, MeterRegistry registry, Leases leases) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
         this.vaults = vaults;
         this.audit = audit;
         this.registry = registry;
+        this.leases = leases;
     }
 
     /** Moves up to {@code request.limit()} of the tenant's integrations into {@code request.to()}; blocking. */
@@ -70,14 +75,13 @@ public class VaultMoveService {
             tenants.require(tenantId);
             return integrations.listNotInVault(tenantId, to, limit);
         });
-        String owner = "vault-move/" + UUID.randomUUID();
-        Duration lease = MIN_LEASE.plus(tokenStore.worstCase().multipliedBy(3));
+        LeaseOwner owner = leases.owner(LeaseOwner.Purpose.VAULT_MOVE);
         int moved = 0;
         List<NotMoved> skipped = new ArrayList<>();
         List<NotMoved> failed = new ArrayList<>();
         List<Orphan> orphaned = new ArrayList<>();
         for (Integration candidate : candidates) {
-            Step step = moveOne(tenantId, candidate.id(), to, owner, lease);
+            Step step = moveOne(tenantId, candidate.id(), to, owner);
             switch (step.kind()) {
                 case MOVED -> moved++;
                 case SKIPPED -> skipped.add(new NotMoved(candidate.id(), step.reason()));
@@ -107,70 +111,70 @@ public class VaultMoveService {
         }
     }
 
-    private Step moveOne(String tenantId, UUID id, String to, String owner, Duration lease) {
-        Instant now = Instant.now();
-        Optional<Integration> claimed = QuarkusTransaction.requiringNew().call(
-                () -> integrations.claimForVaultMove(id, owner, now, now.plus(lease)));
+    private Step moveOne(String tenantId, UUID id, String to, LeaseOwner owner) {
+        Optional<Leases.Claim> claimed = leases.claim(id, LeaseRepository.Terms.VAULT_MOVE, owner);
         if (claimed.isEmpty()) {
             boolean pending = QuarkusTransaction.requiringNew().call(() -> integrations.hasPendingRotation(id));
             return Step.skipped(pending ? "rotation_pending" : "busy");
         }
-        Integration row = claimed.get();
+        Integration row = claimed.get().row();
+        Lease lease = claimed.get().lease();
         SecretRef from = row.secretRef();
         if (from.vault().equals(to)) {
-            release(id, owner);
+            leases.release(lease);
             return Step.skipped("already_there");
         }
         SecretRef target;
         try {
-            Optional<TokenStore.Versioned> tokens = tokenStore.load(from).await().atMost(lease);
+            Optional<TokenStore.Versioned> tokens = tokenStore.load(from).await().atMost(tokenStore.callerWait());
             if (tokens.isEmpty()) {
-                release(id, owner);
+                leases.release(lease);
                 return Step.failed("no_tokens_in_source_vault");
             }
             // the copy is written only while this move still holds the row (a fence, as before every token-store write)
-            Optional<SecretRef> fenced = fence(id, owner, lease);
+            Optional<SecretRef> fenced = lease.fence();
             if (fenced.isEmpty()) {
                 LOG.warnf("Vault move of integration %s: its lease was gone before the copy; nothing was written", id);
                 return Step.failed("lease_lost");
             }
             target = new SecretRef(to, fenced.get().secretName());
-            tokenStore.save(target, tokens.get().tokens()).await().atMost(lease);
+            tokenStore.save(target, tokens.get().tokens()).await().atMost(tokenStore.callerWait());
         } catch (VaultNotConfiguredException e) {
-            release(id, owner);
+            leases.release(lease);
             return Step.skipped("source_vault_not_configured");
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             LOG.warnf("Vault move of integration %s from '%s' to '%s' failed: %s", id, from.vault(), to,
                     TokenStoreException.describe(e));
-            release(id, owner);
+            leases.release(lease);
             return Step.failed("token_store_unavailable");
         }
         boolean pointed = QuarkusTransaction.requiringNew().call(() -> {
-            if (!integrations.moveToVault(id, owner, to, Instant.now())) {
+            if (!integrations.moveToVault(id, lease.ownerValue(), to, Instant.now())) {
                 return false;
             }
             audit.record("integration.vault-move", tenantId, id, from.vault() + " -> " + to);
             return true;
         });
         if (!pointed) {
-            return copyWithoutLease(id, target, owner, lease);
+            lease.close();
+            return copyWithoutLease(id, target, owner);
         }
         // the old secret is deleted under the same lease, fenced: nobody can have moved the row back meanwhile
-        Optional<SecretRef> fenced = fence(id, owner, lease);
+        Optional<SecretRef> fenced = lease.fence();
         if (fenced.isEmpty()) {
             LOG.warnf("Vault move of integration %s: moved to '%s', but its lease was gone before the old secret %s in '%s' "
                     + "was deleted; it is left as it is", id, to, from.secretName(), from.vault());
             return new Step(Kind.MOVED, null, Optional.of(orphan(id, from)));
         }
         try {
-            tokenStore.delete(from).await().atMost(lease);
+            tokenStore.delete(from).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             LOG.warnf("Vault move of integration %s: moved to '%s', but its old secret %s in '%s' could not be deleted "
                     + "(%s); it is a harmless copy nothing reads, delete and purge it by hand", id, to, from.secretName(),
                     from.vault(), TokenStoreException.describe(e));
             return new Step(Kind.MOVED, null, Optional.of(orphan(id, from)));
         } finally {
-            release(id, owner);
+            leases.release(lease);
         }
         return new Step(Kind.MOVED, null, Optional.empty());
     }
@@ -181,21 +185,19 @@ public class VaultMoveService {
      * target vault. If it does (another call moved it meanwhile, an operator repeating the move after a timeout), the
      * copy is the live secret and stays; if someone else holds the row, the copy is left and reported.
      */
-    private Step copyWithoutLease(UUID id, SecretRef copy, String owner, Duration lease) {
-        Instant now = Instant.now();
-        Optional<Integration> again = QuarkusTransaction.requiringNew().call(
-                () -> integrations.claimForVaultMove(id, owner, now, now.plus(lease)));
+    private Step copyWithoutLease(UUID id, SecretRef copy, LeaseOwner owner) {
+        Optional<Leases.Claim> again = leases.claim(id, LeaseRepository.Terms.VAULT_MOVE, owner);
         if (again.isPresent()) {
-            boolean live = again.get().vault().equals(copy.vault());
+            boolean live = again.get().row().vault().equals(copy.vault());
             try {
                 if (!live) {
                     deleteQuietly(copy);
                 }
             } finally {
-                release(id, owner);
+                leases.release(again.get().lease());
             }
             LOG.warnf("Vault move of integration %s: its lease was gone before the row was updated; the row points at '%s', "
-                    + "so the copy in '%s' %s", id, again.get().vault(), copy.vault(), live ? "is its live secret and stays" : "is deleted");
+                    + "so the copy in '%s' %s", id, again.get().row().vault(), copy.vault(), live ? "is its live secret and stays" : "is deleted");
             return Step.failed("lease_lost");
         }
         if (QuarkusTransaction.requiringNew().call(() -> integrations.findById(id)) == null) {
@@ -209,11 +211,6 @@ public class VaultMoveService {
         return new Step(Kind.FAILED, "lease_lost", Optional.of(orphan(id, copy)));
     }
 
-    /** The fence before a move's token-store write ({@link IntegrationRepository#fence}). */
-    private Optional<SecretRef> fence(UUID id, String owner, Duration lease) {
-        return QuarkusTransaction.requiringNew().call(() -> integrations.fence(id, owner, Instant.now().plus(lease)));
-    }
-
     /** A copy left behind by a move: counted and reported. */
     private Orphan orphan(UUID id, SecretRef secret) {
         Counter.builder("refresher.vault.move.orphans")
@@ -222,13 +219,9 @@ public class VaultMoveService {
         return new Orphan(id, secret.vault(), secret.secretName());
     }
 
-    private void release(UUID id, String owner) {
-        QuarkusTransaction.requiringNew().run(() -> integrations.release(List.of(id), owner));
-    }
-
     private void deleteQuietly(SecretRef secret) {
         try {
-            tokenStore.delete(secret).await().atMost(Duration.ofMinutes(1));
+            tokenStore.delete(secret).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             LOG.warnf("Could not delete the copy %s in '%s' (%s)", secret.secretName(), secret.vault(),
                     TokenStoreException.describe(e));

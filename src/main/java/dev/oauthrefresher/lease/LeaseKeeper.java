@@ -1,17 +1,12 @@
 package dev.oauthrefresher.lease;
 
-import dev.oauthrefresher.refresh.RefreshConfig;
-import dev.oauthrefresher.refresh.RefreshMetrics;
 import dev.oauthrefresher.common.GroupCommit;
-import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.tokenstore.SecretRef;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.Scheduler;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -26,62 +21,45 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * The rows this process holds (claimed and waiting, being refreshed, or with a rotation pending), and their
- * leases: renewed every fifth of the lease, so a slow token store or provider can never let a row's lease lapse
- * while this process still works on it. A renewal that finds a row's owner gone (released, deleted, or held by
- * someone else) drops the row, so {@link PendingRotations} stops retrying it ({@link #standing}); one held by
- * someone else is counted and logged. Every token-store write of the pipeline goes through {@link #fence} first.
+ * The leases this process holds, whatever they are for, and their renewal: every fifth of the lease each one is
+ * extended to a whole lease, so a slow token store or provider never lets a row's lease lapse while this process still
+ * works on it. A renewal that finds a row's owner gone drops the lease ({@link Lease.Standing#GONE}, so a pending
+ * rotation stops retrying it); one another owner holds is counted and logged.
  *
- * <p>The map is its state; entries are added and removed by whoever starts or settles a row, and the
- * renewal reads a snapshot of it. Fences waiting for their statement are {@link GroupCommit}'s.
+ * <p>Renewals run on their own thread and their own connection pool ({@code quarkus.datasource.leases}, two
+ * connections): nothing tenant-driven (a flood of on-demand tokens, registrations against a slow vault) can take the
+ * worker threads or the pooled connections a renewal needs. The map is its state; {@link Leases} adds to it, holders
+ * remove their own lease by closing it, and the renewal reads a snapshot. Fences waiting for their statement are
+ * {@link GroupCommit}'s, on the main pool (a fence is part of the work it guards).
  */
 @Singleton
 public class LeaseKeeper {
 
     private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
-    private static final String JOB = "lease-renewal";
     private static final int MAX_FENCES_PER_STATEMENT = 200;
 
-    /** This host's name: the first part of every lease owner this process writes. */
-    public static final String HOST = hostName();
-
-    /** Who holds a row, and until when (as last written). */
-    private record Held(String owner, Instant until) {
-    }
-
-    /** What this process knows of its lease on a row, without asking the database. */
-    public enum Standing {
-        /** Held, and renewed recently. */
-        HELD,
-        /**
-         * Held as far as this process knows, but not renewed for longer than the lease minus a renewal interval
-         * (the database did not answer, or this process was paused): it may lapse any moment, so wait for a renewal.
-         */
-        STALE,
-        /** Not this owner's any more: settled, released, taken by someone else, or the row deleted. */
-        GONE
-    }
-
     /** One fence a reactive caller waits for. */
-    private record Fence(IntegrationRepository.Holder holder, CompletableFuture<Optional<SecretRef>> done) {
+    private record Fence(Lease lease, CompletableFuture<Optional<SecretRef>> done) {
     }
 
-    private final Map<UUID, Held> held = new ConcurrentHashMap<>();
+    private final Map<UUID, Lease> held = new ConcurrentHashMap<>();
     private final GroupCommit<Fence> fences = new GroupCommit<>(MAX_FENCES_PER_STATEMENT, this::fenceAll);
-    private final IntegrationRepository integrations;
-    private final RefreshMetrics metrics;
-    private final RefreshConfig config;
-    private final Scheduler scheduler;
+    private final LeaseRepository repository;
+    private final Duration length;
+    private final MeterRegistry registry;
+    private ScheduledExecutorService renewer;
 
-    LeaseKeeper(IntegrationRepository integrations, RefreshMetrics metrics, RefreshConfig config, Scheduler scheduler) {
-        this.integrations = integrations;
-        this.metrics = metrics;
-        this.config = config;
-        this.scheduler = scheduler;
+    LeaseKeeper(LeaseRepository repository, LeaseConfig config, MeterRegistry registry) {
+        this.repository = repository;
+        this.length = config.lease();
+        this.registry = registry;
     }
 
     /** How often leases are renewed: a fifth of the lease, so a row always has four fifths of it left. */
@@ -90,155 +68,146 @@ public class LeaseKeeper {
     }
 
     void onStart(@Observes StartupEvent event) {
-        scheduler.newJob(JOB)
-                .setInterval("PT" + Math.max(1, renewalInterval(config.lease()).toMillis()) / 1000.0 + "S")
-                .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
-                .setTask(execution -> renew())
-                .schedule();
+        renewer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "lease-renewal");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = Math.max(1, renewalInterval(length).toMillis());
+        // fixed delay: a renewal that took long (the database was slow) is never followed by an immediate second one
+        renewer.scheduleWithFixedDelay(this::renewQuietly, every, every, TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        scheduler.unscheduleJob(JOB);
-    }
-
-    /** {@code owner} holds {@code id} until {@code until}; keep it so until {@link #forget}. */
-    public void hold(UUID id, String owner, Instant until) {
-        held.put(id, new Held(owner, until));
-    }
-
-    public void forget(UUID id) {
-        held.remove(id);
-    }
-
-    public void forget(List<UUID> ids) {
-        ids.forEach(held::remove);
-    }
-
-    /** Stops renewing {@code id} if {@code owner} is who holds it here (another owner's hold of the row stays). */
-    public void forget(UUID id, String owner) {
-        held.computeIfPresent(id, (k, h) -> h.owner().equals(owner) ? null : h);
-    }
-
-    /** When this process's lease on {@code id} ends, as far as it knows. */
-    public Optional<Instant> leaseUntil(UUID id) {
-        return Optional.ofNullable(held.get(id)).map(Held::until);
-    }
-
-    /** Whether {@code owner} still holds {@code id} as far as this process knows, and whether renewals keep it so. */
-    public Standing standing(UUID id, String owner, Instant now) {
-        Held h = held.get(id);
-        if (h == null || !h.owner().equals(owner)) {
-            return Standing.GONE;
+        if (renewer != null) {
+            renewer.shutdownNow();
         }
-        return h.until().minus(renewalInterval(config.lease())).isAfter(now) ? Standing.HELD : Standing.STALE;
     }
 
-    /**
-     * The fence before a token-store write, blocking: re-asserts in the database that {@code owner} still holds
-     * {@code id} and extends its lease to a full one ({@link IntegrationRepository#fence}); returns where the row's
-     * tokens are now, or empty if the owner lost the row, which then writes nothing. Fails if the database does not
-     * answer: a process that cannot prove it holds the row writes nothing either.
-     */
-    public Optional<SecretRef> fence(UUID id, String owner) {
-        IntegrationRepository.Holder holder = new IntegrationRepository.Holder(id, owner);
-        Instant until = Instant.now().plus(config.lease());
-        return settle(holder, until, QuarkusTransaction.requiringNew().call(() -> integrations.fence(List.of(holder), until)));
+    /** Starts renewing {@code lease}; the row's previous lease held here (if any, by another owner) is no longer renewed. */
+    Lease track(Lease lease) {
+        held.put(lease.id(), lease);
+        return lease;
     }
 
-    /**
-     * {@link #fence} for reactive callers, never on an event loop: fences that arrive while a batch is in the database
-     * share the next statement ({@link GroupCommit}), so under load a refresh's fence costs a share of one statement.
-     */
-    public Uni<Optional<SecretRef>> fenceAsync(UUID id, String owner) {
+    void untrack(Lease lease) {
+        held.remove(lease.id(), lease);
+    }
+
+    Lease.Standing standing(Lease lease, Instant now) {
+        if (held.get(lease.id()) != lease) {
+            return Lease.Standing.GONE;
+        }
+        return lease.until().minus(renewalInterval(length)).isAfter(now) ? Lease.Standing.HELD : Lease.Standing.STALE;
+    }
+
+    Optional<SecretRef> fence(Lease lease) {
+        Instant until = Instant.now().plus(length);
+        LeaseRepository.Holder holder = holder(lease);
+        return settle(lease, until, QuarkusTransaction.requiringNew().call(() -> repository.fence(List.of(holder), until)));
+    }
+
+    /** Fences that arrive while a batch is in the database share the next statement, so under load one costs a share. */
+    Uni<Optional<SecretRef>> fenceAsync(Lease lease) {
         CompletableFuture<Optional<SecretRef>> done = new CompletableFuture<>();
-        fences.add(new Fence(new IntegrationRepository.Holder(id, owner), done));
+        fences.add(new Fence(lease, done));
         return Uni.createFrom().completionStage(done);
     }
 
     private void fenceAll(List<Fence> batch) {
-        Instant until = Instant.now().plus(config.lease());
+        Instant until = Instant.now().plus(length);
         try {
-            Map<IntegrationRepository.Holder, SecretRef> fenced = QuarkusTransaction.requiringNew()
-                    .call(() -> integrations.fence(batch.stream().map(Fence::holder).toList(), until));
-            batch.forEach(f -> f.done().complete(settle(f.holder(), until, fenced)));
+            Map<LeaseRepository.Holder, SecretRef> fenced = QuarkusTransaction.requiringNew()
+                    .call(() -> repository.fence(batch.stream().map(f -> holder(f.lease())).toList(), until));
+            batch.forEach(f -> f.done().complete(settle(f.lease(), until, fenced)));
         } catch (RuntimeException e) {
             batch.forEach(f -> f.done().completeExceptionally(e));
         }
     }
 
-    /** What one fence found: the lease is extended here too, or the row is dropped, counted and logged. */
-    private Optional<SecretRef> settle(IntegrationRepository.Holder holder, Instant until,
-            Map<IntegrationRepository.Holder, SecretRef> fenced) {
-        UUID id = holder.id();
-        String owner = holder.owner();
-        Optional<SecretRef> where = Optional.ofNullable(fenced.get(holder));
+    /** What one fence found: the lease is extended here too, or dropped, counted and logged. */
+    private Optional<SecretRef> settle(Lease lease, Instant until, Map<LeaseRepository.Holder, SecretRef> fenced) {
+        Optional<SecretRef> where = Optional.ofNullable(fenced.get(holder(lease)));
         if (where.isPresent()) {
-            held.computeIfPresent(id, (k, h) -> h.owner().equals(owner) ? new Held(owner, until) : h);
+            lease.extendTo(until);
         } else {
-            forget(id, owner);
-            metrics.leaseLost("fence");
+            untrack(lease);
+            countLost("fence");
             LOG.warnf("Integration %s: the lease of %s is gone (released, reconnected, disconnected or taken by another "
-                    + "owner); this process writes no tokens for it", id, owner);
+                    + "owner); this process writes no tokens for it", lease.id(), lease.owner());
         }
         return where;
     }
 
+    private static LeaseRepository.Holder holder(Lease lease) {
+        return new LeaseRepository.Holder(lease.id(), lease.ownerValue());
+    }
+
+    /** Leases held here now. */
     public int size() {
         return held.size();
     }
 
+    private void renewQuietly() {
+        try {
+            renew();
+        } catch (RuntimeException e) {
+            LOG.warnf("Lease renewal failed (%s); retrying in %s", e.getClass().getSimpleName(), renewalInterval(length));
+        }
+    }
+
     /**
-     * Extends every held lease to a full lease from now. Rows whose owner is gone are dropped: those another owner
-     * holds are counted and logged as lost, those released or deleted meanwhile (settled by this process, or reconnected
-     * or disconnected after the lease lapsed) are only dropped.
+     * Extends every held lease to a whole lease from now, one statement per owner. Leases whose row another owner holds
+     * now are dropped, counted and logged as lost; those released or deleted meanwhile (settled here, or reconnected or
+     * disconnected after the lease lapsed) are only dropped.
      */
     void renew() {
         if (held.isEmpty()) {
             return;
         }
-        Map<UUID, Held> snapshot = Map.copyOf(held);
-        Map<String, List<UUID>> byOwner = snapshot.entrySet().stream().collect(Collectors.groupingBy(e -> e.getValue().owner(),
-                Collectors.mapping(Map.Entry::getKey, Collectors.toList())));
-        Instant until = Instant.now().plus(config.lease());
-        byOwner.forEach((owner, ids) -> {
+        Map<UUID, Lease> snapshot = Map.copyOf(held);
+        Map<String, List<Lease>> byOwner = snapshot.values().stream().collect(Collectors.groupingBy(Lease::ownerValue));
+        Instant until = Instant.now().plus(length);
+        byOwner.forEach((owner, leases) -> {
             try {
-                IntegrationRepository.Renewal renewal = QuarkusTransaction.requiringNew()
-                        .call(() -> integrations.renewLeases(ids, owner, until));
+                LeaseRepository.Renewal renewal = repository.renew(leases.stream().map(Lease::id).toList(), owner, until);
                 Set<UUID> renewed = new HashSet<>(renewal.renewed());
-                renewed.forEach(id -> held.computeIfPresent(id, (k, h) -> h.owner().equals(owner) ? new Held(owner, until) : h));
                 Set<UUID> others = new HashSet<>(renewal.heldByOthers());
                 List<UUID> lost = new ArrayList<>();
                 int gone = 0;
-                for (UUID id : ids) {
-                    // dropped only if nobody changed the entry since the snapshot (a settled row is forgotten anyway)
-                    if (!renewed.contains(id) && held.remove(id, snapshot.get(id))) {
-                        if (others.contains(id)) {
-                            lost.add(id);
+                for (Lease lease : leases) {
+                    if (renewed.contains(lease.id())) {
+                        lease.extendTo(until);
+                    } else if (held.remove(lease.id(), lease)) {
+                        if (others.contains(lease.id())) {
+                            lost.add(lease.id());
                         } else {
                             gone++;
                         }
                     }
                 }
                 if (!lost.isEmpty()) {
-                    lost.forEach(id -> metrics.leaseLost("renewal"));
+                    lost.forEach(id -> countLost("renewal"));
                     LOG.errorf("%d lease(s) of %s were taken by another owner before renewal (first: %s); their outcomes "
                             + "will not be recorded by this process", lost.size(), owner, lost.get(0));
                 }
                 if (gone > 0) {
                     LOG.debugf("%d lease(s) of %s were released or their rows deleted before renewal", gone, owner);
                 }
-            } catch (RuntimeException e) {
-                LOG.warnf("Could not renew %d lease(s) of %s (%s); retrying in %s", ids.size(), owner,
-                        e.getClass().getSimpleName(), renewalInterval(config.lease()));
+            } catch (java.sql.SQLException | RuntimeException e) {
+                LOG.warnf("Could not renew %d lease(s) of %s (%s); retrying in %s", leases.size(), owner,
+                        e.getClass().getSimpleName(), renewalInterval(length));
             }
         });
     }
 
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown-host";
-        }
+    /**
+     * A lease this process needed was gone: at {@code stage} {@code renewal} (another owner holds the row now),
+     * {@code fence} (a token-store write was refused and not made) or {@code write} (an outcome could not be recorded).
+     */
+    public void countLost(String stage) {
+        Counter.builder("refresher.leases.lost")
+                .description("Leases found gone while this process still worked on the row")
+                .tags("stage", stage).register(registry).increment();
     }
 }

@@ -59,13 +59,6 @@ public interface RefreshConfig {
     int providerRateLimit();
 
     /**
-     * How long a claim holds rows; a crashed replica's rows are claimable again after it. Key
-     * {@code refresher.refresh.lease}, default {@code 5m}. Must exceed the run budget.
-     */
-    @WithDefault("5m")
-    Duration lease();
-
-    /**
      * How much work a run holds per Key Vault: it claims no more rows of a vault while its claimed, unfinished rows
      * would take longer than this to pass the vault's request budget for this replica (two requests per refresh);
      * the rest stay unclaimed for the next claim, run or replica. Key {@code refresher.refresh.vault-backlog-horizon},

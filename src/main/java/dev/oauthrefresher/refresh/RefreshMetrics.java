@@ -90,16 +90,6 @@ public class RefreshMetrics {
     }
 
     /**
-     * A lease this process needed was gone: at {@code stage} {@code renewal} (another owner holds the row now),
-     * {@code fence} (a token-store write was refused and not made) or {@code write} (an outcome could not be recorded).
-     */
-    public void leaseLost(String stage) {
-        Counter.builder("refresher.leases.lost")
-                .description("Leases found gone while this process still worked on the row")
-                .tags("stage", stage).register(registry).increment();
-    }
-
-    /**
      * A row was deferred because its vault is not configured on this replica; {@code vault} is the name the row
      * records (operator-chosen, validated by the schema), never a URL.
      */

@@ -1,7 +1,10 @@
 package dev.oauthrefresher.token;
 
 import dev.oauthrefresher.audit.AuditWriter;
-import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.lease.Lease;
+import dev.oauthrefresher.lease.LeaseOwner;
+import dev.oauthrefresher.lease.LeaseRepository;
+import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.refresh.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
@@ -61,14 +64,14 @@ public class AccessTokenService {
     private final AccessTokenMetrics metrics;
     private final OnDemandConfig config;
     private final RefreshConfig refreshConfig;
+    private final Leases leases;
     private final SingleFlight<UUID, Issued> refreshes = new SingleFlight<>();
     private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
     private final KeyedRateLimits<String> tenantRefreshes;
-    private final String host = LeaseKeeper.HOST;
 
     AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, RefreshService refreshService,
             AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
-            OnDemandConfig config, RefreshConfig refreshConfig) {
+            OnDemandConfig config, RefreshConfig refreshConfig, Leases leases) {
         this.integrations = integrations;
         this.tokenStore = tokenStore;
         this.refreshService = refreshService;
@@ -77,6 +80,7 @@ public class AccessTokenService {
         this.metrics = metrics;
         this.config = config;
         this.refreshConfig = refreshConfig;
+        this.leases = leases;
         this.tenantRefreshes = KeyedRateLimits.perSecond(config.tenantRefreshesPerSecond());
     }
 
@@ -196,29 +200,28 @@ public class AccessTokenService {
      */
     private Uni<Issued> lead(String tenantId, UUID id, Predicate<Integration> needsRefresh, Instant since, boolean mayClaim) {
         UUID runId = UUID.randomUUID();
-        String owner = host + "/on-demand/" + runId;
-        Instant now = Instant.now();
-        return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> {
-                    Optional<Integration> claimed = integrations.claimOne(id, owner, now, now.plus(refreshConfig.lease()));
-                    if (claimed.isPresent() && !needsRefresh.test(claimed.get())) {
-                        integrations.release(List.of(id), owner);
+        LeaseOwner owner = leases.owner(LeaseOwner.Purpose.REFRESH, runId);
+        return Blocking.call(() -> {
+                    Optional<Leases.Claim> claimed = leases.claim(id, LeaseRepository.Terms.REFRESH, owner);
+                    if (claimed.isPresent() && !needsRefresh.test(claimed.get().row())) {
+                        leases.release(claimed.get().lease());
                     }
                     return claimed;
-                }))
+                })
                 .onFailure().transform(e -> ProblemException.databaseUnavailable())
                 .chain(claimed -> {
                     if (claimed.isEmpty()) {
                         return awaitOther(tenantId, id, needsRefresh, since, mayClaim);
                     }
-                    if (!needsRefresh.test(claimed.get())) {
+                    if (!needsRefresh.test(claimed.get().row())) {
                         return readRow(tenantId, id).chain(row -> stored(row).map(token -> new Issued(token, true)));
                     }
-                    return refreshLeased(tenantId, ClaimedIntegration.of(claimed.get()), owner, runId);
+                    return refreshLeased(tenantId, ClaimedIntegration.of(claimed.get().row()), claimed.get().lease(), runId);
                 });
     }
 
-    private Uni<Issued> refreshLeased(String tenantId, ClaimedIntegration row, String owner, UUID runId) {
-        return refreshService.refreshLeased(row, owner, runId, Instant.now().plus(refreshConfig.lease()))
+    private Uni<Issued> refreshLeased(String tenantId, ClaimedIntegration row, Lease lease, UUID runId) {
+        return refreshService.refreshLeased(row, lease, runId)
                 .map(settled -> {
                     metrics.onDemandRefresh(settled.outcome().kind());
                     if (!settled.written().applied()) {

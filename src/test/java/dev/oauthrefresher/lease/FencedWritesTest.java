@@ -41,7 +41,10 @@ import org.junit.jupiter.api.Test;
 class FencedWritesTest {
 
     @Inject
-    LeaseKeeper leases;
+    LeaseKeeper keeper;
+
+    @Inject
+    LeaseRepository leaseRepository;
 
     @Inject
     PendingRotations pending;
@@ -65,42 +68,41 @@ class FencedWritesTest {
     void shouldNameTheRowsSecretAndExtendTheLeaseOnlyWhileTheOwnerStillHoldsTheRow() {
         Seeded row = seeder.integrations(seeder.tenant("fence"), "google", "fake-google", google, 1,
                 Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
-        String owner = "host/" + UUID.randomUUID();
+        Lease held = new Lease(row.id(), owner(), Instant.now().minusSeconds(60), keeper);
         // a lapsed lease nobody took is still the owner's: no one can have claimed the row since
-        lease(row.id(), owner, "now() - interval '1 minute'");
+        lease(row.id(), held.ownerValue(), "now() - interval '1 minute'");
 
-        assertThat(leases.fence(row.id(), owner)).contains(TestSecrets.of(row.id()));
+        assertThat(held.fence()).contains(TestSecrets.of(row.id()));
         assertThat(seeder.instant(row.id(), "lease_expires_at")).as("extended to a full lease").isAfter(Instant.now().plusSeconds(60));
 
         // the write goes where the row says now, not where the caller found the row
         seeder.sql("UPDATE integration SET vault = 'shard-2' WHERE id = :id", Map.of("id", row.id()));
-        assertThat(leases.fence(row.id(), owner)).contains(new SecretRef("shard-2", Integration.secretNameFor(row.id())));
+        assertThat(held.fence()).contains(new SecretRef("shard-2", Integration.secretNameFor(row.id())));
 
         lease(row.id(), "host/other", "now() + interval '5 minutes'");
         Instant othersLease = seeder.instant(row.id(), "lease_expires_at");
-        assertThat(leases.fence(row.id(), owner)).as("after another owner took the row").isEmpty();
+        assertThat(held.fence()).as("after another owner took the row").isEmpty();
         assertThat(seeder.column(row.id(), "lease_owner")).isEqualTo("host/other");
         assertThat(seeder.instant(row.id(), "lease_expires_at")).isEqualTo(othersLease);
 
         seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", row.id()));
-        assertThat(leases.fence(row.id(), owner)).as("after the row was released (a reconnect)").isEmpty();
-        assertThat(QuarkusTransaction.requiringNew().call(() -> integrations.fence(UUID.randomUUID(), owner, Instant.now())))
-                .as("a deleted row").isEmpty();
+        assertThat(held.fence()).as("after the row was released (a reconnect)").isEmpty();
+        assertThat(new Lease(UUID.randomUUID(), held.owner(), Instant.now(), keeper).fence()).as("a deleted row").isEmpty();
     }
 
     @Test
     void shouldAnswerEachOfManyFencesInFlightTogetherForItsOwnHolder() {
         List<Seeded> rows = seeder.integrations(seeder.tenant("fences"), "google", "fake-google", google, 20,
                 Instant.now().plus(1, ChronoUnit.HOURS));
-        String owner = "host/" + UUID.randomUUID();
-        rows.forEach(row -> lease(row.id(), owner, "now() + interval '1 minute'"));
+        LeaseOwner owner = owner();
+        rows.forEach(row -> lease(row.id(), owner.toString(), "now() + interval '1 minute'"));
         List<Integer> taken = List.of(3, 7);
         taken.forEach(i -> lease(rows.get(i).id(), "host/other", "now() + interval '5 minutes'"));
 
         // all at once, so they share statements; a stale holder of the first row asks in the same breath
         List<Uni<Optional<SecretRef>>> fences = new java.util.ArrayList<>(rows.stream()
-                .map(row -> leases.fenceAsync(row.id(), owner)).toList());
-        fences.add(leases.fenceAsync(rows.get(0).id(), "host/stale"));
+                .map(row -> new Lease(row.id(), owner, Instant.now(), keeper).fenceAsync()).toList());
+        fences.add(new Lease(rows.get(0).id(), owner(), Instant.now(), keeper).fenceAsync());
         List<Optional<SecretRef>> fenced = Uni.join().all(fences).andFailFast().await().atMost(Duration.ofSeconds(30));
 
         for (int i = 0; i < rows.size(); i++) {
@@ -122,13 +124,13 @@ class FencedWritesTest {
         Seeded rotated = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1, expiry).get(0);
         for (Seeded row : List.of(kept, rotated)) {
             FakeTokenEndpoint provider = row == kept ? google : rotating;
-            String owner = "host/" + UUID.randomUUID();
-            lease(row.id(), owner, "now() + interval '5 minutes'");
+            Lease held = keeper.track(new Lease(row.id(), owner(), Instant.now().plusSeconds(300), keeper));
+            lease(row.id(), held.ownerValue(), "now() + interval '5 minutes'");
             // another owner takes the row while the provider is answering (a paused process whose lease lapsed)
             provider.onRefreshed(grant -> lease(row.id(), "host/other", "now() + interval '5 minutes'"));
             RefreshService.Settled settled;
             try {
-                settled = refreshService.refreshLeased(claimed(row.id()), owner, UUID.randomUUID(), Instant.now().plusSeconds(300))
+                settled = refreshService.refreshLeased(claimed(row.id()), held, UUID.randomUUID())
                         .await().atMost(Duration.ofSeconds(30));
             } finally {
                 provider.onRefreshed(grant -> { });
@@ -152,15 +154,18 @@ class FencedWritesTest {
                 Instant.now().plus(2, ChronoUnit.MINUTES));
         Seeded reconnected = rows.get(0);
         Seeded takenOver = rows.get(1);
-        String owner = "host/" + UUID.randomUUID();
+        LeaseOwner owner = owner();
+        Map<UUID, Lease> held = new java.util.HashMap<>();
         for (Seeded row : rows) {
-            lease(row.id(), owner, "now() + interval '5 minutes'");
+            lease(row.id(), owner.toString(), "now() + interval '5 minutes'");
+            Lease lease = keeper.track(new Lease(row.id(), owner, Instant.now().plusSeconds(300), keeper));
+            held.put(row.id(), lease);
             ClaimedIntegration claimed = claimed(row.id());
             TokenSet rotatedTokens = new TokenSet(Secret.of("at-pending-" + row.grant()), Secret.of("rt-pending-" + row.grant()),
                     Instant.now().plus(1, ChronoUnit.HOURS), Optional.empty(), "Bearer");
-            assertThat(pending.persist(claimed, owner, null, rotatedTokens, Instant.now()).await().atMost(Duration.ofSeconds(10)))
+            assertThat(pending.persist(claimed, lease, null, rotatedTokens, Instant.now()).await().atMost(Duration.ofSeconds(10)))
                     .isEqualTo(PendingRotations.Sealing.SEALED);
-            pending.hold(new PendingRotations.Pending(claimed, owner, null, rotatedTokens, Instant.now(), true));
+            pending.hold(new PendingRotations.Pending(claimed, lease, null, rotatedTokens, Instant.now(), true));
         }
         // what a reconnect through another replica does once the lease lapsed: its own tokens, the pending row dropped
         seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", reconnected.id()));
@@ -174,7 +179,7 @@ class FencedWritesTest {
         for (Seeded row : rows) {
             assertThat(stored(row.id()).refreshToken().reveal()).as("stored refresh token of %s", row.grant())
                     .isNotEqualTo("rt-pending-" + row.grant());
-            assertThat(leases.standing(row.id(), owner, Instant.now())).isEqualTo(LeaseKeeper.Standing.GONE);
+            assertThat(held.get(row.id()).standing(Instant.now())).isEqualTo(Lease.Standing.GONE);
         }
         assertThat(seeder.count("SELECT count(*) FROM pending_rotation WHERE integration_id = :id", Map.of("id", takenOver.id())))
                 .as("the sealed token, kept for whoever holds the row now").isEqualTo(1);
@@ -185,25 +190,52 @@ class FencedWritesTest {
     void shouldRenewLapsedLeasesOfTheSameOwnerAndDropRowsWhoseOwnerIsGone() {
         List<Seeded> rows = seeder.integrations(seeder.tenant("renewal"), "google", "fake-google", google, 4,
                 Instant.now().plus(1, ChronoUnit.HOURS));
-        String owner = "host/" + UUID.randomUUID();
+        LeaseOwner owner = owner();
         Instant now = Instant.now();
+        List<Lease> held = new java.util.ArrayList<>();
         for (Seeded row : rows) {
-            lease(row.id(), owner, "now() - interval '1 second'");
-            leases.hold(row.id(), owner, now.minusSeconds(1));
+            lease(row.id(), owner.toString(), "now() - interval '1 second'");
+            held.add(keeper.track(new Lease(row.id(), owner, now.minusSeconds(1), keeper)));
         }
         seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", rows.get(1).id()));
         lease(rows.get(2).id(), "host/other", "now() + interval '5 minutes'");
         seeder.sql("DELETE FROM integration WHERE id = :id", Map.of("id", rows.get(3).id()));
-        assertThat(leases.standing(rows.get(0).id(), owner, now)).as("a lease renewals have not kept").isEqualTo(LeaseKeeper.Standing.STALE);
+        assertThat(held.get(0).standing(now)).as("a lease renewals have not kept").isEqualTo(Lease.Standing.STALE);
 
-        leases.renew();
+        keeper.renew();
 
-        assertThat(leases.standing(rows.get(0).id(), owner, Instant.now())).isEqualTo(LeaseKeeper.Standing.HELD);
+        assertThat(held.get(0).standing(Instant.now())).isEqualTo(Lease.Standing.HELD);
         assertThat(seeder.instant(rows.get(0).id(), "lease_expires_at")).isAfter(Instant.now().plusSeconds(60));
-        for (Seeded gone : rows.subList(1, 4)) {
-            assertThat(leases.standing(gone.id(), owner, Instant.now())).as("released, taken, deleted").isEqualTo(LeaseKeeper.Standing.GONE);
+        for (Lease gone : held.subList(1, 4)) {
+            assertThat(gone.standing(Instant.now())).as("released, taken, deleted").isEqualTo(Lease.Standing.GONE);
         }
-        leases.forget(rows.get(0).id(), owner);
+        held.get(0).close();
+    }
+
+    @Test
+    void shouldRenewOnlyTheLeasesTheOwnerStillHoldsAndReportTheOnesAnotherOwnerTook() throws java.sql.SQLException {
+        String tenant = seeder.tenant("renew");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 5,
+                Instant.now().plus(5, ChronoUnit.MINUTES));
+        String owner = "host/" + UUID.randomUUID();
+        for (Seeded row : rows) {
+            seeder.sql("UPDATE integration SET lease_owner = :owner, lease_expires_at = now() + interval '1 minute' WHERE id = :id",
+                    Map.of("owner", owner, "id", row.id()));
+        }
+        seeder.sql("UPDATE integration SET lease_owner = 'host/other' WHERE id = :id", Map.of("id", rows.get(2).id()));
+        Instant until = Instant.now().plus(10, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.MILLIS);
+
+        LeaseRepository.Renewal renewal = leaseRepository.renew(rows.stream().map(Seeded::id).toList(), owner, until);
+
+        assertThat(renewal.renewed()).containsExactlyInAnyOrderElementsOf(
+                rows.stream().map(Seeded::id).filter(id -> !id.equals(rows.get(2).id())).toList());
+        assertThat(renewal.heldByOthers()).containsExactly(rows.get(2).id());
+        assertThat(seeder.instant(rows.get(0).id(), "lease_expires_at")).isEqualTo(until);
+        assertThat(seeder.instant(rows.get(2).id(), "lease_expires_at")).isBefore(until);
+    }
+
+    private static LeaseOwner owner() {
+        return new LeaseOwner("host/1", LeaseOwner.Purpose.RUN, UUID.randomUUID());
     }
 
     private void lease(UUID id, String owner, String until) {

@@ -1,6 +1,6 @@
 package dev.oauthrefresher.refresh.attempt;
 
-import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
@@ -40,18 +40,16 @@ public class IntegrationRefresher {
     private final TokenStore tokenStore;
     private final ProviderGateway providers;
     private final PendingRotations pending;
-    private final LeaseKeeper leases;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final Backoff backoff;
     private final Map<Provider, RateLimiter> rateLimits = new EnumMap<>(Provider.class);
 
-    IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending, LeaseKeeper leases,
+    IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending,
             RefreshMetrics metrics, RefreshConfig config) {
         this.tokenStore = tokenStore;
         this.providers = providers;
         this.pending = pending;
-        this.leases = leases;
         this.metrics = metrics;
         this.config = config;
         this.backoff = new Backoff(config.backoff(), () -> ThreadLocalRandom.current().nextDouble());
@@ -62,7 +60,7 @@ public class IntegrationRefresher {
         }
     }
 
-    public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, String owner, UUID runId) {
+    public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, Lease lease, UUID runId) {
         Instant started = Instant.now();
         if (circuits.isOpen(row.provider(), row.providerGroup())) {
             return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
@@ -87,7 +85,7 @@ public class IntegrationRefresher {
                     }
                     TokenSet current = stored.get().tokens();
                     return providers.refresh(row.providerGroup(), current.refreshToken())
-                            .chain(result -> settle(row, current, result, circuits, owner, runId, started));
+                            .chain(result -> settle(row, current, result, circuits, lease, runId, started));
                 })
                 .onFailure(VaultNotConfiguredException.class).recoverWithItem(e -> {
                     metrics.vaultNotConfigured(row.vault());
@@ -108,11 +106,11 @@ public class IntegrationRefresher {
     }
 
     private Uni<Outcome> settle(ClaimedIntegration row, TokenSet current, RefreshResult result, RunCircuits circuits,
-            String owner, UUID runId, Instant started) {
+            Lease lease, UUID runId, Instant started) {
         Instant now = Instant.now();
         if (result instanceof RefreshResult.Refreshed r) {
             recordCall(row, circuits, false);
-            return store(row, current, r, owner, runId, started);
+            return store(row, current, r, lease, runId, started);
         }
         if (result instanceof RefreshResult.GrantRevoked g) {
             recordCall(row, circuits, false);
@@ -143,10 +141,10 @@ public class IntegrationRefresher {
     /**
      * New tokens go to the store before the row changes; a rotated refresh token is never dropped while this process
      * holds the row: it is sealed in PostgreSQL first, so it survives a store that refuses it and this process alike.
-     * The write is fenced ({@link LeaseKeeper#fence}) and goes to the secret the fence names; if the fence refuses,
+     * The write is fenced ({@link Lease#fenceAsync}) and goes to the secret the fence names; if the fence refuses,
      * nothing is written.
      */
-    private Uni<Outcome> store(ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r, String owner,
+    private Uni<Outcome> store(ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r, Lease lease,
             UUID runId, Instant started) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
         TokenSet next = new TokenSet(r.accessToken(), r.rotatedRefreshToken().orElse(current.refreshToken()),
@@ -155,18 +153,18 @@ public class IntegrationRefresher {
             LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
         }
         if (!rotated) {
-            return fencedSave(row, owner, runId, next, r, started, false);
+            return fencedSave(row, lease, runId, next, r, started, false);
         }
-        return pending.persist(row, owner, runId, next, started).chain(sealing -> sealing == PendingRotations.Sealing.LEASE_GONE
+        return pending.persist(row, lease, runId, next, started).chain(sealing -> sealing == PendingRotations.Sealing.LEASE_GONE
                 ? Uni.createFrom().item(unfenced(row, true))
-                : fencedSave(row, owner, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED));
+                : fencedSave(row, lease, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED));
     }
 
     /** The fence, then the write to the secret it names; {@code sealed} says whether a rotated token is in PostgreSQL. */
-    private Uni<Outcome> fencedSave(ClaimedIntegration row, String owner, UUID runId, TokenSet next, RefreshResult.Refreshed r,
+    private Uni<Outcome> fencedSave(ClaimedIntegration row, Lease lease, UUID runId, TokenSet next, RefreshResult.Refreshed r,
             Instant started, boolean sealed) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
-        return leases.fenceAsync(row.id(), owner).chain(target -> target.isEmpty()
+        return lease.fenceAsync().chain(target -> target.isEmpty()
                         ? Uni.createFrom().item(unfenced(row, rotated))
                         : tokenStore.save(target.get(), next)
                                 .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
@@ -178,7 +176,7 @@ public class IntegrationRefresher {
                                                 row.id(), e.getClass().getSimpleName());
                                         return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
                                     }
-                                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, sealed));
+                                    pending.hold(new PendingRotations.Pending(row, lease, runId, next, started, sealed));
                                     return new Outcome.RotationPending();
                                 }))
                 .onFailure().recoverWithItem(e -> {
@@ -188,7 +186,7 @@ public class IntegrationRefresher {
                     if (!rotated) {
                         return new Outcome.Deferred(Outcome.Cause.UNFENCED);
                     }
-                    pending.hold(new PendingRotations.Pending(row, owner, runId, next, started, sealed));
+                    pending.hold(new PendingRotations.Pending(row, lease, runId, next, started, sealed));
                     return new Outcome.RotationPending();
                 });
     }

@@ -6,7 +6,8 @@ import dev.oauthrefresher.refresh.RefreshMetrics;
 import dev.oauthrefresher.refresh.rotation.PendingRotationRepository;
 import dev.oauthrefresher.common.GroupCommit;
 import dev.oauthrefresher.integration.IntegrationEvents;
-import dev.oauthrefresher.integration.IntegrationRepository;
+import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.lease.LeaseRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
@@ -40,7 +41,9 @@ public class OutcomeWriter {
             Instant finishedAt, CompletableFuture<Written> done) {
     }
 
-    private final IntegrationRepository integrations;
+    private final OutcomeRepository integrations;
+    private final LeaseRepository leases;
+    private final LeaseKeeper keeper;
     private final AttemptRepository attempts;
     private final PendingRotationRepository pendingRotations;
     private final RefreshMetrics metrics;
@@ -48,9 +51,11 @@ public class OutcomeWriter {
     private final IntegrationEvents events;
     private final GroupCommit<Write> commits = new GroupCommit<>(MAX_PER_TRANSACTION, this::writeBatch);
 
-    OutcomeWriter(IntegrationRepository integrations, AttemptRepository attempts, PendingRotationRepository pendingRotations,
+    OutcomeWriter(OutcomeRepository integrations, LeaseRepository leases, LeaseKeeper keeper, AttemptRepository attempts, PendingRotationRepository pendingRotations,
             RefreshMetrics metrics, RefreshConfig config, IntegrationEvents events) {
         this.integrations = integrations;
+        this.leases = leases;
+        this.keeper = keeper;
         this.attempts = attempts;
         this.pendingRotations = pendingRotations;
         this.metrics = metrics;
@@ -87,7 +92,7 @@ public class OutcomeWriter {
     /** A write that found its lease gone is never silently dropped: counted, logged, and reported to the run. */
     private void complete(Write w, Written written) {
         if (!written.applied() && !(w.outcome() instanceof Outcome.Deferred)) {
-            metrics.leaseLost("write");
+            keeper.countLost("write");
             LOG.warnf("Integration %s: outcome %s not recorded, the lease of %s was gone (another owner or a lapsed lease)",
                     w.row().id(), w.outcome().kind(), w.owner());
         }
@@ -116,7 +121,7 @@ public class OutcomeWriter {
             // the two never wait on each other crosswise (a deadlock that aborts the whole batch)
             refreshed.sort(Comparator.comparing(i -> batch.get(i).row().id(), OutcomeWriter::uuidOrder));
             boolean[] applied = integrations.markAllRefreshed(refreshed.stream().map(batch::get)
-                    .map(w -> new IntegrationRepository.Refreshed(w.row().id(), w.owner(),
+                    .map(w -> new OutcomeRepository.RefreshedRow(w.row().id(), w.owner(),
                             ((Outcome.Refreshed) w.outcome()).newExpiry(), w.finishedAt()))
                     .toList());
             for (int k = 0; k < applied.length; k++) {
@@ -156,7 +161,7 @@ public class OutcomeWriter {
             providerStatus = f.httpStatus();
             errorCode = f.code();
         } else if (outcome instanceof Outcome.Deferred d) {
-            written = new Written(integrations.release(List.of(row.id()), w.owner()) == 1, IntegrationStatus.ACTIVE);
+            written = new Written(leases.release(List.of(row.id()), w.owner()) == 1, IntegrationStatus.ACTIVE);
             errorCode = d.cause().code();
             if (!d.attempted()) {
                 return written;

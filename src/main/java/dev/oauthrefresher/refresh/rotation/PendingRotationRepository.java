@@ -7,6 +7,7 @@ import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import org.hibernate.query.NativeQuery;
@@ -62,27 +63,16 @@ public class PendingRotationRepository {
                 .setParameter("id", integrationId).executeUpdate();
     }
 
-    /**
-     * Leases, for {@code owner}, up to {@code limit} pending rotations sealed with {@code keyId} whose integration
-     * nobody holds (its owner died or released it at shutdown), and returns them.
-     */
+    /** The sealed rotations of rows just taken over ({@code Leases#claimPendingRotations}), with where their tokens go. */
     @SuppressWarnings("unchecked")
-    List<Sealed> takeOver(String keyId, String owner, Instant now, Instant leaseUntil, int limit) {
+    List<Sealed> find(Collection<UUID> integrationIds) {
         List<Object[]> rows = em.createNativeQuery("""
-                WITH free AS (
-                    SELECT i.id FROM integration i JOIN pending_rotation p ON p.integration_id = i.id
-                     WHERE p.key_id = :key AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
-                     ORDER BY p.created_at
-                     LIMIT :limit
-                       FOR UPDATE OF i SKIP LOCKED
-                )
-                UPDATE integration i SET lease_owner = :owner, lease_expires_at = :leaseUntil, version = i.version + 1
-                  FROM free, pending_rotation p
-                 WHERE i.id = free.id AND p.integration_id = i.id
-                RETURNING i.id, i.tenant_id, i.provider, i.provider_group, i.secret_name, p.sealed_tokens, p.key_id,
-                          p.run_id, p.started_at, COALESCE(i.vault, 'default')
-                """).setParameter("key", keyId).setParameter("owner", owner).setParameter("now", now)
-                .setParameter("leaseUntil", leaseUntil).setParameter("limit", limit)
+                SELECT i.id, i.tenant_id, i.provider, i.provider_group, i.secret_name, p.sealed_tokens, p.key_id,
+                       p.run_id, p.started_at, COALESCE(i.vault, 'default')
+                  FROM integration i JOIN pending_rotation p ON p.integration_id = i.id
+                 WHERE i.id IN (:ids)
+                 ORDER BY p.created_at
+                """).setParameter("ids", integrationIds)
                 .getResultList();
         return rows.stream().map(r -> new Sealed((UUID) r[0], (String) r[1], Provider.fromCode((String) r[2]), (String) r[3],
                 new SecretRef((String) r[9], (String) r[4]), (byte[]) r[5], (String) r[6], (UUID) r[7],

@@ -1,12 +1,13 @@
 package dev.oauthrefresher.refresh.rotation;
 
-import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.lease.Lease;
+import dev.oauthrefresher.lease.LeaseOwner;
+import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.refresh.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.attempt.OutcomeWriter;
-import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -31,7 +32,7 @@ import org.jboss.logging.Logger;
  * no replica refreshes the integration, and any replica holding the key finishes the write: this process retries
  * its own entries, and every replica takes over those whose lease has lapsed or was released at shutdown.
  *
- * <p>Every retry is fenced ({@link LeaseKeeper#fence}): an entry whose lease is gone (another replica took the
+ * <p>Every retry is fenced ({@link Lease#fence}): an entry whose lease is gone (another replica took the
  * rotation over, a reconnect replaced the grant, a disconnect removed the row) is dropped here and never written;
  * its sealed row stays for whoever holds the integration now, or went with the reconnect or disconnect. Entries whose
  * leases renewals have not kept (the database away, this process paused) wait until a renewal reaches the database.
@@ -40,11 +41,10 @@ import org.jboss.logging.Logger;
 public class PendingRotations {
 
     private static final Logger LOG = Logger.getLogger(PendingRotations.class);
-    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
     private static final int TAKE_OVER_BATCH = 50;
 
     /** A rotation this process is settling; {@code persisted} says whether it is sealed in PostgreSQL. */
-    public record Pending(ClaimedIntegration row, String owner, UUID runId, TokenSet tokens, Instant startedAt, boolean persisted) {
+    public record Pending(ClaimedIntegration row, Lease lease, UUID runId, TokenSet tokens, Instant startedAt, boolean persisted) {
     }
 
     /** What sealing a rotated token into PostgreSQL did. */
@@ -64,17 +64,15 @@ public class PendingRotations {
     private final TokenStore tokenStore;
     private final PendingRotationRepository repository;
     private final PendingRotationCipher cipher;
-    private final IntegrationRepository integrations;
     private final OutcomeWriter writer;
-    private final LeaseKeeper leases;
+    private final Leases leases;
     private final RefreshConfig config;
 
     PendingRotations(TokenStore tokenStore, PendingRotationRepository repository, PendingRotationCipher cipher,
-            IntegrationRepository integrations, OutcomeWriter writer, LeaseKeeper leases, RefreshConfig config) {
+            OutcomeWriter writer, Leases leases, RefreshConfig config) {
         this.tokenStore = tokenStore;
         this.repository = repository;
         this.cipher = cipher;
-        this.integrations = integrations;
         this.writer = writer;
         this.leases = leases;
         this.config = config;
@@ -85,8 +83,8 @@ public class PendingRotations {
      * {@link Sealing#FAILED} (logged) if the database refused: the fenced store write cannot happen then either, and
      * the tokens are kept in this process until the database answers.
      */
-    public Uni<Sealing> persist(ClaimedIntegration row, String owner, UUID runId, TokenSet tokens, Instant startedAt) {
-        return Uni.createFrom().item(() -> seal(row.id(), owner, runId, tokens, startedAt))
+    public Uni<Sealing> persist(ClaimedIntegration row, Lease lease, UUID runId, TokenSet tokens, Instant startedAt) {
+        return Uni.createFrom().item(() -> seal(row.id(), lease.ownerValue(), runId, tokens, startedAt))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .onFailure().recoverWithItem(e -> {
                     LOG.errorf("Integration %s: could not record the rotated refresh token in PostgreSQL (%s); "
@@ -107,7 +105,6 @@ public class PendingRotations {
      */
     public void hold(Pending entry) {
         local.put(entry.row().id(), entry);
-        leases.hold(entry.row().id(), entry.owner(), Instant.now().plus(config.lease()));
         LOG.errorf("Integration %s: the provider rotated its refresh token and the new one is not stored yet; "
                 + "%s, retrying every %s (the row stays leased meanwhile)", entry.row().id(),
                 entry.persisted() ? "sealed in PostgreSQL" : "held in memory only", config.pendingRetryInterval());
@@ -123,21 +120,21 @@ public class PendingRotations {
         for (Pending entry : List.copyOf(local.values())) {
             UUID id = entry.row().id();
             // asked per entry: a round against an unreachable database takes a connection timeout per entry
-            LeaseKeeper.Standing standing = leases.standing(id, entry.owner(), Instant.now());
-            if (standing == LeaseKeeper.Standing.STALE) {
+            Lease.Standing standing = entry.lease().standing(Instant.now());
+            if (standing == Lease.Standing.STALE) {
                 LOG.debugf("Integration %s: lease not renewed lately; its pending rotation waits for a renewal", id);
                 continue;
             }
-            Finish finish = standing == LeaseKeeper.Standing.GONE ? Finish.LEASE_GONE : settle(entry);
+            Finish finish = standing == Lease.Standing.GONE ? Finish.LEASE_GONE : settle(entry);
             if (finish == Finish.LEASE_GONE) {
                 LOG.warnf("Integration %s: stopped retrying its pending rotation: the lease of %s is gone (taken over by "
-                        + "another replica, reconnected or disconnected); %s", id, entry.owner(), entry.persisted()
+                        + "another replica, reconnected or disconnected); %s", id, entry.lease().owner(), entry.persisted()
                         ? "the sealed token stays for whoever holds the row now, unless a reconnect or disconnect removed it"
                         : "it was never sealed, so it is dropped");
             }
             if (finish != Finish.RETRY) {
-                local.computeIfPresent(id, (k, p) -> p.owner().equals(entry.owner()) ? null : p);
-                leases.forget(id, entry.owner());
+                local.computeIfPresent(id, (k, p) -> p.lease() == entry.lease() ? null : p);
+                entry.lease().close();
             }
         }
         takeOver();
@@ -151,11 +148,11 @@ public class PendingRotations {
                 return Finish.LEASE_GONE;
             }
             if (sealing == Sealing.SEALED) {
-                current = new Pending(entry.row(), entry.owner(), entry.runId(), entry.tokens(), entry.startedAt(), true);
+                current = new Pending(entry.row(), entry.lease(), entry.runId(), entry.tokens(), entry.startedAt(), true);
                 local.replace(entry.row().id(), entry, current);
             }
         }
-        return finish(current.row(), current.owner(), current.runId(), current.tokens(), current.startedAt());
+        return finish(current.row(), current.lease(), current.runId(), current.tokens(), current.startedAt());
     }
 
     /**
@@ -172,9 +169,8 @@ public class PendingRotations {
                 continue;
             }
             try {
-                QuarkusTransaction.requiringNew().run(() -> integrations.release(List.of(id), entry.owner()));
+                leases.release(entry.lease());
                 local.remove(id);
-                leases.forget(id);
             } catch (RuntimeException e) {
                 LOG.warnf("Integration %s: could not release the pending rotation's lease (%s); another replica takes "
                         + "it over when the lease lapses", id, e.getClass().getSimpleName());
@@ -185,7 +181,7 @@ public class PendingRotations {
     /** An entry the database refused when it was new: sealed now if the database is back, so it outlives us. */
     private Sealing persistLate(Pending entry) {
         try {
-            return seal(entry.row().id(), entry.owner(), entry.runId(), entry.tokens(), entry.startedAt());
+            return seal(entry.row().id(), entry.lease().ownerValue(), entry.runId(), entry.tokens(), entry.startedAt());
         } catch (RuntimeException e) {
             return Sealing.FAILED;
         }
@@ -196,33 +192,35 @@ public class PendingRotations {
      * round leases them under an owner of its own, so a fence of an earlier holder on this host never passes for them.
      */
     private void takeOver() {
-        String owner = LeaseKeeper.HOST + "/pending-rotations/" + UUID.randomUUID();
+        Map<UUID, Lease> taken;
         List<PendingRotationRepository.Sealed> free;
         try {
-            Instant now = Instant.now();
-            free = QuarkusTransaction.requiringNew().call(() -> repository.takeOver(cipher.keyId(), owner, now,
-                    now.plus(config.lease()), TAKE_OVER_BATCH));
+            taken = leases.claimPendingRotations(cipher.keyId(), leases.owner(LeaseOwner.Purpose.ROTATION), TAKE_OVER_BATCH)
+                    .stream().collect(java.util.stream.Collectors.toMap(Lease::id, lease -> lease));
+            free = taken.isEmpty() ? List.of() : QuarkusTransaction.requiringNew().call(() -> repository.find(taken.keySet()));
         } catch (RuntimeException e) {
             LOG.debugf("Could not look for abandoned pending rotations: %s", e.getClass().getSimpleName());
             return;
         }
         for (PendingRotationRepository.Sealed sealed : free) {
             UUID id = sealed.integrationId();
+            Lease lease = taken.get(id);
             Optional<TokenSet> tokens = cipher.open(id, sealed.sealedTokens());
             if (tokens.isEmpty()) {
                 LOG.errorf("Integration %s: its pending rotation cannot be opened with this key (%s); left for a replica "
                         + "with the key that sealed it (%s)", id, cipher.keyId(), sealed.keyId());
+                leases.release(lease);
                 continue;
             }
             ClaimedIntegration row = sealed.row(tokens.get().expiresAt());
-            leases.hold(id, owner, Instant.now().plus(config.lease()));
-            Finish finish = finish(row, owner, sealed.runId(), tokens.get(), sealed.startedAt());
+            Finish finish = finish(row, lease, sealed.runId(), tokens.get(), sealed.startedAt());
             if (finish == Finish.STORED) {
                 LOG.infof("Integration %s: finished the pending rotation another process left", id);
             } else {
-                leases.forget(id, owner);
                 if (finish == Finish.RETRY) {
-                    QuarkusTransaction.requiringNew().run(() -> integrations.release(List.of(id), owner));
+                    leases.release(lease);
+                } else {
+                    lease.close();
                 }
             }
         }
@@ -232,11 +230,11 @@ public class PendingRotations {
      * Writes the tokens to the store where the fence says the row's secret is, then the row (which drops the pending
      * row); nothing at all if the fence refuses.
      */
-    private Finish finish(ClaimedIntegration row, String owner, UUID runId, TokenSet tokens, Instant startedAt) {
+    private Finish finish(ClaimedIntegration row, Lease lease, UUID runId, TokenSet tokens, Instant startedAt) {
         UUID id = row.id();
         Optional<SecretRef> target;
         try {
-            target = leases.fence(id, owner);
+            target = lease.fence();
         } catch (RuntimeException e) {
             LOG.warnf("Integration %s: could not confirm the lease before writing the rotated refresh token (%s); will retry",
                     id, e.getClass().getSimpleName());
@@ -246,7 +244,7 @@ public class PendingRotations {
             return Finish.LEASE_GONE;
         }
         try {
-            tokenStore.save(target.get(), tokens).await().atMost(WRITE_TIMEOUT);
+            tokenStore.save(target.get(), tokens).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             LOG.warnf("Integration %s: rotated refresh token still not stored (%s); will retry", id, e.getClass().getSimpleName());
             try {
@@ -258,10 +256,10 @@ public class PendingRotations {
         }
         // no longer renewed from here: the outcome's guarded write clears the lease, and a renewal must not mistake that
         // for a lease lost to someone else
-        leases.forget(id, owner);
+        lease.close();
         try {
             Outcome refreshed = new Outcome.Refreshed(tokens.expiresAt(), true, List.of(), AccessToken.of(tokens));
-            writer.write(row, owner, runId, refreshed, startedAt, Instant.now()).await().atMost(WRITE_TIMEOUT);
+            writer.write(row, lease.ownerValue(), runId, refreshed, startedAt, Instant.now()).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             // the store has the tokens; the pending row replays the same write later, which is harmless
             LOG.warnf("Integration %s: rotated refresh token stored, row not yet updated (%s)", id, e.getClass().getSimpleName());

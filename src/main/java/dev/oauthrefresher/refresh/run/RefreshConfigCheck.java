@@ -1,6 +1,8 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.lease.LeaseConfig;
 import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.attempt.IntegrationRefresher;
 import io.quarkus.runtime.StartupEvent;
@@ -15,22 +17,27 @@ class RefreshConfigCheck {
 
     private static final Logger LOG = Logger.getLogger(RefreshConfigCheck.class);
 
-    void onStart(@Observes StartupEvent event, RefreshConfig config, IntegrationRefresher refresher) {
-        check(config, refresher.worstCase());
+    void onStart(@Observes StartupEvent event, RefreshConfig config, LeaseConfig leases, IntegrationRefresher refresher,
+            TokenStore tokenStore) {
+        Duration worstCase = refresher.worstCase();
+        check(config, leases.lease(), worstCase.compareTo(tokenStore.callerWait()) > 0 ? worstCase : tokenStore.callerWait());
     }
 
-    /** @param worstCase the longest one refresh can take once started (store read, provider call, store write) */
-    static void check(RefreshConfig config, Duration worstCase) {
-        if (config.lease().compareTo(config.runBudget()) <= 0) {
-            throw new IllegalStateException("refresher.refresh.lease (" + config.lease()
+    /**
+     * @param worstCase the longest a holder works between two renewals of its lease: one refresh once started (store
+     *     read, provider call, store write), or one lifecycle or vault-move call's wait on the token store
+     */
+    static void check(RefreshConfig config, Duration lease, Duration worstCase) {
+        if (lease.compareTo(config.runBudget()) <= 0) {
+            throw new IllegalStateException("refresher.refresh.lease (" + lease
                     + ") must be longer than refresher.refresh.run-budget (" + config.runBudget()
                     + "), or a run's own rows could be claimed by another run while it still refreshes them");
         }
         // renewals keep four fifths of the lease ahead of every held row; a row starts only with more than the worst
         // case left, so a lease shorter than that would never let a row start
-        Duration covered = config.lease().minus(LeaseKeeper.renewalInterval(config.lease()));
+        Duration covered = lease.minus(LeaseKeeper.renewalInterval(lease));
         if (covered.compareTo(worstCase) <= 0) {
-            throw new IllegalStateException("refresher.refresh.lease (" + config.lease() + ") must leave more than the worst "
+            throw new IllegalStateException("refresher.refresh.lease (" + lease + ") must leave more than the worst "
                     + "case of one refresh (" + worstCase + ": token store read and write with their retries, "
                     + "refresher.token-store.key-vault.*, plus the slowest provider group's connect and request timeouts, "
                     + "refresher.providers.<group>.*) after a renewal interval of a fifth of the lease; it leaves " + covered);

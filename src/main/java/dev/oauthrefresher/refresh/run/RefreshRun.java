@@ -1,10 +1,10 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.lease.DueQuery;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.attempt.OutcomeWriter;
 import dev.oauthrefresher.cron.TaskResult;
-import dev.oauthrefresher.integration.DueQuery;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -40,9 +40,9 @@ final class RefreshRun {
 
     /** What a run needs from outside: blocking database calls (run on worker threads), the refresh, the write. */
     interface Steps {
-        List<ClaimedIntegration> claim(DueQuery query, String owner, Instant leaseUntil);
+        List<ClaimedIntegration> claim(DueQuery query);
 
-        int release(List<UUID> ids, String owner);
+        int release(List<UUID> ids);
 
         long countDue(DueQuery query);
 
@@ -184,8 +184,7 @@ final class RefreshRun {
         DueQuery query = run.query().at(now)
                 .withLimit(Math.min(capacity.batchSize(), run.limit() - tally.claimed()), queue.saturated())
                 .excludingVaults(vaults.excluded());
-        Instant leaseUntil = now.plus(capacity.lease());
-        Uni.createFrom().item(() -> steps.claim(query, run.owner(), leaseUntil))
+        Uni.createFrom().item(() -> steps.claim(query))
                 .runSubscriptionOn(env.workers())
                 .emitOn(serial)
                 .subscribe().with(rows -> claimed(query, rows), this::claimFailed);
@@ -267,7 +266,7 @@ final class RefreshRun {
 
     private void release(List<UUID> ids) {
         releasing++;
-        Uni.createFrom().item(() -> steps.release(ids, run.owner()))
+        Uni.createFrom().item(() -> steps.release(ids))
                 .runSubscriptionOn(env.workers())
                 .emitOn(serial)
                 .subscribe().with(

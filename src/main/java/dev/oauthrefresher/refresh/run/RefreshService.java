@@ -1,7 +1,11 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.lease.DueQuery;
 import dev.oauthrefresher.drain.Drain;
-import dev.oauthrefresher.lease.LeaseKeeper;
+import dev.oauthrefresher.lease.Lease;
+import dev.oauthrefresher.lease.LeaseOwner;
+import dev.oauthrefresher.lease.LeaseRepository;
+import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
@@ -14,7 +18,6 @@ import dev.oauthrefresher.common.EventLoops;
 import dev.oauthrefresher.cron.RunRequest;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
-import dev.oauthrefresher.integration.DueQuery;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationRepository;
@@ -42,7 +45,7 @@ import java.util.stream.Collectors;
 /**
  * Runs the refresh pipeline: a triggered run over every due integration, a dry run that only reports, and
  * the admin API's manual refresh of one integration through the same per-integration code path. Every row it
- * claims is held in the {@link LeaseKeeper} (its lease renewed) until its outcome is recorded or it is released.
+ * claims comes with a {@link Lease}, renewed until its outcome is recorded or it is released.
  */
 @ApplicationScoped
 public class RefreshService {
@@ -53,7 +56,7 @@ public class RefreshService {
     private final TenantRepository tenants;
     private final IntegrationRefresher refresher;
     private final OutcomeWriter writer;
-    private final LeaseKeeper leases;
+    private final Leases leases;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final Drain drain;
@@ -62,7 +65,7 @@ public class RefreshService {
     private final Set<RefreshRun> active = ConcurrentHashMap.newKeySet();
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
-            OutcomeWriter writer, LeaseKeeper leases, RefreshMetrics metrics, RefreshConfig config, Drain drain,
+            OutcomeWriter writer, Leases leases, RefreshMetrics metrics, RefreshConfig config, Drain drain,
             EventLoops eventLoops, VaultBudget budget) {
         this.integrations = integrations;
         this.tenants = tenants;
@@ -86,9 +89,10 @@ public class RefreshService {
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 : Uni.createFrom().item(() -> QuarkusTransaction.requiringNew().call(tenants::concurrencyCaps))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                        .chain(caps -> start(new RefreshRun(new RunContext(run.runId(), owner(run.runId()),
+                        .chain(caps -> start(new RefreshRun(new RunContext(run.runId(),
+                                leases.owner(LeaseOwner.Purpose.RUN, run.runId()).toString(),
                                 new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
-                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(), RefreshRun.Env.production(eventLoops),
+                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(leases.owner(LeaseOwner.Purpose.RUN, run.runId())), RefreshRun.Env.production(eventLoops),
                                 new VaultBacklog(run.runId(), budget::requestsPerSecond, config.vaultBacklogHorizon()))));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
     }
@@ -114,15 +118,13 @@ public class RefreshService {
 
     /** What a run would claim now, by tenant and provider, changing nothing. */
     private TaskResult dryRun(DueQuery query) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            List<Integration> due = integrations.peekDue(query);
-            long total = integrations.countDue(query.withLimit(1, Set.of()));
-            Map<String, Object> details = new LinkedHashMap<>();
+        List<Integration> due = leases.peekDue(query);
+        long total = leases.countDue(query.withLimit(1, Set.of()));
+        Map<String, Object> details = new LinkedHashMap<>();
             details.put("dryRun", true);
             details.put("byTenant", due.stream().collect(Collectors.groupingBy(Integration::tenantId, TreeMap::new, Collectors.counting())));
             details.put("byProvider", due.stream().collect(Collectors.groupingBy(i -> i.provider().code(), TreeMap::new, Collectors.counting())));
-            return new TaskResult(due.size(), 0, 0, 0, 0, 0, total, details);
-        });
+        return new TaskResult(due.size(), 0, 0, 0, 0, 0, total, details);
     }
 
     /**
@@ -162,23 +164,20 @@ public class RefreshService {
     }
 
     private Uni<ManualRefresh> refreshNow(String tenantId, UUID id, UUID runId) {
-        String owner = owner(runId);
-        Instant now = Instant.now();
+        LeaseOwner owner = leases.owner(LeaseOwner.Purpose.REFRESH, runId);
         return Uni.createFrom().item(() -> {
             if (drain.isDraining()) {
                 throw new ProblemException(503, "shutting-down", "Service Unavailable",
                         "This replica is shutting down; try again.", Map.of("Retry-After", "5"));
             }
-            return QuarkusTransaction.requiringNew().call(() -> {
-                Integration existing = integrations.findForTenant(tenantId, id).orElseThrow(
-                        () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
-                return integrations.claimOne(existing.id(), owner, now, now.plus(config.lease())).orElseThrow(
+            Integration existing = QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)).orElseThrow(
+                    () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
+            return leases.claim(existing.id(), LeaseRepository.Terms.REFRESH, owner).orElseThrow(
                         () -> ProblemException.conflict("Integration " + id + " cannot be refreshed now: it is "
                                 + existing.status().code() + ", its tenant is paused, a rotated token is still pending, "
                                 + "or a run is refreshing it."));
-            });
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(row -> refreshLeased(ClaimedIntegration.of(row), owner, runId, now.plus(config.lease())))
+                .chain(claim -> refreshLeased(ClaimedIntegration.of(claim.row()), claim.lease(), runId))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(settled -> QuarkusTransaction.requiringNew().call(
                         () -> new ManualRefresh(runId, settled.outcome().kind(), IntegrationView.of(integrations.findById(id)))));
@@ -190,26 +189,25 @@ public class RefreshService {
 
     /**
      * Refreshes one row this process has just leased outside a run (a manual refresh, an on-demand access token)
-     * exactly as a run does: the {@link LeaseKeeper} renews its lease until the outcome is recorded, and a
-     * shutdown's drain waits for it. The one single-row refresh path.
+     * exactly as a run does: its lease is renewed until the outcome is recorded, and a shutdown's drain waits for it.
+     * The one single-row refresh path.
      */
-    public Uni<Settled> refreshLeased(ClaimedIntegration row, String owner, UUID runId, Instant leaseUntil) {
+    public Uni<Settled> refreshLeased(ClaimedIntegration row, Lease lease, UUID runId) {
         Drain.Ticket ticket = drain.enter();
-        leases.hold(row.id(), owner, leaseUntil);
         Instant started = Instant.now();
-        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), owner, runId)
-                .chain(outcome -> writer.write(row, owner, runId, outcome, started, Instant.now())
+        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), lease, runId)
+                .chain(outcome -> writer.write(row, lease.ownerValue(), runId, outcome, started, Instant.now())
                         .map(written -> new Settled(outcome, written)))
-                .invoke(settled -> settled(row, settled.outcome()))
+                .invoke(settled -> settled(lease, settled.outcome()))
                 // an unrecorded outcome: the lease lapses and the row is retried, so stop renewing it
-                .onFailure().invoke(e -> leases.forget(row.id()))
+                .onFailure().invoke(e -> lease.close())
                 .onTermination().invoke(ticket::close);
     }
 
     /** The row's outcome is recorded: its lease is no longer ours to renew, unless a rotation is still pending. */
-    private void settled(ClaimedIntegration row, Outcome outcome) {
+    private static void settled(Lease lease, Outcome outcome) {
         if (!(outcome instanceof Outcome.RotationPending)) {
-            leases.forget(row.id());
+            lease.close();
         }
     }
 
@@ -219,50 +217,59 @@ public class RefreshService {
                 config.batchSize());
     }
 
-    private static String owner(UUID runId) {
-        return LeaseKeeper.HOST + "/" + runId;
-    }
-
-    /** The run's database steps, each in its own transaction; every claimed row is held until it settles. */
+    /**
+     * The run's database steps, each in its own transaction. Every claimed row's lease is kept here, renewed by the
+     * keeper, until the row settles (closed) or is released.
+     */
     private final class DatabaseSteps implements RefreshRun.Steps {
 
         private final Duration worstCase = refresher.worstCase();
+        private final LeaseOwner owner;
+        private final Map<UUID, Lease> held = new ConcurrentHashMap<>();
 
-        @Override
-        public List<ClaimedIntegration> claim(DueQuery query, String owner, Instant leaseUntil) {
-            List<ClaimedIntegration> rows = QuarkusTransaction.requiringNew().call(() -> integrations.claimDueForRefresh(query, owner, leaseUntil)
-                    .stream().map(ClaimedIntegration::of).toList());
-            rows.forEach(row -> leases.hold(row.id(), owner, leaseUntil));
-            return rows;
+        DatabaseSteps(LeaseOwner owner) {
+            this.owner = owner;
         }
 
         @Override
-        public int release(List<UUID> ids, String owner) {
-            leases.forget(ids);
-            return QuarkusTransaction.requiringNew().call(() -> integrations.release(ids, owner));
+        public List<ClaimedIntegration> claim(DueQuery query) {
+            return leases.claimDue(query, owner).stream().map(claim -> {
+                held.put(claim.lease().id(), claim.lease());
+                return ClaimedIntegration.of(claim.row());
+            }).toList();
+        }
+
+        @Override
+        public int release(List<UUID> ids) {
+            return leases.release(ids.stream().map(held::remove).filter(java.util.Objects::nonNull).toList());
         }
 
         @Override
         public long countDue(DueQuery query) {
-            return QuarkusTransaction.requiringNew().call(() -> integrations.countDue(query));
+            return leases.countDue(query);
         }
 
         @Override
         public boolean mayStart(ClaimedIntegration row) {
-            return leases.leaseUntil(row.id()).map(until -> Duration.between(Instant.now(), until).compareTo(worstCase) > 0)
-                    .orElse(false);
+            Lease lease = held.get(row.id());
+            return lease != null && Duration.between(Instant.now(), lease.until()).compareTo(worstCase) > 0;
         }
 
         @Override
         public Uni<Outcome> refresh(ClaimedIntegration row, RunContext run) {
-            return refresher.refresh(row, run.circuits(), run.owner(), run.runId());
+            return refresher.refresh(row, run.circuits(), held.get(row.id()), run.runId());
         }
 
         @Override
         public Uni<OutcomeWriter.Written> write(ClaimedIntegration row, RunContext run, Outcome outcome,
                 Instant startedAt, Instant finishedAt) {
             return writer.write(row, run.owner(), run.runId(), outcome, startedAt, finishedAt)
-                    .onTermination().invoke(() -> settled(row, outcome));
+                    .onTermination().invoke(() -> {
+                        Lease lease = held.remove(row.id());
+                        if (lease != null) {
+                            settled(lease, outcome);
+                        }
+                    });
         }
     }
 }

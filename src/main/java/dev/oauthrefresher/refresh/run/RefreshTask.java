@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.lease.LeaseConfig;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.cron.CronTask;
 import dev.oauthrefresher.cron.TaskResult;
@@ -16,10 +17,12 @@ public class RefreshTask implements CronTask {
 
     private final RefreshService service;
     private final RefreshConfig config;
+    private final LeaseConfig leases;
 
-    RefreshTask(RefreshService service, RefreshConfig config) {
+    RefreshTask(RefreshService service, RefreshConfig config, LeaseConfig leases) {
         this.service = service;
         this.config = config;
+        this.leases = leases;
     }
 
     @Override
@@ -40,6 +43,6 @@ public class RefreshTask implements CronTask {
     /** A run's rows stay leased for the lease even past its budget: until then its replica may still be at it. */
     @Override
     public Duration abandonedAfter() {
-        return config.lease().compareTo(config.runBudget()) > 0 ? config.lease() : config.runBudget();
+        return leases.lease().compareTo(config.runBudget()) > 0 ? leases.lease() : config.runBudget();
     }
 }

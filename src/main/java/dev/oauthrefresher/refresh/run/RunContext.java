@@ -1,8 +1,8 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.lease.DueQuery;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.RunCircuits;
-import dev.oauthrefresher.integration.DueQuery;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -18,17 +18,17 @@ record RunContext(UUID runId, String owner, RunCircuits circuits, DueQuery query
 
     /**
      * How much a run does at once: refreshes in flight (and outcomes waiting for their write), rows per claim,
-     * how long a claim holds them, and each tenant's cap: its own ({@code tenantCaps}, hard), else the default
+     * and each tenant's cap: its own ({@code tenantCaps}, hard), else the default
      * {@code perTenant}, which {@link TenantQueue} lets a tenant exceed while nobody else is waiting.
      */
-    record Capacity(int concurrency, int batchSize, Duration lease, int perTenant, Map<String, Integer> tenantCaps) {
+    record Capacity(int concurrency, int batchSize, int perTenant, Map<String, Integer> tenantCaps) {
 
         Capacity {
             tenantCaps = Map.copyOf(tenantCaps);
         }
 
         static Capacity of(RefreshConfig config, Map<String, Integer> tenantCaps) {
-            return new Capacity(config.concurrency(), config.batchSize(), config.lease(), config.perTenantConcurrency(),
+            return new Capacity(config.concurrency(), config.batchSize(), config.perTenantConcurrency(),
                     tenantCaps);
         }
 

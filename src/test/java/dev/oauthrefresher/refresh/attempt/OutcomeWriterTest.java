@@ -105,29 +105,6 @@ class OutcomeWriterTest {
                 .as("pending row of the row another owner holds").isEqualTo(1);
     }
 
-    @Test
-    void shouldRenewOnlyTheLeasesTheOwnerStillHoldsAndReportTheOnesAnotherOwnerTook() {
-        String tenant = seeder.tenant("renew");
-        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 5,
-                Instant.now().plus(5, ChronoUnit.MINUTES));
-        String owner = "host/" + UUID.randomUUID();
-        for (Seeded row : rows) {
-            seeder.sql("UPDATE integration SET lease_owner = :owner, lease_expires_at = now() + interval '1 minute' WHERE id = :id",
-                    Map.of("owner", owner, "id", row.id()));
-        }
-        seeder.sql("UPDATE integration SET lease_owner = 'host/other' WHERE id = :id", Map.of("id", rows.get(2).id()));
-        Instant until = Instant.now().plus(10, ChronoUnit.MINUTES).truncatedTo(ChronoUnit.MILLIS);
-
-        IntegrationRepository.Renewal renewal = QuarkusTransaction.requiringNew()
-                .call(() -> integrations.renewLeases(rows.stream().map(Seeded::id).toList(), owner, until));
-
-        assertThat(renewal.renewed()).containsExactlyInAnyOrderElementsOf(
-                rows.stream().map(Seeded::id).filter(id -> !id.equals(rows.get(2).id())).toList());
-        assertThat(renewal.heldByOthers()).containsExactly(rows.get(2).id());
-        assertThat(seeder.instant(rows.get(0).id(), "lease_expires_at")).isEqualTo(until);
-        assertThat(seeder.instant(rows.get(2).id(), "lease_expires_at")).isBefore(until);
-    }
-
     private ClaimedIntegration claimed(UUID id) {
         return QuarkusTransaction.requiringNew().call(() -> ClaimedIntegration.of(integrations.findById(id)));
     }

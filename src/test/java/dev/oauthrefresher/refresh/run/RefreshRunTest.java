@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.lease.DueQuery;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
@@ -10,7 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.cron.TaskResult;
-import dev.oauthrefresher.integration.DueQuery;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import io.smallrye.mutiny.Uni;
@@ -66,7 +66,7 @@ class RefreshRunTest {
                 Optional.empty(), batchSize);
         RunContext context = new RunContext(UUID.randomUUID(), "host/run", circuits(20, 0.5), query,
                 T0.plus(Duration.ofMinutes(1)), limit,
-                new RunContext.Capacity(concurrency, batchSize, Duration.ofMinutes(5), perTenant, tenantCaps));
+                new RunContext.Capacity(concurrency, batchSize, perTenant, tenantCaps));
         return new RefreshRun(context, steps, new RefreshRun.Env(clock, workers, Runnable::run, timer),
                 new VaultBacklog(context.runId(), this::rateOf, VAULT_HORIZON));
     }
@@ -466,7 +466,7 @@ class RefreshRunTest {
         }
 
         @Override
-        public List<ClaimedIntegration> claim(DueQuery query, String owner, Instant leaseUntil) {
+        public List<ClaimedIntegration> claim(DueQuery query) {
             claims.add(query);
             if (failClaim.contains(claims.size())) {
                 throw new IllegalStateException("database unreachable");
@@ -480,7 +480,7 @@ class RefreshRunTest {
         }
 
         @Override
-        public int release(List<UUID> ids, String owner) {
+        public int release(List<UUID> ids) {
             released.addAll(ids);
             ids.forEach(id -> due.add(rows.get(id)));
             return ids.size();

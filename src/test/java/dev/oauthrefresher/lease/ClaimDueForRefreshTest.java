@@ -1,5 +1,6 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.lease;
 
+import dev.oauthrefresher.integration.Integration;
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -36,7 +37,7 @@ class ClaimDueForRefreshTest {
     static final String PAUSED = "claim-paused";
 
     @Inject
-    IntegrationRepository repository;
+    LeaseRepository repository;
 
     @Inject
     EntityManager em;
@@ -98,8 +99,10 @@ class ClaimDueForRefreshTest {
     void shouldPlanTheClaimAsAnIndexScanOverActiveRows() {
         DueQuery query = due(Optional.empty(), 500);
         String plan = QuarkusTransaction.requiringNew().call(() -> {
-            jakarta.persistence.Query q = em.createNativeQuery("EXPLAIN " + IntegrationRepository.claimSql(query));
-            IntegrationRepository.bindClaim(q, query, "explain", now.plusSeconds(300));
+            jakarta.persistence.Query q = em.createNativeQuery("EXPLAIN " + LeaseRepository.claimSql(query));
+            LeaseRepository.bindDue(q, query);
+            q.setParameter("owner", "explain");
+            q.setParameter("leaseUntil", now.plusSeconds(300));
             @SuppressWarnings("unchecked")
             List<Object> lines = q.getResultList();
             return lines.stream().map(Object::toString).collect(Collectors.joining("\n"));
@@ -119,7 +122,7 @@ class ClaimDueForRefreshTest {
                 List<UUID> mine = new ArrayList<>();
                 while (true) {
                     List<UUID> batch = QuarkusTransaction.requiringNew().call(() -> repository
-                            .claimDueForRefresh(due(Optional.empty(), 37), owner, now.plusSeconds(300))
+                            .claimDue(due(Optional.empty(), 37), owner, now.plusSeconds(300))
                             .stream().map(Integration::id).toList());
                     if (batch.isEmpty()) {
                         return mine;
@@ -138,8 +141,9 @@ class ClaimDueForRefreshTest {
             assertThat(first).isNotEmpty();
             assertThat(second).isNotEmpty();
             assertThat(first.size() + second.size()).isEqualTo(dueInBig);
-            long pausedClaimed = QuarkusTransaction.requiringNew().call(() -> repository
-                    .count("tenantId = ?1 and leaseOwner is not null", PAUSED));
+            long pausedClaimed = QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
+                    "SELECT count(*) FROM integration WHERE tenant_id = :t AND lease_owner IS NOT NULL")
+                    .setParameter("t", PAUSED).getSingleResult()).longValue());
             assertThat(pausedClaimed).isZero();
         } finally {
             pool.shutdownNow();
@@ -163,13 +167,13 @@ class ClaimDueForRefreshTest {
         });
         DueQuery query = due(Optional.of(tenant), 10);
         List<Integration> crashed = QuarkusTransaction.requiringNew().call(
-                () -> repository.claimDueForRefresh(query, "crashed-owner", now.plusSeconds(60)));
+                () -> repository.claimDue(query, "crashed-owner", now.plusSeconds(60)));
         List<Integration> whileLeased = QuarkusTransaction.requiringNew().call(
-                () -> repository.claimDueForRefresh(query, "other-owner", now.plusSeconds(60)));
+                () -> repository.claimDue(query, "other-owner", now.plusSeconds(60)));
         DueQuery later = new DueQuery(now.plusSeconds(61), query.leadTime(), query.keepAliveAge(), query.tenant(),
                 Optional.empty(), Optional.empty(), 10);
         List<Integration> afterLapse = QuarkusTransaction.requiringNew().call(
-                () -> repository.claimDueForRefresh(later, "other-owner", now.plusSeconds(120)));
+                () -> repository.claimDue(later, "other-owner", now.plusSeconds(120)));
 
         assertThat(crashed).hasSize(1);
         assertThat(whileLeased).isEmpty();
@@ -191,9 +195,9 @@ class ClaimDueForRefreshTest {
                     """).setParameter("t", tenant).setParameter("now", now).executeUpdate();
         });
 
-        List<Integration> outsideDefault = QuarkusTransaction.requiringNew().call(() -> repository.claimDueForRefresh(
+        List<Integration> outsideDefault = QuarkusTransaction.requiringNew().call(() -> repository.claimDue(
                 due(Optional.of(tenant), 10).excludingVaults(Set.of("default")), "owner", now.plusSeconds(60)));
-        List<Integration> outsideShard = QuarkusTransaction.requiringNew().call(() -> repository.claimDueForRefresh(
+        List<Integration> outsideShard = QuarkusTransaction.requiringNew().call(() -> repository.claimDue(
                 due(Optional.of(tenant), 10).excludingVaults(Set.of("shard-2")), "owner", now.plusSeconds(60)));
 
         assertThat(outsideDefault).extracting(Integration::vault).containsExactly("shard-2");

@@ -1,4 +1,4 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.lease;
 
 import dev.oauthrefresher.provider.Provider;
 import java.time.Duration;

@@ -1,0 +1,23 @@
+package dev.oauthrefresher.lease;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/**
+ * The one lease length. Its key keeps the name it had when only runs held leases ({@code refresher.refresh.lease}), so
+ * existing deployments keep their setting; every lease (run, single-row refresh, rotation takeover, lifecycle change,
+ * vault move) is this long and renewed by {@link LeaseKeeper}. Checked at startup against the longest thing a holder
+ * may do while holding one ({@code RefreshConfigCheck}).
+ */
+@ConfigMapping(prefix = "refresher.refresh")
+public interface LeaseConfig {
+
+    /**
+     * How long a lease lasts without renewal; a crashed replica's rows are claimable again after it. Key
+     * {@code refresher.refresh.lease}, default {@code 5m}. Must exceed the run budget and leave more than the worst
+     * case of one refresh after a renewal interval (a fifth of it).
+     */
+    @WithDefault("5m")
+    Duration lease();
+}
