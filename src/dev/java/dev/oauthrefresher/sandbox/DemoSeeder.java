@@ -3,7 +3,7 @@ package dev.oauthrefresher.sandbox;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
-import dev.oauthrefresher.integration.IntegrationService;
+import dev.oauthrefresher.integration.lifecycle.IntegrationService;
 import dev.oauthrefresher.sandbox.SandboxGrants.Behaviour;
 import dev.oauthrefresher.sandbox.SandboxGrants.Issued;
 import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;

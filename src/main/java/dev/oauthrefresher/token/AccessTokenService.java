@@ -9,7 +9,7 @@ import dev.oauthrefresher.refresh.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.attempt.Outcome;
-import dev.oauthrefresher.refresh.run.RefreshService;
+import dev.oauthrefresher.refresh.attempt.LeasedRefresh;
 import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.common.RetryAfter;
@@ -58,7 +58,7 @@ public class AccessTokenService {
 
     private final IntegrationRepository integrations;
     private final TokenStore tokenStore;
-    private final RefreshService refreshService;
+    private final LeasedRefresh leasedRefresh;
     private final AuditWriter audit;
     private final AccessTokenCache cache;
     private final AccessTokenMetrics metrics;
@@ -69,12 +69,12 @@ public class AccessTokenService {
     private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
     private final KeyedRateLimits<String> tenantRefreshes;
 
-    AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, RefreshService refreshService,
+    AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, LeasedRefresh leasedRefresh,
             AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
             OnDemandConfig config, RefreshConfig refreshConfig, Leases leases) {
         this.integrations = integrations;
         this.tokenStore = tokenStore;
-        this.refreshService = refreshService;
+        this.leasedRefresh = leasedRefresh;
         this.audit = audit;
         this.cache = cache;
         this.metrics = metrics;
@@ -221,7 +221,7 @@ public class AccessTokenService {
     }
 
     private Uni<Issued> refreshLeased(String tenantId, ClaimedIntegration row, Lease lease, UUID runId) {
-        return refreshService.refreshLeased(row, lease, runId)
+        return leasedRefresh.refresh(row, lease, runId)
                 .map(settled -> {
                     metrics.onDemandRefresh(settled.outcome().kind());
                     if (!settled.written().applied()) {

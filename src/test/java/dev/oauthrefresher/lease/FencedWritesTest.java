@@ -3,7 +3,7 @@ package dev.oauthrefresher.lease;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.rotation.PendingRotations;
-import dev.oauthrefresher.refresh.run.RefreshService;
+import dev.oauthrefresher.refresh.attempt.LeasedRefresh;
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.Integration;
@@ -50,7 +50,7 @@ class FencedWritesTest {
     PendingRotations pending;
 
     @Inject
-    RefreshService refreshService;
+    LeasedRefresh leasedRefresh;
 
     @Inject
     IntegrationRepository integrations;
@@ -128,9 +128,9 @@ class FencedWritesTest {
             lease(row.id(), held.ownerValue(), "now() + interval '5 minutes'");
             // another owner takes the row while the provider is answering (a paused process whose lease lapsed)
             provider.onRefreshed(grant -> lease(row.id(), "host/other", "now() + interval '5 minutes'"));
-            RefreshService.Settled settled;
+            LeasedRefresh.Settled settled;
             try {
-                settled = refreshService.refreshLeased(claimed(row.id()), held, UUID.randomUUID())
+                settled = leasedRefresh.refresh(claimed(row.id()), held, UUID.randomUUID())
                         .await().atMost(Duration.ofSeconds(30));
             } finally {
                 provider.onRefreshed(grant -> { });

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh;
 
+import dev.oauthrefresher.refresh.attempt.RefreshMetrics;
 import dev.oauthrefresher.refresh.run.RefreshService;
 import dev.oauthrefresher.refresh.run.RefreshTask;
 import dev.oauthrefresher.testsupport.TestSecrets;

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.webhook;
 
+import dev.oauthrefresher.integration.lifecycle.IntegrationService;
 import dev.oauthrefresher.refresh.run.RefreshService;
 import dev.oauthrefresher.refresh.run.RefreshTask;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +10,6 @@ import dev.oauthrefresher.cron.RunRequest;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
 import dev.oauthrefresher.cron.TriggerKind;
-import dev.oauthrefresher.integration.IntegrationService;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;

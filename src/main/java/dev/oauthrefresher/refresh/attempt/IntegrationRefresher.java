@@ -5,7 +5,6 @@ import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
-import dev.oauthrefresher.refresh.RefreshMetrics;
 import dev.oauthrefresher.refresh.RunCircuits;
 import dev.oauthrefresher.refresh.rotation.PendingRotations;
 import dev.oauthrefresher.common.RateLimiter;

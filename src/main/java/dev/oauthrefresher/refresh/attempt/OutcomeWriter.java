@@ -1,8 +1,10 @@
 package dev.oauthrefresher.refresh.attempt;
 
+import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.refresh.rotation.RotationRecorder;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
-import dev.oauthrefresher.refresh.RefreshMetrics;
 import dev.oauthrefresher.refresh.rotation.PendingRotationRepository;
 import dev.oauthrefresher.common.GroupCommit;
 import dev.oauthrefresher.integration.IntegrationEvents;
@@ -28,7 +30,7 @@ import org.jboss.logging.Logger;
  * share one commit and when idle a single outcome is written at once.
  */
 @ApplicationScoped
-public class OutcomeWriter {
+public class OutcomeWriter implements RotationRecorder {
 
     private static final Logger LOG = Logger.getLogger(OutcomeWriter.class);
     private static final int MAX_PER_TRANSACTION = 200;
@@ -68,6 +70,12 @@ public class OutcomeWriter {
         CompletableFuture<Written> done = new CompletableFuture<>();
         commits.add(new Write(row, owner, runId, outcome, startedAt, finishedAt, done));
         return Uni.createFrom().completionStage(done);
+    }
+
+    @Override
+    public Uni<Written> stored(ClaimedIntegration row, String owner, UUID runId, TokenSet tokens, Instant startedAt) {
+        return write(row, owner, runId, new Outcome.Refreshed(tokens.expiresAt(), true, List.of(), AccessToken.of(tokens)),
+                startedAt, Instant.now());
     }
 
     private void writeBatch(List<Write> batch) {

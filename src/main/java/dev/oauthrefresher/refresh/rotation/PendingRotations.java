@@ -3,11 +3,8 @@ package dev.oauthrefresher.refresh.rotation;
 import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.lease.LeaseOwner;
 import dev.oauthrefresher.lease.Leases;
-import dev.oauthrefresher.refresh.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
-import dev.oauthrefresher.refresh.attempt.Outcome;
-import dev.oauthrefresher.refresh.attempt.OutcomeWriter;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -64,16 +61,16 @@ public class PendingRotations {
     private final TokenStore tokenStore;
     private final PendingRotationRepository repository;
     private final PendingRotationCipher cipher;
-    private final OutcomeWriter writer;
+    private final RotationRecorder recorder;
     private final Leases leases;
     private final RefreshConfig config;
 
     PendingRotations(TokenStore tokenStore, PendingRotationRepository repository, PendingRotationCipher cipher,
-            OutcomeWriter writer, Leases leases, RefreshConfig config) {
+            RotationRecorder recorder, Leases leases, RefreshConfig config) {
         this.tokenStore = tokenStore;
         this.repository = repository;
         this.cipher = cipher;
-        this.writer = writer;
+        this.recorder = recorder;
         this.leases = leases;
         this.config = config;
     }
@@ -258,8 +255,7 @@ public class PendingRotations {
         // for a lease lost to someone else
         lease.close();
         try {
-            Outcome refreshed = new Outcome.Refreshed(tokens.expiresAt(), true, List.of(), AccessToken.of(tokens));
-            writer.write(row, lease.ownerValue(), runId, refreshed, startedAt, Instant.now()).await().atMost(tokenStore.callerWait());
+            recorder.stored(row, lease.ownerValue(), runId, tokens, startedAt).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             // the store has the tokens; the pending row replays the same write later, which is harmless
             LOG.warnf("Integration %s: rotated refresh token stored, row not yet updated (%s)", id, e.getClass().getSimpleName());

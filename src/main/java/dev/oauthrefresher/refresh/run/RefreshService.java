@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.refresh.attempt.RefreshMetrics;
 import dev.oauthrefresher.lease.DueQuery;
 import dev.oauthrefresher.drain.Drain;
 import dev.oauthrefresher.lease.Lease;
@@ -9,9 +10,9 @@ import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
-import dev.oauthrefresher.refresh.RefreshMetrics;
 import dev.oauthrefresher.refresh.RunCircuits;
 import dev.oauthrefresher.refresh.attempt.IntegrationRefresher;
+import dev.oauthrefresher.refresh.attempt.LeasedRefresh;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.attempt.OutcomeWriter;
 import dev.oauthrefresher.common.EventLoops;
@@ -57,6 +58,7 @@ public class RefreshService {
     private final IntegrationRefresher refresher;
     private final OutcomeWriter writer;
     private final Leases leases;
+    private final LeasedRefresh leasedRefresh;
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final Drain drain;
@@ -66,12 +68,13 @@ public class RefreshService {
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
             OutcomeWriter writer, Leases leases, RefreshMetrics metrics, RefreshConfig config, Drain drain,
-            EventLoops eventLoops, VaultBudget budget) {
+            EventLoops eventLoops, VaultBudget budget, LeasedRefresh leasedRefresh) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.refresher = refresher;
         this.writer = writer;
         this.leases = leases;
+        this.leasedRefresh = leasedRefresh;
         this.metrics = metrics;
         this.config = config;
         this.drain = drain;
@@ -177,38 +180,10 @@ public class RefreshService {
                                 + existing.status().code() + ", its tenant is paused, a rotated token is still pending, "
                                 + "or a run is refreshing it."));
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(claim -> refreshLeased(ClaimedIntegration.of(claim.row()), claim.lease(), runId))
+                .chain(claim -> leasedRefresh.refresh(ClaimedIntegration.of(claim.row()), claim.lease(), runId))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(settled -> QuarkusTransaction.requiringNew().call(
                         () -> new ManualRefresh(runId, settled.outcome().kind(), IntegrationView.of(integrations.findById(id)))));
-    }
-
-    /** One row's outcome and whether its guarded write applied. */
-    public record Settled(Outcome outcome, OutcomeWriter.Written written) {
-    }
-
-    /**
-     * Refreshes one row this process has just leased outside a run (a manual refresh, an on-demand access token)
-     * exactly as a run does: its lease is renewed until the outcome is recorded, and a shutdown's drain waits for it.
-     * The one single-row refresh path.
-     */
-    public Uni<Settled> refreshLeased(ClaimedIntegration row, Lease lease, UUID runId) {
-        Drain.Ticket ticket = drain.enter();
-        Instant started = Instant.now();
-        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), lease, runId)
-                .chain(outcome -> writer.write(row, lease.ownerValue(), runId, outcome, started, Instant.now())
-                        .map(written -> new Settled(outcome, written)))
-                .invoke(settled -> settled(lease, settled.outcome()))
-                // an unrecorded outcome: the lease lapses and the row is retried, so stop renewing it
-                .onFailure().invoke(e -> lease.close())
-                .onTermination().invoke(ticket::close);
-    }
-
-    /** The row's outcome is recorded: its lease is no longer ours to renew, unless a rotation is still pending. */
-    private static void settled(Lease lease, Outcome outcome) {
-        if (!(outcome instanceof Outcome.RotationPending)) {
-            lease.close();
-        }
     }
 
     private DueQuery dueQuery(RunRequest request, Instant now) {
@@ -267,7 +242,7 @@ public class RefreshService {
                     .onTermination().invoke(() -> {
                         Lease lease = held.remove(row.id());
                         if (lease != null) {
-                            settled(lease, outcome);
+                            LeasedRefresh.closeUnlessPending(lease, outcome);
                         }
                     });
         }

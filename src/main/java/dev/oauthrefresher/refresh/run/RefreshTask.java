@@ -2,10 +2,13 @@ package dev.oauthrefresher.refresh.run;
 
 import dev.oauthrefresher.lease.LeaseConfig;
 import dev.oauthrefresher.refresh.RefreshConfig;
+import dev.oauthrefresher.refresh.attempt.RefreshMetrics;
 import dev.oauthrefresher.cron.CronTask;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 
@@ -23,6 +26,11 @@ public class RefreshTask implements CronTask {
         this.service = service;
         this.config = config;
         this.leases = leases;
+    }
+
+    /** The run-duration timer exists from startup: the no-completed-run alert reads it before the first run. */
+    void onStart(@Observes StartupEvent event, RefreshMetrics metrics) {
+        metrics.registerRun(NAME);
     }
 
     @Override

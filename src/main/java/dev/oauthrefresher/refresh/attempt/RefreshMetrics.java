@@ -1,9 +1,9 @@
-package dev.oauthrefresher.refresh;
+package dev.oauthrefresher.refresh.attempt;
 
+import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.rotation.PendingRotationRepository;
-import dev.oauthrefresher.refresh.run.RefreshTask;
 import dev.oauthrefresher.common.OwnedGauges;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
@@ -69,7 +69,6 @@ public class RefreshMetrics {
         providers.groups().keySet().forEach(this::rejected);
         tokenStoreWriteFailures(false);
         tokenStoreWriteFailures(true);
-        runDuration(RefreshTask.NAME);
     }
 
     public void attempt(Provider provider, Outcome outcome, Duration took) {
@@ -97,6 +96,11 @@ public class RefreshMetrics {
         Counter.builder("refresher.vault.not.configured")
                 .description("Refreshes deferred because the row's Key Vault is not configured on this replica")
                 .tags("vault", vault).register(registry).increment();
+    }
+
+    /** Registers {@code task}'s run-duration timer before its first run, so an alert on it has a series to read. */
+    public void registerRun(String task) {
+        runDuration(task);
     }
 
     public void run(String task, Duration took) {
@@ -144,7 +148,7 @@ public class RefreshMetrics {
     /** Refreshes the table-wide gauges; cheap thanks to the status index. */
     @Scheduled(every = "${refresher.refresh.gauge-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "5s")
-    void updateGauges() {
+    public void updateGauges() {
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 integrations.countByStatus().forEach((status, count) -> byStatus.get(status).set(count));

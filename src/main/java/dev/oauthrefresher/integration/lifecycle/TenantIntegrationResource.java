@@ -1,5 +1,7 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.integration.lifecycle;
 
+import dev.oauthrefresher.integration.IntegrationDtos;
+import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.access.Scope;
 import dev.oauthrefresher.access.TenantKey;

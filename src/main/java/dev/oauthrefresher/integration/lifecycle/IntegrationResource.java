@@ -1,5 +1,6 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.integration.lifecycle;
 
+import dev.oauthrefresher.integration.IntegrationDtos;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;

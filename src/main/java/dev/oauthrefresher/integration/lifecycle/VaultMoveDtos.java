@@ -1,4 +1,4 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.integration.lifecycle;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.validation.constraints.Max;

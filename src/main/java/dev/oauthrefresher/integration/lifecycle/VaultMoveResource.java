@@ -1,7 +1,7 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.integration.lifecycle;
 
-import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveRequest;
-import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveResult;
+import dev.oauthrefresher.integration.lifecycle.VaultMoveDtos.VaultMoveRequest;
+import dev.oauthrefresher.integration.lifecycle.VaultMoveDtos.VaultMoveResult;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;

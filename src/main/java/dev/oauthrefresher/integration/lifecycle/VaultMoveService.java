@@ -1,10 +1,12 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.integration.lifecycle;
 
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.audit.AuditLog;
-import dev.oauthrefresher.integration.VaultMoveDtos.NotMoved;
-import dev.oauthrefresher.integration.VaultMoveDtos.Orphan;
-import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveRequest;
-import dev.oauthrefresher.integration.VaultMoveDtos.VaultMoveResult;
+import dev.oauthrefresher.integration.lifecycle.VaultMoveDtos.NotMoved;
+import dev.oauthrefresher.integration.lifecycle.VaultMoveDtos.Orphan;
+import dev.oauthrefresher.integration.lifecycle.VaultMoveDtos.VaultMoveRequest;
+import dev.oauthrefresher.integration.lifecycle.VaultMoveDtos.VaultMoveResult;
 import dev.oauthrefresher.tenant.TenantService;
 import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.lease.LeaseOwner;

@@ -1,5 +1,10 @@
-package dev.oauthrefresher.integration;
+package dev.oauthrefresher.integration.lifecycle;
 
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.integration.IntegrationDtos;
+import dev.oauthrefresher.integration.IntegrationEvents;
+import dev.oauthrefresher.integration.IntegrationRepository;
+import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.provider.ProviderGroups;
