@@ -130,6 +130,36 @@ public final class ServiceClient {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** {@code POST /v1/integrations/{id}/access-token} asking for {@code minValidSeconds}; the answer as it came. */
+    public HttpResponse<String> accessToken(String key, UUID id, int minValidSeconds) {
+        return send(HttpRequest.newBuilder(service.uri("/v1/integrations/" + id + "/access-token"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"minValidSeconds\":" + minValidSeconds + "}")), key);
+    }
+
+    /** {@code POST /v1/integrations} with a tenant key: a registration; the answer as it came (201 or a problem). */
+    public HttpResponse<String> register(String key, String provider, String group, String account, String accessToken,
+            String refreshToken, Instant accessTokenExpiresAt) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("provider", provider);
+        body.put("providerGroup", group);
+        body.put("externalAccount", account);
+        body.put("accessToken", accessToken);
+        body.put("refreshToken", refreshToken);
+        body.put("accessTokenExpiresAt", accessTokenExpiresAt.toString());
+        try {
+            return send(HttpRequest.newBuilder(service.uri("/v1/integrations")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))), key);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code GET /v1/integrations} with a tenant key: the cheapest authenticated read of the tenant API. */
+    public HttpResponse<String> listIntegrations(String key) {
+        return send(HttpRequest.newBuilder(service.uri("/v1/integrations")).GET(), key);
+    }
+
     /** {@code PUT /v1/integrations/{id}/tokens} with a tenant key: a reconnect with the new consent's tokens. */
     public HttpResponse<String> reconnect(String key, UUID id, String accessToken, String refreshToken, Instant expiresAt) {
         try {

@@ -52,6 +52,7 @@ public final class FakeTokenEndpoint implements AutoCloseable {
     private final Map<String, String> latestRefreshToken = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> successesByGrant = new ConcurrentHashMap<>();
     private final AtomicInteger calls = new AtomicInteger();
+    private final Map<String, AtomicInteger> callsByGrant = new ConcurrentHashMap<>();
     private final AtomicReference<Fault> fault = new AtomicReference<>();
     private volatile Duration latency = Duration.ZERO;
     private volatile double errorRate;
@@ -111,6 +112,15 @@ public final class FakeTokenEndpoint implements AutoCloseable {
         return calls.get();
     }
 
+    /**
+     * Calls that presented one of {@code grant}'s live refresh tokens, whatever they were answered (a fault, a 503,
+     * or a refresh); calls with a revoked or spent token are counted in {@link #calls()} only.
+     */
+    public int calls(String grant) {
+        AtomicInteger n = callsByGrant.get(grant);
+        return n == null ? 0 : n.get();
+    }
+
     public void fault(Fault f) {
         fault.set(f);
     }
@@ -141,6 +151,7 @@ public final class FakeTokenEndpoint implements AutoCloseable {
         grantByRefreshToken.clear();
         latestRefreshToken.clear();
         successesByGrant.clear();
+        callsByGrant.clear();
         calls.set(0);
         fault.set(null);
         latency = Duration.ZERO;
@@ -152,6 +163,10 @@ public final class FakeTokenEndpoint implements AutoCloseable {
         try (exchange) {
             calls.incrementAndGet();
             Map<String, String> form = parseForm(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            String presentedGrant = grantByRefreshToken.get(form.getOrDefault("refresh_token", ""));
+            if (presentedGrant != null) {
+                callsByGrant.computeIfAbsent(presentedGrant, g -> new AtomicInteger()).incrementAndGet();
+            }
             Fault f = fault.get();
             sleep(f != null ? f.delay().plus(latency) : latency);
             if (f != null) {

@@ -80,6 +80,7 @@ public final class KeyVaultFake implements AutoCloseable {
     private volatile Duration maxLatency = Duration.ZERO;
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
+    private final AtomicInteger writesInProgress = new AtomicInteger();
 
     /** An authenticated request the fake received. */
     public record Request(String method, String secretName, Optional<String> version) {
@@ -235,6 +236,14 @@ public final class KeyVaultFake implements AutoCloseable {
         return served.get();
     }
 
+    /**
+     * Writes (PUT) received and not yet answered: delayed, held, or being stored. A write a client gave up on is
+     * still stored when its turn comes, as by a real vault; zero means nothing more will land.
+     */
+    public int writesInProgress() {
+        return writesInProgress.get();
+    }
+
     /** Requests answered 429 by the service limit, since the start. */
     public long throttled() {
         return throttled.get();
@@ -271,6 +280,10 @@ public final class KeyVaultFake implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        boolean write = exchange.getRequestMethod().equals("PUT");
+        if (write) {
+            writesInProgress.incrementAndGet();
+        }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readAllBytes();
             URI uri = exchange.getRequestURI();
@@ -352,6 +365,9 @@ public final class KeyVaultFake implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            if (write) {
+                writesInProgress.decrementAndGet();
+            }
             exchange.close();
         }
     }

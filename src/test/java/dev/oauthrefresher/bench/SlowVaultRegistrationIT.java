@@ -1,0 +1,273 @@
+package dev.oauthrefresher.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.oauthrefresher.bench.Harness.TokenStore;
+import dev.oauthrefresher.bench.ServiceClient.RunSummary;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.KeyVaultFake;
+import dev.oauthrefresher.testsupport.Poll;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A slow vault does not let tenant calls starve what every tenant needs (issue 19, test 3): on the packaged service
+ * in Key Vault mode, while thirty registrations at a time wait for secret writes that each take 10 s, another
+ * tenant's key still authenticates at once, and a run whose rows wait longer than a renewal interval keeps their
+ * leases. Once the vault is fast again every registration has ended in 201 or a problem, and the vault holds a secret
+ * for every row and no other.
+ */
+class SlowVaultRegistrationIT {
+
+    private static final int REGISTRATIONS_IN_FLIGHT = 30;
+    private static final int RUN_ROWS = 4;
+    private static final Duration WRITE_TAKES = Duration.ofSeconds(10);
+    private static final Duration PROVIDER_TAKES = Duration.ofSeconds(2);
+    private static final Duration LEASE = Duration.ofSeconds(60);
+    /**
+     * Every write answers within the vault's request timeout (15 s), so no registration gives up on a write that still
+     * lands. One refresh's worst case is then a store read and write of 15 s each and the provider's 2 x 250 ms connect
+     * and 3 s request: 33.5 s, which leaves a row 26.5 s after a renewal to start in (the lease is 60 s, renewed every
+     * 12 s). Run one row at a time, at about 12 s each, the fourth starts about 37 s after the claim: only renewals let it.
+     */
+    private static final Duration REFRESH_WORST_CASE = Duration.ofMillis(33_500);
+    private static final Map<String, String> SETTINGS = Map.of(
+            "refresher.refresh.lease", LEASE.toSeconds() + "s",
+            "refresher.refresh.run-budget", "50s",
+            "refresher.refresh.concurrency", "1",
+            "refresher.providers." + Harness.GROUP + ".connect-timeout", "250ms",
+            "refresher.providers." + Harness.GROUP + ".request-timeout", "3s",
+            "refresher.token-store.key-vault.max-attempts", "1",
+            "refresher.token-store.key-vault.request-timeout", "15s");
+    /** An authenticated read is answered within this, or ten times its slowest answer before the vault slowed down. */
+    private static final Duration AUTH_ANSWERS_WITHIN = Duration.ofSeconds(2);
+
+    private final ExecutorService callers = Executors.newCachedThreadPool();
+    private final AtomicBoolean registering = new AtomicBoolean(true);
+    private Harness harness;
+    private Database db;
+
+    @AfterEach
+    void tearDown() {
+        registering.set(false);
+        callers.shutdownNow();
+        if (harness != null) {
+            harness.keyVault().delayWrites(Duration.ZERO);
+            harness.close();
+            assertThat(harness.secretsInServiceLogs()).as("service log lines with a token or secret").isEmpty();
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void shouldKeepAuthenticatingKeysAndRenewingLeasesWhileThirtyRegistrationsWaitForASlowVault() throws Exception {
+        ServiceClient client = start("slow-vault-registrations");
+        FakeTokenEndpoint provider = harness.provider();
+        KeyVaultFake vault = harness.keyVault();
+
+        List<ApiSeeder.Seeded> runRows = ApiSeeder.seed(client, provider, Harness.GROUP, "run", 1, RUN_ROWS,
+                Instant.now().plus(Duration.ofMinutes(5)), 4);
+        String runTenant = runRows.get(0).tenant();
+        client.createTenant("watcher");
+        String watcher = client.createApiKey("watcher", List.of("integrations:read"));
+        List<String> registrants = onboardingTenantKeys(client);
+        Duration baseline = slowestOf(client, watcher, 20);
+        Duration authBound = max(AUTH_ANSWERS_WITHIN, baseline.multipliedBy(10));
+
+        long writesBefore = secretWrites(vault);
+        vault.delayWrites(WRITE_TAKES);
+        provider.latency(PROVIDER_TAKES);
+        ConcurrentLinkedQueue<Registration> registrations = new ConcurrentLinkedQueue<>();
+        List<CompletableFuture<Void>> registrars = new ArrayList<>();
+        for (int i = 0; i < REGISTRATIONS_IN_FLIGHT; i++) {
+            int registrar = i;
+            registrars.add(CompletableFuture.runAsync(() -> {
+                for (int n = 0; registering.get(); n++) {
+                    registrations.add(register(client, registrants.get(registrar), "user-" + registrar + "-" + n));
+                }
+            }, callers));
+        }
+        Poll.until("thirty secret writes waiting in the slow vault", Duration.ofSeconds(30),
+                () -> secretWrites(vault) - writesBefore >= REGISTRATIONS_IN_FLIGHT);
+
+        AtomicBoolean running = new AtomicBoolean(true);
+        CompletableFuture<List<Duration>> reads = CompletableFuture.supplyAsync(() -> authenticatedReads(client, watcher, running), callers);
+        CompletableFuture<Duration> shortestLeaseLeft = CompletableFuture.supplyAsync(() -> shortestLeaseLeft(db, runTenant, running), callers);
+        Instant runStarted = Instant.now();
+        RunSummary run = client.trigger(ServiceClient.REFRESH_TASK, Map.of("tenant", runTenant));
+        Duration runTook = Duration.between(runStarted, Instant.now());
+        int answeredDuringRun = registrations.size();
+        running.set(false);
+        List<Duration> authLatencies = reads.get(30, TimeUnit.SECONDS);
+        Duration leastLeft = shortestLeaseLeft.get(30, TimeUnit.SECONDS);
+
+        registering.set(false);
+        vault.delayWrites(Duration.ZERO);
+        CompletableFuture.allOf(registrars.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        Poll.until("every write the vault received stored", Duration.ofSeconds(30), () -> vault.writesInProgress() == 0);
+        Map<Integer, Long> byStatus = registrations.stream().collect(Collectors.groupingBy(Registration::status,
+                TreeMap::new, Collectors.counting()));
+        Duration slowestAuth = authLatencies.stream().max(Duration::compareTo).orElse(Duration.ZERO);
+        Set<String> rowSecrets = rowSecrets();
+        Set<String> vaultSecrets = integrationSecrets(vault);
+        double leasesLost = client.counter("refresher_leases_lost_total");
+
+        System.out.printf("[slow-vault] %d registrations at a time, every vault write %d s: %d registrations answered %s; "
+                + "another tenant's authenticated read: %d answers, slowest %d ms (baseline slowest %d ms, bound %d ms); "
+                + "a run of %d rows (provider %d s, one at a time, lease %d s renewed every %d s) took %d ms while %d "
+                + "registrations were answered: %s, shortest lease left on a held row %d ms (a refresh's worst case "
+                + "%d ms), %.0f leases lost; after the vault sped up: %d rows, %d integration secrets%n",
+                REGISTRATIONS_IN_FLIGHT, WRITE_TAKES.toSeconds(), registrations.size(), byStatus, authLatencies.size(),
+                slowestAuth.toMillis(), baseline.toMillis(), authBound.toMillis(), RUN_ROWS, PROVIDER_TAKES.toSeconds(),
+                LEASE.toSeconds(), LEASE.dividedBy(5).toSeconds(), runTook.toMillis(), answeredDuringRun, run, leastLeft.toMillis(),
+                REFRESH_WORST_CASE.toMillis(), leasesLost, rowSecrets.size(), vaultSecrets.size());
+
+        assertThat(authLatencies).as("authenticated reads while the registrations waited").hasSizeGreaterThan(10);
+        assertThat(slowestAuth).as("the slowest authenticated read of another tenant (baseline %d ms)", baseline.toMillis())
+                .isLessThanOrEqualTo(authBound);
+        assertThat(run.completed()).as("the run: %s", run).isTrue();
+        assertThat(run.refreshed()).as("rows the run refreshed (a row it could not start for want of lease is released "
+                + "unstarted): %s", run).isEqualTo(RUN_ROWS);
+        assertThat(run.body().path("details").path("lostLeases").asInt()).as("leases the run lost").isZero();
+        assertThat(leasesLost).as("refresher_leases_lost_total").isZero();
+        assertThat(leastLeft).as("the shortest lease left on a row the run held, sampled from the database")
+                .isGreaterThan(REFRESH_WORST_CASE);
+        assertThat(runRows).as("run rows not refreshed exactly once")
+                .filteredOn(s -> provider.successes(s.grant()) != 1 || provider.calls(s.grant()) != 1).isEmpty();
+        assertThat(provider.calls()).as("token calls (a second refresh with a spent token would be one more)").isEqualTo(RUN_ROWS);
+        assertThat(registrations).as("registrations answered other than 201 or a problem with Retry-After")
+                .filteredOn(r -> !r.created() && !r.refusedWithRetryAfter()).isEmpty();
+        assertThat(byStatus).as("registrations created").containsKey(201);
+        assertThat(db.count("SELECT count(*) FROM integration WHERE lease_owner IS NOT NULL")).as("leases still held").isZero();
+        assertThat(vaultSecrets).as("integration secrets in the vault against the rows' secret names").isEqualTo(rowSecrets);
+        assertThat(registrations).as("registrations answered 201 without a row")
+                .filteredOn(Registration::created).allMatch(r -> rowSecrets.contains(Integration.secretNameFor(r.id())));
+    }
+
+    /** Starts the packaged service in Key Vault mode with {@link #SETTINGS} on a new database; its client. */
+    private ServiceClient start(String name) {
+        harness = Harness.start(Path.of("target", "multi-process-faults", name), FakeTokenEndpoint.Mode.ROTATING,
+                TokenStore.KEY_VAULT);
+        db = harness.createDatabase(name.replace('-', '_'));
+        return harness.client(harness.launch("service", db, SETTINGS, Harness.SERVICE_JVM).awaitReady());
+    }
+
+    /** A key with {@code integrations:write} for each of thirty new tenants, {@code onboarding-<n>}. */
+    private static List<String> onboardingTenantKeys(ServiceClient client) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < REGISTRATIONS_IN_FLIGHT; i++) {
+            client.createTenant("onboarding-" + i);
+            keys.add(client.createApiKey("onboarding-" + i, List.of("integrations:write")));
+        }
+        return keys;
+    }
+
+    private Set<String> rowSecrets() {
+        return db.rows("SELECT secret_name FROM integration").stream().map(r -> (String) r[0]).collect(Collectors.toSet());
+    }
+
+    /** Integration secrets the vault holds and has not deleted. */
+    private static Set<String> integrationSecrets(KeyVaultFake vault) {
+        return vault.liveSecretNames().stream().filter(name -> name.startsWith("integration-")).collect(Collectors.toSet());
+    }
+
+    /** One registration's answer: its status, and for a 201 the new id, for a refusal whether it said when to retry. */
+    private record Registration(int status, UUID id, boolean problemWithRetryAfter) {
+
+        boolean created() {
+            return status == 201;
+        }
+
+        boolean refusedWithRetryAfter() {
+            return (status == 429 || status == 503) && problemWithRetryAfter;
+        }
+    }
+
+    private Registration register(ServiceClient client, String key, String account) {
+        try {
+            HttpResponse<String> answer = client.register(key, "oauth2", Harness.GROUP, account + "@example.com",
+                    "at-seed-" + UUID.randomUUID(), harness.provider().newGrant(account), Instant.now().plus(Duration.ofHours(1)));
+            UUID id = answer.statusCode() == 201
+                    ? UUID.fromString(answer.headers().firstValue("Location").orElseThrow().replaceAll(".*/", ""))
+                    : null;
+            boolean problem = answer.headers().firstValue("Content-Type").orElse("").startsWith("application/problem+json")
+                    && answer.headers().firstValue("Retry-After").isPresent();
+            return new Registration(answer.statusCode(), id, problem);
+        } catch (RuntimeException e) {
+            return new Registration(0, null, false);
+        }
+    }
+
+    /** Integration secret writes the vault has received so far (answered or still waiting). */
+    private static long secretWrites(KeyVaultFake vault) {
+        return vault.requests().stream().filter(r -> r.method().equals("PUT") && r.secretName().startsWith("integration-")).count();
+    }
+
+    /** The slowest of {@code n} authenticated reads in a row. */
+    private static Duration slowestOf(ServiceClient client, String key, int n) {
+        Duration slowest = Duration.ZERO;
+        for (int i = 0; i < n; i++) {
+            slowest = max(slowest, timedRead(client, key));
+        }
+        return slowest;
+    }
+
+    /** Authenticated reads every quarter second while {@code running}; each one's time. */
+    private static List<Duration> authenticatedReads(ServiceClient client, String key, AtomicBoolean running) {
+        List<Duration> latencies = new ArrayList<>();
+        while (running.get()) {
+            latencies.add(timedRead(client, key));
+            ServiceProcess.pause(Duration.ofMillis(250));
+        }
+        return latencies;
+    }
+
+    private static Duration timedRead(ServiceClient client, String key) {
+        long started = System.nanoTime();
+        HttpResponse<String> answer = client.listIntegrations(key);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(answer.statusCode()).as("GET /v1/integrations with another tenant's key: %s", answer.body()).isEqualTo(200);
+        return took;
+    }
+
+    /**
+     * The shortest time left on the lease of any row of {@code tenant} the run holds, sampled from the database every
+     * quarter second while {@code running}: renewals keep it above four fifths of the lease, without them it shrinks.
+     */
+    private static Duration shortestLeaseLeft(Database db, String tenant, AtomicBoolean running) {
+        Duration shortest = LEASE;
+        while (running.get()) {
+            List<Object[]> left = db.rows("SELECT (extract(epoch FROM min(lease_expires_at - now())) * 1000)::bigint "
+                    + "FROM integration WHERE tenant_id = ? AND lease_owner IS NOT NULL", tenant);
+            if (left.get(0)[0] != null) {
+                Duration now = Duration.ofMillis(((Number) left.get(0)[0]).longValue());
+                shortest = now.compareTo(shortest) < 0 ? now : shortest;
+            }
+            ServiceProcess.pause(Duration.ofMillis(250));
+        }
+        return shortest;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+}
