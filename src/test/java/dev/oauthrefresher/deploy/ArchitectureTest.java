@@ -1,0 +1,95 @@
+package dev.oauthrefresher.deploy;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.EvaluationResult;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The capabilities and the only edges allowed between them (docs/ARCHITECTURE.md draws the same map): dependencies
+ * point one way, from triggers and APIs down to the registry, the lease, the stores and the shared helpers. A new
+ * import across a capability fails here until the map (and the document) says why it is allowed.
+ */
+class ArchitectureTest {
+
+    private static final String BASE = "dev.oauthrefresher";
+
+    /** Package (relative to {@value #BASE}) → the packages it may use. Every application package is named here. */
+    static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+            Map.entry("web", Set.of()),
+            Map.entry("common", Set.of()),
+            Map.entry("drain", Set.of()),
+            Map.entry("audit", Set.of("common")),
+            Map.entry("provider", Set.of("common")),
+            Map.entry("tokenstore", Set.of("common")),
+            Map.entry("deploy", Set.of("common", "tokenstore")),
+            Map.entry("tenant", Set.of("audit", "web")),
+            Map.entry("access", Set.of("audit", "common", "tenant", "web")),
+            Map.entry("cron", Set.of("common", "drain", "web")),
+            Map.entry("webhook", Set.of("access", "audit", "common", "tokenstore", "web")),
+            // the registry: the entity, its repository, its events (into the webhook outbox)
+            Map.entry("integration", Set.of("common", "provider", "tokenstore", "webhook")),
+            Map.entry("lease", Set.of("common", "integration", "provider", "tokenstore")),
+            // register, reconnect, disconnect, vault moves: change rows under a lease
+            Map.entry("integration.lifecycle", Set.of("access", "audit", "common", "integration", "lease", "provider", "tenant",
+                    "tokenstore", "web")),
+            // the pipeline's shared vocabulary (config, the claimed row, the token handed on)
+            Map.entry("refresh", Set.of("common", "integration", "provider", "tokenstore")),
+            Map.entry("refresh.rotation", Set.of("common", "lease", "provider", "refresh", "tokenstore")),
+            Map.entry("refresh.attempt", Set.of("common", "drain", "integration", "lease", "provider", "refresh",
+                    "refresh.rotation", "tokenstore")),
+            Map.entry("refresh.run", Set.of("common", "cron", "drain", "integration", "lease", "provider", "refresh",
+                    "refresh.attempt", "refresh.rotation", "tenant", "tokenstore", "web")),
+            Map.entry("token", Set.of("access", "audit", "common", "integration", "lease", "refresh", "refresh.attempt",
+                    "tokenstore", "web")),
+            // dev-mode only (src/dev/java): never in a -Dprod build
+            Map.entry("devdb", Set.of()),
+            Map.entry("sandbox", Set.of("access", "common", "integration", "integration.lifecycle", "tenant", "tokenstore", "web",
+                    "webhook")));
+
+    static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(BASE);
+    }
+
+    @Test
+    void shouldNameEveryApplicationPackageInTheMap() {
+        Set<String> packages = new TreeSet<>();
+        classes.forEach(c -> packages.add(c.getPackageName().substring(BASE.length() + 1)));
+        assertThat(ALLOWED.keySet()).containsAll(packages);
+    }
+
+    @Test
+    void shouldHaveNoCycleBetweenPackages() {
+        slices().matching(BASE + ".(**)").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void shouldUseOnlyTheAllowedPackages() {
+        Set<String> violations = new TreeSet<>();
+        ALLOWED.forEach((from, to) -> {
+            Set<String> forbidden = new TreeSet<>(ALLOWED.keySet());
+            forbidden.remove(from);
+            forbidden.removeAll(to);
+            if (forbidden.isEmpty()) {
+                return;
+            }
+            EvaluationResult result = noClasses().that().resideInAPackage(BASE + "." + from)
+                    .should().dependOnClassesThat().resideInAnyPackage(forbidden.stream().map(p -> BASE + "." + p).toArray(String[]::new))
+                    .allowEmptyShould(true).evaluate(classes);
+            result.getFailureReport().getDetails().forEach(violations::add);
+        });
+        assertThat(violations).as("imports across capabilities that the map does not allow").isEmpty();
+    }
+}
