@@ -4,6 +4,7 @@ import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.VaultPriority;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -65,7 +66,8 @@ public class PendingRotations {
 
     PendingRotations(TokenStore tokenStore, PendingRotationRepository repository, PendingRotationCipher cipher,
             IntegrationRepository integrations, OutcomeWriter writer, LeaseKeeper leases, RefreshConfig config) {
-        this.tokenStore = tokenStore;
+        // a rotated token waiting here is the grant's only live one: its retries draw on the budget like a run's
+        this.tokenStore = tokenStore.withPriority(VaultPriority.SCHEDULED);
         this.repository = repository;
         this.cipher = cipher;
         this.integrations = integrations;

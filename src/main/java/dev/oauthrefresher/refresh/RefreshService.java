@@ -12,6 +12,7 @@ import dev.oauthrefresher.integration.Provider;
 import dev.oauthrefresher.lifecycle.Drain;
 import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.tokenstore.VaultBudget;
+import dev.oauthrefresher.tokenstore.VaultPriority;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -189,7 +190,7 @@ public class RefreshService {
         Drain.Ticket ticket = drain.enter();
         leases.hold(row.id(), owner, leaseUntil);
         Instant started = Instant.now();
-        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), owner, runId)
+        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), owner, runId, VaultPriority.ON_DEMAND)
                 .chain(outcome -> writer.write(row, owner, runId, outcome, started, Instant.now())
                         .map(written -> new Settled(outcome, written)))
                 .invoke(settled -> settled(row, settled.outcome()))
@@ -247,7 +248,7 @@ public class RefreshService {
 
         @Override
         public Uni<Outcome> refresh(ClaimedIntegration row, RunContext run) {
-            return refresher.refresh(row, run.circuits(), run.owner(), run.runId());
+            return refresher.refresh(row, run.circuits(), run.owner(), run.runId(), VaultPriority.SCHEDULED);
         }
 
         @Override
