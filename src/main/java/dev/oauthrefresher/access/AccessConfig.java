@@ -5,7 +5,7 @@ import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
 
-/** Limits on tenant API keys and on failed authentication. */
+/** Limits on tenant API keys and on failed authentication, and the per-tenant budget of blocking operations. */
 @ConfigMapping(prefix = "refresher.access")
 public interface AccessConfig {
 
@@ -25,6 +25,17 @@ public interface AccessConfig {
      */
     @WithDefault("1m")
     Duration lastUsedResolution();
+
+    /**
+     * Blocking {@code /v1} operations (register, reconnect, disconnect; create, delete and rotate the secret of a
+     * webhook endpoint: the calls that do Key Vault work) one tenant may start per second on one replica, all its keys
+     * together, with a burst of as many; beyond it the answer is 429 {@code tenant-operation-budget} with
+     * {@code Retry-After}. A tenant's budget is forgotten once it is full again. Key
+     * {@code refresher.access.tenant-operations-per-second}, default {@code 5}.
+     */
+    @WithDefault("5")
+    @Min(1)
+    int tenantOperationsPerSecond();
 
     /**
      * Failed authentications (a tenant key or admin token that is not valid) this replica answers per second, all

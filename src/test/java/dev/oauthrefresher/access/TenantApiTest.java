@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.Concurrently;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.LogCapture;
@@ -45,6 +46,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -480,6 +483,44 @@ class TenantApiTest {
             Poll.until("the failed-auth budget refilled", Duration.ofSeconds(10),
                     () -> given().header("Authorization", bearer(unknownKey())).get("/v1/integrations").statusCode() == 401);
         }
+    }
+
+    @Test
+    void shouldThrottleEachBlockingTenantOperationPerTenantNamingTheBudgetButNeitherReadsNorOtherTenants() throws Exception {
+        Map<String, Function<String, Response>> operations = Map.of(
+                "register", auth -> given().header("Authorization", auth).contentType(ContentType.JSON)
+                        .body("{}").post("/v1/integrations"),
+                "reconnect", auth -> given().header("Authorization", auth).contentType(ContentType.JSON)
+                        .body(newTokens("budget")).put("/v1/integrations/{id}/tokens", UUID.randomUUID()),
+                "disconnect", auth -> given().header("Authorization", auth).delete("/v1/integrations/{id}", UUID.randomUUID()),
+                "create endpoint", auth -> given().header("Authorization", auth).contentType(ContentType.JSON)
+                        .body("{}").post("/v1/webhook-endpoints"),
+                "delete endpoint", auth -> given().header("Authorization", auth)
+                        .delete("/v1/webhook-endpoints/{id}", UUID.randomUUID()),
+                "rotate secret", auth -> given().header("Authorization", auth)
+                        .post("/v1/webhook-endpoints/{id}/rotate-secret", UUID.randomUUID()));
+
+        for (Map.Entry<String, Function<String, Response>> operation : operations.entrySet()) {
+            String tenant = seeder.tenant("opbudget");
+            // three keys, each well within its own rate (10/s in tests), twenty-seven calls against the tenant's 10/s
+            List<String> keys = List.of(issue(tenant), issue(tenant), issue(tenant));
+            AtomicInteger next = new AtomicInteger();
+            List<Response> answers = Concurrently.run(27, () -> operation.getValue().apply(bearer(keys.get(next.getAndIncrement() % 3))));
+
+            List<Response> refused = answers.stream().filter(r -> r.statusCode() == 429).toList();
+            assertThat(refused).as(operation.getKey() + ": refused past the tenant's budget").isNotEmpty();
+            assertThat(answers).as(operation.getKey() + ": the calls within it reached the service")
+                    .anyMatch(r -> r.statusCode() == 400 || r.statusCode() == 404);
+            for (Response r : refused) {
+                r.then().contentType("application/problem+json")
+                        .body("type", equalTo("urn:oauth-refresher:problem:tenant-operation-budget"))
+                        .body("detail", containsString("refresher.access.tenant-operations-per-second"));
+                assertThat(Long.parseLong(r.header("Retry-After"))).isBetween(1L, 2L);
+            }
+            given().header("Authorization", bearer(keys.get(0))).get("/v1/integrations").then().statusCode(200);
+        }
+        String other = issue(seeder.tenant("opbudget-other"));
+        given().header("Authorization", bearer(other)).delete("/v1/integrations/{id}", UUID.randomUUID()).then().statusCode(404);
     }
 
     /** A value shaped like a key that no tenant holds. */
