@@ -3,6 +3,7 @@ package dev.oauthrefresher.access;
 import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.access.BearerAuthenticationRequest.ForAdminToken;
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
@@ -16,10 +17,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns one of {@code refresher.admin.tokens} into the operator's identity: role {@value #ROLE}, principal the
- * token's name ({@link #nameOf}), which the audit trail records as the actor.
+ * token's name ({@link #nameOf}), which the audit trail records as the actor. A wrong token costs no query, but it
+ * counts against the failed-authentication budget ({@link FailedAuthBudget}) like a wrong key: past it, 429 instead of
+ * 401, so guessing admin tokens is throttled too; a configured token is always accepted.
  */
 @ApplicationScoped
 class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
@@ -31,9 +35,11 @@ class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
     }
 
     private final List<NamedToken> tokens;
+    private final FailedAuthBudget failures;
 
-    AdminTokenIdentityProvider(AdminConfig config) {
+    AdminTokenIdentityProvider(AdminConfig config, FailedAuthBudget failures) {
         this.tokens = config.tokens().orElse(List.of()).stream().map(t -> new NamedToken(nameOf(t), t)).toList();
+        this.failures = failures;
     }
 
     @Override
@@ -55,7 +61,8 @@ class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
             }
         }
         if (match == null) {
-            return Uni.createFrom().failure(new AuthenticationFailedException());
+            Optional<ProblemException> spent = failures.take();
+            return Uni.createFrom().failure(spent.isPresent() ? spent.get() : new AuthenticationFailedException());
         }
         return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
                 .setPrincipal(new QuarkusPrincipal(match.name()))

@@ -8,6 +8,7 @@ import dev.oauthrefresher.access.ApiKeyDtos.CreatedApiKey;
 import dev.oauthrefresher.tenant.TenantService;
 import dev.oauthrefresher.web.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -24,12 +25,15 @@ public class ApiKeyService {
     private final TenantService tenants;
     private final AuditLog audit;
     private final AccessConfig config;
+    private final Event<KnownKeys.ApiKeyRevoked> revocations;
 
-    ApiKeyService(ApiKeyRepository keys, TenantService tenants, AuditLog audit, AccessConfig config) {
+    ApiKeyService(ApiKeyRepository keys, TenantService tenants, AuditLog audit, AccessConfig config,
+            Event<KnownKeys.ApiKeyRevoked> revocations) {
         this.keys = keys;
         this.tenants = tenants;
         this.audit = audit;
         this.config = config;
+        this.revocations = revocations;
     }
 
     @Transactional
@@ -50,7 +54,10 @@ public class ApiKeyService {
         return new ApiKeyList(keys.listByTenant(tenantId).stream().map(ApiKeyView::of).toList());
     }
 
-    /** Refused from the next request on, on every replica: authentication reads the key's row each time. */
+    /**
+     * Refused from the next request on, on this replica ({@link KnownKeys} forgets the key once this commits), and on
+     * every other within {@code refresher.access.valid-key-cache-ttl}, the longest a replica accepts a key from memory.
+     */
     @Transactional
     public void revoke(String tenantId, UUID keyId) {
         tenants.require(tenantId);
@@ -59,6 +66,7 @@ public class ApiKeyService {
         if (key.revokedAt() == null) {
             keys.revoke(keyId, Instant.now());
             audit.record("api-key.revoke", tenantId, null, "key " + keyId);
+            revocations.fire(new KnownKeys.ApiKeyRevoked(key.keyHash()));
         }
     }
 

@@ -17,16 +17,22 @@ import java.util.Optional;
 
 /**
  * Turns a tenant API key into its identity: principal the key's id, attributes the {@link TenantKey} and its tenant
- * id, the key's scopes as permissions. The key's row is read through {@link AuthenticationRequestContext#runBlocking},
+ * id, the key's scopes as permissions. A key this replica knows ({@link KnownKeys}: authenticated recently, or known to
+ * be no valid key) is answered from memory; any other is looked up only with a permit of the failed-authentication
+ * budget ({@link FailedAuthBudget}, else 429), its row read through {@link AuthenticationRequestContext#runBlocking},
  * on a worker thread, never an event loop.
  */
 @ApplicationScoped
 class TenantKeyIdentityProvider implements IdentityProvider<ForTenantKey> {
 
     private final ApiKeyService keys;
+    private final KnownKeys known;
+    private final FailedAuthBudget failures;
 
-    TenantKeyIdentityProvider(ApiKeyService keys) {
+    TenantKeyIdentityProvider(ApiKeyService keys, KnownKeys known, FailedAuthBudget failures) {
         this.keys = keys;
+        this.known = known;
+        this.failures = failures;
     }
 
     @Override
@@ -36,15 +42,43 @@ class TenantKeyIdentityProvider implements IdentityProvider<ForTenantKey> {
 
     @Override
     public Uni<SecurityIdentity> authenticate(ForTenantKey request, AuthenticationRequestContext context) {
+        String hash = KnownKeys.hashOf(request.presented().reveal());
+        Optional<TenantKey> recent = known.valid(hash);
+        if (recent.isPresent()) {
+            return Uni.createFrom().item(identityOf(recent.get()));
+        }
+        if (known.isInvalid(hash)) {
+            return Uni.createFrom().failure(new AuthenticationFailedException());
+        }
+        return known.lookUpOnce(hash, () -> lookUp(request.presented().reveal(), hash, context));
+    }
+
+    /**
+     * One lookup of a key this replica does not know, with a permit of the failed-authentication budget that is given
+     * back if the key is valid (or the database did not answer: no failed authentication either).
+     */
+    private Uni<SecurityIdentity> lookUp(String presented, String hash, AuthenticationRequestContext context) {
+        Optional<ProblemException> spent = failures.take();
+        if (spent.isPresent()) {
+            return Uni.createFrom().failure(spent.get());
+        }
+        long generation = known.generation();
         return context.runBlocking(() -> {
             Optional<TenantKey> found;
             try {
-                found = keys.authenticate(request.presented().reveal());
+                found = keys.authenticate(presented);
             } catch (RuntimeException e) {
                 // a key lookup fails only when the database does (down, or no free connection): come back soon
+                failures.giveBack();
                 throw ProblemException.databaseUnavailable();
             }
-            return identityOf(found.orElseThrow(AuthenticationFailedException::new));
+            if (found.isEmpty()) {
+                known.rememberInvalid(hash);
+                throw new AuthenticationFailedException();
+            }
+            failures.giveBack();
+            known.rememberValid(hash, found.get(), generation);
+            return identityOf(found.get());
         });
     }
 

@@ -48,13 +48,27 @@ public final class RateLimiter {
 
     /** Takes a permit only if one is free now; otherwise takes none and returns how long until one is. */
     public synchronized Optional<Duration> tryAcquire() {
+        Duration wait = nextWait();
+        if (!wait.isZero()) {
+            return Optional.of(wait);
+        }
+        reserve();
+        return Optional.empty();
+    }
+
+    /**
+     * Returns the last permit taken, for a holder that turned out not to need it (e.g. a lookup that found a valid
+     * key, where the permit was for a failure). Never fills the bucket past full.
+     */
+    public synchronized void giveBack() {
+        emptyAt -= intervalNanos;
+    }
+
+    /** How long a permit taken now would have to wait; takes none. Zero while the bucket has some. */
+    public synchronized Duration nextWait() {
         long now = nanoClock.getAsLong();
         long start = emptyAt - now > 0 ? emptyAt : now;
         long wait = start - burstNanos - now;
-        if (wait > 0) {
-            return Optional.of(Duration.ofNanos(wait));
-        }
-        emptyAt = start + intervalNanos;
-        return Optional.empty();
+        return wait > 0 ? Duration.ofNanos(wait) : Duration.ZERO;
     }
 }

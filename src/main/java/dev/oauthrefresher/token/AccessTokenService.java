@@ -18,6 +18,7 @@ import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -167,8 +168,10 @@ public class AccessTokenService {
                 metrics.joined("store_read");
             }
             return result.value();
-        }).onFailure(TokenStoreException.class).transform(e -> unavailable(e instanceof VaultNotConfiguredException
-                ? e.getMessage() : "The token store did not answer; try again.", RETRY_SOON));
+        }).onFailure(TokenStoreException.class).transform(e -> e instanceof VaultBudgetExhaustedException busy
+                ? ProblemException.vaultBudgetExhausted(busy.retryAfter().orElse(RETRY_SOON))
+                : unavailable(e instanceof VaultNotConfiguredException ? e.getMessage()
+                        : "The token store did not answer; try again.", RETRY_SOON));
     }
 
     private Uni<Issued> refresh(Integration row, Predicate<Integration> needsRefresh) {
@@ -252,6 +255,9 @@ public class AccessTokenService {
                     refreshConfig.pendingRetryInterval());
         }
         Outcome.Deferred d = (Outcome.Deferred) outcome;
+        if (d.cause() == Outcome.Cause.VAULT_BUDGET) {
+            throw ProblemException.vaultBudgetExhausted(RETRY_SOON);
+        }
         throw unavailable("The refresh of integration " + id + " was deferred (" + d.cause().code() + ").", RETRY_SOON);
     }
 

@@ -1,7 +1,6 @@
 package dev.oauthrefresher.tokenstore;
 
 import dev.oauthrefresher.common.ExponentialBackoff;
-import dev.oauthrefresher.common.RateLimiter;
 import dev.oauthrefresher.common.RetryAfter;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
@@ -40,8 +39,9 @@ import reactor.core.publisher.Mono;
 /**
  * Tokens in Azure Key Vault: one secret per integration holding a JSON document, in the vault its {@link SecretRef}
  * names (one client per configured vault). Every request passes that vault's client-side rate limit
- * ({@link VaultBudget}); throttled answers (429/503 with {@code Retry-After}), 5xx and I/O failures are retried a
- * bounded number of times without blocking a thread; anything else fails at once.
+ * ({@link VaultBudget}) at this store's {@link VaultPriority}, waiting a bounded time for its permit; throttled answers
+ * (429/503 with {@code Retry-After}), 5xx and I/O failures are retried a bounded number of times without blocking a
+ * thread; anything else fails at once.
  */
 public class KeyVaultTokenStore implements TokenStore {
 
@@ -71,20 +71,37 @@ public class KeyVaultTokenStore implements TokenStore {
             .build();
 
     /** One vault: its name, its client, and this replica's request budget for it. */
-    record Vault(String name, SecretAsyncClient client, RateLimiter limiter) {
+    record Vault(String name, SecretAsyncClient client, VaultLimiter limiter) {
     }
 
     private final Map<String, Vault> vaults;
     private final Vault webhookVault;
     private final CallPolicy policy;
     private final Delay delay;
+    private final VaultPriority priority;
 
-    /** @param webhookVault the name of the vault in {@code vaults} that keeps webhook signing secrets */
+    /**
+     * The store on-demand callers use; {@link #withPriority} gives the same vaults at another priority.
+     *
+     * @param webhookVault the name of the vault in {@code vaults} that keeps webhook signing secrets
+     */
     KeyVaultTokenStore(Map<String, Vault> vaults, String webhookVault, CallPolicy policy, Delay delay) {
-        this.vaults = new TreeMap<>(vaults);
-        this.webhookVault = Objects.requireNonNull(vaults.get(webhookVault), "webhook vault " + webhookVault);
+        this(new TreeMap<>(vaults), Objects.requireNonNull(vaults.get(webhookVault), "webhook vault " + webhookVault),
+                policy, delay, VaultPriority.ON_DEMAND);
+    }
+
+    private KeyVaultTokenStore(Map<String, Vault> vaults, Vault webhookVault, CallPolicy policy, Delay delay,
+            VaultPriority priority) {
+        this.vaults = vaults;
+        this.webhookVault = webhookVault;
         this.policy = policy;
         this.delay = delay;
+        this.priority = priority;
+    }
+
+    @Override
+    public TokenStore withPriority(VaultPriority wanted) {
+        return wanted == priority ? this : new KeyVaultTokenStore(vaults, webhookVault, policy, delay, wanted);
     }
 
     @Override
@@ -117,12 +134,15 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     /**
-     * The longest one operation can take with its retries: every attempt timing out, with the longest wait this
-     * store sits out between them ({@code Retry-After} or backoff).
+     * The longest one operation can take with its retries: every attempt waiting the longest for its permit (a
+     * scheduled call's bound, whatever this store's priority, so every view of it sizes leases alike) and then timing
+     * out, with the longest wait this store sits out between them ({@code Retry-After} or backoff).
      */
     @Override
     public Duration worstCase() {
-        return policy.requestTimeout().multipliedBy(policy.maxAttempts())
+        Duration permitWait = vaults.values().stream().map(vault -> vault.limiter().bound(VaultPriority.SCHEDULED))
+                .max(Duration::compareTo).orElse(Duration.ZERO);
+        return policy.requestTimeout().plus(permitWait).multipliedBy(policy.maxAttempts())
                 .plus(policy.maxRetryWait().multipliedBy(policy.maxAttempts() - 1L));
     }
 
@@ -178,7 +198,9 @@ public class KeyVaultTokenStore implements TokenStore {
 
     /**
      * One attempt per vault, all at once, no retries: readiness wants the vaults' state now, not after a backoff.
-     * Every configured vault must answer, so a new vault this service's identity cannot use stops a rollout.
+     * Every configured vault must answer, so a new vault this service's identity cannot use stops a rollout. A probe
+     * takes no permit of the budget ({@code budget-share} leaves room for probes): a probe refused by a busy budget
+     * would take a replica out of service for being busy.
      */
     @Override
     public Uni<Void> ping() {
@@ -187,7 +209,7 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     private Uni<Void> ping(Vault vault) {
-        return send(vault, () -> vault.client().getSecret(PROBE_SECRET).then()
+        return call(() -> vault.client().getSecret(PROBE_SECRET).then()
                         .onErrorResume(KeyVaultTokenStore::isNotFound, notFound -> Mono.empty()))
                 .onFailure().transform(failure -> classify(vault, "ping", PROBE_SECRET, failure, 1))
                 .replaceWithVoid();
@@ -221,18 +243,26 @@ public class KeyVaultTokenStore implements TokenStore {
         });
     }
 
-    /** One request: waits for the vault's rate-limit permit (without blocking), then for the answer, at most the timeout. */
+    /**
+     * One request: waits for the vault's rate-limit permit (without blocking, at most this priority's bound; a permit
+     * further away fails at once with {@link VaultBudgetExhaustedException}), then for the answer.
+     */
     private <T> Uni<T> send(Vault vault, Supplier<Mono<T>> request) {
         return Uni.createFrom().deferred(() -> {
-            Uni<T> call = Uni.createFrom().completionStage(() -> request.get().toFuture())
-                    .ifNoItem().after(policy.requestTimeout()).failWith(TimeoutException::new);
-            Duration permit = vault.limiter().reserve();
-            return permit.isZero() ? call : delay.by(permit).chain(() -> call);
+            Duration permit = vault.limiter().acquire(priority);
+            return permit.isZero() ? call(request) : delay.by(permit).chain(() -> call(request));
         });
     }
 
+    /** The request itself, waiting at most the timeout for its answer. */
+    private <T> Uni<T> call(Supplier<Mono<T>> request) {
+        return Uni.createFrom().completionStage(() -> request.get().toFuture())
+                .ifNoItem().after(policy.requestTimeout()).failWith(TimeoutException::new);
+    }
+
     private Optional<Duration> waitBeforeRetry(TokenStoreException error, int attempt) {
-        if (!error.isTransient() || attempt >= policy.maxAttempts()) {
+        // a refused permit is this replica's own budget answering: waiting for it anyway is what its bound forbids
+        if (error instanceof VaultBudgetExhaustedException || !error.isTransient() || attempt >= policy.maxAttempts()) {
             return Optional.empty();
         }
         if (error.retryAfter().isPresent()) {

@@ -26,8 +26,17 @@ public interface TokenStore {
     Uni<String> save(SecretRef secret, TokenSet tokens);
 
     /**
-     * The longest one {@link #load} or {@link #save} can take, retries included; the refresh pipeline sizes its
-     * leases by it. Zero for a store that answers at once.
+     * This store at another {@link VaultPriority}: the same entries, another share of each vault's budget and another
+     * bound on the wait for a permit. The store as injected is {@link VaultPriority#ON_DEMAND}; a store without a
+     * budget returns itself.
+     */
+    default TokenStore withPriority(VaultPriority priority) {
+        return this;
+    }
+
+    /**
+     * The longest one {@link #load} or {@link #save} can take, retries and waits for permits included, at any
+     * priority; the refresh pipeline sizes its leases by it. Zero for a store that answers at once.
      */
     default Duration worstCase() {
         return Duration.ZERO;

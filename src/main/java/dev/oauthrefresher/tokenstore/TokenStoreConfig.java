@@ -117,6 +117,36 @@ public interface TokenStoreConfig {
         int maxRequestsPerSecond();
 
         /**
+         * Longest wait of a scheduled call (a run's read or write, a pending rotation's retry) for a permit of this
+         * replica's budget; a call whose permit would come later fails at once and the run defers its row. Counted in the
+         * store's worst case once per attempt, which the refresh lease must cover. Key
+         * {@code refresher.token-store.key-vault.scheduled-max-permit-wait}, default {@code 5s}: at the default
+         * concurrency (64 refreshes in flight) a run's whole queue of permits fits in it down to 13 requests/s per vault.
+         */
+        @WithDefault("5s")
+        Duration scheduledMaxPermitWait();
+
+        /**
+         * Longest wait of an on-demand call (anything a tenant or operator asks for: registrations, reconnects,
+         * disconnects, access tokens, webhook secrets, vault moves) for a permit of this replica's budget; past it the
+         * call fails at once and the caller gets 503 {@code vault-budget} with {@code Retry-After}. At most
+         * {@code scheduled-max-permit-wait}. Key {@code refresher.token-store.key-vault.on-demand-max-permit-wait},
+         * default {@code 2s}.
+         */
+        @WithDefault("2s")
+        Duration onDemandMaxPermitWait();
+
+        /**
+         * The share of this replica's requests per second to a vault that on-demand calls may take; scheduled refreshes
+         * always have the rest, and all of it while nobody asks on demand. Key
+         * {@code refresher.token-store.key-vault.on-demand-share}, default {@code 0.5}.
+         */
+        @WithDefault("0.5")
+        @DecimalMin(value = "0", inclusive = false)
+        @DecimalMax("1")
+        double onDemandShare();
+
+        /**
          * Attempts per operation, the first included, before a throttled or failing call is given up. Key
          * {@code refresher.token-store.key-vault.max-attempts}, default {@code 4}.
          */

@@ -1,12 +1,13 @@
 package dev.oauthrefresher.tokenstore;
 
 import dev.oauthrefresher.common.OwnedGauges;
-import dev.oauthrefresher.common.RateLimiter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.event.Observes;
@@ -16,6 +17,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +27,8 @@ import org.jboss.logging.Logger;
  * Each vault's request budget, shared by the live replicas. Key Vault allows a vault
  * {@code vault-transactions-per-10s} whatever the number of clients; every replica plans with
  * {@code budget-share} of it, divided by the replicas that heartbeat in {@code replica_heartbeat}, and never more
- * than {@code max-requests-per-second}. Each vault has one {@link RateLimiter}, whose rate follows the count.
+ * than {@code max-requests-per-second}. Each vault has one {@link VaultLimiter}, whose rate follows the count and
+ * which serves scheduled refreshes first and waits a bounded time for a permit.
  *
  * <p>A heartbeat that fails keeps the last known count: a database outage never raises the budget. Until its first
  * heartbeat is answered (at startup), a replica counts itself alone. Only in Key Vault mode; the memory store has no
@@ -40,13 +43,16 @@ public class VaultBudget {
     static final int LIVE_INTERVALS = 3;
     /** Rows of replicas that vanished without deleting theirs (crash, kill -9) are deleted after this. */
     static final Duration FORGET_AFTER = Duration.ofHours(1);
+    private static final String REFUSED = "refresher.key.vault.permits.refused";
+    private static final String SCHEDULED_WAIT_KEY = "refresher.token-store.key-vault.scheduled-max-permit-wait";
+    private static final String ON_DEMAND_WAIT_KEY = "refresher.token-store.key-vault.on-demand-max-permit-wait";
 
     private final TokenStoreConfig config;
     private final ReplicaHeartbeatRepository heartbeats;
     private final Scheduler scheduler;
     private final boolean keyVault;
     private final String replicaId = hostName() + "/" + UUID.randomUUID();
-    private final Map<String, RateLimiter> limiters = new TreeMap<>();
+    private final Map<String, VaultLimiter> limiters = new TreeMap<>();
     private final Map<String, AtomicLong> rates = new TreeMap<>();
     private final AtomicLong replicas = new AtomicLong(1);
 
@@ -59,14 +65,31 @@ public class VaultBudget {
         if (!keyVault) {
             return;
         }
+        TokenStoreConfig.KeyVault keyVaultConfig = config.keyVault();
+        if (keyVaultConfig.onDemandMaxPermitWait().compareTo(keyVaultConfig.scheduledMaxPermitWait()) > 0) {
+            throw new ConfigurationException(ON_DEMAND_WAIT_KEY + " (" + keyVaultConfig.onDemandMaxPermitWait()
+                    + ") must not exceed " + SCHEDULED_WAIT_KEY + " (" + keyVaultConfig.scheduledMaxPermitWait()
+                    + "): on-demand calls would then make scheduled refreshes wait past their bound.",
+                    Set.of(ON_DEMAND_WAIT_KEY, SCHEDULED_WAIT_KEY));
+        }
         int rate = perReplica(1);
         for (String vault : vaults.names()) {
-            limiters.put(vault, RateLimiter.perSecond(rate));
+            VaultLimiter limiter = new VaultLimiter(vault, rate, keyVaultConfig.onDemandShare(),
+                    keyVaultConfig.scheduledMaxPermitWait(), keyVaultConfig.onDemandMaxPermitWait(), System::nanoTime);
+            limiters.put(vault, limiter);
             AtomicLong gauge = new AtomicLong(rate);
             rates.put(vault, gauge);
             OwnedGauges.register(registry, "refresher.key.vault.requests.per.second",
                     "Key Vault requests per second this replica may send to the vault: its budget over the live replicas",
                     null, gauge, Tags.of("vault", vault));
+            for (VaultPriority priority : VaultPriority.values()) {
+                Tags tags = Tags.of("vault", vault, "priority", priority.code());
+                registry.find(REFUSED).tags(tags).meters().forEach(registry::remove);
+                FunctionCounter.builder(REFUSED, limiter, l -> l.refused(priority))
+                        .description("Key Vault calls refused without being sent: no permit of this replica's budget "
+                                + "within the priority's bound")
+                        .tags(tags).register(registry);
+            }
         }
         OwnedGauges.register(registry, "refresher.replicas.live",
                 "Replicas that share each vault's budget, as this replica last counted them in replica_heartbeat", null,
@@ -128,8 +151,8 @@ public class VaultBudget {
     }
 
     /** The vault's limiter, shared by every request this replica sends to it. */
-    RateLimiter limiter(String vault) {
-        RateLimiter limiter = limiters.get(vault);
+    VaultLimiter limiter(String vault) {
+        VaultLimiter limiter = limiters.get(vault);
         if (limiter == null) {
             throw new IllegalArgumentException("no budget for vault " + vault);
         }

@@ -1,5 +1,7 @@
 package dev.oauthrefresher.web;
 
+import dev.oauthrefresher.common.RetryAfter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -58,6 +60,18 @@ public class ProblemException extends RuntimeException {
     public static ProblemException tokenStoreUnavailable(String what) {
         return new ProblemException(503, "token-store-unavailable", "Service Unavailable",
                 "The token store " + what + ". Try again.", Map.of("Retry-After", "5"));
+    }
+
+    /**
+     * This replica's Key Vault budget had no permit for the request within its bound (the store's
+     * {@code VaultBudgetExhaustedException}); nothing was done. {@code retryAfter} is when a permit would be in reach.
+     */
+    public static ProblemException vaultBudgetExhausted(Duration retryAfter) {
+        long seconds = RetryAfter.seconds(retryAfter);
+        return new ProblemException(503, "vault-budget", "Service Unavailable",
+                "This replica's Key Vault request budget has no room for this request now "
+                        + "(refresher.token-store.key-vault.on-demand-share); nothing was done. Retry after " + seconds + " s.",
+                Map.of("Retry-After", Long.toString(seconds)));
     }
 
     /** A 400 naming the one field whose value the service refuses, as validation names fields. */

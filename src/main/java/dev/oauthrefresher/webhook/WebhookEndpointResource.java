@@ -2,6 +2,7 @@ package dev.oauthrefresher.webhook;
 
 import dev.oauthrefresher.access.Scope;
 import dev.oauthrefresher.access.TenantKey;
+import dev.oauthrefresher.access.TenantOperation;
 import dev.oauthrefresher.web.Problem;
 import io.quarkus.security.PermissionsAllowed;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -68,13 +69,18 @@ public class WebhookEndpointResource {
     @Path("webhook-endpoints")
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
+    @TenantOperation
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's operation budget (type "
+            + "tenant-operation-budget, refresher.access.tenant-operations-per-second); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "201", description = "Created; the secret is shown this once")
     @APIResponse(responseCode = "400", description = "Invalid field (named in the problem): URL not https, not "
             + "public, unknown event type", content = @Content(mediaType = Problem.MEDIA_TYPE,
             schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The tenant has the most endpoints allowed",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "The token store did not take the secret; see Retry-After",
+    @APIResponse(responseCode = "503", description = "The token store did not take the secret, or this replica's vault "
+            + "budget had no room (type vault-budget); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<RestResponse<CreatedEndpoint>> create(@Valid @NotNull CreateEndpoint body) {
         return service.create(TenantKey.of(identity).tenantId(), body).map(created -> RestResponse.ResponseBuilder
@@ -100,6 +106,10 @@ public class WebhookEndpointResource {
     @DELETE
     @Path("webhook-endpoints/{id}")
     @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
+    @TenantOperation
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's operation budget (type "
+            + "tenant-operation-budget, refresher.access.tenant-operations-per-second); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "204", description = "Deleted, with its deliveries and its secret")
     @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -110,6 +120,10 @@ public class WebhookEndpointResource {
     @POST
     @Path("webhook-endpoints/{id}/rotate-secret")
     @PermissionsAllowed(Scope.Codes.WEBHOOKS_WRITE)
+    @TenantOperation
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's operation budget (type "
+            + "tenant-operation-budget, refresher.access.tenant-operations-per-second); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "200", description = "The new secret; the old one signs too until previousSecretValidUntil")
     @APIResponse(responseCode = "404", description = "No such endpoint for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

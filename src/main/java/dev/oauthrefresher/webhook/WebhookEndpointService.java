@@ -6,6 +6,7 @@ import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.WebhookSecret;
 import dev.oauthrefresher.webhook.WebhookDtos.CreateEndpoint;
 import dev.oauthrefresher.webhook.WebhookDtos.CreatedEndpoint;
@@ -19,6 +20,7 @@ import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -214,12 +216,16 @@ public class WebhookEndpointService {
 
     /**
      * A token-store call bounded by {@link TokenStore#callerWait()}; its failure is logged with its cause (never a
-     * token) and becomes a 503 saying what was not done.
+     * token) and becomes a 503 saying what was not done, or 503 {@code vault-budget} if this replica's vault budget
+     * refused it before anything was sent (counted, not logged).
      */
     private <T> Uni<T> tokenStore(Uni<T> operation, String consequence) {
         return operation.ifNoItem().after(store.callerWait()).fail()
                 .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
                 .transform(e -> {
+                    if (e instanceof VaultBudgetExhaustedException busy) {
+                        return ProblemException.vaultBudgetExhausted(busy.retryAfter().orElse(Duration.ZERO));
+                    }
                     LOG.warnf("A webhook secret operation failed in the token store (%s): %s", consequence,
                             TokenStoreException.describe(e));
                     return ProblemException.tokenStoreUnavailable("did not answer; " + consequence);

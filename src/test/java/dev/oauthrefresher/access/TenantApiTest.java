@@ -12,9 +12,11 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.Concurrently;
 import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.LogCapture;
+import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.testsupport.TenantKeys;
@@ -26,14 +28,26 @@ import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,6 +60,8 @@ class TenantApiTest {
 
     static LogCapture logs;
     static final List<String> issuedKeys = new ArrayList<>();
+    /** Callers of their own: a request that waits for a locked table must not hold a shared pool's only thread. */
+    static final ExecutorService CALLERS = Executors.newCachedThreadPool();
 
     @Inject
     Seeder seeder;
@@ -56,6 +72,11 @@ class TenantApiTest {
     @BeforeAll
     static void captureLogs() {
         logs = LogCapture.install();
+    }
+
+    @AfterAll
+    static void stopCallers() {
+        CALLERS.shutdownNow();
     }
 
     @AfterAll
@@ -383,5 +404,159 @@ class TenantApiTest {
         given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", UUID.randomUUID()).then().statusCode(404);
         assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'integration.disconnect' AND integration_id = :id",
                 Map.of("id", row.id()))).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRefuseABadKeySeenBeforeFromMemoryWithoutADatabaseQuery() throws Exception {
+        String bad = unknownKey();
+        given().header("Authorization", bearer(bad)).get("/v1/integrations").then().statusCode(401);
+
+        CompletableFuture<Response> unseen;
+        try (Connection locked = lockApiKeys(); Connection observer = connect()) {
+            within(Duration.ofSeconds(5), () -> given().header("Authorization", bearer(bad)).get("/v1/integrations"))
+                    .then().statusCode(401).contentType("application/problem+json").header("WWW-Authenticate", "Bearer");
+            assertThat(lookupsWaiting(observer)).isZero();
+            // the control: a key never seen is looked up, and the lookup waits for the lock
+            unseen = CompletableFuture.supplyAsync(() -> given().header("Authorization", bearer(unknownKey()))
+                    .get("/v1/integrations"), CALLERS);
+            Poll.until("the unseen key's lookup waiting for the table", Duration.ofSeconds(10),
+                    () -> lookupsWaiting(observer) == 1);
+            assertThat(unseen).isNotDone();
+        }
+        unseen.get(30, TimeUnit.SECONDS).then().statusCode(401);
+    }
+
+    @Test
+    void shouldAnswer429NamingTheFailedAuthBudgetWithoutAQueryOnceItIsSpentWhileRecentKeysKeepWorking() throws Exception {
+        String tenant = seeder.tenant("authbudget");
+        String key = issue(tenant);
+        given().header("Authorization", bearer(key)).get("/v1/integrations").then().statusCode(200);
+        String seenBad = unknownKey();
+        given().header("Authorization", bearer(seenBad)).get("/v1/integrations").then().statusCode(401);
+
+        // wrong admin tokens cost no query, but they spend the same budget: until the first 429
+        Response spent = null;
+        for (int i = 0; i < 200 && spent == null; i++) {
+            Response r = given().header("Authorization", "Bearer not-an-admin-token").get("/admin/tenants/{t}", tenant);
+            if (r.statusCode() == 429) {
+                spent = r;
+            } else {
+                r.then().statusCode(401);
+            }
+        }
+        long spentAt = System.nanoTime();
+        assertThat(spent).as("a refusal once the budget was spent").isNotNull();
+        spent.then().contentType("application/problem+json")
+                .body("type", equalTo("urn:oauth-refresher:problem:failed-auth-budget"))
+                .body("detail", containsString("refresher.access.failed-authentications-per-second"));
+        assertThat(Long.parseLong(spent.header("Retry-After"))).isBetween(1L, 2L);
+
+        List<CompletableFuture<Response>> unseen = new ArrayList<>();
+        try (Connection locked = lockApiKeys(); Connection observer = connect()) {
+            // twenty keys never seen, at once: only the lookups the refilling budget allows may wait for the locked table
+            for (int i = 0; i < 20; i++) {
+                String auth = bearer(unknownKey());
+                unseen.add(CompletableFuture.supplyAsync(() -> given().header("Authorization", auth).get("/v1/integrations"),
+                        CALLERS));
+            }
+            Poll.until("every key answered or its lookup waiting for the table", Duration.ofSeconds(10),
+                    () -> unseen.stream().filter(CompletableFuture::isDone).count() + lookupsWaiting(observer) == unseen.size());
+            double seconds = (System.nanoTime() - spentAt) / 1e9;
+            List<Response> answered = unseen.stream().filter(CompletableFuture::isDone).map(CompletableFuture::join).toList();
+            assertThat(answered).as("answered while api_key is locked: refused without a lookup")
+                    .isNotEmpty().allMatch(r -> r.statusCode() == 429);
+            assertThat(lookupsWaiting(observer)).as("lookups the budget allowed in %.1f s", seconds)
+                    .isLessThanOrEqualTo(1 + (long) Math.ceil(10 * seconds));
+
+            // meanwhile, what this replica knows is answered from memory
+            within(Duration.ofSeconds(5), () -> given().header("Authorization", bearer(key)).get("/v1/integrations"))
+                    .then().statusCode(200);
+            within(Duration.ofSeconds(5), () -> given().header("Authorization", bearer(seenBad)).get("/v1/integrations"))
+                    .then().statusCode(401);
+            within(Duration.ofSeconds(5), () -> given().header("Authorization", ADMIN).get("/admin/tenants/{t}", tenant))
+                    .then().statusCode(200);
+        } finally {
+            for (CompletableFuture<Response> r : unseen) {
+                r.get(30, TimeUnit.SECONDS);
+            }
+            Poll.until("the failed-auth budget refilled", Duration.ofSeconds(10),
+                    () -> given().header("Authorization", bearer(unknownKey())).get("/v1/integrations").statusCode() == 401);
+        }
+    }
+
+    @Test
+    void shouldThrottleEachBlockingTenantOperationPerTenantNamingTheBudgetButNeitherReadsNorOtherTenants() throws Exception {
+        Map<String, Function<String, Response>> operations = Map.of(
+                "register", auth -> given().header("Authorization", auth).contentType(ContentType.JSON)
+                        .body("{}").post("/v1/integrations"),
+                "reconnect", auth -> given().header("Authorization", auth).contentType(ContentType.JSON)
+                        .body(newTokens("budget")).put("/v1/integrations/{id}/tokens", UUID.randomUUID()),
+                "disconnect", auth -> given().header("Authorization", auth).delete("/v1/integrations/{id}", UUID.randomUUID()),
+                "create endpoint", auth -> given().header("Authorization", auth).contentType(ContentType.JSON)
+                        .body("{}").post("/v1/webhook-endpoints"),
+                "delete endpoint", auth -> given().header("Authorization", auth)
+                        .delete("/v1/webhook-endpoints/{id}", UUID.randomUUID()),
+                "rotate secret", auth -> given().header("Authorization", auth)
+                        .post("/v1/webhook-endpoints/{id}/rotate-secret", UUID.randomUUID()));
+
+        for (Map.Entry<String, Function<String, Response>> operation : operations.entrySet()) {
+            String tenant = seeder.tenant("opbudget");
+            // three keys, each well within its own rate (10/s in tests), twenty-seven calls against the tenant's 10/s
+            List<String> keys = List.of(issue(tenant), issue(tenant), issue(tenant));
+            AtomicInteger next = new AtomicInteger();
+            List<Response> answers = Concurrently.run(27, () -> operation.getValue().apply(bearer(keys.get(next.getAndIncrement() % 3))));
+
+            List<Response> refused = answers.stream().filter(r -> r.statusCode() == 429).toList();
+            assertThat(refused).as(operation.getKey() + ": refused past the tenant's budget").isNotEmpty();
+            assertThat(answers).as(operation.getKey() + ": the calls within it reached the service")
+                    .anyMatch(r -> r.statusCode() == 400 || r.statusCode() == 404);
+            for (Response r : refused) {
+                r.then().contentType("application/problem+json")
+                        .body("type", equalTo("urn:oauth-refresher:problem:tenant-operation-budget"))
+                        .body("detail", containsString("refresher.access.tenant-operations-per-second"));
+                assertThat(Long.parseLong(r.header("Retry-After"))).isBetween(1L, 2L);
+            }
+            given().header("Authorization", bearer(keys.get(0))).get("/v1/integrations").then().statusCode(200);
+        }
+        String other = issue(seeder.tenant("opbudget-other"));
+        given().header("Authorization", bearer(other)).delete("/v1/integrations/{id}", UUID.randomUUID()).then().statusCode(404);
+    }
+
+    /** A value shaped like a key that no tenant holds. */
+    static String unknownKey() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return "orf_live_" + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    static Connection connect() throws Exception {
+        return DriverManager.getConnection(EmbeddedPostgresResource.jdbcUrl(), "postgres", "postgres");
+    }
+
+    /** Queries of {@code api_key} that wait for a lock: lookups this replica sent while the table is locked. */
+    static long lookupsWaiting(Connection observer) {
+        try (Statement statement = observer.createStatement();
+                var result = statement.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        + "AND query ILIKE '%from api_key%'")) {
+            result.next();
+            return result.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An open transaction holding {@code api_key} exclusively: any query of a key's row waits until it is closed. */
+    static Connection lockApiKeys() throws Exception {
+        Connection connection = connect();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("LOCK TABLE api_key IN ACCESS EXCLUSIVE MODE");
+        }
+        return connection;
+    }
+
+    /** The answer of {@code request}, which must come within {@code atMost}: one that waited for a query fails the test. */
+    static Response within(Duration atMost, Supplier<Response> request) throws Exception {
+        return CompletableFuture.supplyAsync(request, CALLERS).get(atMost.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

@@ -1,7 +1,6 @@
 package dev.oauthrefresher.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.oauthrefresher.bench.Harness.TokenStore;
 import dev.oauthrefresher.bench.ServiceClient.RunSummary;
 import dev.oauthrefresher.integration.Integration;

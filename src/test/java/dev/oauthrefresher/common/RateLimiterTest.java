@@ -40,6 +40,33 @@ class RateLimiterTest {
     }
 
     @Test
+    void shouldTellTheNextPermitsWaitWithoutTakingIt() {
+        RateLimiter limiter = new RateLimiter(4, clock::get);
+        reserve(limiter, 4);
+
+        assertThat(limiter.nextWait()).isEqualTo(Duration.ofMillis(250));
+        assertThat(limiter.nextWait()).as("asking takes nothing").isEqualTo(Duration.ofMillis(250));
+        assertThat(limiter.reserve()).isEqualTo(Duration.ofMillis(250));
+        assertThat(limiter.nextWait()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void shouldTakeBackAPermitButNeverFillPastFull() {
+        RateLimiter limiter = new RateLimiter(4, clock::get);
+        reserve(limiter, 4);
+        assertThat(limiter.tryAcquire()).isPresent();
+
+        limiter.giveBack();
+        assertThat(limiter.tryAcquire()).as("the permit given back").isEmpty();
+
+        clock.addAndGet(10 * SECOND);
+        limiter.giveBack();
+        limiter.giveBack();
+        assertThat(reserve(limiter, 5)).as("a full bucket stays one second's worth")
+                .containsExactly(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofMillis(250));
+    }
+
+    @Test
     void shouldKeepABacklogWithinKeyVaultsVaultLimitInAnyTenSecondWindow() {
         RateLimiter limiter = new RateLimiter(200, clock::get);
         long start = clock.get();

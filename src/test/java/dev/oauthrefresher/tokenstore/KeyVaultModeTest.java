@@ -18,6 +18,9 @@ import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
 import dev.oauthrefresher.testsupport.LogCapture;
 import dev.oauthrefresher.testsupport.Poll;
+import dev.oauthrefresher.testsupport.Seeder;
+import dev.oauthrefresher.testsupport.Seeder.Seeded;
+import dev.oauthrefresher.refresh.run.RefreshTask;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
 import io.quarkus.test.common.WithTestResource;
@@ -57,6 +60,12 @@ class KeyVaultModeTest {
 
     @Inject
     TokenStore tokenStore;
+
+    @Inject
+    VaultBudget budget;
+
+    @Inject
+    Seeder seeder;
 
     @BeforeEach
     void resetFake() {
@@ -227,6 +236,129 @@ class KeyVaultModeTest {
 
         assertThat(tokens.refreshToken().reveal()).isEqualTo("rt-old");
         assertThat(tokens.expiresAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void shouldAnswerOnDemandCallersVaultBudgetWithoutSendingAnythingWhileScheduledCallsStillGetPermits() {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        String key = TenantKeys.issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
+                Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+        fake.reset();
+        try {
+            shareTheVaultWithOtherReplicas();
+            // a run's calls have queued more than an on-demand caller may wait (2 s), less than a scheduled one may (5 s)
+            queueScheduledPermits(Duration.ofSeconds(3));
+
+            Response registration = given().header("Authorization", TenantKeys.bearer(key)).contentType(ContentType.JSON)
+                    .body(Map.of("provider", "google", "providerGroup", "google-default", "externalAccount", "budget@example.com",
+                            "accessToken", "at-secret-value-1", "refreshToken", "rt-secret-value-1",
+                            "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString()))
+                    .post("/v1/integrations");
+            Response token = given().header("Authorization", TenantKeys.bearer(key)).contentType(ContentType.JSON)
+                    .body(Map.of("minValidSeconds", 60)).post("/v1/integrations/{id}/access-token", row.id());
+
+            for (Response refused : List.of(registration, token)) {
+                refused.then().statusCode(503).contentType("application/problem+json")
+                        .body("type", equalTo("urn:oauth-refresher:problem:vault-budget"))
+                        .body("detail", containsString("refresher.token-store.key-vault.on-demand-share"));
+                assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3L);
+            }
+            assertThat(fake.requests()).as("nothing sent to the vault").isEmpty();
+            given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
+                    .then().statusCode(200).body("total", equalTo(1));
+
+            assertThat(tokenStore.withPriority(VaultPriority.SCHEDULED).load(TestSecrets.of(row.id()))
+                    .await().atMost(Duration.ofSeconds(10))).as("a run's read, served within its bound").isPresent();
+        } finally {
+            restoreTheBudget();
+        }
+    }
+
+    @Test
+    void shouldDeferARunsRowUntouchedWhenTheVaultBudgetHasNoPermitWithinTheScheduledBound() throws Exception {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
+                Instant.now().plus(1, ChronoUnit.MINUTES)).get(0);
+        fake.reset();
+        ExecutorService filler = Executors.newSingleThreadExecutor();
+        try {
+            shareTheVaultWithOtherReplicas();
+            // other rows of a run keep the queue past the scheduled bound (5 s) for as long as this run lasts
+            Future<?> busy = filler.submit(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        budget.limiter(SecretRef.DEFAULT_VAULT).acquire(VaultPriority.SCHEDULED);
+                    } catch (VaultBudgetExhaustedException full) {
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException stop) {
+                            return;
+                        }
+                    }
+                }
+            });
+            Poll.until("a queue past the scheduled bound", Duration.ofSeconds(10), () -> {
+                try {
+                    budget.limiter(SecretRef.DEFAULT_VAULT).acquire(VaultPriority.SCHEDULED);
+                    return false;
+                } catch (VaultBudgetExhaustedException full) {
+                    return true;
+                }
+            });
+
+            given().header("Authorization", "Bearer test-cron-token").contentType(ContentType.JSON)
+                    .body("{\"tenant\":\"" + tenant + "\"}").post("/cron/" + RefreshTask.NAME)
+                    .then().statusCode(200).body("selected", equalTo(1)).body("refreshed", equalTo(0))
+                    .body("deferred", equalTo(1)).body("details.tokenStoreFailures", equalTo(1));
+            busy.cancel(true);
+        } finally {
+            filler.shutdownNow();
+            filler.awaitTermination(5, TimeUnit.SECONDS);
+            restoreTheBudget();
+        }
+        assertThat(fake.requests()).as("nothing sent to the vault").isEmpty();
+        assertThat(FakeTokenEndpointResource.google().successes(row.grant())).as("the provider was not called").isZero();
+        assertThat(seeder.column(row.id(), "status")).isEqualTo("active");
+        assertThat(seeder.column(row.id(), "lease_owner")).as("released for a later claim").isNull();
+        assertThat(seeder.count("SELECT count(*) FROM refresh_attempt WHERE integration_id = :id", Map.of("id", row.id())))
+                .as("nothing was attempted").isZero();
+        assertThat(Management.given().get("/q/metrics").then().statusCode(200).extract().asString())
+                .containsPattern("refresher_key_vault_permits_refused_total\\{priority=\"scheduled\",vault=\"default\"} [1-9]");
+    }
+
+    /**
+     * 359 other live replicas in {@code replica_heartbeat}: this replica's share of the vault drops to 1 request/s, so
+     * a queue of a few seconds is a few permits, and time passing during a test does not empty it.
+     */
+    void shareTheVaultWithOtherReplicas() {
+        seeder.sql("INSERT INTO replica_heartbeat (replica_id, seen_at) SELECT 'other-replica-' || g, now() "
+                + "FROM generate_series(1, 359) g", Map.of());
+        budget.beat();
+        assertThat(budget.requestsPerSecond(SecretRef.DEFAULT_VAULT)).hasValue(1.0);
+    }
+
+    /** Takes scheduled permits of the default vault, as a busy run would, until one had to wait {@code queued}. */
+    void queueScheduledPermits(Duration queued) {
+        VaultLimiter limiter = budget.limiter(SecretRef.DEFAULT_VAULT);
+        Duration wait = Duration.ZERO;
+        while (wait.compareTo(queued) < 0) {
+            wait = limiter.acquire(VaultPriority.SCHEDULED);
+        }
+    }
+
+    /** This replica alone again, and on-demand calls getting permits, so the next test starts with room. */
+    void restoreTheBudget() {
+        seeder.sql("DELETE FROM replica_heartbeat WHERE replica_id LIKE 'other-replica-%'", Map.of());
+        budget.beat();
+        VaultLimiter limiter = budget.limiter(SecretRef.DEFAULT_VAULT);
+        Poll.until("on-demand permits again", Duration.ofSeconds(15), () -> {
+            try {
+                return limiter.acquire(VaultPriority.ON_DEMAND).isZero();
+            } catch (VaultBudgetExhaustedException e) {
+                return false;
+            }
+        });
     }
 
     static Response register(String tenant, String account) {

@@ -1,6 +1,5 @@
 package dev.oauthrefresher.tokenstore;
 
-import dev.oauthrefresher.common.RateLimiter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,6 +26,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,10 +63,15 @@ class KeyVaultTokenStoreTest {
     @BeforeEach
     void newStore() {
         fake.reset();
-        store = store(POLICY, RateLimiter.perSecond(200));
+        store = store(POLICY, limiter(200, System::nanoTime));
     }
 
-    KeyVaultTokenStore store(CallPolicy policy, RateLimiter limiter) {
+    /** A vault's budget as {@link VaultBudget} builds it: half for on-demand calls, bounds of 1 s and 200 ms. */
+    static VaultLimiter limiter(int perSecond, LongSupplier clock) {
+        return new VaultLimiter(SecretRef.DEFAULT_VAULT, perSecond, 0.5, Duration.ofSeconds(1), Duration.ofMillis(200), clock);
+    }
+
+    KeyVaultTokenStore store(CallPolicy policy, VaultLimiter limiter) {
         PemTrustOptions trust = new PemTrustOptions().addCertPath(fake.certificatePem().toString());
         KeyVaultTokenStore.Vault vault = new KeyVaultTokenStore.Vault(SecretRef.DEFAULT_VAULT,
                 KeyVaultClients.secretClient(URI.create(fake.vaultUrl()), new FakeAzureCredential(), vertx,
@@ -287,7 +292,7 @@ class KeyVaultTokenStoreTest {
     @Test
     void shouldAbandonAnUnansweredRequestAfterTheTimeoutAndRetryIt() {
         KeyVaultTokenStore impatient = store(new CallPolicy(2, Duration.ofMillis(300), Duration.ofMillis(10), Duration.ofSeconds(5)),
-                RateLimiter.perSecond(200));
+                limiter(200, System::nanoTime));
         String name = newSecretName();
         fake.hangNext(1, Duration.ofSeconds(2));
 
@@ -298,7 +303,7 @@ class KeyVaultTokenStoreTest {
     @Test
     void shouldDelayRequestsBeyondTheRateLimitInsteadOfSendingThem() {
         AtomicLong frozenClock = new AtomicLong();
-        KeyVaultTokenStore limited = store(POLICY, new RateLimiter(2, frozenClock::get));
+        TokenStore limited = store(POLICY, limiter(2, frozenClock::get)).withPriority(VaultPriority.SCHEDULED);
         String name = newSecretName();
 
         await(limited.save(ref(name), tokens("at", "rt")));
@@ -307,6 +312,41 @@ class KeyVaultTokenStoreTest {
 
         assertThat(fake.requests()).hasSize(3);
         assertThat(waits).containsExactly(Duration.ofMillis(500));
+    }
+
+    @Test
+    void shouldRefuseAnOnDemandCallWhosePermitIsBeyondItsBoundWithoutSendingItWhileAScheduledOneWaits() {
+        AtomicLong frozenClock = new AtomicLong();
+        VaultLimiter limiter = limiter(10, frozenClock::get);
+        KeyVaultTokenStore onDemand = store(POLICY, limiter);
+        String name = newSecretName();
+        // a run has taken the burst and queued 300 ms of permits: beyond the on-demand bound (200 ms), within the
+        // scheduled one (1 s)
+        for (int i = 0; i < 12; i++) {
+            limiter.acquire(VaultPriority.SCHEDULED);
+        }
+
+        VaultBudgetExhaustedException refused = catchThrowableOfType(VaultBudgetExhaustedException.class,
+                () -> await(onDemand.load(ref(name))));
+
+        assertThat(refused.isTransient()).isTrue();
+        assertThat(refused.priority()).isEqualTo(VaultPriority.ON_DEMAND);
+        assertThat(refused.retryAfter()).contains(Duration.ofMillis(100));
+        assertThat(fake.requests()).as("nothing sent, nothing retried").isEmpty();
+        assertThat(waits).isEmpty();
+        assertThat(limiter.refused(VaultPriority.ON_DEMAND)).isEqualTo(1);
+
+        assertThat(await(onDemand.withPriority(VaultPriority.SCHEDULED).load(ref(name)))).isEmpty();
+        assertThat(waits).containsExactly(Duration.ofMillis(300));
+        assertThat(fake.requests()).hasSize(1);
+    }
+
+    @Test
+    void shouldCountEachAttemptsLongestPermitWaitInTheWorstCase() {
+        // four attempts of a 5 s timeout, each after a permit wait of at most 1 s (the scheduled bound), 5 s between
+        assertThat(store.worstCase()).isEqualTo(Duration.ofSeconds(4 * (5 + 1) + 3 * 5));
+        assertThat(store.withPriority(VaultPriority.ON_DEMAND).worstCase()).isEqualTo(store.worstCase());
+        assertThat(store.callerWait()).isGreaterThan(store.worstCase());
     }
 
     @ParameterizedTest
@@ -351,6 +391,25 @@ class KeyVaultTokenStoreTest {
         await(store.ping());
 
         assertThat(fake.requests()).containsExactly(new Request("GET", KeyVaultTokenStore.PROBE_SECRET, Optional.empty()));
+    }
+
+    @Test
+    void shouldPingWithoutAPermitSoThatASpentBudgetNeverMakesAReplicaUnready() {
+        AtomicLong frozenClock = new AtomicLong();
+        VaultLimiter limiter = limiter(10, frozenClock::get);
+        KeyVaultTokenStore spent = store(POLICY, limiter);
+        while (true) {
+            try {
+                limiter.acquire(VaultPriority.SCHEDULED);
+            } catch (VaultBudgetExhaustedException e) {
+                break;
+            }
+        }
+
+        await(spent.ping());
+
+        assertThat(fake.requests()).containsExactly(new Request("GET", KeyVaultTokenStore.PROBE_SECRET, Optional.empty()));
+        assertThat(waits).isEmpty();
     }
 
     @Test

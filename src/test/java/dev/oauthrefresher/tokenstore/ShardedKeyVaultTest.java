@@ -248,6 +248,92 @@ class ShardedKeyVaultTest {
     }
 
     @Test
+    void shouldAnswer409ToASecondMoveOfTheSameTenantWhileOneRunsButLetAnotherTenantMove() throws Exception {
+        String tenant = seeder.tenant("onemove");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+        String other = seeder.tenant("othermove");
+        seeder.integrations(other, "google", "fake-google", google, 1, Instant.now().plus(1, ChronoUnit.HOURS));
+        vaults.shard2().delayWrites(java.time.Duration.ofSeconds(3));
+        try {
+            java.util.concurrent.CompletableFuture<io.restassured.response.Response> first =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> moveTo(tenant, "shard-2"));
+            Poll.until("the first move holds its tenant", java.time.Duration.ofSeconds(20), () -> movesOf(tenant) == 1);
+
+            moveTo(tenant, "shard-2").then().statusCode(409).contentType("application/problem+json")
+                    .body("type", equalTo("urn:oauth-refresher:problem:vault-move-in-progress"))
+                    .body("detail", org.hamcrest.Matchers.containsString(tenant));
+            moveTo(other, "shard-2").then().statusCode(200).body("moved", equalTo(1));
+
+            first.get(30, java.util.concurrent.TimeUnit.SECONDS).then().statusCode(200).body("moved", equalTo(1));
+        } finally {
+            vaults.shard2().delayWrites(java.time.Duration.ZERO);
+        }
+        assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+        assertThat(movesOf(tenant)).as("the hold is released when the move ends").isZero();
+        moveTo(tenant, "default").then().statusCode(200).body("moved", equalTo(1));
+    }
+
+    @Test
+    void shouldRefuseAMoveWhileAnotherReplicasMoveHoldsTheTenantAndTakeOverOneThatLapsed() {
+        String tenant = seeder.tenant("heldmove");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+        seeder.sql("INSERT INTO vault_move (tenant_id, owner, started_at, held_until) "
+                + "VALUES (:t, 'vault-move/another-replica', now(), now() + interval '5 minutes')", Map.of("t", tenant));
+
+        moveTo(tenant, "shard-2").then().statusCode(409).body("type", equalTo("urn:oauth-refresher:problem:vault-move-in-progress"));
+        assertThat(seeder.column(row.id(), "vault")).isNull();
+
+        // that replica died: its hold lapses and the next move takes the tenant over
+        seeder.sql("UPDATE vault_move SET held_until = now() - interval '1 second' WHERE tenant_id = :t", Map.of("t", tenant));
+        moveTo(tenant, "shard-2").then().statusCode(200).body("moved", equalTo(1));
+        assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+        assertThat(movesOf(tenant)).isZero();
+    }
+
+    @Test
+    void shouldAnswer503VaultBudgetToAMoveThatMovedNothingBecauseTheBudgetHadNoRoom() {
+        String tenant = seeder.tenant("budgetmove");
+        List<Seeded> rows = seeder.integrations(tenant, "google", "fake-google", google, 2, Instant.now().plus(1, ChronoUnit.HOURS));
+        vaults.reset();
+        // 359 other live replicas leave this one 1 request/s of each vault, and a run has queued 3 s of them
+        seeder.sql("INSERT INTO replica_heartbeat (replica_id, seen_at) SELECT 'other-replica-' || g, now() "
+                + "FROM generate_series(1, 359) g", Map.of());
+        budget.beat();
+        VaultLimiter limiter = budget.limiter(SecretRef.DEFAULT_VAULT);
+        java.time.Duration wait = java.time.Duration.ZERO;
+        while (wait.compareTo(java.time.Duration.ofSeconds(3)) < 0) {
+            wait = limiter.acquire(VaultPriority.SCHEDULED);
+        }
+
+        io.restassured.response.Response refused = moveTo(tenant, "shard-2");
+
+        refused.then().statusCode(503).contentType("application/problem+json")
+                .body("type", equalTo("urn:oauth-refresher:problem:vault-budget"));
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3L);
+        for (Seeded row : rows) {
+            assertThat(seeder.column(row.id(), "vault")).isNull();
+            assertThat(seeder.column(row.id(), "lease_owner")).isNull();
+        }
+        assertThat(movesOf(tenant)).isZero();
+        assertThat(vaults.defaultVault().requests()).isEmpty();
+        assertThat(vaults.shard2().requests()).isEmpty();
+
+        seeder.sql("DELETE FROM replica_heartbeat WHERE replica_id LIKE 'other-replica-%'", Map.of());
+        budget.beat();
+        Poll.until("on-demand permits again", java.time.Duration.ofSeconds(15), () -> {
+            try {
+                return limiter.acquire(VaultPriority.ON_DEMAND).isZero();
+            } catch (VaultBudgetExhaustedException e) {
+                return false;
+            }
+        });
+    }
+
+    long movesOf(String tenant) {
+        return seeder.count("SELECT count(*) FROM vault_move WHERE tenant_id = :t", Map.of("t", tenant));
+    }
+
+    @Test
     void shouldRefuseAMoveToAVaultThatIsNotConfigured() {
         String tenant = seeder.tenant("nowhere");
 

@@ -24,6 +24,7 @@ import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.Vaults;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -346,8 +347,15 @@ public class IntegrationService {
         return lease.fence().orElseThrow(() -> lostLease(lease.id()));
     }
 
-    /** Logs why the store failed (never a token), then answers 503: an operator must not be left without a cause. */
+    /**
+     * Logs why the store failed (never a token), then answers 503: an operator must not be left without a cause. A
+     * refusal of this replica's own vault budget sent nothing: it is counted ({@code refresher_key_vault_permits_refused_total}),
+     * not logged per request, and answered 503 {@code vault-budget}.
+     */
     private static ProblemException tokenStoreUnavailable(String operation, SecretRef secret, Exception cause, String what) {
+        if (cause instanceof VaultBudgetExhaustedException busy) {
+            return ProblemException.vaultBudgetExhausted(busy.retryAfter().orElse(Duration.ZERO));
+        }
         LOG.warnf("%s of secret '%s' in vault '%s' failed in the token store: %s", operation, secret.secretName(),
                 secret.vault(), TokenStoreException.describe(cause));
         return ProblemException.tokenStoreUnavailable(what);

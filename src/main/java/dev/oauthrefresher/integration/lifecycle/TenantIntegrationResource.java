@@ -5,6 +5,7 @@ import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.access.Scope;
 import dev.oauthrefresher.access.TenantKey;
+import dev.oauthrefresher.access.TenantOperation;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.ReconnectIntegration;
@@ -66,12 +67,17 @@ public class TenantIntegrationResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Scope.Codes.INTEGRATIONS_WRITE)
+    @TenantOperation
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's operation budget (type "
+            + "tenant-operation-budget, refresher.access.tenant-operations-per-second); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "201", description = "Registered")
     @APIResponse(responseCode = "400", description = "Invalid field (named in the problem)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "This tenant already has the account for this provider",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "The token store did not take the tokens; see Retry-After",
+    @APIResponse(responseCode = "503", description = "The token store did not take the tokens, or this replica's vault "
+            + "budget had no room (type vault-budget); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<RestResponse<IntegrationView>> register(@Valid @NotNull RegisterIntegration body) {
         return service.register(TenantKey.of(identity).tenantId(), body)
@@ -107,6 +113,10 @@ public class TenantIntegrationResource {
     @Path("{id}/tokens")
     @Consumes(MediaType.APPLICATION_JSON)
     @PermissionsAllowed(Scope.Codes.INTEGRATIONS_WRITE)
+    @TenantOperation
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's operation budget (type "
+            + "tenant-operation-budget, refresher.access.tenant-operations-per-second); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "200", description = "Reconnected: active, failures and backoff reset")
     @APIResponse(responseCode = "400", description = "Invalid field (named in the problem)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -115,7 +125,8 @@ public class TenantIntegrationResource {
     @APIResponse(responseCode = "409", description = "A rotated refresh token of the old grant is still pending under a "
             + "live replica's lease (type rotation-pending); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Being refreshed, or the token store refused; see Retry-After",
+    @APIResponse(responseCode = "503", description = "Being refreshed, the token store refused, or this replica's vault "
+            + "budget had no room (type vault-budget); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public IntegrationView reconnect(@PathParam("id") UUID id,
             @Valid @NotNull ReconnectIntegration body) {
@@ -125,13 +136,18 @@ public class TenantIntegrationResource {
     @DELETE
     @Path("{id}")
     @PermissionsAllowed(Scope.Codes.INTEGRATIONS_WRITE)
+    @TenantOperation
+    @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's operation budget (type "
+            + "tenant-operation-budget, refresher.access.tenant-operations-per-second); see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "204", description = "Disconnected (or already was): tokens deleted from the store")
     @APIResponse(responseCode = "404", description = "No such integration for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "A rotated refresh token is still pending under a live replica's "
             + "lease (type rotation-pending); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "503", description = "Being refreshed, or the token store refused; see Retry-After",
+    @APIResponse(responseCode = "503", description = "Being refreshed, the token store refused, or this replica's vault "
+            + "budget had no room (type vault-budget); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public void disconnect(@PathParam("id") UUID id) {
         service.disconnect(TenantKey.of(identity).tenantId(), id);

@@ -15,6 +15,7 @@ import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.Vaults;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
@@ -39,6 +40,13 @@ import org.jboss.logging.Logger;
  * previous call stopped: rows already in the new vault are only counted. The copy and the old secret's delete are
  * fenced ({@link Lease#fence}); a move that lost its lease deletes its copy only where it can prove
  * the copy is not the row's live secret.
+ *
+ * <p>One move per tenant at a time, across replicas: a move holds the tenant's {@code vault_move} row from start to
+ * end ({@link VaultMoveRepository}), renewed before each integration for as long as one integration's lease; a second
+ * move meanwhile is answered 409 {@code vault-move-in-progress}. A move that finds its row taken over (it lapsed while
+ * this process stalled) stops before its next integration. If this replica's vault budget refuses a call, the move
+ * stops there: 503 {@code vault-budget} if it moved nothing yet, else what it did, the refused integration skipped as
+ * {@code vault_budget}.
  */
 @ApplicationScoped
 public class VaultMoveService {
@@ -47,6 +55,7 @@ public class VaultMoveService {
     static final int DEFAULT_LIMIT = 100;
 
     private final IntegrationRepository integrations;
+    private final VaultMoveRepository moves;
     private final TenantService tenants;
     private final TokenStore tokenStore;
     private final Vaults vaults;
@@ -54,9 +63,10 @@ public class VaultMoveService {
     private final MeterRegistry registry;
     private final Leases leases;
 
-    VaultMoveService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, Vaults vaults,
-            AuditLog audit, MeterRegistry registry, Leases leases) {
+    VaultMoveService(IntegrationRepository integrations, VaultMoveRepository moves, TenantService tenants,
+            TokenStore tokenStore, Vaults vaults, AuditLog audit, MeterRegistry registry, Leases leases) {
         this.integrations = integrations;
+        this.moves = moves;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
         this.vaults = vaults;
@@ -73,23 +83,47 @@ public class VaultMoveService {
                     + String.join(", ", vaults.names()) + ")");
         }
         int limit = request.limit() == null ? DEFAULT_LIMIT : request.limit();
+        LeaseOwner owner = leases.owner(LeaseOwner.Purpose.VAULT_MOVE);
+        Duration hold = leases.length();
         List<Integration> candidates = QuarkusTransaction.requiringNew().call(() -> {
             tenants.require(tenantId);
+            if (!moves.begin(tenantId, owner.toString(), hold)) {
+                throw new ProblemException(409, "vault-move-in-progress", "Conflict", "A vault move of tenant '" + tenantId
+                        + "' is already running (on this or another replica); one move per tenant runs at a time. Repeat "
+                        + "this call once it has ended.");
+            }
             return integrations.listNotInVault(tenantId, to, limit);
         });
-        LeaseOwner owner = leases.owner(LeaseOwner.Purpose.VAULT_MOVE);
         int moved = 0;
         List<NotMoved> skipped = new ArrayList<>();
         List<NotMoved> failed = new ArrayList<>();
         List<Orphan> orphaned = new ArrayList<>();
-        for (Integration candidate : candidates) {
-            Step step = moveOne(tenantId, candidate.id(), to, owner);
-            switch (step.kind()) {
-                case MOVED -> moved++;
-                case SKIPPED -> skipped.add(new NotMoved(candidate.id(), step.reason()));
-                case FAILED -> failed.add(new NotMoved(candidate.id(), step.reason()));
+        try {
+            for (Integration candidate : candidates) {
+                if (!QuarkusTransaction.requiringNew().call(() -> moves.renew(tenantId, owner.toString(), hold))) {
+                    LOG.warnf("Vault move of tenant '%s' stopped: its hold lapsed and another move took the tenant over",
+                            tenantId);
+                    break;
+                }
+                Step step;
+                try {
+                    step = moveOne(tenantId, candidate.id(), to, owner);
+                } catch (VaultBudgetExhaustedException e) {
+                    if (moved == 0 && orphaned.isEmpty()) {
+                        throw ProblemException.vaultBudgetExhausted(e.retryAfter().orElse(Duration.ZERO));
+                    }
+                    skipped.add(new NotMoved(candidate.id(), "vault_budget"));
+                    break;
+                }
+                switch (step.kind()) {
+                    case MOVED -> moved++;
+                    case SKIPPED -> skipped.add(new NotMoved(candidate.id(), step.reason()));
+                    case FAILED -> failed.add(new NotMoved(candidate.id(), step.reason()));
+                }
+                step.orphan().ifPresent(orphaned::add);
             }
-            step.orphan().ifPresent(orphaned::add);
+        } finally {
+            end(tenantId, owner);
         }
         int movedNow = moved;
         return QuarkusTransaction.requiringNew().call(() -> {
@@ -144,6 +178,10 @@ public class VaultMoveService {
         } catch (VaultNotConfiguredException e) {
             leases.release(lease);
             return Step.skipped("source_vault_not_configured");
+        } catch (VaultBudgetExhaustedException e) {
+            // nothing was sent for this call; the move stops here (move() decides how to answer)
+            leases.release(lease);
+            throw e;
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             LOG.warnf("Vault move of integration %s from '%s' to '%s' failed: %s", id, from.vault(), to,
                     TokenStoreException.describe(e));
@@ -219,6 +257,16 @@ public class VaultMoveService {
                 .description("Secrets a vault move left behind: old secrets it could not delete, copies it could not prove unused")
                 .tags("vault", secret.vault()).register(registry).increment();
         return new Orphan(id, secret.vault(), secret.secretName());
+    }
+
+    /** The tenant may be moved again at once; if the database does not answer, the hold lapses on its own. */
+    private void end(String tenantId, LeaseOwner owner) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> moves.end(tenantId, owner.toString()));
+        } catch (RuntimeException e) {
+            LOG.warnf("Vault move of tenant '%s' ended, but its hold could not be released (%s); it lapses on its own",
+                    tenantId, e.getClass().getSimpleName());
+        }
     }
 
     private void deleteQuietly(SecretRef secret) {

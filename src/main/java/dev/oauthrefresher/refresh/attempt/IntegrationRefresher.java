@@ -14,7 +14,9 @@ import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.UnreadableTokensException;
+import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
+import dev.oauthrefresher.tokenstore.VaultPriority;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -59,8 +61,10 @@ public class IntegrationRefresher {
         }
     }
 
-    public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, Lease lease, UUID runId) {
+    /** @param priority whom the refresh serves: a run ({@code SCHEDULED}) or a caller waiting for it ({@code ON_DEMAND}) */
+    public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, Lease lease, UUID runId, VaultPriority priority) {
         Instant started = Instant.now();
+        TokenStore store = tokenStore.withPriority(priority);
         if (circuits.isOpen(row.provider(), row.providerGroup())) {
             return Uni.createFrom().item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
         }
@@ -73,7 +77,7 @@ public class IntegrationRefresher {
                 ? Uni.createFrom().voidItem()
                 : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
         return gate
-                .chain(() -> tokenStore.load(row.secret()))
+                .chain(() -> store.load(row.secret()))
                 .chain(stored -> {
                     if (stored.isEmpty()) {
                         return Uni.createFrom().<Outcome>item(new Outcome.Errored("tokens_missing",
@@ -84,12 +88,14 @@ public class IntegrationRefresher {
                     }
                     TokenSet current = stored.get().tokens();
                     return providers.refresh(row.providerGroup(), current.refreshToken())
-                            .chain(result -> settle(row, current, result, circuits, lease, runId, started));
+                            .chain(result -> settle(store, row, current, result, circuits, lease, runId, started));
                 })
                 .onFailure(VaultNotConfiguredException.class).recoverWithItem(e -> {
                     metrics.vaultNotConfigured(row.vault());
                     return new Outcome.Deferred(Outcome.Cause.VAULT_NOT_CONFIGURED);
                 })
+                // this replica's vault budget had no permit in time: nothing was called, the row waits for a later claim
+                .onFailure(VaultBudgetExhaustedException.class).recoverWithItem(e -> new Outcome.Deferred(Outcome.Cause.VAULT_BUDGET))
                 .onFailure(UnreadableTokensException.class).recoverWithItem(e -> new Outcome.Errored("tokens_unreadable",
                         "The token store holds no readable token document for this integration; it must be registered again."))
                 // the store already retried what was worth retrying (one retry layer per operation); a refusal such
@@ -104,12 +110,12 @@ public class IntegrationRefresher {
                 .invoke(outcome -> metrics.attempt(row.provider(), outcome, Duration.between(started, Instant.now())));
     }
 
-    private Uni<Outcome> settle(ClaimedIntegration row, TokenSet current, RefreshResult result, RunCircuits circuits,
-            Lease lease, UUID runId, Instant started) {
+    private Uni<Outcome> settle(TokenStore store, ClaimedIntegration row, TokenSet current, RefreshResult result,
+            RunCircuits circuits, Lease lease, UUID runId, Instant started) {
         Instant now = Instant.now();
         if (result instanceof RefreshResult.Refreshed r) {
             recordCall(row, circuits, false);
-            return store(row, current, r, lease, runId, started);
+            return store(store, row, current, r, lease, runId, started);
         }
         if (result instanceof RefreshResult.GrantRevoked g) {
             recordCall(row, circuits, false);
@@ -143,8 +149,8 @@ public class IntegrationRefresher {
      * The write is fenced ({@link Lease#fenceAsync}) and goes to the secret the fence names; if the fence refuses,
      * nothing is written.
      */
-    private Uni<Outcome> store(ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r, Lease lease,
-            UUID runId, Instant started) {
+    private Uni<Outcome> store(TokenStore store, ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r,
+            Lease lease, UUID runId, Instant started) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
         TokenSet next = new TokenSet(r.accessToken(), r.rotatedRefreshToken().orElse(current.refreshToken()),
                 r.expiresAt(), r.scope().or(current::scope), r.tokenType());
@@ -152,20 +158,20 @@ public class IntegrationRefresher {
             LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
         }
         if (!rotated) {
-            return fencedSave(row, lease, runId, next, r, started, false);
+            return fencedSave(store, row, lease, runId, next, r, started, false);
         }
         return pending.persist(row, lease, runId, next, started).chain(sealing -> sealing == PendingRotations.Sealing.LEASE_GONE
                 ? Uni.createFrom().item(unfenced(row, true))
-                : fencedSave(row, lease, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED));
+                : fencedSave(store, row, lease, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED));
     }
 
     /** The fence, then the write to the secret it names; {@code sealed} says whether a rotated token is in PostgreSQL. */
-    private Uni<Outcome> fencedSave(ClaimedIntegration row, Lease lease, UUID runId, TokenSet next, RefreshResult.Refreshed r,
-            Instant started, boolean sealed) {
+    private Uni<Outcome> fencedSave(TokenStore store, ClaimedIntegration row, Lease lease, UUID runId, TokenSet next,
+            RefreshResult.Refreshed r, Instant started, boolean sealed) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
         return lease.fenceAsync().chain(target -> target.isEmpty()
                         ? Uni.createFrom().item(unfenced(row, rotated))
-                        : tokenStore.save(target.get(), next)
+                        : store.save(target.get(), next)
                                 .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
                                 .onFailure().recoverWithItem(e -> {
                                     metrics.tokenStoreWriteFailed(rotated);

@@ -5,6 +5,7 @@ import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.RunCircuits;
+import dev.oauthrefresher.tokenstore.VaultPriority;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -37,7 +38,7 @@ public class LeasedRefresh {
     public Uni<Settled> refresh(ClaimedIntegration row, Lease lease, UUID runId) {
         Drain.Ticket ticket = drain.enter();
         Instant started = Instant.now();
-        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), lease, runId)
+        return refresher.refresh(row, new RunCircuits(config.providerCircuit()), lease, runId, VaultPriority.ON_DEMAND)
                 .chain(outcome -> writer.write(row, lease.ownerValue(), runId, outcome, started, Instant.now())
                         .map(written -> new Settled(outcome, written)))
                 .invoke(settled -> closeUnlessPending(lease, settled.outcome()))

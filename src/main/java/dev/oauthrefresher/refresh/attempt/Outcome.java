@@ -91,6 +91,11 @@ public sealed interface Outcome {
         /** Refreshed, but the token store refused the new access token; the old refresh token still works. */
         TOKEN_STORE_WRITE_FAILED("token_store_write_failed", true, true),
         /**
+         * This replica's budget for the row's vault had no permit for the token read within its bound: nothing was
+         * called, the row keeps its status and is claimed again later, as after a throttled read.
+         */
+        VAULT_BUDGET("vault_budget", false, true),
+        /**
          * The row's vault is not configured on this replica (removed from the list, or this replica's configuration
          * lags): nothing was called, the tokens stay where they are, the row keeps its status.
          */

@@ -8,6 +8,7 @@ import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.VaultPriority;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -67,7 +68,8 @@ public class PendingRotations {
 
     PendingRotations(TokenStore tokenStore, PendingRotationRepository repository, PendingRotationCipher cipher,
             RotationRecorder recorder, Leases leases, RefreshConfig config) {
-        this.tokenStore = tokenStore;
+        // a rotated token waiting here is the grant's only live one: its retries draw on the budget like a run's
+        this.tokenStore = tokenStore.withPriority(VaultPriority.SCHEDULED);
         this.repository = repository;
         this.cipher = cipher;
         this.recorder = recorder;

@@ -24,6 +24,7 @@ import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.tokenstore.VaultBudget;
+import dev.oauthrefresher.tokenstore.VaultPriority;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -232,7 +233,7 @@ public class RefreshService {
 
         @Override
         public Uni<Outcome> refresh(ClaimedIntegration row, RunContext run) {
-            return refresher.refresh(row, run.circuits(), held.get(row.id()), run.runId());
+            return refresher.refresh(row, run.circuits(), held.get(row.id()), run.runId(), VaultPriority.SCHEDULED);
         }
 
         @Override
