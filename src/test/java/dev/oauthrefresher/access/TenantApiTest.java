@@ -481,6 +481,10 @@ class TenantApiTest {
             }
             Poll.until("the failed-auth budget refilled", Duration.ofSeconds(10),
                     () -> given().header("Authorization", bearer(unknownKey())).get("/v1/integrations").statusCode() == 401);
+            // the bucket holds a whole burst again one burst's worth of refill (10 at 10/s) after that last lookup: the
+            // next test's new keys each need a permit for their first lookup
+            long refilledAt = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+            Poll.until("a whole burst refilled", Duration.ofSeconds(5), () -> System.nanoTime() >= refilledAt);
         }
     }
 
