@@ -189,13 +189,15 @@ class WebhookEndpointApiTest {
         given().header("Authorization", bearer(key)).post("/v1/webhook-endpoints/{id}/test", other).then().statusCode(202);
         Poll.until("every test event arrived", Duration.ofSeconds(20), () -> receiver.received().size() == budget + 1);
 
-        // a replay draws on the same budget as a test
-        long busyDelivery = deadDelivery(key, busy);
-        long otherDelivery = deadDelivery(key, other);
-        given().header("Authorization", bearer(key)).post("/v1/webhook-deliveries/{id}/replay", busyDelivery)
+        // a replay draws on the same budget as a test (a second key of the tenant: the first one's own request rate,
+        // refresher.access.rate-limit-per-key, is not what this test is about)
+        String replays = TenantKeys.issue(tenant);
+        long busyDelivery = deadDelivery(replays, busy);
+        long otherDelivery = deadDelivery(replays, other);
+        given().header("Authorization", bearer(replays)).post("/v1/webhook-deliveries/{id}/replay", busyDelivery)
                 .then().statusCode(429).header("Retry-After", notNullValue())
                 .body("type", equalTo("urn:oauth-refresher:problem:webhook-manual-send-budget"));
-        given().header("Authorization", bearer(key)).post("/v1/webhook-deliveries/{id}/replay", otherDelivery)
+        given().header("Authorization", bearer(replays)).post("/v1/webhook-deliveries/{id}/replay", otherDelivery)
                 .then().statusCode(200).body("status", equalTo("pending"));
 
         assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.endpoint.test' AND tenant_id = :t",
