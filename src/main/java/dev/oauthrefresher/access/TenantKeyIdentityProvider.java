@@ -2,6 +2,7 @@ package dev.oauthrefresher.access;
 
 import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.access.BearerAuthenticationRequest.ForTenantKey;
+import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.StringPermission;
@@ -42,7 +43,7 @@ class TenantKeyIdentityProvider implements IdentityProvider<ForTenantKey> {
                 found = keys.authenticate(request.presented().reveal());
             } catch (RuntimeException e) {
                 // a key lookup fails only when the database does (down, or no free connection): come back soon
-                throw ProblemException.databaseUnavailable();
+                throw DatabaseDown.is(e) ? ProblemException.databaseUnavailable() : e;
             }
             return identityOf(found.orElseThrow(AuthenticationFailedException::new));
         });

@@ -4,6 +4,7 @@ import dev.oauthrefresher.drain.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.BearerTokens;
+import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.RequestProblemMappers;
 import io.smallrye.common.annotation.Blocking;
@@ -76,11 +77,11 @@ public class CronResource {
             InputStream body) throws JsonProcessingException {
         try {
             return accept(task, contentType, authorization, signature, messageId, body)
-                    .onFailure(CronResource::databaseDown).transform(e -> unavailable())
+                    .onFailure(DatabaseDown::is).transform(e -> unavailable())
                     .onFailure(e -> !(e instanceof ProblemException)).transform(e -> new ProblemException(500,
                             "run-failed", "Internal Server Error", "The run failed; it is recorded as failed and logged."));
         } catch (RuntimeException e) {
-            throw databaseDown(e) ? unavailable() : e;
+            throw DatabaseDown.is(e) ? unavailable() : e;
         }
     }
 
@@ -202,36 +203,6 @@ public class CronResource {
         } catch (IllegalArgumentException e) {
             return false;
         }
-    }
-
-    /**
-     * True when the failure is the database being unreachable (a lost or refused connection, no pooled connection
-     * in time): the caller should simply come back. Any other SQL error is a bug or bad data that a retry cannot
-     * fix, and answers 500 (QStash would otherwise retry a 503 for days).
-     */
-    static boolean databaseDown(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof org.hibernate.exception.JDBCConnectionException
-                    || t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.sql.SQLNonTransientConnectionException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && (isConnectionState(sql.getSQLState()) || isPoolTimeout(sql))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** SQLSTATE class 08: connection exception (SQL standard; PostgreSQL's 08000-08P01). */
-    private static boolean isConnectionState(String state) {
-        return state != null && state.startsWith("08");
-    }
-
-    /** Agroal's "acquisition timeout" carries no SQLSTATE: the pool could not get a connection in time. */
-    private static boolean isPoolTimeout(java.sql.SQLException sql) {
-        return sql.getSQLState() == null && sql.getMessage() != null
-                && sql.getMessage().toLowerCase(java.util.Locale.ROOT).contains("acquisition timeout");
     }
 
     private ProblemException unavailable() {

@@ -8,6 +8,7 @@ import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.run.RefreshService;
 import dev.oauthrefresher.common.Blocking;
+import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.integration.Integration;
@@ -205,7 +206,7 @@ public class AccessTokenService {
                     }
                     return claimed;
                 }))
-                .onFailure().transform(e -> ProblemException.databaseUnavailable())
+                .onFailure(DatabaseDown::is).transform(e -> ProblemException.databaseUnavailable())
                 .chain(claimed -> {
                     if (claimed.isEmpty()) {
                         return awaitOther(tenantId, id, needsRefresh, since, mayClaim);
@@ -292,7 +293,7 @@ public class AccessTokenService {
 
     private Uni<Integration> readRow(String tenantId, UUID id) {
         return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)))
-                .onFailure().transform(e -> ProblemException.databaseUnavailable())
+                .onFailure(DatabaseDown::is).transform(e -> ProblemException.databaseUnavailable())
                 .map(found -> found.orElseThrow(() -> {
                     cache.evict(id);
                     return ProblemException.notFound("Integration " + id + " does not exist for this tenant.");
