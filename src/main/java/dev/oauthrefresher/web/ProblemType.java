@@ -14,6 +14,8 @@ public enum ProblemType {
 
     INVALID_REQUEST("invalid-request", 400, "Bad Request"),
     UNAUTHORIZED("unauthorized", 401, "Unauthorized"),
+    /** Dev mode only: the sandbox's demo webhook receiver could not verify a delivery's signature. */
+    BAD_WEBHOOK_SIGNATURE("bad-webhook-signature", 401, "Unauthorized"),
     FORBIDDEN("forbidden", 403, "Forbidden"),
     /** A tenant key without the scope an endpoint needs; the detail names the scope. */
     MISSING_SCOPE("missing-scope", 403, "Forbidden"),

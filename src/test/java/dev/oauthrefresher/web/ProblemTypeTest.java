@@ -41,6 +41,7 @@ class ProblemTypeTest {
         Map<String, String> published = new LinkedHashMap<>();
         published.put("invalid-request", "400 Bad Request");
         published.put("unauthorized", "401 Unauthorized");
+        published.put("bad-webhook-signature", "401 Unauthorized");
         published.put("forbidden", "403 Forbidden");
         published.put("missing-scope", "403 Forbidden");
         published.put("not-found", "404 Not Found");
