@@ -18,13 +18,13 @@ import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -92,9 +92,8 @@ public class AccessTokenService {
                 .call(issued -> audit.record(actor, "token.read", tenantId, id,
                         "refreshed=" + issued.refreshed() + " outcome=issued").onFailure().transform(e -> {
                     metrics.read("audit_failed");
-                    return new ProblemException(503, "audit-unavailable", "Service Unavailable",
-                            "The token read could not be audited, so no token is returned. Try again.",
-                            Map.of("Retry-After", "5"));
+                    return new ProblemException(ProblemType.AUDIT_UNAVAILABLE,
+                            "The token read could not be audited, so no token is returned. Try again.");
                 }))
                 .invoke(issued -> metrics.read(issued.refreshed() ? "refreshed" : "served"))
                 .onFailure(ProblemException.class).call(e -> auditRefusal(actor, tenantId, id, (ProblemException) e));
@@ -154,8 +153,8 @@ public class AccessTokenService {
         return loads.run(load, () -> {
             metrics.storeRead();
             return tokenStore.load(row.secretRef()).map(found -> {
-                AccessToken token = AccessToken.of(found.orElseThrow(() -> new ProblemException(424, "integration-error",
-                        "Failed Dependency", "No tokens are stored for integration " + row.id() + "; reconnect it.")).tokens());
+                AccessToken token = AccessToken.of(found.orElseThrow(() -> new ProblemException(ProblemType.INTEGRATION_ERROR,
+                        "No tokens are stored for integration " + row.id() + "; reconnect it.")).tokens());
                 cache.put(row.id(), row.version(), token);
                 return token;
             });
@@ -333,27 +332,25 @@ public class AccessTokenService {
     }
 
     private static ProblemException reconnectRequired(UUID id, String code) {
-        return new ProblemException(424, "reconnect-required", "Failed Dependency", "The grant of integration " + id
+        return new ProblemException(ProblemType.RECONNECT_REQUIRED, "The grant of integration " + id
                 + " is revoked or expired (" + code + "): the user must consent again, then PUT the new tokens.");
     }
 
     private static ProblemException integrationError(UUID id, String code) {
-        return new ProblemException(424, "integration-error", "Failed Dependency", "Integration " + id
+        return new ProblemException(ProblemType.INTEGRATION_ERROR, "Integration " + id
                 + " is in error (" + code + "): reconnect it with new tokens, or ask the operator.");
     }
 
     private ProblemException tenantBudgetSpent(Duration wait) {
         long seconds = RetryAfter.seconds(wait);
-        return new ProblemException(429, "tenant-refresh-budget", "Too Many Requests",
+        return new ProblemException(ProblemType.TENANT_REFRESH_BUDGET,
                 "This tenant started more on-demand refreshes than refresher.on-demand.tenant-refreshes-per-second ("
                         + config.tenantRefreshesPerSecond() + ") allows on this replica; retry after " + seconds + " s.",
-                Map.of("Retry-After", Long.toString(seconds)));
+                wait);
     }
 
     private static ProblemException unavailable(String detail, Duration retryAfter) {
-        long seconds = RetryAfter.seconds(retryAfter);
-        return new ProblemException(503, "token-unavailable", "Service Unavailable", detail,
-                Map.of("Retry-After", Long.toString(seconds)));
+        return new ProblemException(ProblemType.TOKEN_UNAVAILABLE, detail, retryAfter);
     }
 
 }

@@ -13,9 +13,8 @@ import java.util.Map;
  */
 public class ProblemException extends RuntimeException {
 
-    private final ProblemType problemType;
+    private final ProblemType type;
     private final int status;
-    private final String type;
     private final String title;
     private final Map<String, String> headers;
     private final List<Problem.Violation> violations;
@@ -40,25 +39,11 @@ public class ProblemException extends RuntimeException {
         this(type, type.status(), type.title(), detail, headers, violations);
     }
 
-    public ProblemException(int status, String type, String title, String detail) {
-        this(status, type, title, detail, Map.of());
-    }
-
-    public ProblemException(int status, String type, String title, String detail, Map<String, String> headers) {
-        this(null, status, type, title, detail, headers, List.of());
-    }
-
-    private ProblemException(ProblemType problemType, int status, String title, String detail,
-            Map<String, String> headers, List<Problem.Violation> violations) {
-        this(problemType, status, problemType.slug(), title, detail, headers, violations);
-    }
-
-    private ProblemException(ProblemType problemType, int status, String type, String title, String detail,
-            Map<String, String> headers, List<Problem.Violation> violations) {
+    private ProblemException(ProblemType type, int status, String title, String detail, Map<String, String> headers,
+            List<Problem.Violation> violations) {
         super(detail, null, false, false);
-        this.problemType = problemType;
-        this.status = status;
         this.type = type;
+        this.status = status;
         this.title = title;
         this.headers = Map.copyOf(headers);
         this.violations = List.copyOf(violations);
@@ -105,11 +90,11 @@ public class ProblemException extends RuntimeException {
      * the status: QStash stops retrying only on 489 with its own header.
      */
     public ProblemException answeredAs(int otherStatus, String otherTitle, Map<String, String> moreHeaders) {
-        return new ProblemException(problemType, otherStatus, otherTitle, getMessage(), merged(moreHeaders), violations);
+        return new ProblemException(type, otherStatus, otherTitle, getMessage(), merged(moreHeaders), violations);
     }
 
     private ProblemException withHeader(String name, String value) {
-        return new ProblemException(problemType, status, title, getMessage(), merged(Map.of(name, value)), violations);
+        return new ProblemException(type, status, title, getMessage(), merged(Map.of(name, value)), violations);
     }
 
     private Map<String, String> merged(Map<String, String> moreHeaders) {
@@ -130,17 +115,12 @@ public class ProblemException extends RuntimeException {
     }
 
     public Problem toProblem() {
-        return Problem.of(status, type, title, getMessage()).withViolations(violations);
-    }
-
-    /** The catalog entry this problem is. */
-    public ProblemType problemType() {
-        return problemType;
+        return Problem.of(status, type.slug(), title, getMessage()).withViolations(violations);
     }
 
     /** The problem's type slug, e.g. {@code not-found}. */
     public String type() {
-        return type;
+        return type.slug();
     }
 
     public int status() {

@@ -21,6 +21,7 @@ import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.tokenstore.VaultBudget;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -166,8 +167,8 @@ public class RefreshService {
         Instant now = Instant.now();
         return Uni.createFrom().item(() -> {
             if (drain.isDraining()) {
-                throw new ProblemException(503, "shutting-down", "Service Unavailable",
-                        "This replica is shutting down; try again.", Map.of("Retry-After", "5"));
+                throw new ProblemException(ProblemType.SHUTTING_DOWN,
+                        "This replica is shutting down; try again.");
             }
             return QuarkusTransaction.requiringNew().call(() -> {
                 Integration existing = integrations.findForTenant(tenantId, id).orElseThrow(
