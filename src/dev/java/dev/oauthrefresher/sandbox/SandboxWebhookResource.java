@@ -2,6 +2,7 @@ package dev.oauthrefresher.sandbox;
 
 import dev.oauthrefresher.sandbox.SandboxWebhooks.ReceivedPage;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
@@ -36,7 +37,7 @@ public class SandboxWebhookResource {
             @HeaderParam("webhook-timestamp") String timestamp, @HeaderParam("webhook-signature") String signature,
             String body) {
         if (!webhooks.receive(webhookId, timestamp, signature, body)) {
-            throw new ProblemException(401, "bad-webhook-signature", "Unauthorized",
+            throw new ProblemException(ProblemType.BAD_WEBHOOK_SIGNATURE,
                     "The webhook-signature header does not verify with the demo endpoint's secret.");
         }
         return Response.noContent().build();

@@ -2,6 +2,7 @@ package dev.oauthrefresher.access;
 
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.ProblemExceptionMapper;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -29,9 +30,9 @@ public class AccessProblemMappers {
     public Response forbidden(ForbiddenException e) {
         if (e instanceof MissingScopeException) {
             return ProblemExceptionMapper.responseOf(
-                    new ProblemException(403, "missing-scope", "Forbidden", e.getMessage()));
+                    new ProblemException(ProblemType.MISSING_SCOPE, e.getMessage()));
         }
-        return ProblemExceptionMapper.responseOf(new ProblemException(403, "forbidden", "Forbidden",
+        return ProblemExceptionMapper.responseOf(new ProblemException(ProblemType.FORBIDDEN,
                 "This caller may not call this endpoint."));
     }
 }

@@ -6,6 +6,7 @@ import dev.oauthrefresher.common.BearerTokens;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -19,7 +20,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -78,9 +78,9 @@ class BearerAuthenticationMechanism implements HttpAuthenticationMechanism {
 
     private static ProblemException tooManyRequests(Duration wait) {
         long seconds = RetryAfter.seconds(wait);
-        return new ProblemException(429, "rate-limited", "Too Many Requests",
+        return new ProblemException(ProblemType.RATE_LIMITED,
                 "This API key made more requests than its rate limit allows; retry after " + seconds + " s.",
-                Map.of("Retry-After", Long.toString(seconds)));
+                wait);
     }
 
     @Override

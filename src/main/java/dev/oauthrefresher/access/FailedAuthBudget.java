@@ -3,9 +3,9 @@ package dev.oauthrefresher.access;
 import dev.oauthrefresher.common.RateLimiter;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,10 +37,9 @@ class FailedAuthBudget {
 
     private ProblemException spent(Duration wait) {
         long seconds = RetryAfter.seconds(wait);
-        return new ProblemException(429, "failed-auth-budget", "Too Many Requests",
+        return new ProblemException(ProblemType.FAILED_AUTH_BUDGET,
                 "This replica refused more credentials than refresher.access.failed-authentications-per-second ("
                         + perSecond + ") allows; credentials it has not seen authenticate recently are refused for now. "
-                        + "Retry after " + seconds + " s.",
-                Map.of("Retry-After", Long.toString(seconds)));
+                        + "Retry after " + seconds + " s.", wait);
     }
 }

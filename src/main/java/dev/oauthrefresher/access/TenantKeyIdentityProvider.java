@@ -2,6 +2,7 @@ package dev.oauthrefresher.access;
 
 import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.access.BearerAuthenticationRequest.ForTenantKey;
+import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.web.ProblemException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.StringPermission;
@@ -70,7 +71,7 @@ class TenantKeyIdentityProvider implements IdentityProvider<ForTenantKey> {
             } catch (RuntimeException e) {
                 // a key lookup fails only when the database does (down, or no free connection): come back soon
                 failures.giveBack();
-                throw ProblemException.databaseUnavailable();
+                throw DatabaseDown.is(e) ? ProblemException.databaseUnavailable() : e;
             }
             if (found.isEmpty()) {
                 known.rememberInvalid(hash);

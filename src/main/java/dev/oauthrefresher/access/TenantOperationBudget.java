@@ -3,11 +3,11 @@ package dev.oauthrefresher.access;
 import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -46,10 +46,9 @@ public class TenantOperationBudget {
 
     private ProblemException spent(Duration wait) {
         long seconds = RetryAfter.seconds(wait);
-        return new ProblemException(429, "tenant-operation-budget", "Too Many Requests",
+        return new ProblemException(ProblemType.TENANT_OPERATION_BUDGET,
                 "This tenant started more register, reconnect, disconnect and webhook endpoint operations than "
                         + "refresher.access.tenant-operations-per-second (" + perSecond + ") allows on this replica; "
-                        + "retry after " + seconds + " s.",
-                Map.of("Retry-After", Long.toString(seconds)));
+                        + "retry after " + seconds + " s.", wait);
     }
 }

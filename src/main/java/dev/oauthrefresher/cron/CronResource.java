@@ -4,7 +4,9 @@ import dev.oauthrefresher.drain.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.BearerTokens;
+import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import dev.oauthrefresher.web.RequestProblemMappers;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -76,11 +78,11 @@ public class CronResource {
             InputStream body) throws JsonProcessingException {
         try {
             return accept(task, contentType, authorization, signature, messageId, body)
-                    .onFailure(CronResource::databaseDown).transform(e -> unavailable())
-                    .onFailure(e -> !(e instanceof ProblemException)).transform(e -> new ProblemException(500,
-                            "run-failed", "Internal Server Error", "The run failed; it is recorded as failed and logged."));
+                    .onFailure(DatabaseDown::is).transform(e -> unavailable())
+                    .onFailure(e -> !(e instanceof ProblemException)).transform(e -> new ProblemException(
+                            ProblemType.RUN_FAILED, "The run failed; it is recorded as failed and logged."));
         } catch (RuntimeException e) {
-            throw databaseDown(e) ? unavailable() : e;
+            throw DatabaseDown.is(e) ? unavailable() : e;
         }
     }
 
@@ -91,15 +93,15 @@ public class CronResource {
         TriggerKind kind = authenticate(authorization, signature, raw, task);
         if (drain.isDraining()) {
             // readiness is already DOWN; a caller that still reached this replica retries and lands on another
-            throw new ProblemException(503, "shutting-down", "Service Unavailable",
+            throw new ProblemException(ProblemType.SHUTTING_DOWN,
                     "This replica is shutting down; nothing was run. Try again.",
-                    Map.of("Retry-After", Long.toString(config.retryAfter().toSeconds())));
+                    config.retryAfter());
         }
         if (raw == null) {
             raw = read(body);
         }
         if (raw.length > 0 && !isJson(contentType)) {
-            throw new ProblemException(415, "unsupported-media-type", "Unsupported Media Type",
+            throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE,
                     "Send the run request as application/json, or send no body.");
         }
         CronTask cronTask = registry.find(task).orElseThrow(() -> unknownTask(task, kind));
@@ -113,7 +115,8 @@ public class CronResource {
             // QStash retries every 4xx but 489; a malformed request can never succeed, so stop the retries.
             String detail = e instanceof JsonProcessingException j ? RequestProblemMappers.detailOf(j)
                     : RequestProblemMappers.detailOf(RequestProblemMappers.violationsOf((ConstraintViolationException) e));
-            throw new ProblemException(489, "invalid-request", "Bad Request", detail, Map.of(NON_RETRYABLE, "true"));
+            throw new ProblemException(ProblemType.INVALID_REQUEST, detail)
+                    .answeredAs(489, "Bad Request", Map.of(NON_RETRYABLE, "true"));
         }
         Optional<String> dedupKey = kind == TriggerKind.QSTASH ? Optional.ofNullable(messageId).filter(m -> !m.isBlank())
                 : Optional.empty();
@@ -144,7 +147,7 @@ public class CronResource {
         try {
             for (int n = body.read(chunk); n >= 0; n = body.read(chunk)) {
                 if (raw.size() + n > cap) {
-                    throw new ProblemException(413, "payload-too-large", "Payload Too Large",
+                    throw new ProblemException(ProblemType.PAYLOAD_TOO_LARGE,
                             "The request body exceeds " + cap + " bytes.");
                 }
                 raw.write(chunk, 0, n);
@@ -159,9 +162,10 @@ public class CronResource {
         String detail = "No task named '" + task + "'. Known tasks: " + String.join(", ", registry.names()) + ".";
         if (kind == TriggerKind.QSTASH) {
             // QStash retries anything but 489 + this header; an unknown task can never succeed.
-            return new ProblemException(489, "unknown-task", "Unknown Task", detail, Map.of(NON_RETRYABLE, "true"));
+            return new ProblemException(ProblemType.UNKNOWN_TASK, detail)
+                    .answeredAs(489, "Unknown Task", Map.of(NON_RETRYABLE, "true"));
         }
-        return new ProblemException(404, "unknown-task", "Not Found", detail);
+        return new ProblemException(ProblemType.UNKNOWN_TASK, detail);
     }
 
     private RunRequest parse(byte[] raw) throws JsonProcessingException {
@@ -191,9 +195,9 @@ public class CronResource {
             return ran.summary();
         }
         TriggerService.Triggered.AlreadyRunning running = (TriggerService.Triggered.AlreadyRunning) triggered;
-        throw new ProblemException(409, "run-in-progress", "Conflict",
+        throw new ProblemException(ProblemType.RUN_IN_PROGRESS,
                 "Run " + running.runId() + " for this message is still in progress.",
-                Map.of("Retry-After", Long.toString(config.retryAfter().toSeconds())));
+                config.retryAfter());
     }
 
     private static boolean isJson(String contentType) {
@@ -204,39 +208,9 @@ public class CronResource {
         }
     }
 
-    /**
-     * True when the failure is the database being unreachable (a lost or refused connection, no pooled connection
-     * in time): the caller should simply come back. Any other SQL error is a bug or bad data that a retry cannot
-     * fix, and answers 500 (QStash would otherwise retry a 503 for days).
-     */
-    static boolean databaseDown(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof org.hibernate.exception.JDBCConnectionException
-                    || t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.sql.SQLNonTransientConnectionException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && (isConnectionState(sql.getSQLState()) || isPoolTimeout(sql))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** SQLSTATE class 08: connection exception (SQL standard; PostgreSQL's 08000-08P01). */
-    private static boolean isConnectionState(String state) {
-        return state != null && state.startsWith("08");
-    }
-
-    /** Agroal's "acquisition timeout" carries no SQLSTATE: the pool could not get a connection in time. */
-    private static boolean isPoolTimeout(java.sql.SQLException sql) {
-        return sql.getSQLState() == null && sql.getMessage() != null
-                && sql.getMessage().toLowerCase(java.util.Locale.ROOT).contains("acquisition timeout");
-    }
-
     private ProblemException unavailable() {
-        return new ProblemException(503, "database-unavailable", "Service Unavailable",
+        return new ProblemException(ProblemType.DATABASE_UNAVAILABLE,
                 "The database is unreachable; nothing was run. Try again.",
-                Map.of("Retry-After", Long.toString(config.retryAfter().toSeconds())));
+                config.retryAfter());
     }
 }

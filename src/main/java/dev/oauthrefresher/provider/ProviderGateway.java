@@ -1,6 +1,7 @@
 package dev.oauthrefresher.provider;
 
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.common.Transport;
 import dev.oauthrefresher.provider.RefreshResult.ClientRejected;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
 import dev.oauthrefresher.provider.RefreshResult.Transient;
@@ -15,9 +16,7 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.net.ConnectException;
 import java.net.URLEncoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeoutException;
 import org.jboss.logging.Logger;
 
 /**
@@ -158,14 +156,12 @@ public class ProviderGateway implements ProviderGroups {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
-    /** True only for failures before any byte of the request was written: connection refused, unknown host. */
+    /**
+     * True only for failures before any byte of the request was written: an unknown host, a connection refused or
+     * timed out while connecting ({@link Transport.Failure#nothingSent()}).
+     */
     private static boolean neverSent(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ConnectException || t instanceof UnknownHostException) {
-                return true;
-            }
-        }
-        return false;
+        return Transport.classify(failure).nothingSent();
     }
 
     private static Duration worstCase(ProvidersConfig.Group settings) {
@@ -179,10 +175,11 @@ public class ProviderGateway implements ProviderGroups {
     private static RefreshResult classify(ProviderGroup group, Throwable failure, Duration elapsed) {
         Duration requestTimeout = group.settings().requestTimeout();
         String host = group.tokenEndpoint().getHost();
-        if (failure instanceof TimeoutException || failure instanceof io.smallrye.mutiny.TimeoutException) {
+        Transport.Failure kind = Transport.classify(failure);
+        if (kind == Transport.Failure.TIMEOUT) {
             return timeout(requestTimeout);
         }
-        if (neverSent(failure)) {
+        if (kind.nothingSent()) {
             return new Transient(Transient.CONNECT_ERROR, OptionalInt.empty(), Optional.empty(),
                     "token endpoint " + host + " unreachable");
         }

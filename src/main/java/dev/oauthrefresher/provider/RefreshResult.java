@@ -64,7 +64,7 @@ public sealed interface RefreshResult {
 
         /** No answer within the group's request timeout. */
         public static final String TIMEOUT = "timeout";
-        /** The request never left: connection refused, DNS or TLS failure. */
+        /** The request never left: the host name did not resolve, or the connection was refused or timed out. */
         public static final String CONNECT_ERROR = "connect_error";
         /**
          * The connection broke after the request may have been sent (reset, closed): the provider may have

@@ -11,6 +11,7 @@ import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.attempt.LeasedRefresh;
 import dev.oauthrefresher.common.Blocking;
+import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.integration.Integration;
@@ -21,13 +22,13 @@ import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -96,9 +97,8 @@ public class AccessTokenService {
                 .call(issued -> audit.record(actor, "token.read", tenantId, id,
                         "refreshed=" + issued.refreshed() + " outcome=issued").onFailure().transform(e -> {
                     metrics.read("audit_failed");
-                    return new ProblemException(503, "audit-unavailable", "Service Unavailable",
-                            "The token read could not be audited, so no token is returned. Try again.",
-                            Map.of("Retry-After", "5"));
+                    return new ProblemException(ProblemType.AUDIT_UNAVAILABLE,
+                            "The token read could not be audited, so no token is returned. Try again.");
                 }))
                 .invoke(issued -> metrics.read(issued.refreshed() ? "refreshed" : "served"))
                 .onFailure(ProblemException.class).call(e -> auditRefusal(actor, tenantId, id, (ProblemException) e));
@@ -158,8 +158,8 @@ public class AccessTokenService {
         return loads.run(load, () -> {
             metrics.storeRead();
             return tokenStore.load(row.secretRef()).map(found -> {
-                AccessToken token = AccessToken.of(found.orElseThrow(() -> new ProblemException(424, "integration-error",
-                        "Failed Dependency", "No tokens are stored for integration " + row.id() + "; reconnect it.")).tokens());
+                AccessToken token = AccessToken.of(found.orElseThrow(() -> new ProblemException(ProblemType.INTEGRATION_ERROR,
+                        "No tokens are stored for integration " + row.id() + "; reconnect it.")).tokens());
                 cache.put(row.id(), row.version(), token);
                 return token;
             });
@@ -211,7 +211,7 @@ public class AccessTokenService {
                     }
                     return claimed;
                 })
-                .onFailure().transform(e -> ProblemException.databaseUnavailable())
+                .onFailure(DatabaseDown::is).transform(e -> ProblemException.databaseUnavailable())
                 .chain(claimed -> {
                     if (claimed.isEmpty()) {
                         return awaitOther(tenantId, id, needsRefresh, since, mayClaim);
@@ -301,7 +301,7 @@ public class AccessTokenService {
 
     private Uni<Integration> readRow(String tenantId, UUID id) {
         return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)))
-                .onFailure().transform(e -> ProblemException.databaseUnavailable())
+                .onFailure(DatabaseDown::is).transform(e -> ProblemException.databaseUnavailable())
                 .map(found -> found.orElseThrow(() -> {
                     cache.evict(id);
                     return ProblemException.notFound("Integration " + id + " does not exist for this tenant.");
@@ -341,27 +341,25 @@ public class AccessTokenService {
     }
 
     private static ProblemException reconnectRequired(UUID id, String code) {
-        return new ProblemException(424, "reconnect-required", "Failed Dependency", "The grant of integration " + id
+        return new ProblemException(ProblemType.RECONNECT_REQUIRED, "The grant of integration " + id
                 + " is revoked or expired (" + code + "): the user must consent again, then PUT the new tokens.");
     }
 
     private static ProblemException integrationError(UUID id, String code) {
-        return new ProblemException(424, "integration-error", "Failed Dependency", "Integration " + id
+        return new ProblemException(ProblemType.INTEGRATION_ERROR, "Integration " + id
                 + " is in error (" + code + "): reconnect it with new tokens, or ask the operator.");
     }
 
     private ProblemException tenantBudgetSpent(Duration wait) {
         long seconds = RetryAfter.seconds(wait);
-        return new ProblemException(429, "tenant-refresh-budget", "Too Many Requests",
+        return new ProblemException(ProblemType.TENANT_REFRESH_BUDGET,
                 "This tenant started more on-demand refreshes than refresher.on-demand.tenant-refreshes-per-second ("
                         + config.tenantRefreshesPerSecond() + ") allows on this replica; retry after " + seconds + " s.",
-                Map.of("Retry-After", Long.toString(seconds)));
+                wait);
     }
 
     private static ProblemException unavailable(String detail, Duration retryAfter) {
-        long seconds = RetryAfter.seconds(retryAfter);
-        return new ProblemException(503, "token-unavailable", "Service Unavailable", detail,
-                Map.of("Retry-After", Long.toString(seconds)));
+        return new ProblemException(ProblemType.TOKEN_UNAVAILABLE, detail, retryAfter);
     }
 
 }

@@ -15,15 +15,15 @@ public interface OnDemandConfig {
     /**
      * How long an access token read from the token store is served from this replica's memory, as long as the
      * integration's row still has the version it was read at (any refresh or reconnect, on any replica, changes
-     * it). Refresh tokens are never cached. Key {@code refresher.on-demand.cache-ttl}, default {@code 60s};
-     * {@code 0s} reads the store every time.
+     * it), and never past the token's own expiry. Refresh tokens are never cached. Key
+     * {@code refresher.on-demand.cache-ttl}, default {@code 60s}; {@code 0s} reads the store every time.
      */
     @WithDefault("60s")
     Duration cacheTtl();
 
     /**
-     * Most access tokens held in that cache; past it, new ones are not cached until entries age out. Key
-     * {@code refresher.on-demand.cache-max-entries}, default {@code 10000}.
+     * Most access tokens held in that cache; past it, Caffeine evicts the entries least likely to be asked for
+     * again. Key {@code refresher.on-demand.cache-max-entries}, default {@code 10000}; {@code 0} caches nothing.
      */
     @WithDefault("10000")
     @Min(0)

@@ -2,6 +2,7 @@ package dev.oauthrefresher.tokenstore;
 
 import dev.oauthrefresher.common.ExponentialBackoff;
 import dev.oauthrefresher.common.RetryAfter;
+import dev.oauthrefresher.common.Transport;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpHeaderName;
@@ -19,7 +20,6 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.oauthrefresher.common.Secret;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.VertxException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -294,11 +294,13 @@ public class KeyVaultTokenStore implements TokenStore {
             return new TokenStoreException("No access token for Key Vault, so no " + what
                     + ": check the workload or managed identity (see cause).", false, null, failure);
         }
-        if (failure instanceof TimeoutException) {
+        Transport.Failure kind = Transport.classify(failure);
+        if (kind == Transport.Failure.TIMEOUT) {
+            // this store's own wait and the client's read, write and response timeouts are all the request timeout
             return new TokenStoreException("Key Vault did not answer within " + policy.requestTimeout().toMillis()
                     + " ms to " + what + ".", true, null);
         }
-        if (isTransportFailure(failure)) {
+        if (kind != Transport.Failure.OTHER) {
             return new TokenStoreException("Could not reach Key Vault for " + what + ": " + failure.getClass().getName(),
                     true, null, failure);
         }
@@ -320,15 +322,6 @@ public class KeyVaultTokenStore implements TokenStore {
             case 429 -> ": throttled.";
             default -> ".";
         };
-    }
-
-    private static boolean isTransportFailure(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof IOException || t instanceof TimeoutException || t instanceof VertxException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** {@code retry-after-ms} and {@code x-ms-retry-after-ms} first (Azure's), then {@code Retry-After} in seconds or as a date. */

@@ -24,9 +24,7 @@ public class RequestProblemMappers {
     @ServerExceptionMapper
     public Response invalidBean(ConstraintViolationException e) {
         List<Problem.Violation> violations = violationsOf(e);
-        String detail = detailOf(violations);
-        Problem problem = new Problem("urn:oauth-refresher:problem:invalid-request", "Bad Request", 400, detail, violations);
-        return Response.status(400).type(Problem.MEDIA_TYPE).entity(problem).build();
+        return ProblemExceptionMapper.responseOf(new ProblemException(ProblemType.INVALID_REQUEST, detailOf(violations), violations));
     }
 
     @ServerExceptionMapper
@@ -36,7 +34,7 @@ public class RequestProblemMappers {
 
     @ServerExceptionMapper
     public Response unreadableJson(JsonProcessingException e) {
-        return problem(400, "invalid-request", "Bad Request", detailOf(e));
+        return ProblemExceptionMapper.responseOf(new ProblemException(ProblemType.INVALID_REQUEST, detailOf(e)));
     }
 
     /** What was wrong with an unreadable JSON body, without echoing the input. */
@@ -62,6 +60,10 @@ public class RequestProblemMappers {
         return violations.stream().map(v -> v.field() + ": " + v.message()).collect(Collectors.joining("; "));
     }
 
+    /**
+     * The framework's own refusals (no such route, a method or media type a resource does not take), named after their
+     * status's reason phrase: they are not this service's problems, so they are not in {@link ProblemType}.
+     */
     @ServerExceptionMapper
     public Response framework(WebApplicationException e) {
         int status = e.getResponse().getStatus();
@@ -84,10 +86,6 @@ public class RequestProblemMappers {
             }
         });
         return builder.build();
-    }
-
-    static Response problem(int status, String type, String title, String detail) {
-        return Response.status(status).type(Problem.MEDIA_TYPE).entity(Problem.of(status, type, title, detail)).build();
     }
 
     private static String pathOf(JsonMappingException m) {

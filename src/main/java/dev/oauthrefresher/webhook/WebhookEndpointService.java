@@ -17,12 +17,12 @@ import dev.oauthrefresher.webhook.WebhookDtos.EndpointView;
 import dev.oauthrefresher.webhook.WebhookDtos.RotatedSecret;
 import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -195,11 +195,11 @@ public class WebhookEndpointService {
         endpoints.takeManualSend(endpoint.id(), Instant.now(), config.manualSendLimit(), config.manualSendWindow())
                 .ifPresent(wait -> {
                     long seconds = RetryAfter.seconds(wait);
-                    throw new ProblemException(429, "webhook-manual-send-budget", "Too Many Requests",
+                    throw new ProblemException(ProblemType.WEBHOOK_MANUAL_SEND_BUDGET,
                             "Webhook endpoint " + endpoint.id() + " has used its " + config.manualSendLimit()
                                     + " test and replay sends per " + config.manualSendWindow().toSeconds()
                                     + " s (refresher.webhooks.manual-send-limit); retry after " + seconds + " s.",
-                            Map.of("Retry-After", Long.toString(seconds)));
+                            wait);
                 });
     }
 

@@ -1,14 +1,13 @@
 package dev.oauthrefresher.webhook;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.WebhookSecret;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Endpoints' signing secrets, read from the token store and kept in memory per secret version, so a busy endpoint
@@ -21,31 +20,31 @@ class WebhookSecrets {
 
     private static final Duration MAX_AGE = Duration.ofMinutes(10);
 
-    private record Cached(int version, WebhookSecret secret, Instant loadedAt) {
+    private record Cached(int version, WebhookSecret secret) {
     }
 
     private final TokenStore store;
-    private final Map<UUID, Cached> cache = new ConcurrentHashMap<>();
+    /** One entry per endpoint that delivered lately, gone {@link #MAX_AGE} after it was loaded. */
+    private final Cache<UUID, Cached> cache = Caffeine.newBuilder().expireAfterWrite(MAX_AGE).build();
 
     WebhookSecrets(TokenStore store) {
         this.store = store;
     }
 
     Uni<WebhookSecret> forDelivery(ClaimedDelivery delivery) {
-        Cached cached = cache.get(delivery.endpointId());
-        Instant now = Instant.now();
-        if (cached != null && cached.version() == delivery.secretVersion() && cached.loadedAt().plus(MAX_AGE).isAfter(now)) {
+        Cached cached = cache.getIfPresent(delivery.endpointId());
+        if (cached != null && cached.version() == delivery.secretVersion()) {
             return Uni.createFrom().item(cached.secret());
         }
         return store.loadWebhookSecret(delivery.secretName()).map(found -> {
             WebhookSecret secret = found.orElseThrow(() -> new IllegalStateException(
                     "No signing secret stored for webhook endpoint " + delivery.endpointId()));
-            cache.put(delivery.endpointId(), new Cached(delivery.secretVersion(), secret, now));
+            cache.put(delivery.endpointId(), new Cached(delivery.secretVersion(), secret));
             return secret;
         });
     }
 
     void forget(UUID endpointId) {
-        cache.remove(endpointId);
+        cache.invalidate(endpointId);
     }
 }

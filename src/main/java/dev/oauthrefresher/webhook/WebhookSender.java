@@ -1,5 +1,6 @@
 package dev.oauthrefresher.webhook;
 
+import dev.oauthrefresher.common.Transport;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -87,18 +88,12 @@ class WebhookSender {
 
     /** The failure's kind only: a message may quote the URL, whose query can hold the receiver's own token. */
     private static DeliveryResult noAnswer(Throwable failure) {
-        if (failure instanceof TimeoutException || failure instanceof io.netty.handler.timeout.TimeoutException
-                || failure instanceof io.vertx.core.http.HttpClosedException && failure.getMessage() != null
-                        && failure.getMessage().contains("timeout")) {
-            return new DeliveryResult.NoAnswer("timeout");
-        }
-        if (failure instanceof java.net.ConnectException || failure instanceof io.netty.channel.ConnectTimeoutException) {
-            return new DeliveryResult.NoAnswer("connection refused or timed out");
-        }
-        if (failure instanceof javax.net.ssl.SSLException) {
-            return new DeliveryResult.NoAnswer("TLS failure");
-        }
-        return new DeliveryResult.NoAnswer("no answer (" + failure.getClass().getSimpleName() + ")");
+        return new DeliveryResult.NoAnswer(switch (Transport.classify(failure)) {
+            case TIMEOUT -> "timeout";
+            case CONNECT -> "connection refused or timed out";
+            case TLS -> "TLS failure";
+            case DNS, CLOSED, OTHER -> "no answer (" + failure.getClass().getSimpleName() + ")";
+        });
     }
 
     @PreDestroy

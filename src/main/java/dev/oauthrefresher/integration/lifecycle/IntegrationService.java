@@ -27,6 +27,7 @@ import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.Vaults;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,7 +36,6 @@ import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -333,13 +333,13 @@ public class IntegrationService {
                 ? Optional.ofNullable(require(tenantId, id).leaseExpiresAt()) : Optional.<Instant>empty());
         if (pendingUntil.isPresent()) {
             long seconds = RetryAfter.seconds(Duration.between(Instant.now(), pendingUntil.get()));
-            return new ProblemException(409, "rotation-pending", "Conflict", "Integration " + id + " has a rotated refresh "
+            return new ProblemException(ProblemType.ROTATION_PENDING, "Integration " + id + " has a rotated refresh "
                     + "token that the token store has not accepted yet, held by a live replica; it is the grant's only valid "
                     + "token until it is stored. This change goes through once it is stored, or once its holder's lease "
-                    + "(renewed while the holder lives, " + seconds + " s left now) lapses.", Map.of("Retry-After", Long.toString(seconds)));
+                    + "(renewed while the holder lives, " + seconds + " s left now) lapses.", Duration.ofSeconds(seconds));
         }
-        return new ProblemException(503, "integration-busy", "Service Unavailable",
-                "Integration " + id + " is being refreshed; try again shortly.", Map.of("Retry-After", "5"));
+        return new ProblemException(ProblemType.INTEGRATION_BUSY,
+                "Integration " + id + " is being refreshed; try again shortly.");
     }
 
     /** The fence before a lifecycle change's token-store write: where the row's secret is, or 503 if the lease is gone. */
@@ -362,8 +362,8 @@ public class IntegrationService {
     }
 
     private static ProblemException lostLease(UUID id) {
-        return new ProblemException(503, "integration-busy", "Service Unavailable",
-                "Integration " + id + " changed while this request held it; try again.", Map.of("Retry-After", "1"));
+        return new ProblemException(ProblemType.INTEGRATION_BUSY,
+                "Integration " + id + " changed while this request held it; try again.", Duration.ofSeconds(1));
     }
 
     private static ProblemException notFound(String tenantId, UUID id) {

@@ -19,6 +19,7 @@ import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.Vaults;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -88,7 +89,7 @@ public class VaultMoveService {
         List<Integration> candidates = QuarkusTransaction.requiringNew().call(() -> {
             tenants.require(tenantId);
             if (!moves.begin(tenantId, owner.toString(), hold)) {
-                throw new ProblemException(409, "vault-move-in-progress", "Conflict", "A vault move of tenant '" + tenantId
+                throw new ProblemException(ProblemType.VAULT_MOVE_IN_PROGRESS, "A vault move of tenant '" + tenantId
                         + "' is already running (on this or another replica); one move per tenant runs at a time. Repeat "
                         + "this call once it has ended.");
             }

@@ -26,6 +26,7 @@ import dev.oauthrefresher.tenant.TenantRepository;
 import dev.oauthrefresher.tokenstore.VaultBudget;
 import dev.oauthrefresher.tokenstore.VaultPriority;
 import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -171,8 +172,8 @@ public class RefreshService {
         LeaseOwner owner = leases.owner(LeaseOwner.Purpose.REFRESH, runId);
         return Uni.createFrom().item(() -> {
             if (drain.isDraining()) {
-                throw new ProblemException(503, "shutting-down", "Service Unavailable",
-                        "This replica is shutting down; try again.", Map.of("Retry-After", "5"));
+                throw new ProblemException(ProblemType.SHUTTING_DOWN,
+                        "This replica is shutting down; try again.");
             }
             Integration existing = QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)).orElseThrow(
                     () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
