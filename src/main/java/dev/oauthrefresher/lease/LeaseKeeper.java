@@ -102,9 +102,20 @@ public class LeaseKeeper {
     }
 
     Optional<SecretRef> fence(Lease lease) {
-        Instant until = Instant.now().plus(length);
+        Instant now = Instant.now();
+        Instant until = now.plus(length);
         LeaseRepository.Holder holder = holder(lease);
-        return settle(lease, until, QuarkusTransaction.requiringNew().call(() -> repository.fence(List.of(holder), until)));
+        return settle(lease, QuarkusTransaction.requiringNew()
+                .call(() -> repository.fence(List.of(holder), provenUntil(now), until)));
+    }
+
+    /**
+     * How long a fence must prove the row stays the holder's without extending its lease: three fifths of a lease, the
+     * same that a missed renewal still leaves (renewals keep four fifths ahead). A holder paused longer than that between
+     * its fence and its write is the case no fence can close (docs/DESIGN.md, "Fenced writes").
+     */
+    private Instant provenUntil(Instant now) {
+        return now.plus(length.minus(renewalInterval(length).multipliedBy(2)));
     }
 
     /** Fences that arrive while a batch is in the database share the next statement, so under load one costs a share. */
@@ -115,22 +126,24 @@ public class LeaseKeeper {
     }
 
     private void fenceAll(List<Fence> batch) {
-        Instant until = Instant.now().plus(length);
+        Instant now = Instant.now();
+        Instant until = now.plus(length);
         try {
             Map<LeaseRepository.Holder, SecretRef> fenced = QuarkusTransaction.requiringNew()
-                    .call(() -> repository.fence(batch.stream().map(f -> holder(f.lease())).toList(), until));
-            batch.forEach(f -> f.done().complete(settle(f.lease(), until, fenced)));
+                    .call(() -> repository.fence(batch.stream().map(f -> holder(f.lease())).toList(), provenUntil(now), until));
+            batch.forEach(f -> f.done().complete(settle(f.lease(), fenced)));
         } catch (RuntimeException e) {
             batch.forEach(f -> f.done().completeExceptionally(e));
         }
     }
 
-    /** What one fence found: the lease is extended here too, or dropped, counted and logged. */
-    private Optional<SecretRef> settle(Lease lease, Instant until, Map<LeaseRepository.Holder, SecretRef> fenced) {
+    /**
+     * What one fence found: held (this process keeps the end of the lease it last wrote, never later than the database's),
+     * or gone: dropped, counted and logged.
+     */
+    private Optional<SecretRef> settle(Lease lease, Map<LeaseRepository.Holder, SecretRef> fenced) {
         Optional<SecretRef> where = Optional.ofNullable(fenced.get(holder(lease)));
-        if (where.isPresent()) {
-            lease.extendTo(until);
-        } else {
+        if (where.isEmpty()) {
             untrack(lease);
             countLost("fence");
             LOG.warnf("Integration %s: the lease of %s is gone (released, reconnected, disconnected or taken by another "

@@ -207,38 +207,73 @@ public class LeaseRepository {
     }
 
     /**
-     * The fence in front of every token-store write, for many rows in one statement: re-asserts that each holder still
-     * holds its row, extends that lease to {@code leaseUntil} (so the write that follows has a whole lease to land in),
-     * and returns where each held row's tokens are now. Rows their holder lost (released, claimed by someone else,
-     * reconnected, disconnected, moved) are absent: their caller writes nothing. Owners are unique per claim, so an
-     * unchanged owner proves nobody has claimed the row since; a lapsed lease nobody took is still the owner's.
+     * The fence in front of every token-store write, for many rows: proves that each holder still holds its row for at
+     * least until {@code provenUntil}, and returns where each held row's tokens are now. Rows their holder lost
+     * (released, claimed by someone else, reconnected, disconnected, moved) are absent: their caller writes nothing.
+     *
+     * <p>Owners are unique per claim, so an unchanged owner proves nobody has claimed the row since. A row whose lease
+     * ends at or after {@code provenUntil} needs no write to prove it: nobody may claim, reconnect, disconnect or move a
+     * row before its lease ends, so it stays the holder's until then, and one read answers (the common case: renewals keep
+     * four fifths of a lease ahead). Only a row whose lease ends sooner (a renewal missed, a lapsed lease nobody took,
+     * which is still the owner's) is extended to {@code leaseUntil} by a guarded update, so its write has time to land.
      */
-    Map<Holder, SecretRef> fence(List<Holder> holders, Instant leaseUntil) {
+    Map<Holder, SecretRef> fence(List<Holder> holders, Instant provenUntil, Instant leaseUntil) {
         return em.unwrap(Session.class).doReturningWork(connection -> {
-            // rows locked in id order, as renewals and the outcome writer lock them, so the three never deadlock
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE integration i SET lease_expires_at = ?
-                      FROM (SELECT x.id, f.owner
-                              FROM integration x JOIN unnest(?::uuid[], ?::text[]) AS f(id, owner)
-                                ON x.id = f.id AND x.lease_owner = f.owner
-                             ORDER BY x.id FOR UPDATE OF x) AS held
-                     WHERE i.id = held.id AND i.lease_owner = held.owner
-                    RETURNING i.id, i.lease_owner, COALESCE(i.vault, ?), i.secret_name
+            Map<Holder, SecretRef> fenced = new HashMap<>();
+            List<Holder> shortLeases = new ArrayList<>();
+            try (PreparedStatement read = connection.prepareStatement("""
+                    SELECT x.id, x.lease_owner, COALESCE(x.vault, ?), x.secret_name, x.lease_expires_at >= ?
+                      FROM integration x JOIN unnest(?::uuid[], ?::text[]) AS f(id, owner)
+                        ON x.id = f.id AND x.lease_owner = f.owner
                     """)) {
-                update.setObject(1, Timestamps.utc(leaseUntil));
-                update.setArray(2, connection.createArrayOf("uuid", holders.stream().map(Holder::id).toArray()));
-                update.setArray(3, connection.createArrayOf("text", holders.stream().map(Holder::owner).toArray()));
-                update.setString(4, SecretRef.DEFAULT_VAULT);
-                Map<Holder, SecretRef> fenced = new HashMap<>();
-                try (ResultSet rows = update.executeQuery()) {
+                read.setString(1, SecretRef.DEFAULT_VAULT);
+                read.setObject(2, Timestamps.utc(provenUntil));
+                read.setArray(3, connection.createArrayOf("uuid", holders.stream().map(Holder::id).toArray()));
+                read.setArray(4, connection.createArrayOf("text", holders.stream().map(Holder::owner).toArray()));
+                try (ResultSet rows = read.executeQuery()) {
                     while (rows.next()) {
-                        fenced.put(new Holder(rows.getObject(1, UUID.class), rows.getString(2)),
-                                new SecretRef(rows.getString(3), rows.getString(4)));
+                        Holder holder = new Holder(rows.getObject(1, UUID.class), rows.getString(2));
+                        if (rows.getBoolean(5)) {
+                            fenced.put(holder, new SecretRef(rows.getString(3), rows.getString(4)));
+                        } else {
+                            shortLeases.add(holder);
+                        }
                     }
                 }
-                return fenced;
             }
+            if (!shortLeases.isEmpty()) {
+                fenced.putAll(extend(connection, shortLeases, leaseUntil));
+            }
+            return fenced;
         });
+    }
+
+    /** The guarded update of {@link #fence} for rows whose lease ends too soon: extended to {@code leaseUntil} if still held. */
+    private static Map<Holder, SecretRef> extend(Connection connection, List<Holder> holders, Instant leaseUntil)
+            throws SQLException {
+        // rows locked in id order, as renewals and the outcome writer lock them, so the three never deadlock
+        try (PreparedStatement update = connection.prepareStatement("""
+                UPDATE integration i SET lease_expires_at = ?
+                  FROM (SELECT x.id, f.owner
+                          FROM integration x JOIN unnest(?::uuid[], ?::text[]) AS f(id, owner)
+                            ON x.id = f.id AND x.lease_owner = f.owner
+                         ORDER BY x.id FOR UPDATE OF x) AS held
+                 WHERE i.id = held.id AND i.lease_owner = held.owner
+                RETURNING i.id, i.lease_owner, COALESCE(i.vault, ?), i.secret_name
+                """)) {
+            update.setObject(1, Timestamps.utc(leaseUntil));
+            update.setArray(2, connection.createArrayOf("uuid", holders.stream().map(Holder::id).toArray()));
+            update.setArray(3, connection.createArrayOf("text", holders.stream().map(Holder::owner).toArray()));
+            update.setString(4, SecretRef.DEFAULT_VAULT);
+            Map<Holder, SecretRef> fenced = new HashMap<>();
+            try (ResultSet rows = update.executeQuery()) {
+                while (rows.next()) {
+                    fenced.put(new Holder(rows.getObject(1, UUID.class), rows.getString(2)),
+                            new SecretRef(rows.getString(3), rows.getString(4)));
+                }
+            }
+            return fenced;
+        }
     }
 
     /**

@@ -77,7 +77,12 @@ class FencedWritesTest {
 
         // the write goes where the row says now, not where the caller found the row
         seeder.sql("UPDATE integration SET vault = 'shard-2' WHERE id = :id", Map.of("id", row.id()));
+        Object rowVersion = xmin(row.id());
+        Instant leaseEnd = seeder.instant(row.id(), "lease_expires_at");
         assertThat(held.fence()).contains(new SecretRef("shard-2", Integration.secretNameFor(row.id())));
+        // a lease that still ends well after the write is proven by a read: nobody may take the row before it ends
+        assertThat(xmin(row.id())).as("the row's tuple version: not written by a fence on a long lease").isEqualTo(rowVersion);
+        assertThat(seeder.instant(row.id(), "lease_expires_at")).isEqualTo(leaseEnd);
 
         lease(row.id(), "host/other", "now() + interval '5 minutes'");
         Instant othersLease = seeder.instant(row.id(), "lease_expires_at");
@@ -232,6 +237,10 @@ class FencedWritesTest {
         assertThat(renewal.heldByOthers()).containsExactly(rows.get(2).id());
         assertThat(seeder.instant(rows.get(0).id(), "lease_expires_at")).isEqualTo(until);
         assertThat(seeder.instant(rows.get(2).id(), "lease_expires_at")).isBefore(until);
+    }
+
+    private Object xmin(UUID id) {
+        return seeder.scalar("SELECT xmin::text FROM integration WHERE id = :id", Map.of("id", id));
     }
 
     private static LeaseOwner owner() {
