@@ -1,5 +1,6 @@
 package dev.oauthrefresher.access;
 
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.TestSecrets;
 import static dev.oauthrefresher.testsupport.TenantKeys.ADMIN;
 import static dev.oauthrefresher.testsupport.TenantKeys.bearer;
@@ -21,8 +22,8 @@ import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.tokenstore.TokenStore;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -54,8 +55,7 @@ import org.junit.jupiter.api.Test;
 
 /** Tenant API keys and the tenant integration API, over real HTTP against real PostgreSQL. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class TenantApiTest {
 
     static LogCapture logs;

@@ -4,10 +4,9 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.QStashSigner;
 import dev.oauthrefresher.testsupport.Seeder;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.ValidatableResponse;
@@ -22,8 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** The trigger endpoint: QStash signatures (vectors minted by hand), CronJob bearer tokens, and bad input. */
 @QuarkusTest
-@TestProfile(QStashProfile.class)
-@WithTestResource(EmbeddedPostgresResource.class)
+@TestProfile(FakePeersProfile.class)
 class CronResourceTest {
 
     static final String TASK = CountingTestTask.NAME;

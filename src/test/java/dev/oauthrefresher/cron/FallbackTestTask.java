@@ -6,8 +6,8 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The task the in-process fallback runs in {@link QStashProfile}: apart from the endpoint tests' tasks, so that
- * the fallback checking every second never changes what those tests count.
+ * The task the in-process fallback runs in {@link dev.oauthrefresher.testsupport.FakePeersProfile}: apart from every
+ * other test's tasks, so that the fallback checking every second never changes what a test counts.
  */
 @ApplicationScoped
 public class FallbackTestTask implements CronTask {

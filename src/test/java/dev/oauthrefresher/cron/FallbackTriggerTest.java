@@ -1,9 +1,8 @@
 package dev.oauthrefresher.cron;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.Seeder;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
@@ -15,8 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** The in-process fallback: silent while external triggers run, takes over when they go quiet. */
 @QuarkusTest
-@TestProfile(QStashProfile.class)
-@WithTestResource(EmbeddedPostgresResource.class)
+@TestProfile(FakePeersProfile.class)
 class FallbackTriggerTest {
 
     @Inject

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration;
 
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.TestSecrets;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,13 +8,12 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import dev.oauthrefresher.testsupport.Concurrently;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.tokenstore.InMemoryTokenStore;
 import io.quarkus.arc.ClientProxy;
 import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.tokenstore.TokenStore;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -28,7 +28,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
+@TestProfile(FakePeersProfile.class)
 public class IntegrationRegistryApiTest {
 
     static final String ADMIN = "Bearer test-admin-token";

@@ -2,10 +2,10 @@ package dev.oauthrefresher.lease;
 
 import dev.oauthrefresher.integration.Integration;
 import static org.assertj.core.api.Assertions.assertThat;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /** The claim query against a realistically large table: index use, and disjoint claims under concurrency. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
+@TestProfile(FakePeersProfile.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClaimDueForRefreshTest {
 

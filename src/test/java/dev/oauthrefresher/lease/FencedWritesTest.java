@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRepository;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Seeder;
@@ -18,8 +18,8 @@ import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -36,8 +36,7 @@ import org.junit.jupiter.api.Test;
  * write, the write goes to the secret that statement names, and a process that lost the row writes nothing.
  */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class FencedWritesTest {
 
     @Inject

@@ -3,14 +3,14 @@ package dev.oauthrefresher.lease;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import dev.oauthrefresher.common.Replica;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,8 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /** The lease API: who an owner is, what each claim's terms allow, the renewal handle, the one wait, the fence's refusal. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class LeasesTest {
 
     @Inject

@@ -7,11 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
 import dev.oauthrefresher.provider.RefreshResult.Refreshed;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.LogCapture;
-import dev.oauthrefresher.testsupport.MockOAuthServerResource;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,8 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** Refreshes against a real authorization server that rotates refresh tokens (mock-oauth2-server). */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(MockOAuthServerResource.class)
+@TestProfile(FakePeersProfile.class)
 class ProviderGatewayMockOAuth2Test {
 
     static LogCapture logs;

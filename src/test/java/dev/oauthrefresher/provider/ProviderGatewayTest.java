@@ -25,11 +25,11 @@ import dev.oauthrefresher.provider.RefreshResult.GrantRevoked;
 import dev.oauthrefresher.provider.RefreshResult.Refreshed;
 import dev.oauthrefresher.provider.RefreshResult.Transient;
 import dev.oauthrefresher.provider.RefreshResult.UnknownGroup;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.LogCapture;
 import dev.oauthrefresher.testsupport.WireMockTokenEndpointResource;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,8 +49,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every answer shape a token endpoint gives, through the real web client against WireMock, and its result. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(WireMockTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class ProviderGatewayTest {
 
     static LogCapture logs;

@@ -3,6 +3,7 @@ package dev.oauthrefresher.refresh;
 import dev.oauthrefresher.refresh.attempt.RefreshMetrics;
 import dev.oauthrefresher.refresh.run.RefreshService;
 import dev.oauthrefresher.refresh.run.RefreshTask;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.TestSecrets;
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.cron.RunRequest;
@@ -10,14 +11,13 @@ import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
 import dev.oauthrefresher.cron.TriggerKind;
 import dev.oauthrefresher.integration.Integration;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.tokenstore.TokenStore;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -31,8 +31,7 @@ import org.junit.jupiter.api.Test;
 
 /** The refresh pipeline end to end: real PostgreSQL, real oidc-client calls to a stateful fake provider. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class RefreshPipelineTest {
 
     @Inject

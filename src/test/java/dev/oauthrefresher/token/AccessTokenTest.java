@@ -2,6 +2,7 @@ package dev.oauthrefresher.token;
 
 import dev.oauthrefresher.refresh.run.RefreshService;
 import dev.oauthrefresher.refresh.run.RefreshTask;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.TestSecrets;
 import static dev.oauthrefresher.testsupport.TenantKeys.bearer;
 import static io.restassured.RestAssured.given;
@@ -14,7 +15,6 @@ import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
 import dev.oauthrefresher.cron.TriggerKind;
 import dev.oauthrefresher.integration.Integration;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Seeder;
@@ -23,8 +23,8 @@ import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -45,8 +45,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code POST /v1/integrations/{id}/access-token} against real PostgreSQL and stateful fake token endpoints. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class AccessTokenTest {
 
     static final int CALLERS = 50;

@@ -10,7 +10,7 @@ import dev.oauthrefresher.cron.RunRequest;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
 import dev.oauthrefresher.cron.TriggerKind;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Poll;
@@ -26,8 +26,8 @@ import dev.oauthrefresher.webhook.WebhookDtos.DeliveryView;
 import dev.oauthrefresher.webhook.WebhookDtos.RotatedSecret;
 import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
@@ -48,8 +48,7 @@ import org.junit.jupiter.api.Test;
  * dispatcher posting over HTTP to a real receiver, and signatures checked by an independent verifier.
  */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class WebhookDeliveryTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);

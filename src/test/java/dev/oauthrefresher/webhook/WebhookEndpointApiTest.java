@@ -12,7 +12,7 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.LogCapture;
 import dev.oauthrefresher.testsupport.Poll;
@@ -22,8 +22,8 @@ import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.testsupport.WebhookReceiver;
 import dev.oauthrefresher.testsupport.WebhookReceiver.Received;
 import dev.oauthrefresher.tokenstore.TokenStore;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -42,8 +42,7 @@ import org.junit.jupiter.api.Test;
 
 /** The tenant API for webhook endpoints over real HTTP, and the lifecycle events the integration API emits. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class WebhookEndpointApiTest {
 
     static LogCapture logs;

@@ -5,14 +5,14 @@ import dev.oauthrefresher.refresh.ClaimedIntegration;
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.IntegrationRepository;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
+import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -26,8 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** Outcomes written in batches still apply row by row: only where the row is active and still leased by the writer. */
 @QuarkusTest
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(FakePeersProfile.class)
 class OutcomeWriterTest {
 
     @Inject
