@@ -92,7 +92,7 @@ public final class ServiceClient {
         body.put("accessToken", accessToken);
         body.put("refreshToken", refreshToken);
         body.put("accessTokenExpiresAt", accessTokenExpiresAt.toString());
-        HttpResponse<String> response = post("/admin/tenants/" + tenant + "/integrations", adminToken, body, ADMIN_TIMEOUT);
+        HttpResponse<String> response = postAsAClientWould("/admin/tenants/" + tenant + "/integrations", adminToken, body);
         expect(201, response);
         return UUID.fromString(read(response.body()).path("id").asText());
     }
@@ -111,7 +111,7 @@ public final class ServiceClient {
 
     /** Creates a webhook endpoint with a tenant key ({@code webhooks:write}). */
     public CreatedEndpoint createWebhookEndpoint(String key, String url, List<String> events) {
-        HttpResponse<String> response = post("/v1/webhook-endpoints", key, Map.of("url", url, "events", events), ADMIN_TIMEOUT);
+        HttpResponse<String> response = postAsAClientWould("/v1/webhook-endpoints", key, Map.of("url", url, "events", events));
         expect(201, response);
         JsonNode created = read(response.body());
         return new CreatedEndpoint(created.path("id").asText(), created.path("secret").asText());
@@ -244,6 +244,28 @@ public final class ServiceClient {
             }
         }
         return runs;
+    }
+
+    /**
+     * A setup call made as a well-behaved client makes it: refused with 429 or 503 and a {@code Retry-After} (a tenant's
+     * operation budget, the vault budget's on-demand share), it waits that long and asks again, for up to a minute.
+     */
+    private HttpResponse<String> postAsAClientWould(String path, String token, Map<String, ?> body) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
+            HttpResponse<String> response = post(path, token, body, ADMIN_TIMEOUT);
+            Optional<String> retryAfter = response.headers().firstValue("Retry-After");
+            if ((response.statusCode() != 429 && response.statusCode() != 503) || retryAfter.isEmpty()
+                    || System.nanoTime() > deadline) {
+                return response;
+            }
+            try {
+                Thread.sleep(Duration.ofSeconds(Long.parseLong(retryAfter.get())).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private HttpResponse<String> post(String path, String token, Map<String, ?> body, Duration timeout) {
