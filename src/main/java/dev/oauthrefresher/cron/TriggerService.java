@@ -3,6 +3,10 @@ package dev.oauthrefresher.cron;
 import dev.oauthrefresher.drain.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.oauthrefresher.common.Traces;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -57,9 +61,13 @@ public class TriggerService {
 
     /**
      * Records and runs {@code task}. Blocking database work; call from a worker thread. The returned Uni fails
-     * if the database is unreachable or the task fails.
+     * if the database is unreachable or the task fails. Its span ends when the run does.
      */
+    @WithSpan("cron.trigger")
     public Uni<Triggered> trigger(CronTask task, TriggerKind kind, Optional<String> messageId, RunRequest request) {
+        SpanContext span = Span.current().setAttribute(Traces.TASK, task.name()).getSpanContext();
+        // the run's log line names its trace, when tracing is on, so a slow run can be looked up in the trace backend
+        String trace = span.isValid() ? ", trace " + span.getTraceId() : "";
         UUID runId = UUID.randomUUID();
         Instant started = Instant.now();
         Claim claim = QuarkusTransaction.requiringNew().call(() -> claimRun(runId, task, kind, messageId, started));
@@ -67,6 +75,7 @@ public class TriggerService {
             return Uni.createFrom().item(claim.earlier().get());
         }
         UUID id = claim.id();
+        Span.current().setAttribute(Traces.RUN_ID, id.toString());
         TaskRun run = new TaskRun(id, kind, request, started.plus(task.budget()));
         // a shutdown waits for this run until it is recorded
         Drain.Ticket ticket = drain.enter();
@@ -80,9 +89,9 @@ public class TriggerService {
                     QuarkusTransaction.requiringNew().run(() -> runs.complete(id, summary, writeSummary(summary)));
                     metrics.completed(task.name(), Instant.now());
                     LOG.infof("Run %s of %s (%s) completed in %d ms: selected %d, refreshed %d, expired %d, errored %d, "
-                            + "deferred %d, skipped %d, remaining %d", id, task.name(), kind.code(), summary.durationMs(),
+                            + "deferred %d, skipped %d, remaining %d%s", id, task.name(), kind.code(), summary.durationMs(),
                             summary.selected(), summary.refreshed(), summary.expired(), summary.errored(),
-                            summary.deferred(), summary.skipped(), summary.remaining());
+                            summary.deferred(), summary.skipped(), summary.remaining(), trace);
                     if (drain.isDraining()) {
                         LOG.infof("Run %s of %s interrupted by shutdown: %d selected, %d refreshed, %d released unstarted",
                                 id, task.name(), summary.selected(), summary.refreshed(), summary.skipped());
@@ -92,7 +101,7 @@ public class TriggerService {
                 .onTermination().invoke(ticket::close)
                 .onFailure().invoke(e -> {
                     // Our own exceptions never carry a token: the full failure is what on-call needs.
-                    LOG.errorf(e, "Run %s of %s failed", id, task.name());
+                    LOG.errorf(e, "Run %s of %s failed%s", id, task.name(), trace);
                     try {
                         QuarkusTransaction.requiringNew().run(() -> runs.fail(id));
                     } catch (RuntimeException ignored) {

@@ -14,6 +14,7 @@ import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.common.RetryAfter;
+import dev.oauthrefresher.common.Traces;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
@@ -23,6 +24,8 @@ import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.ProblemType;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.context.Context;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,14 +70,16 @@ public class AccessTokenService {
     private final OnDemandConfig config;
     private final RefreshConfig refreshConfig;
     private final Leases leases;
+    private final Traces traces;
     private final SingleFlight<UUID, Issued> refreshes = new SingleFlight<>();
     private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
     private final KeyedRateLimits<String> tenantRefreshes;
 
     AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, LeasedRefresh leasedRefresh,
             AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
-            OnDemandConfig config, RefreshConfig refreshConfig, Leases leases) {
+            OnDemandConfig config, RefreshConfig refreshConfig, Leases leases, Traces traces) {
         this.integrations = integrations;
+        this.traces = traces;
         this.tokenStore = tokenStore;
         this.leasedRefresh = leasedRefresh;
         this.audit = audit;
@@ -92,6 +97,13 @@ public class AccessTokenService {
      * {@link ProblemException}: 404, 424 (reconnect required), 503 with {@code Retry-After}.
      */
     Uni<Issued> accessToken(String tenantId, UUID id, long minValidSeconds, boolean force, String actor) {
+        return traces.span("token.access", Context.current(),
+                Attributes.of(Traces.TENANT_ID, tenantId, Traces.INTEGRATION_ID, id.toString()),
+                span -> issue(tenantId, id, minValidSeconds, force, actor)
+                        .invoke(issued -> Traces.tag(span, Traces.OUTCOME, issued.refreshed() ? "refreshed" : "served")));
+    }
+
+    private Uni<Issued> issue(String tenantId, UUID id, long minValidSeconds, boolean force, String actor) {
         return readRow(tenantId, id)
                 .chain(row -> issue(row, minValidSeconds, force))
                 .call(issued -> audit.record(actor, "token.read", tenantId, id,

@@ -1,6 +1,10 @@
 package dev.oauthrefresher.webhook;
 
 import dev.oauthrefresher.common.RetryAfter;
+import dev.oauthrefresher.common.Traces;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.context.Context;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -32,6 +36,10 @@ import org.jboss.logging.Logger;
 public class WebhookDispatcher {
 
     private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class);
+    // a delivery's span names ids only: never the receiver's URL (its query may hold the receiver's own token)
+    private static final AttributeKey<Long> DELIVERY_ID = AttributeKey.longKey("refresher.webhook.delivery_id");
+    private static final AttributeKey<String> ENDPOINT_ID = AttributeKey.stringKey("refresher.webhook.endpoint_id");
+    private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("refresher.webhook.attempt");
 
     private final WebhookDeliveryRepository deliveries;
     private final WebhookEndpointRepository endpoints;
@@ -41,6 +49,7 @@ public class WebhookDispatcher {
     private final WebhookMetrics metrics;
     private final WebhookConfig config;
     private final Vertx vertx;
+    private final Traces traces;
     private final RetrySchedule schedule;
     private final String owner = "webhooks-" + UUID.randomUUID();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -50,8 +59,9 @@ public class WebhookDispatcher {
     private final AtomicBoolean claimFailing = new AtomicBoolean();
 
     WebhookDispatcher(WebhookDeliveryRepository deliveries, WebhookEndpointRepository endpoints, WebhookSecrets secrets,
-            WebhookSender sender, UrlGuard guard, WebhookMetrics metrics, WebhookConfig config, Vertx vertx) {
+            WebhookSender sender, UrlGuard guard, WebhookMetrics metrics, WebhookConfig config, Vertx vertx, Traces traces) {
         this.deliveries = deliveries;
+        this.traces = traces;
         this.endpoints = endpoints;
         this.secrets = secrets;
         this.sender = sender;
@@ -113,18 +123,26 @@ public class WebhookDispatcher {
         inFlight.incrementAndGet();
         Instant started = Instant.now();
         Instant deadline = started.plus(config.requestTimeout());
-        guard.check(delivery.url())
-                .chain(target -> send(delivery, target, deadline))
-                .onFailure(UrlGuard.Refused.class).recoverWithItem(refused -> new DeliveryResult.NoAnswer(
-                        "url refused: " + refused.getMessage()))
-                .onFailure().recoverWithItem(failure -> new DeliveryResult.NoAnswer(
-                        "not sent (" + failure.getClass().getSimpleName() + ")"))
+        // each delivery is a trace of its own: the pump that started it belongs to no request
+        traces.span("webhook.deliver", Context.root(), Attributes.of(DELIVERY_ID, delivery.id(),
+                        ENDPOINT_ID, delivery.endpointId().toString(), ATTEMPT, (long) delivery.attempt()),
+                        span -> guard.check(delivery.url())
+                                .chain(target -> send(delivery, target, deadline))
+                                .onFailure(UrlGuard.Refused.class).recoverWithItem(refused -> new DeliveryResult.NoAnswer(
+                                        "url refused: " + refused.getMessage()))
+                                .onFailure().recoverWithItem(failure -> new DeliveryResult.NoAnswer(
+                                        "not sent (" + failure.getClass().getSimpleName() + ")"))
+                                .invoke(result -> Traces.tag(span, Traces.OUTCOME, outcome(result))))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .subscribe().with(result -> finish(delivery, result, started), failure -> {
                     LOG.warnf("Webhook delivery %d: outcome not recorded (%s); retried after its lease",
                             delivery.id(), failure.getClass().getSimpleName());
                     released();
                 });
+    }
+
+    private static String outcome(DeliveryResult result) {
+        return result instanceof DeliveryResult.Answered answered ? "http_" + answered.status() : "no_answer";
     }
 
     private Uni<DeliveryResult> send(ClaimedDelivery delivery, UrlGuard.Target target, Instant deadline) {

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.tracing.TracingPolicy;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -38,7 +39,10 @@ class WebhookSender {
                 .setConnectTimeout(timeout)
                 .setVerifyHost(true)
                 .setMaxPoolSize(config.concurrency())
-                .setKeepAlive(true));
+                .setKeepAlive(true)
+                // no client span of Vert.x's own: it would record the full URL, whose query may hold the receiver's
+                // token, and send trace headers to a third party; WebhookDispatcher traces each delivery by its ids
+                .setTracingPolicy(TracingPolicy.IGNORE));
     }
 
     /** Sends and reads the answer within {@code timeout}, connecting included; past it the request is reset. */

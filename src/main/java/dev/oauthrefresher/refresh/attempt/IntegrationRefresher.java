@@ -8,6 +8,7 @@ import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.RunCircuits;
 import dev.oauthrefresher.refresh.rotation.PendingRotations;
 import dev.oauthrefresher.common.RateLimiter;
+import dev.oauthrefresher.common.Traces;
 import dev.oauthrefresher.provider.ProviderGateway;
 import dev.oauthrefresher.provider.RefreshResult;
 import dev.oauthrefresher.tokenstore.TokenSet;
@@ -17,6 +18,8 @@ import dev.oauthrefresher.tokenstore.UnreadableTokensException;
 import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.VaultNotConfiguredException;
 import dev.oauthrefresher.tokenstore.VaultPriority;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.context.Context;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -44,11 +47,13 @@ public class IntegrationRefresher {
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final Backoff backoff;
+    private final Traces traces;
     private final Map<Provider, RateLimiter> rateLimits = new EnumMap<>(Provider.class);
 
     IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending,
-            RefreshMetrics metrics, RefreshConfig config) {
+            RefreshMetrics metrics, RefreshConfig config, Traces traces) {
         this.tokenStore = tokenStore;
+        this.traces = traces;
         this.providers = providers;
         this.pending = pending;
         this.metrics = metrics;
@@ -63,6 +68,24 @@ public class IntegrationRefresher {
 
     /** @param priority whom the refresh serves: a run ({@code SCHEDULED}) or a caller waiting for it ({@code ON_DEMAND}) */
     public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, Lease lease, UUID runId, VaultPriority priority) {
+        return refresh(row, circuits, lease, runId, priority, Context.current());
+    }
+
+    /**
+     * {@link #refresh} whose span goes under {@code trace}: a run's engine works on threads that carry no trace, so
+     * the run names its own.
+     */
+    public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, Lease lease, UUID runId, VaultPriority priority,
+            Context trace) {
+        Attributes ids = Attributes.of(Traces.INTEGRATION_ID, row.id().toString(), Traces.TENANT_ID, row.tenantId(),
+                Traces.PROVIDER, row.provider().code(), Traces.PROVIDER_GROUP, row.providerGroup(),
+                Traces.RUN_ID, runId.toString());
+        return traces.span("refresh.attempt", trace, ids, attempt -> attempt(row, circuits, lease, runId, priority, attempt)
+                .invoke(outcome -> Traces.tag(attempt, Traces.OUTCOME, outcome.kind())));
+    }
+
+    private Uni<Outcome> attempt(ClaimedIntegration row, RunCircuits circuits, Lease lease, UUID runId, VaultPriority priority,
+            Context attempt) {
         Instant started = Instant.now();
         TokenStore store = tokenStore.withPriority(priority);
         if (circuits.isOpen(row.provider(), row.providerGroup())) {
@@ -77,7 +100,7 @@ public class IntegrationRefresher {
                 ? Uni.createFrom().voidItem()
                 : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
         return gate
-                .chain(() -> store.load(row.secret()))
+                .chain(() -> traces.span("token_store.load", attempt, Attributes.empty(), c -> store.load(row.secret())))
                 .chain(stored -> {
                     if (stored.isEmpty()) {
                         return Uni.createFrom().<Outcome>item(new Outcome.Errored("tokens_missing",
@@ -87,8 +110,9 @@ public class IntegrationRefresher {
                         return Uni.createFrom().<Outcome>item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
                     }
                     TokenSet current = stored.get().tokens();
-                    return providers.refresh(row.providerGroup(), current.refreshToken())
-                            .chain(result -> settle(store, row, current, result, circuits, lease, runId, started));
+                    return traces.span("provider.token_call", attempt, Attributes.of(Traces.PROVIDER_GROUP, row.providerGroup()),
+                                    c -> providers.refresh(row.providerGroup(), current.refreshToken()))
+                            .chain(result -> settle(store, row, current, result, circuits, lease, runId, started, attempt));
                 })
                 .onFailure(VaultNotConfiguredException.class).recoverWithItem(e -> {
                     metrics.vaultNotConfigured(row.vault());
@@ -111,11 +135,11 @@ public class IntegrationRefresher {
     }
 
     private Uni<Outcome> settle(TokenStore store, ClaimedIntegration row, TokenSet current, RefreshResult result,
-            RunCircuits circuits, Lease lease, UUID runId, Instant started) {
+            RunCircuits circuits, Lease lease, UUID runId, Instant started, Context attempt) {
         Instant now = Instant.now();
         if (result instanceof RefreshResult.Refreshed r) {
             recordCall(row, circuits, false);
-            return store(store, row, current, r, lease, runId, started);
+            return store(store, row, current, r, lease, runId, started, attempt);
         }
         if (result instanceof RefreshResult.GrantRevoked g) {
             recordCall(row, circuits, false);
@@ -150,7 +174,7 @@ public class IntegrationRefresher {
      * nothing is written.
      */
     private Uni<Outcome> store(TokenStore store, ClaimedIntegration row, TokenSet current, RefreshResult.Refreshed r,
-            Lease lease, UUID runId, Instant started) {
+            Lease lease, UUID runId, Instant started, Context attempt) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
         TokenSet next = new TokenSet(r.accessToken(), r.rotatedRefreshToken().orElse(current.refreshToken()),
                 r.expiresAt(), r.scope().or(current::scope), r.tokenType());
@@ -158,20 +182,20 @@ public class IntegrationRefresher {
             LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
         }
         if (!rotated) {
-            return fencedSave(store, row, lease, runId, next, r, started, false);
+            return fencedSave(store, row, lease, runId, next, r, started, false, attempt);
         }
         return pending.persist(row, lease, runId, next, started).chain(sealing -> sealing == PendingRotations.Sealing.LEASE_GONE
                 ? Uni.createFrom().item(unfenced(row, true))
-                : fencedSave(store, row, lease, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED));
+                : fencedSave(store, row, lease, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED, attempt));
     }
 
     /** The fence, then the write to the secret it names; {@code sealed} says whether a rotated token is in PostgreSQL. */
     private Uni<Outcome> fencedSave(TokenStore store, ClaimedIntegration row, Lease lease, UUID runId, TokenSet next,
-            RefreshResult.Refreshed r, Instant started, boolean sealed) {
+            RefreshResult.Refreshed r, Instant started, boolean sealed, Context attempt) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
         return lease.fenceAsync().chain(target -> target.isEmpty()
                         ? Uni.createFrom().item(unfenced(row, rotated))
-                        : store.save(target.get(), next)
+                        : traces.span("token_store.save", attempt, Attributes.empty(), c -> store.save(target.get(), next))
                                 .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
                                 .onFailure().recoverWithItem(e -> {
                                     metrics.tokenStoreWriteFailed(rotated);

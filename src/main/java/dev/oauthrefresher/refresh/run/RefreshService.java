@@ -16,6 +16,7 @@ import dev.oauthrefresher.refresh.attempt.LeasedRefresh;
 import dev.oauthrefresher.refresh.attempt.Outcome;
 import dev.oauthrefresher.refresh.attempt.OutcomeWriter;
 import dev.oauthrefresher.common.EventLoops;
+import dev.oauthrefresher.common.Traces;
 import dev.oauthrefresher.cron.RunRequest;
 import dev.oauthrefresher.cron.TaskResult;
 import dev.oauthrefresher.cron.TaskRun;
@@ -27,6 +28,9 @@ import dev.oauthrefresher.tokenstore.VaultBudget;
 import dev.oauthrefresher.tokenstore.VaultPriority;
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.ProblemType;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
@@ -84,8 +88,11 @@ public class RefreshService {
         this.budget = budget;
     }
 
-    /** A triggered run; never blocks the caller's thread. */
+    /** A triggered run; never blocks the caller's thread. Its span ends with the run; each refresh is its child. */
+    @WithSpan("refresh.run")
     public Uni<TaskResult> run(TaskRun run, String taskName) {
+        Span.current().setAttribute(Traces.RUN_ID, run.runId().toString()).setAttribute(Traces.TASK, taskName);
+        Context trace = Context.current();
         DueQuery query = dueQuery(run.request(), Instant.now());
         int limit = run.request().limit() == null ? Integer.MAX_VALUE : run.request().limit();
         Instant started = Instant.now();
@@ -97,7 +104,7 @@ public class RefreshService {
                         .chain(caps -> start(new RefreshRun(new RunContext(run.runId(),
                                 leases.owner(LeaseOwner.Purpose.RUN, run.runId()).toString(),
                                 new RunCircuits(config.providerCircuit()), query, run.deadline(), limit,
-                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(leases.owner(LeaseOwner.Purpose.RUN, run.runId())), RefreshRun.Env.production(eventLoops),
+                                RunContext.Capacity.of(config, caps)), new DatabaseSteps(leases.owner(LeaseOwner.Purpose.RUN, run.runId()), trace), RefreshRun.Env.production(eventLoops),
                                 new VaultBacklog(run.runId(), budget::requestsPerSecond, config.vaultBacklogHorizon()))));
         return result.invoke(r -> metrics.run(taskName, Duration.between(started, Instant.now())));
     }
@@ -202,10 +209,12 @@ public class RefreshService {
 
         private final Duration worstCase = refresher.worstCase();
         private final LeaseOwner owner;
+        private final Context trace;
         private final Map<UUID, Lease> held = new ConcurrentHashMap<>();
 
-        DatabaseSteps(LeaseOwner owner) {
+        DatabaseSteps(LeaseOwner owner, Context trace) {
             this.owner = owner;
+            this.trace = trace;
         }
 
         @Override
@@ -234,7 +243,7 @@ public class RefreshService {
 
         @Override
         public Uni<Outcome> refresh(ClaimedIntegration row, RunContext run) {
-            return refresher.refresh(row, run.circuits(), held.get(row.id()), run.runId(), VaultPriority.SCHEDULED);
+            return refresher.refresh(row, run.circuits(), held.get(row.id()), run.runId(), VaultPriority.SCHEDULED, trace);
         }
 
         @Override

@@ -1,0 +1,71 @@
+package dev.oauthrefresher.common;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.function.Function;
+
+/**
+ * Spans around reactive steps that run many at a time on shared threads (a refresh, its store and provider calls, a
+ * webhook delivery). Quarkus' {@code @WithSpan} on a {@code Uni} method ends the span when the Uni ends, but keeps it
+ * current on the calling thread until then; interleaved calls on one thread would then parent each other. Here the
+ * parent is named, the span lives from subscription to termination, and it is current only while the step is built.
+ * A failure is marked by its class name only: an exception's message may quote a response body.
+ */
+@ApplicationScoped
+public class Traces {
+
+    // The only attributes the service sets: ids and kinds, never a token, key, secret or URL.
+    public static final AttributeKey<String> TASK = AttributeKey.stringKey("refresher.task");
+    public static final AttributeKey<String> RUN_ID = AttributeKey.stringKey("refresher.run_id");
+    public static final AttributeKey<String> TENANT_ID = AttributeKey.stringKey("refresher.tenant_id");
+    public static final AttributeKey<String> INTEGRATION_ID = AttributeKey.stringKey("refresher.integration_id");
+    public static final AttributeKey<String> PROVIDER = AttributeKey.stringKey("refresher.provider");
+    public static final AttributeKey<String> PROVIDER_GROUP = AttributeKey.stringKey("refresher.provider_group");
+    public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("refresher.outcome");
+
+    private final Tracer tracer;
+
+    Traces(Tracer tracer) {
+        this.tracer = tracer;
+    }
+
+    /** {@code step} inside a span named {@code name} under {@code parent}; {@code step} gets the span's context. */
+    public <T> Uni<T> span(String name, Context parent, Attributes attributes, Function<Context, Uni<T>> step) {
+        return Uni.createFrom().deferred(() -> {
+            Span span = tracer.spanBuilder(name).setParent(parent).setAllAttributes(attributes).startSpan();
+            Context context = parent.with(span);
+            Uni<T> running;
+            try (Scope ignored = context.makeCurrent()) {
+                running = step.apply(context);
+            } catch (RuntimeException e) {
+                end(span, e);
+                throw e;
+            }
+            return running.onTermination().invoke((item, failure, cancelled) -> {
+                if (cancelled) {
+                    span.setAttribute("refresher.cancelled", true);
+                }
+                end(span, failure);
+            });
+        });
+    }
+
+    /** Adds {@code key} to the span of {@code context}, if it has one. */
+    public static void tag(Context context, AttributeKey<String> key, String value) {
+        Span.fromContext(context).setAttribute(key, value);
+    }
+
+    private static void end(Span span, Throwable failure) {
+        if (failure != null) {
+            span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
+        }
+        span.end();
+    }
+}
