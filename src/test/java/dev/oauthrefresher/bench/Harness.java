@@ -67,10 +67,25 @@ public final class Harness implements AutoCloseable {
 
     private Harness(Path workDirectory, FakeTokenEndpoint.Mode mode, TokenStore store) {
         this.workDirectory = workDirectory;
+        // the service logs of an earlier run in the same directory go first: a test waits for lines in them
+        deleteLogs(workDirectory.resolve("logs"));
         this.postgres = LocalPostgres.start(workDirectory, Map.of("max_connections", "300"));
         this.provider = new FakeTokenEndpoint(mode, CLIENT_ID, CLIENT_SECRET);
         this.keyVault = store == TokenStore.KEY_VAULT ? KeyVaultFake.start() : null;
         this.identity = store == TokenStore.KEY_VAULT ? new FakeManagedIdentity() : null;
+    }
+
+    private static void deleteLogs(Path logs) {
+        if (!Files.isDirectory(logs)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(logs)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not clear " + logs, e);
+        }
     }
 
     /** Starts PostgreSQL, a fake token endpoint in {@code mode} and the token store; files go to {@code workDirectory}. */

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  */
 class MultiProcessFaultsIT {
 
-    private static final Duration LEASE = Duration.ofSeconds(8);
+    private static final Duration LEASE = Duration.ofSeconds(9);
     /**
      * A short lease, and timeouts short enough that one refresh's worst case (store read and write with their
      * retries and their waits for a vault permit, the provider call) fits in four fifths of it, as the service checks at
@@ -48,8 +48,8 @@ class MultiProcessFaultsIT {
             "refresher.token-store.key-vault.request-timeout", "700ms",
             "refresher.token-store.key-vault.retry-backoff", "50ms",
             "refresher.token-store.key-vault.max-retry-wait", "100ms",
-            "refresher.token-store.key-vault.scheduled-max-permit-wait", "200ms",
-            "refresher.token-store.key-vault.on-demand-max-permit-wait", "200ms");
+            "refresher.token-store.key-vault.scheduled-max-permit-wait", "100ms",
+            "refresher.token-store.key-vault.on-demand-max-permit-wait", "100ms");
 
     private final ExecutorService callers = Executors.newCachedThreadPool();
     private Harness harness;
@@ -337,8 +337,8 @@ class MultiProcessFaultsIT {
                 "refresher.providers." + Harness.GROUP + ".request-timeout", "1500ms",
                 "refresher.token-store.key-vault.max-attempts", "1",
                 "refresher.token-store.key-vault.request-timeout", "3s",
-                "refresher.token-store.key-vault.scheduled-max-permit-wait", "200ms",
-                "refresher.token-store.key-vault.on-demand-max-permit-wait", "200ms");
+                "refresher.token-store.key-vault.scheduled-max-permit-wait", "100ms",
+                "refresher.token-store.key-vault.on-demand-max-permit-wait", "100ms");
         ServiceProcess slow = harness.launch("slow", db, settings, Harness.SERVICE_JVM);
         ServiceProcess other = harness.launch("other", db, settings, Harness.SERVICE_JVM);
         slow.awaitReady();
