@@ -1,6 +1,7 @@
 package dev.oauthrefresher.tokenstore;
 
 import dev.oauthrefresher.common.OwnedGauges;
+import dev.oauthrefresher.common.Replica;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -12,14 +13,11 @@ import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -51,14 +49,16 @@ public class VaultBudget {
     private final ReplicaHeartbeatRepository heartbeats;
     private final Scheduler scheduler;
     private final boolean keyVault;
-    private final String replicaId = hostName() + "/" + UUID.randomUUID();
+    /** This replica in {@code replica_heartbeat}: the same id its lease owners start with. */
+    private final String replicaId;
     private final Map<String, VaultLimiter> limiters = new TreeMap<>();
     private final Map<String, AtomicLong> rates = new TreeMap<>();
     private final AtomicLong replicas = new AtomicLong(1);
 
     VaultBudget(TokenStoreConfig config, Vaults vaults, ReplicaHeartbeatRepository heartbeats, Scheduler scheduler,
-            MeterRegistry registry) {
+            MeterRegistry registry, Replica replica) {
         this.config = config;
+        this.replicaId = replica.id();
         this.heartbeats = heartbeats;
         this.scheduler = scheduler;
         this.keyVault = config.kind() == TokenStoreConfig.Kind.KEY_VAULT;
@@ -169,13 +169,5 @@ public class VaultBudget {
         }
         AtomicLong rate = rates.get(vault);
         return rate == null ? OptionalDouble.empty() : OptionalDouble.of(rate.get());
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown-host";
-        }
     }
 }
