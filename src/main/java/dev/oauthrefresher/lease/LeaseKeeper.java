@@ -4,6 +4,7 @@ import dev.oauthrefresher.common.GroupCommit;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -104,7 +105,8 @@ public class LeaseKeeper {
         Instant now = Instant.now();
         Instant until = now.plus(length);
         LeaseRepository.Holder holder = holder(lease);
-        return settle(lease, repository.fence(List.of(holder), provenUntil(now), until));
+        return settle(lease, QuarkusTransaction.requiringNew()
+                .call(() -> repository.fence(List.of(holder), provenUntil(now), until)));
     }
 
     /**
@@ -127,8 +129,8 @@ public class LeaseKeeper {
         Instant now = Instant.now();
         Instant until = now.plus(length);
         try {
-            Map<LeaseRepository.Holder, SecretRef> fenced =
-                    repository.fence(batch.stream().map(f -> holder(f.lease())).toList(), provenUntil(now), until);
+            Map<LeaseRepository.Holder, SecretRef> fenced = QuarkusTransaction.requiringNew()
+                    .call(() -> repository.fence(batch.stream().map(f -> holder(f.lease())).toList(), provenUntil(now), until));
             batch.forEach(f -> f.done().complete(settle(f.lease(), fenced)));
         } catch (RuntimeException e) {
             batch.forEach(f -> f.done().completeExceptionally(e));

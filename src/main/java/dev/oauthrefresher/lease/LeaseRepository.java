@@ -21,13 +21,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.hibernate.Session;
 
 /**
  * The lease columns of {@code integration} ({@code lease_owner}, {@code lease_expires_at}, {@code lease_generation}):
  * every statement that takes, renews, proves or gives back a lease, and the "due for refresh" rule that decides which
  * rows a run may take. Every claim bumps {@code lease_generation}, never the row's {@code version} (which moves only
  * when the tokens or the row's meaning change, and tags cached tokens). Callers own the transaction, except
- * {@link #renew}, which runs on the renewals' own connections, and {@link #fence}, one autocommitted statement or two.
+ * {@link #renew}, which runs on the renewals' own connections.
  */
 @ApplicationScoped
 public class LeaseRepository {
@@ -97,12 +98,10 @@ public class LeaseRepository {
     }
 
     private final EntityManager em;
-    private final AgroalDataSource main;
     private final AgroalDataSource renewals;
 
-    LeaseRepository(EntityManager em, AgroalDataSource main, @DataSource("leases") AgroalDataSource renewals) {
+    LeaseRepository(EntityManager em, @DataSource("leases") AgroalDataSource renewals) {
         this.em = em;
-        this.main = main;
         this.renewals = renewals;
     }
 
@@ -219,9 +218,7 @@ public class LeaseRepository {
      * which is still the owner's) is extended to {@code leaseUntil} by a guarded update, so its write has time to land.
      */
     Map<Holder, SecretRef> fence(List<Holder> holders, Instant provenUntil, Instant leaseUntil) {
-        // one autocommitted read (and at most one update) on a pooled connection of its own: no JTA transaction and no
-        // Hibernate session around it, which at thousands of refreshes a second cost more than the statements
-        try (Connection connection = main.getConnection()) {
+        return em.unwrap(Session.class).doReturningWork(connection -> {
             Map<Holder, SecretRef> fenced = new HashMap<>();
             List<Holder> shortLeases = new ArrayList<>();
             try (PreparedStatement read = connection.prepareStatement("""
@@ -248,9 +245,7 @@ public class LeaseRepository {
                 fenced.putAll(extend(connection, shortLeases, leaseUntil));
             }
             return fenced;
-        } catch (SQLException e) {
-            throw new IllegalStateException("the fence could not be asked", e);
-        }
+        });
     }
 
     /** The guarded update of {@link #fence} for rows whose lease ends too soon: extended to {@code leaseUntil} if still held. */
