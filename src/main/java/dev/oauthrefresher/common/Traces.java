@@ -31,22 +31,13 @@ public class Traces {
     public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("refresher.outcome");
 
     private final Tracer tracer;
-    private final boolean recording;
 
     Traces(Tracer tracer) {
         this.tracer = tracer;
-        // With tracing off (the default) the tracer makes no-op spans; a refresh then skips the wrapping altogether,
-        // which at thousands of refreshes a second costs measurable CPU (BENCHMARKS.md).
-        Span probe = tracer.spanBuilder("refresher.probe").startSpan();
-        this.recording = probe.getSpanContext().isValid();
-        probe.end();
     }
 
     /** {@code step} inside a span named {@code name} under {@code parent}; {@code step} gets the span's context. */
     public <T> Uni<T> span(String name, Context parent, Attributes attributes, Function<Context, Uni<T>> step) {
-        if (!recording) {
-            return Uni.createFrom().deferred(() -> step.apply(parent));
-        }
         return Uni.createFrom().deferred(() -> {
             Span span = tracer.spanBuilder(name).setParent(parent).setAllAttributes(attributes).startSpan();
             Context context = parent.with(span);
