@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
 
 /**
  * The one way to hold a row: every claim (a run's, a single row's, a pending rotation's takeover, a lifecycle
@@ -72,13 +71,14 @@ public class Leases {
     }
 
     /**
-     * {@link #claim}, asking again every 100 ms while it is refused, for at most {@code wait}; {@code stillWanted} is
-     * asked before each attempt (it may throw, e.g. 404 when the row is gone). Empty when the wait ran out.
+     * {@link #claim}, asking again every 100 ms while it is refused, for at most {@code wait}; {@code beforeEach} runs
+     * before each attempt and may throw (e.g. 404 once the row is gone). Empty when the wait ran out.
      */
     public Optional<Claim> claimWithin(UUID id, LeaseRepository.Terms terms, LeaseOwner owner, Duration wait,
-            Supplier<Boolean> stillWanted) {
+            Runnable beforeEach) {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (stillWanted.get()) {
+        while (true) {
+            beforeEach.run();
             Optional<Claim> claim = claim(id, terms, owner);
             if (claim.isPresent() || System.nanoTime() > deadline) {
                 return claim;
@@ -88,7 +88,6 @@ public class Leases {
                 throw new IllegalStateException("interrupted while waiting for the lease of integration " + id);
             }
         }
-        return Optional.empty();
     }
 
     /**

@@ -315,10 +315,9 @@ public class IntegrationService {
      */
     private Leased lease(String tenantId, UUID id) {
         LeaseOwner owner = leases.owner(LeaseOwner.Purpose.LIFECYCLE);
-        Leases.Claim claim = leases.claimWithin(id, LeaseRepository.Terms.LIFECYCLE, owner, LIFECYCLE_LEASE_WAIT, () -> {
-            QuarkusTransaction.requiringNew().run(() -> require(tenantId, id));
-            return true;
-        }).orElseThrow(() -> busy(tenantId, id));
+        Leases.Claim claim = leases.claimWithin(id, LeaseRepository.Terms.LIFECYCLE, owner, LIFECYCLE_LEASE_WAIT,
+                        () -> QuarkusTransaction.requiringNew().run(() -> require(tenantId, id)))
+                .orElseThrow(() -> busy(tenantId, id));
         boolean rotationPending = QuarkusTransaction.requiringNew().call(() -> integrations.hasPendingRotation(id));
         if (rotationPending) {
             LOG.warnf("Integration %s: a rotated refresh token of its old grant was pending and its holder's lease had "
