@@ -120,6 +120,15 @@ public interface WebhookConfig {
      */
     Optional<List<String>> allowedNetworks();
 
+    /**
+     * How long an endpoint's signing secret, once read from the token store, is kept in this replica's memory. A
+     * rotation bumps the endpoint's secret version, which every claim reads, so a stale secret is never used after
+     * one; this age is a second guard, and bounds how long a secret lingers in memory. Key
+     * {@code refresher.webhooks.secret-cache-age}, default {@code 10m}; {@code 0s} reads the store for every delivery.
+     */
+    @WithDefault("10m")
+    Duration secretCacheAge();
+
     /** Endpoints one tenant may have. Key {@code refresher.webhooks.max-endpoints-per-tenant}, default {@code 10}. */
     @WithDefault("10")
     @Min(1)

@@ -20,6 +20,9 @@ class WebhookConfigCheck {
         if (config.manualSendWindow().isNegative() || config.manualSendWindow().isZero()) {
             throw new IllegalStateException("refresher.webhooks.manual-send-window must be positive");
         }
+        if (config.secretCacheAge().isNegative()) {
+            throw new IllegalStateException("refresher.webhooks.secret-cache-age must not be negative");
+        }
         if (config.retrySchedule().stream().anyMatch(step -> step.isNegative())) {
             throw new IllegalStateException("refresher.webhooks.retry-schedule must not contain a negative delay");
         }

@@ -6,7 +6,6 @@ import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.WebhookSecret;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.UUID;
 
 /**
@@ -18,17 +17,16 @@ import java.util.UUID;
 @ApplicationScoped
 class WebhookSecrets {
 
-    private static final Duration MAX_AGE = Duration.ofMinutes(10);
-
     private record Cached(int version, WebhookSecret secret) {
     }
 
     private final TokenStore store;
-    /** One entry per endpoint that delivered lately, gone {@link #MAX_AGE} after it was loaded. */
-    private final Cache<UUID, Cached> cache = Caffeine.newBuilder().expireAfterWrite(MAX_AGE).build();
+    /** One entry per endpoint that delivered lately, gone {@link WebhookConfig#secretCacheAge()} after it was loaded. */
+    private final Cache<UUID, Cached> cache;
 
-    WebhookSecrets(TokenStore store) {
+    WebhookSecrets(TokenStore store, WebhookConfig config) {
         this.store = store;
+        this.cache = Caffeine.newBuilder().expireAfterWrite(config.secretCacheAge()).build();
     }
 
     Uni<WebhookSecret> forDelivery(ClaimedDelivery delivery) {

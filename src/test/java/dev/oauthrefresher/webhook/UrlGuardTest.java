@@ -181,5 +181,10 @@ class UrlGuardTest {
         public Duration gaugeInterval() {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public Duration secretCacheAge() {
+            throw new UnsupportedOperationException();
+        }
     }
 }
