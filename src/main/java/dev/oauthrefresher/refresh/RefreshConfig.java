@@ -91,6 +91,14 @@ public interface RefreshConfig {
     Duration attemptRetention();
 
     /**
+     * {@code refresh_attempt} rows deleted per transaction by the hourly purge, so no delete holds its locks long. Key
+     * {@code refresher.refresh.attempt-purge-batch}, default {@code 5000}.
+     */
+    @WithDefault("5000")
+    @Min(1)
+    int attemptPurgeBatch();
+
+    /**
      * Interval at which the external trigger is expected to call: warns at startup about a lead time too short to
      * survive one missed run, and is exported as a gauge for the no-completed-run alert. Key
      * {@code refresher.refresh.expected-trigger-interval}, default {@code 5m}.
@@ -104,6 +112,15 @@ public interface RefreshConfig {
      */
     @WithDefault("10s")
     Duration pendingRetryInterval();
+
+    /**
+     * Abandoned pending rotations (their holder died or shut down) one takeover round leases at once; the rest wait for
+     * the next round, one {@code pending-retry-interval} later. Key {@code refresher.refresh.pending-takeover-batch},
+     * default {@code 50}.
+     */
+    @WithDefault("50")
+    @Min(1)
+    int pendingTakeoverBatch();
 
     /**
      * Key that seals rotated refresh tokens the token store has not accepted yet, in PostgreSQL (AES-256-GCM):
@@ -155,6 +172,14 @@ public interface RefreshConfig {
         @DecimalMin("0.0")
         @DecimalMax("1.0")
         double jitter();
+
+        /**
+         * A retry that would come later than this before the access token expires is brought forward to it, so that
+         * one more refresh still completes before the token lapses (unless that is sooner than half the initial delay).
+         * Key {@code refresher.refresh.backoff.before-expiry-margin}, default {@code 1m}.
+         */
+        @WithDefault("1m")
+        Duration beforeExpiryMargin();
     }
 
     interface ErrorThreshold {

@@ -12,7 +12,6 @@ import org.jboss.logging.Logger;
 class AttemptRetention {
 
     private static final Logger LOG = Logger.getLogger(AttemptRetention.class);
-    private static final int BATCH = 5000;
 
     private final AttemptRepository attempts;
     private final RefreshConfig config;
@@ -25,12 +24,13 @@ class AttemptRetention {
     @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void purge() {
         Instant cutoff = Instant.now().minus(config.attemptRetention());
+        int batch = config.attemptPurgeBatch();
         long total = 0;
         int deleted;
         do {
-            deleted = QuarkusTransaction.requiringNew().call(() -> attempts.deleteOlderThan(cutoff, BATCH));
+            deleted = QuarkusTransaction.requiringNew().call(() -> attempts.deleteOlderThan(cutoff, batch));
             total += deleted;
-        } while (deleted == BATCH);
+        } while (deleted == batch);
         if (total > 0) {
             LOG.infof("Deleted %d refresh attempts older than %s", total, config.attemptRetention());
         }

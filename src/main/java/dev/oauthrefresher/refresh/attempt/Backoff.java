@@ -14,9 +14,6 @@ import java.util.function.DoubleSupplier;
  */
 public final class Backoff {
 
-    /** The last useful retry is this long before expiry, so its refresh can complete in time. */
-    static final Duration BEFORE_EXPIRY_MARGIN = Duration.ofMinutes(1);
-
     private final RefreshConfig.Backoff config;
     private final ExponentialBackoff exponential;
     private final DoubleSupplier random;
@@ -37,7 +34,8 @@ public final class Backoff {
             delay = Duration.ofSeconds(1);
         }
 
-        Instant lastUseful = accessTokenExpiresAt.minus(BEFORE_EXPIRY_MARGIN);
+        // the last useful retry leaves its refresh the margin to complete before the token expires
+        Instant lastUseful = accessTokenExpiresAt.minus(config.beforeExpiryMargin());
         Instant earliestSensible = now.plus(config.initial().dividedBy(2));
         if (now.plus(delay).isAfter(lastUseful) && lastUseful.isAfter(earliestSensible)) {
             delay = Duration.between(now, lastUseful);

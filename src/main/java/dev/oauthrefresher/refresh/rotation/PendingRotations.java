@@ -39,7 +39,6 @@ import org.jboss.logging.Logger;
 public class PendingRotations {
 
     private static final Logger LOG = Logger.getLogger(PendingRotations.class);
-    private static final int TAKE_OVER_BATCH = 50;
 
     /** A rotation this process is settling; {@code persisted} says whether it is sealed in PostgreSQL. */
     public record Pending(ClaimedIntegration row, Lease lease, UUID runId, TokenSet tokens, Instant startedAt, boolean persisted) {
@@ -194,7 +193,8 @@ public class PendingRotations {
         Map<UUID, Lease> taken;
         List<PendingRotationRepository.Sealed> free;
         try {
-            taken = leases.claimPendingRotations(cipher.keyId(), leases.owner(LeaseOwner.Purpose.ROTATION), TAKE_OVER_BATCH)
+            taken = leases.claimPendingRotations(cipher.keyId(), leases.owner(LeaseOwner.Purpose.ROTATION),
+                            config.pendingTakeoverBatch())
                     .stream().collect(java.util.stream.Collectors.toMap(Lease::id, lease -> lease));
             free = taken.isEmpty() ? List.of() : QuarkusTransaction.requiringNew().call(() -> repository.find(taken.keySet()));
         } catch (RuntimeException e) {

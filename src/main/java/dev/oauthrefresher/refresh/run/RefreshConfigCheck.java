@@ -45,6 +45,10 @@ class RefreshConfigCheck {
         if (config.backoff().max().compareTo(config.backoff().initial()) < 0) {
             throw new IllegalStateException("refresher.refresh.backoff.max must not be shorter than refresher.refresh.backoff.initial");
         }
+        if (config.backoff().beforeExpiryMargin().isNegative()) {
+            throw new IllegalStateException("refresher.refresh.backoff.before-expiry-margin must not be negative: a retry "
+                    + "brought forward to it would land after the access token expired");
+        }
         if (config.leadTime().compareTo(config.expectedTriggerInterval().plus(config.runBudget())) < 0) {
             LOG.warnf("refresher.refresh.lead-time (%s) is shorter than the trigger interval (%s) plus one run budget (%s): "
                     + "a token can expire between two runs", config.leadTime(), config.expectedTriggerInterval(), config.runBudget());
