@@ -41,16 +41,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class ProviderGateway implements ProviderGroups {
 
-    /** Lifetime assumed for an access token whose answer has no {@code expires_in} and which is no JWT with an {@code exp}. */
-    public static final Duration ASSUMED_LIFETIME = Duration.ofHours(1);
-
     private static final Logger LOG = Logger.getLogger(ProviderGateway.class);
     private static final String REDACTED = "[redacted]";
-    /**
-     * Pooled connections idle longer than this are closed by us first, so a request rarely meets a connection the
-     * endpoint has just closed (which would fail it as connection lost, not to be resent).
-     */
-    private static final int KEEP_ALIVE_SECONDS = 20;
 
     private final Map<String, GroupClient> clients;
 
@@ -61,10 +53,10 @@ public class ProviderGateway implements ProviderGroups {
             WebClient client = WebClient.create(vertx, new WebClientOptions()
                     .setConnectTimeout((int) settings.connectTimeout().toMillis())
                     .setMaxPoolSize(settings.maxConnections())
-                    .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
+                    .setKeepAliveTimeout((int) settings.idleConnectionTimeout().getSeconds())
                     .setFollowRedirects(false)
                     .setUserAgent("oauth-refresher"));
-            built.put(name, new GroupClient(group, client));
+            built.put(name, new GroupClient(group, client, TokenResponses.Lifetimes.of(settings)));
             LOG.infof("Provider group %s (%s) refreshes at %s", name, settings.type().code(), group.tokenEndpoint());
         });
         clients = Map.copyOf(built);
@@ -120,7 +112,7 @@ public class ProviderGateway implements ProviderGroups {
                 // endpoint trickles bytes forever
                 .ifNoItem().after(backstop(settings)).fail()
                 .map(response -> TokenResponses.interpret(response.statusCode(), response.getHeader("Retry-After"),
-                        response.bodyAsString(StandardCharsets.UTF_8.name()), Instant.now()))
+                        response.bodyAsString(StandardCharsets.UTF_8.name()), Instant.now(), gc.lifetimes()))
                 .onFailure().recoverWithItem(failure -> classify(gc.group(), failure, Duration.ofNanos(System.nanoTime() - started)))
                 .map(result -> sanitize(result, refreshToken, settings.clientSecret()))
                 .invoke(result -> LOG.debugf("Provider group %s: %s", providerGroup, result));
@@ -225,7 +217,7 @@ public class ProviderGateway implements ProviderGroups {
         return TokenResponses.clean(text);
     }
 
-    /** A configured group and its client. */
-    private record GroupClient(ProviderGroup group, WebClient client) {
+    /** A configured group, its client, and the lifetimes its answers are read with. */
+    private record GroupClient(ProviderGroup group, WebClient client, TokenResponses.Lifetimes lifetimes) {
     }
 }

@@ -49,6 +49,12 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
         }
         requirePositive(prefix + ".connect-timeout", settings.connectTimeout());
         requirePositive(prefix + ".request-timeout", settings.requestTimeout());
+        requirePositive(prefix + ".assumed-token-lifetime", settings.assumedTokenLifetime());
+        requirePositive(prefix + ".unreadable-expiry-lifetime", settings.unreadableExpiryLifetime());
+        // Vert.x counts the keep-alive timeout in whole seconds, and 0 would keep idle connections for ever
+        if (settings.idleConnectionTimeout().getSeconds() < 1) {
+            throw invalid(prefix + ".idle-connection-timeout", "must be at least 1s");
+        }
         return new ProviderGroup(name, settings, endpoint);
     }
 

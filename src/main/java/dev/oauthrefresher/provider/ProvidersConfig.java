@@ -80,6 +80,31 @@ public interface ProvidersConfig {
         @Min(1)
         @Max(1000)
         int maxConnections();
+
+        /**
+         * Pooled connections idle longer than this are closed by us first, so a request rarely meets a connection the
+         * endpoint has just closed (that would fail it as connection lost, which is never resent); keep it below the
+         * endpoint's own idle timeout. Whole seconds, at least {@code 1s}. Key
+         * {@code refresher.providers.<group>.idle-connection-timeout}, default {@code 20s}.
+         */
+        @WithDefault("20s")
+        Duration idleConnectionTimeout();
+
+        /**
+         * Lifetime assumed for an access token whose answer has no {@code expires_in} and which is no JWT with an
+         * {@code exp} (RFC 6749 makes {@code expires_in} only recommended). Key
+         * {@code refresher.providers.<group>.assumed-token-lifetime}, default {@code 1h}.
+         */
+        @WithDefault("1h")
+        Duration assumedTokenLifetime();
+
+        /**
+         * Lifetime given to an access token whose {@code expires_in} is present but unreadable (say {@code "3600s"}):
+         * short, so it is refreshed again soon, yet the answer is kept (a rotating provider has already spent the old
+         * refresh token). Key {@code refresher.providers.<group>.unreadable-expiry-lifetime}, default {@code 5m}.
+         */
+        @WithDefault("5m")
+        Duration unreadableExpiryLifetime();
     }
 
     /** Client authentication at the token endpoint (RFC 6749 section 2.3.1). */

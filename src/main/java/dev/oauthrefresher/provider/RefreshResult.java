@@ -24,7 +24,7 @@ public sealed interface RefreshResult {
      * The provider issued a new access token. {@code rotatedRefreshToken} is present only when the
      * provider returned a refresh token (rotation); Google does not, and the old one stays valid.
      * {@code expiresAt} comes from {@code expires_in}, else from a JWT access token's {@code exp}, else it is
-     * one hour from the answer ({@link ProviderGateway#ASSUMED_LIFETIME}). {@code tokenType} is {@code Bearer}
+     * the group's {@code assumed-token-lifetime} (default one hour) from the answer. {@code tokenType} is {@code Bearer}
      * when the provider left it out. {@code oddities} names members that were not what RFC 6749 says (such as
      * {@code scope_array} or {@code expires_in_unreadable}); the answer was taken with a safe value in their place.
      */

@@ -41,9 +41,6 @@ final class TokenResponses {
     static final String INVALID_CLIENT = "invalid_client";
     static final String UNAUTHORIZED_CLIENT = "unauthorized_client";
 
-    /** Expiry given to a token whose {@code expires_in} is unreadable: short, so it is refreshed again soon. */
-    static final Duration ODD_EXPIRY_LIFETIME = Duration.ofMinutes(5);
-
     /** What RFC 6749 allows in an error code, bounded; anything else is treated as no error code at all. */
     private static final Pattern ERROR_CODE = Pattern.compile("^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]{1,64}$");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}+");
@@ -52,8 +49,19 @@ final class TokenResponses {
     private TokenResponses() {
     }
 
-    /** Classifies one answer received at {@code now}. */
-    static RefreshResult interpret(int status, String retryAfterHeader, String body, Instant now) {
+    /**
+     * A group's lifetimes for a token whose answer does not say one: {@code assumed} when there is no
+     * {@code expires_in} (nor a JWT {@code exp}), {@code unreadable} when {@code expires_in} cannot be read.
+     */
+    record Lifetimes(Duration assumed, Duration unreadable) {
+
+        static Lifetimes of(ProvidersConfig.Group settings) {
+            return new Lifetimes(settings.assumedTokenLifetime(), settings.unreadableExpiryLifetime());
+        }
+    }
+
+    /** Classifies one answer received at {@code now}; {@code lifetimes} dates a token whose answer does not. */
+    static RefreshResult interpret(int status, String retryAfterHeader, String body, Instant now, Lifetimes lifetimes) {
         Optional<JsonObject> json = parseObject(body);
         Optional<OAuthError> error = json.flatMap(OAuthError::from);
         if (status != 200) {
@@ -68,7 +76,7 @@ final class TokenResponses {
             // some providers (GitHub, for one) answer errors with 200 and an OAuth error body
             return error.isPresent() ? classifyError(status, error, retryAfterHeader, now) : malformed("without an access_token");
         }
-        return tokens(json.get(), accessToken, refreshToken, now);
+        return tokens(json.get(), accessToken, refreshToken, now, lifetimes);
     }
 
     /** Control characters out, cut to {@link RefreshResult#MAX_DESCRIPTION}. */
@@ -79,7 +87,8 @@ final class TokenResponses {
                 : flat.substring(0, RefreshResult.MAX_DESCRIPTION - 3) + "...";
     }
 
-    private static Refreshed tokens(JsonObject json, Optional<String> accessToken, Optional<String> refreshToken, Instant now) {
+    private static Refreshed tokens(JsonObject json, Optional<String> accessToken, Optional<String> refreshToken, Instant now,
+            Lifetimes lifetimes) {
         List<String> oddities = new ArrayList<>();
         if (accessToken.isEmpty()) {
             // a rotated refresh token without a usable access token: keep the refresh token, and make the row due at once
@@ -88,7 +97,7 @@ final class TokenResponses {
         if (json.containsKey("refresh_token") && refreshToken.isEmpty()) {
             oddities.add("refresh_token_unreadable");
         }
-        Instant expiresAt = accessToken.isEmpty() ? now : expiry(json, accessToken.get(), now, oddities);
+        Instant expiresAt = accessToken.isEmpty() ? now : expiry(json, accessToken.get(), now, lifetimes, oddities);
         Optional<String> scope = scope(json.getValue("scope"), oddities);
         Object type = json.getValue("token_type");
         if (type != null && !(type instanceof String)) {
@@ -99,8 +108,8 @@ final class TokenResponses {
                 List.copyOf(oddities));
     }
 
-    /** {@code expires_in}, else a JWT access token's {@code exp}, else {@link ProviderGateway#ASSUMED_LIFETIME}. */
-    private static Instant expiry(JsonObject json, String accessToken, Instant now, List<String> oddities) {
+    /** {@code expires_in}, else a JWT access token's {@code exp}, else the group's assumed lifetime. */
+    private static Instant expiry(JsonObject json, String accessToken, Instant now, Lifetimes lifetimes, List<String> oddities) {
         Object expiresIn = json.getValue("expires_in");
         if (expiresIn instanceof Number n && n.longValue() >= 0) {
             return now.plusSeconds(n.longValue());
@@ -110,9 +119,9 @@ final class TokenResponses {
         }
         if (expiresIn != null) {
             oddities.add("expires_in_unreadable");
-            return now.plus(ODD_EXPIRY_LIFETIME);
+            return now.plus(lifetimes.unreadable());
         }
-        return jwtExpiry(accessToken).orElseGet(() -> now.plus(ProviderGateway.ASSUMED_LIFETIME));
+        return jwtExpiry(accessToken).orElseGet(() -> now.plus(lifetimes.assumed()));
     }
 
     private static Optional<String> scope(Object value, List<String> oddities) {

@@ -59,6 +59,9 @@ class ProviderGatewayTest {
     @Inject
     ProviderGateway gateway;
 
+    @Inject
+    ProvidersConfig providers;
+
     @BeforeAll
     static void captureLogs() {
         logs = LogCapture.install();
@@ -141,14 +144,14 @@ class ProviderGatewayTest {
     }
 
     @Test
-    void shouldAssumeOneHourWhenTheAnswerHasNoExpiry() {
+    void shouldAssumeTheGroupsLifetimeWhenTheAnswerHasNoExpiry() {
         stub(ROTATING, okJson("{\"access_token\":\"" + issued("opaque-access") + "\"}"));
+        Duration assumed = providers.groups().get(ROTATING).assumedTokenLifetime();
         Instant before = Instant.now();
 
         Refreshed refreshed = (Refreshed) refresh(ROTATING, newRefreshToken());
 
-        assertThat(refreshed.expiresAt()).isBetween(before.plus(ProviderGateway.ASSUMED_LIFETIME),
-                Instant.now().plus(ProviderGateway.ASSUMED_LIFETIME));
+        assertThat(refreshed.expiresAt()).isBetween(before.plus(assumed), Instant.now().plus(assumed));
         assertThat(refreshed.tokenType()).isEqualTo("Bearer");
         assertThat(refreshed.rotatedRefreshToken()).isEmpty();
     }
