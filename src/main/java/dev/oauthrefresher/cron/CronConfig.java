@@ -80,6 +80,13 @@ public interface CronConfig {
         /** The task it runs. Key {@code refresher.cron.fallback.task}, default {@code refresh-expiring-integrations}. */
         @WithDefault("refresh-expiring-integrations")
         String task();
+
+        /**
+         * Longest the fallback waits for the run it started; past it the wait fails with a timeout. Keep it above the
+         * task's longest run. Key {@code refresher.cron.fallback.run-timeout}, default {@code 1h}.
+         */
+        @WithDefault("1h")
+        Duration runTimeout();
     }
 
     /** The signing keys in the order to try them: current, then next. */

@@ -21,6 +21,10 @@ class CronConfigCheck {
             throw new IllegalStateException("refresher.cron.qstash.clock-leeway must be between 0s and "
                     + CronConfig.Qstash.MAX_CLOCK_LEEWAY.toMinutes() + "m: a signature stays replayable for that long past its expiry");
         }
+        Duration runTimeout = config.fallback().runTimeout();
+        if (runTimeout.isNegative() || runTimeout.isZero()) {
+            throw new IllegalStateException("refresher.cron.fallback.run-timeout must be positive");
+        }
         if (!config.signingKeys().isEmpty() && config.publicUrl().isEmpty()) {
             throw new IllegalStateException("refresher.cron.public-url must be set when QStash signing keys are "
                     + "configured: QStash signs the URL it calls, and the service must know it to verify signatures");

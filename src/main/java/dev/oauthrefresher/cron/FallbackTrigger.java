@@ -2,7 +2,6 @@ package dev.oauthrefresher.cron;
 
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -17,7 +16,6 @@ import org.jboss.logging.Logger;
 public class FallbackTrigger {
 
     private static final Logger LOG = Logger.getLogger(FallbackTrigger.class);
-    private static final Duration RUN_TIMEOUT = Duration.ofHours(1);
 
     private final CronConfig config;
     private final TaskRegistry registry;
@@ -46,6 +44,6 @@ public class FallbackTrigger {
         LOG.warnf("No external trigger completed a run in the last %s: the in-process fallback runs %s",
                 config.fallback().gracePeriod(), task);
         triggers.trigger(cronTask.get(), TriggerKind.SCHEDULER, Optional.empty(), RunRequest.EVERYTHING)
-                .await().atMost(RUN_TIMEOUT);
+                .await().atMost(config.fallback().runTimeout());
     }
 }
