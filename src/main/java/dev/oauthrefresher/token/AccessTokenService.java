@@ -47,8 +47,6 @@ import java.util.function.Predicate;
 @ApplicationScoped
 public class AccessTokenService {
 
-    private static final Duration RETRY_SOON = Duration.ofSeconds(5);
-
     /** A token for the caller, and whether it was issued during this request. */
     record Issued(AccessToken token, boolean refreshed) {
 
@@ -181,9 +179,9 @@ public class AccessTokenService {
             }
             return result.value();
         }).onFailure(TokenStoreException.class).transform(e -> e instanceof VaultBudgetExhaustedException busy
-                ? ProblemException.vaultBudgetExhausted(busy.retryAfter().orElse(RETRY_SOON))
+                ? ProblemException.vaultBudgetExhausted(busy.retryAfter().orElse(config.retryAfter()))
                 : unavailable(e instanceof VaultNotConfiguredException ? e.getMessage()
-                        : "The token store did not answer; try again.", RETRY_SOON));
+                        : "The token store did not answer; try again.", config.retryAfter()));
     }
 
     private Uni<Issued> refresh(Integration row, Predicate<Integration> needsRefresh) {
@@ -240,7 +238,7 @@ public class AccessTokenService {
                 .map(settled -> {
                     metrics.onDemandRefresh(settled.outcome().kind());
                     if (!settled.written().applied()) {
-                        throw unavailable("Integration " + row.id() + " changed while it was being refreshed.", RETRY_SOON);
+                        throw unavailable("Integration " + row.id() + " changed while it was being refreshed.", config.retryAfter());
                     }
                     return settled.outcome();
                 })
@@ -268,9 +266,9 @@ public class AccessTokenService {
         }
         Outcome.Deferred d = (Outcome.Deferred) outcome;
         if (d.cause() == Outcome.Cause.VAULT_BUDGET) {
-            throw ProblemException.vaultBudgetExhausted(RETRY_SOON);
+            throw ProblemException.vaultBudgetExhausted(config.retryAfter());
         }
-        throw unavailable("The refresh of integration " + id + " was deferred (" + d.cause().code() + ").", RETRY_SOON);
+        throw unavailable("The refresh of integration " + id + " was deferred (" + d.cause().code() + ").", config.retryAfter());
     }
 
     /**

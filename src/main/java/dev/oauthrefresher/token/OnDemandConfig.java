@@ -74,4 +74,12 @@ public interface OnDemandConfig {
     @Min(1)
     @Max(100000)
     int tenantRefreshesPerSecond();
+
+    /**
+     * What {@code Retry-After} tells a caller whose token could not be had for now (the token store did not answer,
+     * the refresh was deferred, the row changed under it), unless a cause gives a delay of its own. Key
+     * {@code refresher.on-demand.retry-after}, default {@code 5s}.
+     */
+    @WithDefault("5s")
+    Duration retryAfter();
 }
