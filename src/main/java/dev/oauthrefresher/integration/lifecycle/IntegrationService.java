@@ -49,10 +49,6 @@ import org.hibernate.exception.ConstraintViolationException;
 public class IntegrationService {
 
     private static final Logger LOG = Logger.getLogger(IntegrationService.class);
-    /** A lifecycle change holds its row at least this long (more if the store's worst case needs it). */
-    /** How long a lifecycle change waits for a refresh that holds the row (a refresh takes seconds). */
-    private static final Duration LIFECYCLE_LEASE_WAIT = Duration.ofSeconds(10);
-
     /** The unique key on (tenant_id, provider, external_account), V1__schema.sql. */
     private static final String ACCOUNT_UNIQUE = "integration_account_unique";
 
@@ -64,9 +60,10 @@ public class IntegrationService {
     private final IntegrationEvents events;
     private final Vaults vaults;
     private final Leases leases;
+    private final LifecycleConfig config;
 
     IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
-            ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults, Leases leases) {
+            ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults, Leases leases, LifecycleConfig config) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
@@ -75,6 +72,7 @@ public class IntegrationService {
         this.events = events;
         this.vaults = vaults;
         this.leases = leases;
+        this.config = config;
     }
 
     /**
@@ -315,7 +313,7 @@ public class IntegrationService {
      */
     private Leased lease(String tenantId, UUID id) {
         LeaseOwner owner = leases.owner(LeaseOwner.Purpose.LIFECYCLE);
-        Leases.Claim claim = leases.claimWithin(id, LeaseRepository.Terms.LIFECYCLE, owner, LIFECYCLE_LEASE_WAIT,
+        Leases.Claim claim = leases.claimWithin(id, LeaseRepository.Terms.LIFECYCLE, owner, config.leaseWait(),
                         () -> QuarkusTransaction.requiringNew().run(() -> require(tenantId, id)))
                 .orElseThrow(() -> busy(tenantId, id));
         boolean rotationPending = QuarkusTransaction.requiringNew().call(() -> integrations.hasPendingRotation(id));
