@@ -5,8 +5,9 @@ import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
 /**
- * The one lease length. Its key keeps the name it had when only runs held leases ({@code refresher.refresh.lease}), so
- * existing deployments keep their setting; every lease (run, single-row refresh, rotation takeover, lifecycle change,
+ * The one lease length, and how often a waiter asks for a busy row. The lease's key keeps the name it had when only runs
+ * held leases ({@code refresher.refresh.lease}), so existing deployments keep their setting, and the poll interval sits
+ * beside it under the same prefix; every lease (run, single-row refresh, rotation takeover, lifecycle change,
  * vault move) is this long and renewed by {@link LeaseKeeper}. Checked at startup against the longest thing a holder
  * may do while holding one ({@code RefreshConfigCheck}).
  */
@@ -20,4 +21,12 @@ public interface LeaseConfig {
      */
     @WithDefault("5m")
     Duration lease();
+
+    /**
+     * How often a caller that waits for a busy row ({@link Leases#claimWithin}: a reconnect or disconnect, for
+     * {@code refresher.integrations.lease-wait}) asks for it again; each ask is one short transaction. Key
+     * {@code refresher.refresh.lease-wait-poll-interval}, default {@code 100ms}.
+     */
+    @WithDefault("100ms")
+    Duration leaseWaitPollInterval();
 }

@@ -21,9 +21,6 @@ import java.util.concurrent.locks.LockSupport;
 @ApplicationScoped
 public class Leases {
 
-    /** How often {@link #claimWithin} asks again while someone else holds the row. */
-    private static final Duration POLL = Duration.ofMillis(100);
-
     /** A claimed row as the claim read it, and its lease. */
     public record Claim(Integration row, Lease lease) {
     }
@@ -32,12 +29,15 @@ public class Leases {
     private final LeaseKeeper keeper;
     private final Replica replica;
     private final Duration length;
+    /** How often {@link #claimWithin} asks again while someone else holds the row. */
+    private final Duration poll;
 
     Leases(LeaseRepository repository, LeaseKeeper keeper, Replica replica, LeaseConfig config) {
         this.repository = repository;
         this.keeper = keeper;
         this.replica = replica;
         this.length = config.lease();
+        this.poll = config.leaseWaitPollInterval();
     }
 
     /** A new owner of this replica for {@code purpose}, unique to the call. */
@@ -71,8 +71,9 @@ public class Leases {
     }
 
     /**
-     * {@link #claim}, asking again every 100 ms while it is refused, for at most {@code wait}; {@code beforeEach} runs
-     * before each attempt and may throw (e.g. 404 once the row is gone). Empty when the wait ran out.
+     * {@link #claim}, asking again every {@link LeaseConfig#leaseWaitPollInterval()} while it is refused, for at most
+     * {@code wait}; {@code beforeEach} runs before each attempt and may throw (e.g. 404 once the row is gone). Empty when
+     * the wait ran out.
      */
     public Optional<Claim> claimWithin(UUID id, LeaseRepository.Terms terms, LeaseOwner owner, Duration wait,
             Runnable beforeEach) {
@@ -83,7 +84,7 @@ public class Leases {
             if (claim.isPresent() || System.nanoTime() > deadline) {
                 return claim;
             }
-            LockSupport.parkNanos(POLL.toNanos());
+            LockSupport.parkNanos(poll.toNanos());
             if (Thread.currentThread().isInterrupted()) {
                 throw new IllegalStateException("interrupted while waiting for the lease of integration " + id);
             }

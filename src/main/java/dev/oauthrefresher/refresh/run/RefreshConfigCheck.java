@@ -21,6 +21,11 @@ class RefreshConfigCheck {
             TokenStore tokenStore) {
         Duration worstCase = refresher.worstCase();
         check(config, leases.lease(), worstCase.compareTo(tokenStore.callerWait()) > 0 ? worstCase : tokenStore.callerWait());
+        Duration poll = leases.leaseWaitPollInterval();
+        if (poll.isNegative() || poll.isZero()) {
+            throw new IllegalStateException("refresher.refresh.lease-wait-poll-interval must be positive, or a caller "
+                    + "waiting for a busy row would query the database without pause");
+        }
     }
 
     /**
