@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 /** Builds the Azure SDK's async secret client on Quarkus' own Vert.x, with the SDK's retries switched off. */
 final class KeyVaultClients {
 
-    private static final Duration MAX_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** azure-core's context key (HttpUtils.AZURE_EAGERLY_READ_RESPONSE) asking the HTTP client to buffer the body. */
     private static final String EAGERLY_READ_RESPONSE = "azure-eagerly-read-response";
 
@@ -32,11 +31,12 @@ final class KeyVaultClients {
      * @param disableChallengeResourceVerification only for a local fake whose host is not a vault domain
      */
     static SecretAsyncClient secretClient(URI vaultUrl, TokenCredential credential, Vertx vertx, Duration requestTimeout,
-            int maxConnections, Optional<TrustOptions> trust, boolean disableChallengeResourceVerification) {
+            Duration connectTimeout, int maxConnections, Optional<TrustOptions> trust,
+            boolean disableChallengeResourceVerification) {
         SecretClientBuilder builder = new SecretClientBuilder()
                 .vaultUrl(vaultUrl.toString())
                 .credential(credential)
-                .httpClient(httpClient(vertx, requestTimeout, maxConnections, trust))
+                .httpClient(httpClient(vertx, requestTimeout, connectTimeout, maxConnections, trust))
                 // KeyVaultTokenStore retries itself, under its rate limit and honouring Retry-After; SDK
                 // retries underneath would multiply attempts and bypass both.
                 .retryPolicy(new RetryPolicy(new FixedDelay(0, Duration.ZERO)))
@@ -60,10 +60,11 @@ final class KeyVaultClients {
         return new VertxHttpClientBuilder().vertx(vertx).build();
     }
 
-    private static HttpClient httpClient(Vertx vertx, Duration requestTimeout, int maxConnections, Optional<TrustOptions> trust) {
+    private static HttpClient httpClient(Vertx vertx, Duration requestTimeout, Duration connectTimeout, int maxConnections,
+            Optional<TrustOptions> trust) {
         int timeoutMillis = (int) requestTimeout.toMillis();
         HttpClientOptions options = new HttpClientOptions()
-                .setConnectTimeout((int) min(requestTimeout, MAX_CONNECT_TIMEOUT).toMillis())
+                .setConnectTimeout((int) min(requestTimeout, connectTimeout).toMillis())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setReadIdleTimeout(timeoutMillis)
                 .setWriteIdleTimeout(timeoutMillis)

@@ -63,7 +63,6 @@ public class KeyVaultTokenStore implements TokenStore {
     static final String CONTENT_TYPE = "application/json";
     /** The token document's version; readers accept any version, using only the fields they know. */
     static final int SCHEMA_VERSION = 1;
-    private static final Duration DELETE_POLL_INTERVAL = Duration.ofMillis(250);
     private static final Map<String, String> TAGS = Map.of("managed-by", "oauth-refresher", "schema", "token-set-1");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .addModule(new JavaTimeModule())
@@ -160,7 +159,7 @@ public class KeyVaultTokenStore implements TokenStore {
 
     private Uni<Void> deleteAndPurge(Vault vault, String secretName) {
         return withRetries(vault, "delete", secretName, () -> vault.client().beginDeleteSecret(secretName)
-                        .setPollInterval(DELETE_POLL_INTERVAL).last().then()
+                        .setPollInterval(policy.deletePollInterval()).last().then()
                         .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty()))
                 .chain(() -> withRetries(vault, "purge", secretName, () -> vault.client().purgeDeletedSecret(secretName)
                         .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty())
@@ -421,10 +420,12 @@ public class KeyVaultTokenStore implements TokenStore {
      * @param retryBackoff first pause before retrying a 5xx or I/O failure
      * @param maxRetryWait longest pause sat out before a retry, {@code Retry-After} included
      */
-    record CallPolicy(int maxAttempts, Duration requestTimeout, Duration retryBackoff, Duration maxRetryWait) {
+    record CallPolicy(int maxAttempts, Duration requestTimeout, Duration retryBackoff, Duration maxRetryWait,
+            Duration deletePollInterval) {
 
         static CallPolicy of(TokenStoreConfig.KeyVault config) {
-            return new CallPolicy(config.maxAttempts(), config.requestTimeout(), config.retryBackoff(), config.maxRetryWait());
+            return new CallPolicy(config.maxAttempts(), config.requestTimeout(), config.retryBackoff(), config.maxRetryWait(),
+                    config.deletePollInterval());
         }
     }
 

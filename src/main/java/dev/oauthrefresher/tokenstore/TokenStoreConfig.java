@@ -99,11 +99,28 @@ public interface TokenStoreConfig {
 
         /**
          * How often this replica records in {@code replica_heartbeat} that it is alive; a replica unseen for three
-         * intervals no longer counts, and each vault's budget is divided by the replicas that do. Key
+         * intervals ({@code heartbeat-live-intervals}) no longer counts, and each vault's budget is divided by the replicas that do. Key
          * {@code refresher.token-store.key-vault.heartbeat-interval}, default {@code 5s}.
          */
         @WithDefault("5s")
         Duration heartbeatInterval();
+
+        /**
+         * A replica unseen for this many heartbeat intervals no longer shares the vaults' budget. At least {@code 2}, so
+         * a replica whose heartbeat is merely late is not dropped (the others would raise their rates past the budget).
+         * Key {@code refresher.token-store.key-vault.heartbeat-live-intervals}, default {@code 3}.
+         */
+        @WithDefault("3")
+        @Min(2)
+        int heartbeatLiveIntervals();
+
+        /**
+         * Heartbeat rows of replicas that vanished without deleting theirs (a crash, {@code kill -9}) are deleted after
+         * this. At least {@code heartbeat-interval × heartbeat-live-intervals} (checked at startup), or live replicas
+         * would stop being counted. Key {@code refresher.token-store.key-vault.heartbeat-retention}, default {@code 1h}.
+         */
+        @WithDefault("1h")
+        Duration heartbeatRetention();
 
         /**
          * Upper cap on this replica's Key Vault requests per second to each vault, retries included. The rate actually
@@ -161,6 +178,21 @@ public interface TokenStoreConfig {
          */
         @WithDefault("10s")
         Duration requestTimeout();
+
+        /**
+         * Longest wait for a TCP connection to the vault, never more than {@code request-timeout}. Key
+         * {@code refresher.token-store.key-vault.connect-timeout}, default {@code 5s}.
+         */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /**
+         * How often a deletion is polled until Key Vault reports the secret soft-deleted, before it is purged; the
+         * polls count in the attempt's {@code request-timeout}, so this must be shorter (checked at startup). Key
+         * {@code refresher.token-store.key-vault.delete-poll-interval}, default {@code 250ms}.
+         */
+        @WithDefault("250ms")
+        Duration deletePollInterval();
 
         /**
          * First pause before retrying a 5xx or I/O failure; it doubles with each attempt (with jitter). Key

@@ -94,7 +94,8 @@ public class TokenStoreProducer {
         for (String name : vaults.names()) {
             URI url = vaults.url(name).orElseThrow();
             clients.put(name, new KeyVaultTokenStore.Vault(name, KeyVaultClients.secretClient(url, credential, vertx,
-                    config.requestTimeout(), config.maxConnections(), trust, config.disableChallengeResourceVerification()),
+                    config.requestTimeout(), config.connectTimeout(), config.maxConnections(), trust,
+                    config.disableChallengeResourceVerification()),
                     budget.limiter(name)));
             LOG.infof("Token store: Azure Key Vault '%s' at %s%s", name, url,
                     vaults.assignTo().contains(name) ? "" : " (takes no new integrations)");

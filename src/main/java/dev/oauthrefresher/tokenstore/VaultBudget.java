@@ -37,13 +37,12 @@ public class VaultBudget {
 
     private static final Logger LOG = Logger.getLogger(VaultBudget.class);
     private static final String JOB = "replica-heartbeat";
-    /** A replica unseen for this many heartbeat intervals no longer shares the budget. */
-    static final int LIVE_INTERVALS = 3;
-    /** Rows of replicas that vanished without deleting theirs (crash, kill -9) are deleted after this. */
-    static final Duration FORGET_AFTER = Duration.ofHours(1);
     private static final String REFUSED = "refresher.key.vault.permits.refused";
     private static final String SCHEDULED_WAIT_KEY = "refresher.token-store.key-vault.scheduled-max-permit-wait";
     private static final String ON_DEMAND_WAIT_KEY = "refresher.token-store.key-vault.on-demand-max-permit-wait";
+    private static final String RETENTION_KEY = "refresher.token-store.key-vault.heartbeat-retention";
+    private static final String CONNECT_TIMEOUT_KEY = "refresher.token-store.key-vault.connect-timeout";
+    private static final String DELETE_POLL_KEY = "refresher.token-store.key-vault.delete-poll-interval";
 
     private final TokenStoreConfig config;
     private final ReplicaHeartbeatRepository heartbeats;
@@ -71,6 +70,24 @@ public class VaultBudget {
                     + ") must not exceed " + SCHEDULED_WAIT_KEY + " (" + keyVaultConfig.scheduledMaxPermitWait()
                     + "): on-demand calls would then make scheduled refreshes wait past their bound.",
                     Set.of(ON_DEMAND_WAIT_KEY, SCHEDULED_WAIT_KEY));
+        }
+        Duration liveWindow = keyVaultConfig.heartbeatInterval().multipliedBy(keyVaultConfig.heartbeatLiveIntervals());
+        if (keyVaultConfig.heartbeatRetention().compareTo(liveWindow) < 0) {
+            throw new ConfigurationException(RETENTION_KEY + " (" + keyVaultConfig.heartbeatRetention() + ") must be at "
+                    + "least heartbeat-interval × heartbeat-live-intervals (" + liveWindow + "): live replicas' rows would "
+                    + "be deleted, the others would stop counting them and raise their rates past the vault's budget.",
+                    Set.of(RETENTION_KEY));
+        }
+        Duration connect = keyVaultConfig.connectTimeout();
+        if (connect.isNegative() || connect.isZero()) {
+            throw new ConfigurationException(CONNECT_TIMEOUT_KEY + " must be positive", Set.of(CONNECT_TIMEOUT_KEY));
+        }
+        Duration deletePoll = keyVaultConfig.deletePollInterval();
+        if (deletePoll.isNegative() || deletePoll.isZero() || deletePoll.compareTo(keyVaultConfig.requestTimeout()) >= 0) {
+            throw new ConfigurationException(DELETE_POLL_KEY + " (" + deletePoll + ") must be positive and shorter than "
+                    + "refresher.token-store.key-vault.request-timeout (" + keyVaultConfig.requestTimeout() + "): the "
+                    + "deletion's polls count in one attempt's timeout, and no deletion could finish.",
+                    Set.of(DELETE_POLL_KEY));
         }
         int rate = perReplica(1);
         for (String vault : vaults.names()) {
@@ -117,17 +134,18 @@ public class VaultBudget {
             QuarkusTransaction.requiringNew().run(() -> heartbeats.leave(replicaId));
         } catch (RuntimeException e) {
             LOG.debugf("Could not delete this replica's heartbeat (%s); it stops counting after %d intervals",
-                    e.getClass().getSimpleName(), LIVE_INTERVALS);
+                    e.getClass().getSimpleName(), config.keyVault().heartbeatLiveIntervals());
         }
     }
 
     /** Records this replica as alive and re-divides every vault's budget by the replicas counted. */
     void beat() {
-        Duration interval = config.keyVault().heartbeatInterval();
+        TokenStoreConfig.KeyVault keyVaultConfig = config.keyVault();
+        Duration liveWithin = keyVaultConfig.heartbeatInterval().multipliedBy(keyVaultConfig.heartbeatLiveIntervals());
         int live;
         try {
             live = QuarkusTransaction.requiringNew().call(
-                    () -> heartbeats.beat(replicaId, interval.multipliedBy(LIVE_INTERVALS), FORGET_AFTER));
+                    () -> heartbeats.beat(replicaId, liveWithin, keyVaultConfig.heartbeatRetention()));
         } catch (RuntimeException e) {
             LOG.warnf("Replica heartbeat failed (%s); keeping the last count, %d replica(s)", e.getClass().getSimpleName(),
                     replicas.get());

@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The real Azure SDK, through {@link KeyVaultTokenStore}, against the HTTPS {@link KeyVaultFake}. */
 class KeyVaultTokenStoreTest {
 
-    static final CallPolicy POLICY = new CallPolicy(4, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5));
+    static final CallPolicy POLICY = new CallPolicy(4, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofSeconds(5),
+            Duration.ofMillis(250));
     static final Instant EXPIRES_AT = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.SECONDS);
 
     static KeyVaultFake fake;
@@ -75,7 +76,7 @@ class KeyVaultTokenStoreTest {
         PemTrustOptions trust = new PemTrustOptions().addCertPath(fake.certificatePem().toString());
         KeyVaultTokenStore.Vault vault = new KeyVaultTokenStore.Vault(SecretRef.DEFAULT_VAULT,
                 KeyVaultClients.secretClient(URI.create(fake.vaultUrl()), new FakeAzureCredential(), vertx,
-                        policy.requestTimeout(), 4, Optional.of(trust), true), limiter);
+                        policy.requestTimeout(), Duration.ofSeconds(5), 4, Optional.of(trust), true), limiter);
         return new KeyVaultTokenStore(Map.of(vault.name(), vault), vault.name(),
                 policy, duration -> {
                     waits.add(duration);
@@ -291,7 +292,8 @@ class KeyVaultTokenStoreTest {
 
     @Test
     void shouldAbandonAnUnansweredRequestAfterTheTimeoutAndRetryIt() {
-        KeyVaultTokenStore impatient = store(new CallPolicy(2, Duration.ofMillis(300), Duration.ofMillis(10), Duration.ofSeconds(5)),
+        KeyVaultTokenStore impatient = store(new CallPolicy(2, Duration.ofMillis(300), Duration.ofMillis(10), Duration.ofSeconds(5),
+                Duration.ofMillis(250)),
                 limiter(200, System::nanoTime));
         String name = newSecretName();
         fake.hangNext(1, Duration.ofSeconds(2));

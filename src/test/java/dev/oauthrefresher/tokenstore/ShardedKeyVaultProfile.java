@@ -21,7 +21,9 @@ public class ShardedKeyVaultProfile implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of("refresher.token-store.key-vault.max-requests-per-second", "400",
-                "refresher.token-store.key-vault.heartbeat-interval", "1h");
+                "refresher.token-store.key-vault.heartbeat-interval", "1h",
+                // at least the three intervals a replica counts as live, as the startup check requires
+                "refresher.token-store.key-vault.heartbeat-retention", "3h");
     }
 
     @Override

@@ -158,7 +158,7 @@ class ShardedKeyVaultTest {
         budget.beat();
         assertThat(ratesInMetrics()).containsEntry("default", 360.0);
         assertThat(seeder.count("SELECT count(*) FROM replica_heartbeat WHERE replica_id = 'other-replica-1'", Map.of()))
-                .as("rows older than an hour are deleted by whoever heartbeats").isZero();
+                .as("rows older than the heartbeat retention (3h here) are deleted by whoever heartbeats").isZero();
     }
 
     @Test
