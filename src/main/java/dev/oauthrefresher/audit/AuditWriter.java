@@ -16,6 +16,10 @@ import java.util.concurrent.CompletableFuture;
 @ApplicationScoped
 public class AuditWriter {
 
+    /**
+     * A cap on one group commit, not a throughput knob (items queued behind a full batch go into the next at once):
+     * it only bounds a transaction's size and lock time, so it stays a constant rather than a setting.
+     */
     private static final int MAX_PER_TRANSACTION = 500;
 
     private record Row(String actor, String action, String tenantId, UUID integrationId, String detail,

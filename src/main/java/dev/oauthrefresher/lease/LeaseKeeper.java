@@ -43,6 +43,10 @@ import org.jboss.logging.Logger;
 public class LeaseKeeper {
 
     private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
+    /**
+     * A cap on one group commit of fences, not a throughput knob (fences queued behind a full batch go into the next at
+     * once): it only bounds one statement's size, so it stays a constant rather than a setting.
+     */
     private static final int MAX_FENCES_PER_STATEMENT = 200;
 
     /** One fence a reactive caller waits for. */

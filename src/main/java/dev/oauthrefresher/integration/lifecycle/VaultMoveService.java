@@ -53,6 +53,10 @@ import org.jboss.logging.Logger;
 public class VaultMoveService {
 
     private static final Logger LOG = Logger.getLogger(VaultMoveService.class);
+    /**
+     * Integrations one move request takes when it names no {@code limit}: part of the request's contract (small enough
+     * that a call stays well within an HTTP timeout; the caller repeats it), so a constant, not a setting.
+     */
     static final int DEFAULT_LIMIT = 100;
 
     private final IntegrationRepository integrations;

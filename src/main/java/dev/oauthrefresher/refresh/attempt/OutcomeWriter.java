@@ -33,6 +33,10 @@ import org.jboss.logging.Logger;
 public class OutcomeWriter implements RotationRecorder {
 
     private static final Logger LOG = Logger.getLogger(OutcomeWriter.class);
+    /**
+     * A cap on one group commit, not a throughput knob (outcomes queued behind a full batch go into the next at once):
+     * it only bounds a transaction's size and lock time, so it stays a constant rather than a setting.
+     */
     private static final int MAX_PER_TRANSACTION = 200;
 
     /** Whether the guarded update applied (the row was still active and ours) and the status it left. */

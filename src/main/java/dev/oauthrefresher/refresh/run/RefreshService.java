@@ -57,6 +57,7 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class RefreshService {
 
+    /** Most rows a dry run lists: part of the API's answer (a sample, not a claim), so a constant, not a setting. */
     private static final int DRY_RUN_SAMPLE = 1000;
 
     private final IntegrationRepository integrations;
