@@ -69,6 +69,19 @@ class ArchitectureTest {
         assertThat(ALLOWED.keySet()).containsAll(packages);
     }
 
+    /**
+     * The benchmark programs ({@code src/bench/java}, package {@code bench}) may use the tests' support; no test may use
+     * them, so the suite means the same with or without the benchmark's source root.
+     */
+    @Test
+    void shouldKeepTheTestsIndependentOfTheBenchmark() {
+        JavaClasses testClasses = new ClassFileImporter().withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS)
+                .importPackages(BASE);
+        noClasses().that().resideOutsideOfPackage(BASE + ".bench..")
+                .should().dependOnClassesThat().resideInAPackage(BASE + ".bench..")
+                .check(testClasses);
+    }
+
     @Test
     void shouldHaveNoCycleBetweenPackages() {
         slices().matching(BASE + ".(**)").should().beFreeOfCycles().check(classes);

@@ -2,9 +2,16 @@ package dev.oauthrefresher.testsupport;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** The application in production shape: tokens in (a fake) Azure Key Vault, reached with a stand-in credential. */
+/**
+ * The application in production shape, and the suite's one Key Vault boot: tokens in two (fake) Azure Key Vaults
+ * ({@link TwoKeyVaultsResource}: {@code default} and {@code shard-2}) reached with a stand-in credential, on real
+ * PostgreSQL with the stateful fake token endpoints. A new integration lands in either vault, so a test finds its
+ * secret in the vault its row records. The per-replica cap is above the vault budget so that the budget's division
+ * shows, and the heartbeat is left to the tests ({@code VaultBudget.beat()}).
+ */
 public class KeyVaultProfile implements QuarkusTestProfile {
 
     @Override
@@ -13,7 +20,17 @@ public class KeyVaultProfile implements QuarkusTestProfile {
     }
 
     @Override
+    public Map<String, String> getConfigOverrides() {
+        return Map.of("refresher.token-store.key-vault.max-requests-per-second", "400",
+                "refresher.token-store.key-vault.heartbeat-interval", "1h",
+                // rows must outlive the live window (interval × live intervals), or startup refuses the settings
+                "refresher.token-store.key-vault.heartbeat-retention", "3h");
+    }
+
+    @Override
     public List<TestResourceEntry> testResources() {
-        return List.of(new TestResourceEntry(KeyVaultFakeResource.class));
+        return List.of(new TestResourceEntry(EmbeddedPostgresResource.class),
+                new TestResourceEntry(FakeTokenEndpointResource.class),
+                new TestResourceEntry(TwoKeyVaultsResource.class));
     }
 }

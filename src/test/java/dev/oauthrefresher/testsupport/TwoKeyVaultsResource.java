@@ -5,6 +5,7 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,9 +32,12 @@ public class TwoKeyVaultsResource implements QuarkusTestResourceLifecycleManager
             };
         }
 
+        public List<KeyVaultFake> all() {
+            return List.of(defaultVault, shard2);
+        }
+
         public void reset() {
-            defaultVault.reset();
-            shard2.reset();
+            all().forEach(KeyVaultFake::reset);
         }
     }
 

@@ -10,11 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.Concurrently;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
-import dev.oauthrefresher.testsupport.KeyVaultFakeResource.InjectKeyVaultFake;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
 import dev.oauthrefresher.testsupport.LogCapture;
 import dev.oauthrefresher.testsupport.Poll;
@@ -22,8 +20,9 @@ import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.refresh.run.RefreshTask;
 import dev.oauthrefresher.testsupport.TenantKeys;
+import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.InjectVaults;
+import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.Vaults;
 import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -45,18 +44,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The whole application with {@code refresher.token-store.kind=key-vault}, against the HTTPS Key Vault fake. */
+/**
+ * The whole application with {@code refresher.token-store.kind=key-vault}, against HTTPS Key Vault fakes. The boot has
+ * two vaults ({@link KeyVaultProfile}): a registered integration's secret is looked up in the vault its row records,
+ * and "the vault" of a single-vault deployment is both of them together.
+ */
 @QuarkusTest
 @TestProfile(KeyVaultProfile.class)
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
 class KeyVaultModeTest {
 
     static final String ADMIN = "Bearer test-admin-token";
     static final String TOKEN_STORE_CHECK = "checks.find { it.name == 'token-store' }";
 
-    @InjectKeyVaultFake
-    KeyVaultFake fake;
+    @InjectVaults
+    Vaults vaults;
 
     @Inject
     TokenStore tokenStore;
@@ -68,8 +69,8 @@ class KeyVaultModeTest {
     Seeder seeder;
 
     @BeforeEach
-    void resetFake() {
-        fake.reset();
+    void resetFakes() {
+        vaults.reset();
     }
 
     @Test
@@ -79,12 +80,14 @@ class KeyVaultModeTest {
                 .body(TOKEN_STORE_CHECK + ".status", equalTo("UP"))
                 .body(TOKEN_STORE_CHECK + ".data.kind", equalTo("key-vault"))
                 .body("checks.name", hasItem("Database connections health check"));
-        assertThat(fake.requests()).extracting(KeyVaultFake.Request::secretName).contains(KeyVaultTokenStore.PROBE_SECRET);
+        for (KeyVaultFake vault : vaults.all()) {
+            assertThat(vault.requests()).extracting(KeyVaultFake.Request::secretName).contains(KeyVaultTokenStore.PROBE_SECRET);
+        }
     }
 
     @Test
     void shouldNotBeReadyWhenKeyVaultRefusesThisServicesIdentity() {
-        fake.failNext(1, 403, Map.of());
+        vaults.defaultVault().failNext(1, 403, Map.of());
 
         Management.given().get("/q/health/ready").then().statusCode(503)
                 .body("status", equalTo("DOWN"))
@@ -100,14 +103,17 @@ class KeyVaultModeTest {
 
         created.then().statusCode(201);
         assertThat(created.asString()).doesNotContain("secret-value");
-        String secretName = Integration.secretNameFor(UUID.fromString(created.path("id")));
-        KeyVaultFake.StoredSecret stored = fake.latest(secretName).orElseThrow();
+        String id = created.path("id");
+        String secretName = Integration.secretNameFor(UUID.fromString(id));
+        KeyVaultFake.StoredSecret stored = vaultOf(id).latest(secretName).orElseThrow();
         assertThat(stored.contentType()).isEqualTo("application/json");
         JsonNode document = new ObjectMapper().readTree(stored.value());
         assertThat(document.get("schema").asInt()).isEqualTo(1);
         assertThat(document.get("access_token").asText()).isEqualTo("at-secret-value-1");
         assertThat(document.get("refresh_token").asText()).isEqualTo("rt-secret-value-1");
-        TokenStore.Versioned loaded = tokenStore.load(TestSecrets.named(secretName)).await().indefinitely().orElseThrow();
+        assertThat(otherVault(id).holds(secretName)).as("not in the other vault").isFalse();
+        TokenStore.Versioned loaded = tokenStore.load(new SecretRef(vaultName(id), secretName)).await().indefinitely()
+                .orElseThrow();
         assertThat(loaded.version()).isEqualTo(stored.version());
         assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-secret-value-1");
     }
@@ -115,25 +121,26 @@ class KeyVaultModeTest {
     @Test
     void shouldLeaveOnlyTheWinnersSecretInKeyVaultAfterADuplicateRegistrationRace() throws Exception {
         String tenant = IntegrationRegistryApiTest.newTenant();
-        Set<String> before = fake.liveSecretNames();
+        Set<String> before = liveSecretNames();
 
         List<Integer> statuses = Concurrently.run(6, () -> register(tenant, "race@example.com").statusCode());
 
         assertThat(statuses).containsOnly(201, 409).filteredOn(status -> status == 201).hasSize(1);
         String winner = given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
                 .then().statusCode(200).extract().path("items[0].id");
-        Set<String> added = new HashSet<>(fake.liveSecretNames());
+        Set<String> added = new HashSet<>(liveSecretNames());
         added.removeAll(before);
         assertThat(added).as("secrets in the vault written by the race")
                 .containsExactly(Integration.secretNameFor(UUID.fromString(winner)));
-        assertThat(fake.requests()).filteredOn(r -> r.method().equals("PUT") && !r.secretName().equals(KeyVaultTokenStore.PROBE_SECRET))
+        assertThat(requests()).filteredOn(r -> r.method().equals("PUT") && !r.secretName().equals(KeyVaultTokenStore.PROBE_SECRET))
                 .as("secret writes").hasSize(1);
     }
 
     @Test
     void shouldRegisterNothingAndAnswer503WithTheCauseInTheLogWhenKeyVaultKeepsFailing() {
         String tenant = IntegrationRegistryApiTest.newTenant();
-        fake.failNext(4, 503, Map.of());
+        // the registration's vault is chosen from the id it is given, so both vaults keep failing
+        vaults.all().forEach(vault -> vault.failNext(4, 503, Map.of()));
 
         try (LogCapture logs = LogCapture.install()) {
             register(tenant, "frank@example.com").then().statusCode(503)
@@ -143,7 +150,7 @@ class KeyVaultModeTest {
             assertThat(logs.text()).contains("register of secret", "failed in the token store", "HTTP 503");
         }
 
-        assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("PUT", "PUT", "PUT", "PUT");
+        assertThat(requests()).extracting(KeyVaultFake.Request::method).containsExactly("PUT", "PUT", "PUT", "PUT");
         given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
                 .then().statusCode(200).body("total", equalTo(0));
     }
@@ -152,7 +159,7 @@ class KeyVaultModeTest {
     void shouldKeepAuthenticatingKeysWhileThirtyRegistrationsWaitForAStalledVault() throws Exception {
         String tenant = IntegrationRegistryApiTest.newTenant();
         String key = TenantKeys.issue(tenant);
-        fake.holdWrites();
+        vaults.all().forEach(KeyVaultFake::holdWrites);
         ExecutorService pool = Executors.newFixedThreadPool(30);
         try {
             List<Future<Response>> registrations = new ArrayList<>();
@@ -162,16 +169,16 @@ class KeyVaultModeTest {
             }
             // thirty writes wait in the vault at once: a registration holds neither one of the 20 pooled connections
             // nor one of the 20 worker threads while the vault does not answer (before, the 21st never got this far)
-            Poll.until("thirty secret writes waiting in the vault", Duration.ofSeconds(8), () -> fake.requests().stream()
+            Poll.until("thirty secret writes waiting in the vaults", Duration.ofSeconds(8), () -> requests().stream()
                     .filter(r -> r.method().equals("PUT") && r.secretName().startsWith("integration-")).count() >= 30);
             given().header("Authorization", TenantKeys.bearer(key)).get("/v1/integrations").then().statusCode(200);
-            fake.releaseWrites();
+            vaults.all().forEach(KeyVaultFake::releaseWrites);
 
             for (Future<Response> registration : registrations) {
                 registration.get(60, TimeUnit.SECONDS).then().statusCode(201);
             }
         } finally {
-            fake.releaseWrites();
+            vaults.all().forEach(KeyVaultFake::releaseWrites);
             pool.shutdownNow();
         }
         given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
@@ -182,8 +189,8 @@ class KeyVaultModeTest {
     void shouldMoveAnIntegrationWhoseSecretHoldsNoTokenDocumentToErrorWithoutCallingTheProvider() {
         String tenant = IntegrationRegistryApiTest.newTenant();
         String id = register(tenant, "gina@example.com", "fake-google").then().statusCode(201).extract().path("id");
-        fake.seed(Integration.secretNameFor(UUID.fromString(id)), "not a token document", "application/json");
-        fake.reset();
+        vaultOf(id).seed(Integration.secretNameFor(UUID.fromString(id)), "not a token document", "application/json");
+        vaults.reset();
 
         given().header("Authorization", ADMIN).post("/admin/tenants/{t}/integrations/{id}/refresh", tenant, id)
                 .then().statusCode(200)
@@ -191,7 +198,8 @@ class KeyVaultModeTest {
                 .body("integration.status", equalTo("error"))
                 .body("integration.lastErrorCode", equalTo("tokens_unreadable"));
         // one read, no retry of a document that will read the same the next time
-        assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).containsExactly("GET");
+        assertThat(requests()).extracting(KeyVaultFake.Request::method).containsExactly("GET");
+        assertThat(vaultOf(id).requests()).extracting(KeyVaultFake.Request::method).containsExactly("GET");
     }
 
     @Test
@@ -200,12 +208,13 @@ class KeyVaultModeTest {
         String key = TenantKeys.issue(tenant);
         String id = register(tenant, "gina@example.com").then().statusCode(201).extract().path("id");
         String secretName = Integration.secretNameFor(UUID.fromString(id));
-        assertThat(fake.holds(secretName)).isTrue();
+        KeyVaultFake vault = vaultOf(id);
+        assertThat(vault.holds(secretName)).isTrue();
 
         given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
 
-        assertThat(fake.holds(secretName)).as("secret purged").isFalse();
-        assertThat(fake.requests()).extracting(KeyVaultFake.Request::method).contains("DELETE", "DELETE deleted");
+        assertThat(vault.holds(secretName)).as("secret purged").isFalse();
+        assertThat(vault.requests()).extracting(KeyVaultFake.Request::method).contains("DELETE", "DELETE deleted");
         given().header("Authorization", TenantKeys.bearer(key)).get("/v1/integrations/{id}", id).then().statusCode(404);
         given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
     }
@@ -213,6 +222,7 @@ class KeyVaultModeTest {
     @Test
     void shouldKeepASoftDeletedSecretWhenTheVaultRefusesThePurge() {
         String secretName = Integration.secretNameFor(UUID.randomUUID());
+        KeyVaultFake fake = vaults.defaultVault();
         fake.seed(secretName, "{}", "application/json");
         fake.failPurges(true);
         try {
@@ -229,7 +239,7 @@ class KeyVaultModeTest {
     @Test
     void shouldStillReadATokenDocumentWrittenWithoutASchemaField() {
         String secretName = Integration.secretNameFor(UUID.randomUUID());
-        fake.seed(secretName, "{\"access_token\":\"at-old\",\"refresh_token\":\"rt-old\","
+        vaults.defaultVault().seed(secretName, "{\"access_token\":\"at-old\",\"refresh_token\":\"rt-old\","
                 + "\"expires_at\":\"2030-01-01T00:00:00Z\",\"token_type\":\"Bearer\"}", "application/json");
 
         TokenSet tokens = tokenStore.load(TestSecrets.named(secretName)).await().indefinitely().orElseThrow().tokens();
@@ -244,11 +254,14 @@ class KeyVaultModeTest {
         String key = TenantKeys.issue(tenant);
         Seeded row = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
                 Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
-        fake.reset();
+        vaults.reset();
         try {
             shareTheVaultWithOtherReplicas();
-            // a run's calls have queued more than an on-demand caller may wait (2 s), less than a scheduled one may (5 s)
-            queueScheduledPermits(Duration.ofSeconds(3));
+            // a run's calls have queued more than an on-demand caller may wait (2 s), less than a scheduled one may (5 s),
+            // in each vault: the registration's vault is chosen from the id it is given
+            for (String vault : List.of(SecretRef.DEFAULT_VAULT, "shard-2")) {
+                queueScheduledPermits(vault, Duration.ofSeconds(3));
+            }
 
             Response registration = given().header("Authorization", TenantKeys.bearer(key)).contentType(ContentType.JSON)
                     .body(Map.of("provider", "google", "providerGroup", "google-default", "externalAccount", "budget@example.com",
@@ -264,7 +277,7 @@ class KeyVaultModeTest {
                         .body("detail", containsString("refresher.token-store.key-vault.on-demand-share"));
                 assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3L);
             }
-            assertThat(fake.requests()).as("nothing sent to the vault").isEmpty();
+            assertThat(requests()).as("nothing sent to either vault").isEmpty();
             given().header("Authorization", ADMIN).get("/admin/tenants/{t}/integrations", tenant)
                     .then().statusCode(200).body("total", equalTo(1));
 
@@ -280,7 +293,7 @@ class KeyVaultModeTest {
         String tenant = IntegrationRegistryApiTest.newTenant();
         Seeded row = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
                 Instant.now().plus(1, ChronoUnit.MINUTES)).get(0);
-        fake.reset();
+        vaults.reset();
         ExecutorService filler = Executors.newSingleThreadExecutor();
         try {
             shareTheVaultWithOtherReplicas();
@@ -317,7 +330,7 @@ class KeyVaultModeTest {
             filler.awaitTermination(5, TimeUnit.SECONDS);
             restoreTheBudget();
         }
-        assertThat(fake.requests()).as("nothing sent to the vault").isEmpty();
+        assertThat(requests()).as("nothing sent to either vault").isEmpty();
         assertThat(FakeTokenEndpointResource.google().successes(row.grant())).as("the provider was not called").isZero();
         assertThat(seeder.column(row.id(), "status")).isEqualTo("active");
         assertThat(seeder.column(row.id(), "lease_owner")).as("released for a later claim").isNull();
@@ -328,7 +341,7 @@ class KeyVaultModeTest {
     }
 
     /**
-     * 359 other live replicas in {@code replica_heartbeat}: this replica's share of the vault drops to 1 request/s, so
+     * 359 other live replicas in {@code replica_heartbeat}: this replica's share of each vault drops to 1 request/s, so
      * a queue of a few seconds is a few permits, and time passing during a test does not empty it.
      */
     void shareTheVaultWithOtherReplicas() {
@@ -336,29 +349,58 @@ class KeyVaultModeTest {
                 + "FROM generate_series(1, 359) g", Map.of());
         budget.beat();
         assertThat(budget.requestsPerSecond(SecretRef.DEFAULT_VAULT)).hasValue(1.0);
+        assertThat(budget.requestsPerSecond("shard-2")).hasValue(1.0);
     }
 
-    /** Takes scheduled permits of the default vault, as a busy run would, until one had to wait {@code queued}. */
-    void queueScheduledPermits(Duration queued) {
-        VaultLimiter limiter = budget.limiter(SecretRef.DEFAULT_VAULT);
+    /** Takes scheduled permits of {@code vault}, as a busy run would, until one had to wait {@code queued}. */
+    void queueScheduledPermits(String vault, Duration queued) {
+        VaultLimiter limiter = budget.limiter(vault);
         Duration wait = Duration.ZERO;
         while (wait.compareTo(queued) < 0) {
             wait = limiter.acquire(VaultPriority.SCHEDULED);
         }
     }
 
-    /** This replica alone again, and on-demand calls getting permits, so the next test starts with room. */
+    /** This replica alone again, and on-demand calls getting permits of each vault, so the next test starts with room. */
     void restoreTheBudget() {
         seeder.sql("DELETE FROM replica_heartbeat WHERE replica_id LIKE 'other-replica-%'", Map.of());
         budget.beat();
-        VaultLimiter limiter = budget.limiter(SecretRef.DEFAULT_VAULT);
-        Poll.until("on-demand permits again", Duration.ofSeconds(15), () -> {
-            try {
-                return limiter.acquire(VaultPriority.ON_DEMAND).isZero();
-            } catch (VaultBudgetExhaustedException e) {
-                return false;
-            }
-        });
+        for (String vault : List.of(SecretRef.DEFAULT_VAULT, "shard-2")) {
+            VaultLimiter limiter = budget.limiter(vault);
+            Poll.until("on-demand permits of " + vault + " again", Duration.ofSeconds(15), () -> {
+                try {
+                    return limiter.acquire(VaultPriority.ON_DEMAND).isZero();
+                } catch (VaultBudgetExhaustedException e) {
+                    return false;
+                }
+            });
+        }
+    }
+
+    /** The name of the vault the integration's row records: a new integration lands in either. */
+    String vaultName(String id) {
+        return (String) seeder.column(UUID.fromString(id), "vault");
+    }
+
+    /** The fake of the vault the integration's row records. */
+    KeyVaultFake vaultOf(String id) {
+        return vaults.named(vaultName(id));
+    }
+
+    KeyVaultFake otherVault(String id) {
+        return vaultOf(id) == vaults.defaultVault() ? vaults.shard2() : vaults.defaultVault();
+    }
+
+    /** What either vault received since the last reset, the default vault's first. */
+    List<KeyVaultFake.Request> requests() {
+        return vaults.all().stream().flatMap(vault -> vault.requests().stream()).toList();
+    }
+
+    /** Secrets live in either vault. */
+    Set<String> liveSecretNames() {
+        Set<String> names = new HashSet<>();
+        vaults.all().forEach(vault -> names.addAll(vault.liveSecretNames()));
+        return names;
     }
 
     static Response register(String tenant, String account) {

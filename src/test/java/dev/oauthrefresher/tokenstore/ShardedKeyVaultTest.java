@@ -7,10 +7,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRegistryApiTest;
-import dev.oauthrefresher.testsupport.EmbeddedPostgresResource;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
+import dev.oauthrefresher.testsupport.KeyVaultProfile;
 import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.Seeder;
@@ -20,7 +20,6 @@ import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.InjectVaults;
 import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.Vaults;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -42,9 +41,7 @@ import org.junit.jupiter.api.Test;
  * {@code url} of a deployment that had one vault) and {@code shard-2}, added next to it.
  */
 @QuarkusTest
-@TestProfile(ShardedKeyVaultProfile.class)
-@WithTestResource(EmbeddedPostgresResource.class)
-@WithTestResource(FakeTokenEndpointResource.class)
+@TestProfile(KeyVaultProfile.class)
 class ShardedKeyVaultTest {
 
     static final String ADMIN = "Bearer test-admin-token";

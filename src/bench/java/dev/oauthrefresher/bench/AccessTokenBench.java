@@ -1,5 +1,10 @@
 package dev.oauthrefresher.bench;
 
+import dev.oauthrefresher.testsupport.process.ApiSeeder;
+import dev.oauthrefresher.testsupport.process.Harness;
+import dev.oauthrefresher.testsupport.process.ProcStat;
+import dev.oauthrefresher.testsupport.process.ServiceClient;
+import dev.oauthrefresher.testsupport.process.ServiceProcess;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;

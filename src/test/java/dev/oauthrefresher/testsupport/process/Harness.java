@@ -1,4 +1,4 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.testsupport.process;
 
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
@@ -41,7 +41,7 @@ public final class Harness implements AutoCloseable {
      */
     public static final List<String> SERVICE_JVM = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
     static final String ADMIN_TOKEN = "bench-admin-token-5f0c2a9e7d3b41c6";
-    static final String CRON_TOKEN = "bench-cron-token-8e1b6d4a2c9f0735";
+    public static final String CRON_TOKEN = "bench-cron-token-8e1b6d4a2c9f0735";
     static final String CLIENT_ID = "bench-client";
     static final String CLIENT_SECRET = "bench-client-secret-value";
     /** 32 bytes, base64: seals pending rotations, the same for every process as in a real deployment. */

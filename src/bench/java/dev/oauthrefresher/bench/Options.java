@@ -1,5 +1,6 @@
 package dev.oauthrefresher.bench;
 
+import dev.oauthrefresher.testsupport.process.Harness;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;

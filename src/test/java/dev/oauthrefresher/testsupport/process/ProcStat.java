@@ -1,4 +1,4 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.testsupport.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,13 @@
 package dev.oauthrefresher.bench;
 
-import dev.oauthrefresher.bench.ServiceClient.RunSummary;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
+import dev.oauthrefresher.testsupport.process.Database;
+import dev.oauthrefresher.testsupport.process.Harness;
+import dev.oauthrefresher.testsupport.process.ProcStat;
+import dev.oauthrefresher.testsupport.process.ServiceClient;
+import dev.oauthrefresher.testsupport.process.ServiceClient.RunSummary;
+import dev.oauthrefresher.testsupport.process.ServiceProcess;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,4 +1,4 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.testsupport.process;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

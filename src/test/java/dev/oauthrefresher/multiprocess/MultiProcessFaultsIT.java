@@ -1,10 +1,15 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.multiprocess;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import dev.oauthrefresher.bench.Harness.TokenStore;
-import dev.oauthrefresher.bench.ServiceClient.RunSummary;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.process.ApiSeeder;
+import dev.oauthrefresher.testsupport.process.Database;
+import dev.oauthrefresher.testsupport.process.Harness;
+import dev.oauthrefresher.testsupport.process.Harness.TokenStore;
+import dev.oauthrefresher.testsupport.process.ServiceClient;
+import dev.oauthrefresher.testsupport.process.ServiceClient.RunSummary;
+import dev.oauthrefresher.testsupport.process.ServiceProcess;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Timestamp;

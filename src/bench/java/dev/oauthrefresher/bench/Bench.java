@@ -1,7 +1,13 @@
 package dev.oauthrefresher.bench;
 
-import dev.oauthrefresher.bench.ServiceClient.RunSummary;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.process.ApiSeeder;
+import dev.oauthrefresher.testsupport.process.Database;
+import dev.oauthrefresher.testsupport.process.Harness;
+import dev.oauthrefresher.testsupport.process.ProcStat;
+import dev.oauthrefresher.testsupport.process.ServiceClient;
+import dev.oauthrefresher.testsupport.process.ServiceClient.RunSummary;
+import dev.oauthrefresher.testsupport.process.ServiceProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

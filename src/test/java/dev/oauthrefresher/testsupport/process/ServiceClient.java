@@ -1,4 +1,4 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.testsupport.process;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,10 +1,15 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.multiprocess;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.StandardWebhooksVerifier;
 import dev.oauthrefresher.testsupport.WebhookReceiver;
+import dev.oauthrefresher.testsupport.process.ApiSeeder;
+import dev.oauthrefresher.testsupport.process.Database;
+import dev.oauthrefresher.testsupport.process.Harness;
+import dev.oauthrefresher.testsupport.process.ServiceClient;
+import dev.oauthrefresher.testsupport.process.ServiceProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.testsupport.process;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,8 +1,11 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.multiprocess;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import dev.oauthrefresher.bench.Harness.TokenStore;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.process.Harness;
+import dev.oauthrefresher.testsupport.process.Harness.TokenStore;
+import dev.oauthrefresher.testsupport.process.ServiceClient;
+import dev.oauthrefresher.testsupport.process.ServiceProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

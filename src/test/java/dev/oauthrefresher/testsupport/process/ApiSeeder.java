@@ -1,4 +1,4 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.testsupport.process;
 
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import java.time.Instant;

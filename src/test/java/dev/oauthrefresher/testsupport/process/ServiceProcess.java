@@ -1,4 +1,4 @@
-package dev.oauthrefresher.bench;
+package dev.oauthrefresher.testsupport.process;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -212,7 +212,8 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    static void pause(Duration d) {
+    /** Sleeps for {@code d}; an interrupt ends the wait with an exception, the flag kept. */
+    public static void pause(Duration d) {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
