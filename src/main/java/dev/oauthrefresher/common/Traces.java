@@ -10,6 +10,7 @@ import io.opentelemetry.context.Scope;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Spans around reactive steps that run many at a time on shared threads (a refresh, its store and provider calls, a
@@ -31,13 +32,23 @@ public class Traces {
     public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("refresher.outcome");
 
     private final Tracer tracer;
+    private final boolean disabled;
 
-    Traces(Tracer tracer) {
+    /**
+     * {@code disabled} is Quarkus' own switch, read here because with it set Quarkus still builds an SDK without
+     * exporters whose spans are sampled and recorded ({@code isRecording()} is true): every span would cost its ids,
+     * its attributes and a context switch on the Vert.x context for nothing (BENCHMARKS.md, "Tracing off costs nothing").
+     */
+    Traces(Tracer tracer, @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean disabled) {
         this.tracer = tracer;
+        this.disabled = disabled;
     }
 
     /** {@code step} inside a span named {@code name} under {@code parent}; {@code step} gets the span's context. */
     public <T> Uni<T> span(String name, Context parent, Attributes attributes, Function<Context, Uni<T>> step) {
+        if (disabled) {
+            return Uni.createFrom().deferred(() -> step.apply(parent));
+        }
         return Uni.createFrom().deferred(() -> {
             Span span = tracer.spanBuilder(name).setParent(parent).setAllAttributes(attributes).startSpan();
             Context context = parent.with(span);

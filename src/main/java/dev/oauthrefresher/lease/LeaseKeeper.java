@@ -133,10 +133,10 @@ public class LeaseKeeper {
         Instant now = Instant.now();
         Instant until = now.plus(length);
         try {
-            Map<LeaseRepository.Holder, SecretRef> fenced = QuarkusTransaction.requiringNew()
-                    .call(() -> repository.fence(batch.stream().map(f -> holder(f.lease())).toList(), provenUntil(now), until));
+            Map<LeaseRepository.Holder, SecretRef> fenced = repository.fenceAutocommit(
+                    batch.stream().map(f -> holder(f.lease())).toList(), provenUntil(now), until);
             batch.forEach(f -> f.done().complete(settle(f.lease(), fenced)));
-        } catch (RuntimeException e) {
+        } catch (java.sql.SQLException | RuntimeException e) {
             batch.forEach(f -> f.done().completeExceptionally(e));
         }
     }

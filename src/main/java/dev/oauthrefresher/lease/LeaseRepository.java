@@ -99,10 +99,12 @@ public class LeaseRepository {
 
     private final EntityManager em;
     private final AgroalDataSource renewals;
+    private final AgroalDataSource main;
 
-    LeaseRepository(EntityManager em, @DataSource("leases") AgroalDataSource renewals) {
+    LeaseRepository(EntityManager em, @DataSource("leases") AgroalDataSource renewals, AgroalDataSource main) {
         this.em = em;
         this.renewals = renewals;
+        this.main = main;
     }
 
     /**
@@ -218,34 +220,49 @@ public class LeaseRepository {
      * which is still the owner's) is extended to {@code leaseUntil} by a guarded update, so its write has time to land.
      */
     Map<Holder, SecretRef> fence(List<Holder> holders, Instant provenUntil, Instant leaseUntil) {
-        return em.unwrap(Session.class).doReturningWork(connection -> {
-            Map<Holder, SecretRef> fenced = new HashMap<>();
-            List<Holder> shortLeases = new ArrayList<>();
-            try (PreparedStatement read = connection.prepareStatement("""
-                    SELECT x.id, x.lease_owner, COALESCE(x.vault, ?), x.secret_name, x.lease_expires_at >= ?
-                      FROM integration x JOIN unnest(?::uuid[], ?::text[]) AS f(id, owner)
-                        ON x.id = f.id AND x.lease_owner = f.owner
-                    """)) {
-                read.setString(1, SecretRef.DEFAULT_VAULT);
-                read.setObject(2, Timestamps.utc(provenUntil));
-                read.setArray(3, connection.createArrayOf("uuid", holders.stream().map(Holder::id).toArray()));
-                read.setArray(4, connection.createArrayOf("text", holders.stream().map(Holder::owner).toArray()));
-                try (ResultSet rows = read.executeQuery()) {
-                    while (rows.next()) {
-                        Holder holder = new Holder(rows.getObject(1, UUID.class), rows.getString(2));
-                        if (rows.getBoolean(5)) {
-                            fenced.put(holder, new SecretRef(rows.getString(3), rows.getString(4)));
-                        } else {
-                            shortLeases.add(holder);
-                        }
+        return em.unwrap(Session.class).doReturningWork(connection -> fence(connection, holders, provenUntil, leaseUntil));
+    }
+
+    /**
+     * {@link #fence} outside any transaction, for the batched fences of reactive callers: its read is one statement and
+     * its guarded update another, each atomic on its own, so neither needs the JTA transaction and Hibernate session
+     * that {@link #fence} pays for per batch (a batch is one or a few refreshes at a time when refreshes wait on the
+     * provider). On the main pool: a fence is part of the refresh it guards, unlike a renewal.
+     */
+    Map<Holder, SecretRef> fenceAutocommit(List<Holder> holders, Instant provenUntil, Instant leaseUntil) throws SQLException {
+        try (Connection connection = main.getConnection()) {
+            return fence(connection, holders, provenUntil, leaseUntil);
+        }
+    }
+
+    private static Map<Holder, SecretRef> fence(Connection connection, List<Holder> holders, Instant provenUntil,
+            Instant leaseUntil) throws SQLException {
+        Map<Holder, SecretRef> fenced = new HashMap<>();
+        List<Holder> shortLeases = new ArrayList<>();
+        try (PreparedStatement read = connection.prepareStatement("""
+                SELECT x.id, x.lease_owner, COALESCE(x.vault, ?), x.secret_name, x.lease_expires_at >= ?
+                  FROM integration x JOIN unnest(?::uuid[], ?::text[]) AS f(id, owner)
+                    ON x.id = f.id AND x.lease_owner = f.owner
+                """)) {
+            read.setString(1, SecretRef.DEFAULT_VAULT);
+            read.setObject(2, Timestamps.utc(provenUntil));
+            read.setArray(3, connection.createArrayOf("uuid", holders.stream().map(Holder::id).toArray()));
+            read.setArray(4, connection.createArrayOf("text", holders.stream().map(Holder::owner).toArray()));
+            try (ResultSet rows = read.executeQuery()) {
+                while (rows.next()) {
+                    Holder holder = new Holder(rows.getObject(1, UUID.class), rows.getString(2));
+                    if (rows.getBoolean(5)) {
+                        fenced.put(holder, new SecretRef(rows.getString(3), rows.getString(4)));
+                    } else {
+                        shortLeases.add(holder);
                     }
                 }
             }
-            if (!shortLeases.isEmpty()) {
-                fenced.putAll(extend(connection, shortLeases, leaseUntil));
-            }
-            return fenced;
-        });
+        }
+        if (!shortLeases.isEmpty()) {
+            fenced.putAll(extend(connection, shortLeases, leaseUntil));
+        }
+        return fenced;
     }
 
     /** The guarded update of {@link #fence} for rows whose lease ends too soon: extended to {@code leaseUntil} if still held. */
