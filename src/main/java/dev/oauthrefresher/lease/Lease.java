@@ -29,12 +29,20 @@ public final class Lease implements AutoCloseable {
     private final UUID id;
     private final LeaseOwner owner;
     private final LeaseKeeper keeper;
+    private final SecretRef where;
     private volatile Instant until;
 
+    /** A lease whose row's secret this process does not know: every fence asks the database. */
     Lease(UUID id, LeaseOwner owner, Instant until, LeaseKeeper keeper) {
+        this(id, owner, until, null, keeper);
+    }
+
+    /** A lease on a row whose secret the claim read ({@code where}), which no one can move while the lease holds. */
+    Lease(UUID id, LeaseOwner owner, Instant until, SecretRef where, LeaseKeeper keeper) {
         this.id = id;
         this.owner = owner;
         this.until = until;
+        this.where = where;
         this.keeper = keeper;
     }
 
@@ -51,9 +59,14 @@ public final class Lease implements AutoCloseable {
         return owner.toString();
     }
 
-    /** When the lease ends as last written (claim, renewal or fence). */
+    /** When the lease ends as this process last wrote it and the database confirmed it (claim or renewal). */
     public Instant until() {
         return until;
+    }
+
+    /** Where the row's tokens were when it was claimed; null when the claim did not read the row. */
+    SecretRef where() {
+        return where;
     }
 
     void extendTo(Instant next) {
@@ -73,7 +86,10 @@ public final class Lease implements AutoCloseable {
         return keeper.fence(this);
     }
 
-    /** {@link #fence} for reactive callers; fences that arrive together share one statement. */
+    /**
+     * {@link #fence} for reactive callers (a run's refreshes, on-demand ones): answered without a statement while this
+     * process knows the answer (see {@link LeaseKeeper#fenceAsync}); otherwise fences that arrive together share one.
+     */
     public Uni<Optional<SecretRef>> fenceAsync() {
         return keeper.fenceAsync(this);
     }

@@ -59,7 +59,8 @@ public class Leases {
     public List<Claim> claimDue(DueQuery query, LeaseOwner owner) {
         Instant until = query.now().plus(length);
         List<Integration> rows = QuarkusTransaction.requiringNew().call(() -> repository.claimDue(query, owner.toString(), until));
-        return rows.stream().map(row -> new Claim(row, keeper.track(new Lease(row.id(), owner, until, keeper)))).toList();
+        return rows.stream()
+                .map(row -> new Claim(row, keeper.track(new Lease(row.id(), owner, until, row.secretRef(), keeper)))).toList();
     }
 
     /** Claims row {@code id} on {@code terms}; empty while someone else holds it or the terms do not hold. */
@@ -67,7 +68,7 @@ public class Leases {
         Instant now = Instant.now();
         Instant until = now.plus(length);
         return QuarkusTransaction.requiringNew().call(() -> repository.claimOne(id, terms, owner.toString(), now, until))
-                .map(row -> new Claim(row, keeper.track(new Lease(row.id(), owner, until, keeper))));
+                .map(row -> new Claim(row, keeper.track(new Lease(row.id(), owner, until, row.secretRef(), keeper))));
     }
 
     /**
