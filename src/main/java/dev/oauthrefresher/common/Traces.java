@@ -10,6 +10,7 @@ import io.opentelemetry.context.Scope;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -44,13 +45,16 @@ public class Traces {
         this.disabled = disabled;
     }
 
-    /** {@code step} inside a span named {@code name} under {@code parent}; {@code step} gets the span's context. */
-    public <T> Uni<T> span(String name, Context parent, Attributes attributes, Function<Context, Uni<T>> step) {
+    /**
+     * {@code step} inside a span named {@code name} under {@code parent}; {@code step} gets the span's context. The
+     * attributes are asked for only when a span is made: building them costs more than the rest while tracing is off.
+     */
+    public <T> Uni<T> span(String name, Context parent, Supplier<Attributes> attributes, Function<Context, Uni<T>> step) {
         if (disabled) {
             return Uni.createFrom().deferred(() -> step.apply(parent));
         }
         return Uni.createFrom().deferred(() -> {
-            Span span = tracer.spanBuilder(name).setParent(parent).setAllAttributes(attributes).startSpan();
+            Span span = tracer.spanBuilder(name).setParent(parent).setAllAttributes(attributes.get()).startSpan();
             Context context = parent.with(span);
             Uni<T> running;
             try (Scope ignored = context.makeCurrent()) {

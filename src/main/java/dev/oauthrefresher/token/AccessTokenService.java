@@ -96,7 +96,7 @@ public class AccessTokenService {
      */
     Uni<Issued> accessToken(String tenantId, UUID id, long minValidSeconds, boolean force, String actor) {
         return traces.span("token.access", Context.current(),
-                Attributes.of(Traces.TENANT_ID, tenantId, Traces.INTEGRATION_ID, id.toString()),
+                () -> Attributes.of(Traces.TENANT_ID, tenantId, Traces.INTEGRATION_ID, id.toString()),
                 span -> issue(tenantId, id, minValidSeconds, force, actor)
                         .invoke(issued -> Traces.tag(span, Traces.OUTCOME, issued.refreshed() ? "refreshed" : "served")));
     }

@@ -124,7 +124,7 @@ public class WebhookDispatcher {
         Instant started = Instant.now();
         Instant deadline = started.plus(config.requestTimeout());
         // each delivery is a trace of its own: the pump that started it belongs to no request
-        traces.span("webhook.deliver", Context.root(), Attributes.of(DELIVERY_ID, delivery.id(),
+        traces.span("webhook.deliver", Context.root(), () -> Attributes.of(DELIVERY_ID, delivery.id(),
                         ENDPOINT_ID, delivery.endpointId().toString(), ATTEMPT, (long) delivery.attempt()),
                         span -> guard.check(delivery.url())
                                 .chain(target -> send(delivery, target, deadline))

@@ -35,7 +35,7 @@ class TracesTest {
         Context parent = Context.root().with(Span.wrap(io.opentelemetry.api.trace.SpanContext.getInvalid()));
         AtomicReference<Context> seen = new AtomicReference<>();
 
-        String result = traces.span("refresh.attempt", parent, Attributes.empty(), context -> {
+        String result = traces.span("refresh.attempt", parent, Attributes::empty, context -> {
             seen.set(context);
             return Uni.createFrom().item("done");
         }).await().atMost(Duration.ofSeconds(5));
@@ -50,7 +50,7 @@ class TracesTest {
         Traces traces = new Traces(provider.get("test"), false);
         AtomicReference<Context> seen = new AtomicReference<>();
 
-        traces.span("refresh.attempt", Context.root(), Attributes.empty(), context -> {
+        traces.span("refresh.attempt", Context.root(), Attributes::empty, context -> {
             seen.set(context);
             return Uni.createFrom().item("done");
         }).await().atMost(Duration.ofSeconds(5));

@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
 
@@ -77,7 +78,7 @@ public class IntegrationRefresher {
      */
     public Uni<Outcome> refresh(ClaimedIntegration row, RunCircuits circuits, Lease lease, UUID runId, VaultPriority priority,
             Context trace) {
-        Attributes ids = Attributes.of(Traces.INTEGRATION_ID, row.id().toString(), Traces.TENANT_ID, row.tenantId(),
+        Supplier<Attributes> ids = () -> Attributes.of(Traces.INTEGRATION_ID, row.id().toString(), Traces.TENANT_ID, row.tenantId(),
                 Traces.PROVIDER, row.provider().code(), Traces.PROVIDER_GROUP, row.providerGroup(),
                 Traces.RUN_ID, runId.toString());
         return traces.span("refresh.attempt", trace, ids, attempt -> attempt(row, circuits, lease, runId, priority, attempt)
@@ -100,7 +101,7 @@ public class IntegrationRefresher {
                 ? Uni.createFrom().voidItem()
                 : Uni.createFrom().voidItem().onItem().delayIt().by(wait);
         return gate
-                .chain(() -> traces.span("token_store.load", attempt, Attributes.empty(), c -> store.load(row.secret())))
+                .chain(() -> traces.span("token_store.load", attempt, Attributes::empty, c -> store.load(row.secret())))
                 .chain(stored -> {
                     if (stored.isEmpty()) {
                         return Uni.createFrom().<Outcome>item(new Outcome.Errored("tokens_missing",
@@ -110,7 +111,7 @@ public class IntegrationRefresher {
                         return Uni.createFrom().<Outcome>item(new Outcome.Deferred(Outcome.Cause.CIRCUIT_OPEN));
                     }
                     TokenSet current = stored.get().tokens();
-                    return traces.span("provider.token_call", attempt, Attributes.of(Traces.PROVIDER_GROUP, row.providerGroup()),
+                    return traces.span("provider.token_call", attempt, () -> Attributes.of(Traces.PROVIDER_GROUP, row.providerGroup()),
                                     c -> providers.refresh(row.providerGroup(), current.refreshToken()))
                             .chain(result -> settle(store, row, current, result, circuits, lease, runId, started, attempt));
                 })
@@ -195,7 +196,7 @@ public class IntegrationRefresher {
         boolean rotated = r.rotatedRefreshToken().isPresent();
         return lease.fenceAsync().chain(target -> target.isEmpty()
                         ? Uni.createFrom().item(unfenced(row, rotated))
-                        : traces.span("token_store.save", attempt, Attributes.empty(), c -> store.save(target.get(), next))
+                        : traces.span("token_store.save", attempt, Attributes::empty, c -> store.save(target.get(), next))
                                 .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
                                 .onFailure().recoverWithItem(e -> {
                                     metrics.tokenStoreWriteFailed(rotated);
