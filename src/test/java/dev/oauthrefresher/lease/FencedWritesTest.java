@@ -32,8 +32,9 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every token-store write is fenced: ownership of the row is re-asserted by one guarded statement just before the
- * write, the write goes to the secret that statement names, and a process that lost the row writes nothing.
+ * Every token-store write is fenced: ownership of the row is re-asserted just before the write (by one guarded
+ * statement, or for a refresh's reactive fence from the lease end this process wrote while that is far enough ahead),
+ * the write goes to the secret the fence names, and a process that lost the row writes nothing.
  */
 @QuarkusTest
 @TestProfile(FakePeersProfile.class)
@@ -59,6 +60,12 @@ class FencedWritesTest {
 
     @Inject
     Seeder seeder;
+
+    @Inject
+    Leases leases;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
 
     final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
     final FakeTokenEndpoint rotating = FakeTokenEndpointResource.rotating();
@@ -236,6 +243,47 @@ class FencedWritesTest {
         assertThat(renewal.heldByOthers()).containsExactly(rows.get(2).id());
         assertThat(seeder.instant(rows.get(0).id(), "lease_expires_at")).isEqualTo(until);
         assertThat(seeder.instant(rows.get(2).id(), "lease_expires_at")).isBefore(until);
+    }
+
+    @Test
+    void shouldProveAFreshClaimWithoutAStatementAndAskTheDatabaseOnceItsLeaseRunsShortOrIsDisplaced() {
+        String tenant = seeder.tenant("proven");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plusSeconds(60)).get(0);
+        Leases.Claim claim = leases.claim(row.id(), LeaseRepository.Terms.REFRESH, owner()).orElseThrow();
+        Lease lease = claim.lease();
+        try {
+            double held = fences("held");
+            double asked = fences("database");
+            Object version = xmin(row.id());
+
+            assertThat(lease.fenceAsync().await().atMost(Duration.ofSeconds(10))).contains(TestSecrets.of(row.id()));
+            assertThat(fences("held")).as("proven from the claim's confirmed lease end").isEqualTo(held + 1);
+            assertThat(fences("database")).isEqualTo(asked);
+            assertThat(xmin(row.id())).as("nothing written").isEqualTo(version);
+
+            // its renewals stopped (the database did not answer, or this process was paused): the lease end it wrote is
+            // now too close to prove anything, so the database is asked; meanwhile the lease lapsed and another owner took it
+            lease.extendTo(Instant.now().plusSeconds(1));
+            lease(row.id(), "host/other", "now() + interval '5 minutes'");
+            assertThat(lease.fenceAsync().await().atMost(Duration.ofSeconds(10))).as("after another owner took the row").isEmpty();
+            assertThat(fences("database")).isEqualTo(asked + 1);
+            assertThat(lease.standing(Instant.now())).isEqualTo(Lease.Standing.GONE);
+
+            // a second claim in this process displaces the first handle: its fence asks the database, which refuses it
+            seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", row.id()));
+            Lease second = leases.claim(row.id(), LeaseRepository.Terms.REFRESH, owner()).orElseThrow().lease();
+            Lease displaced = keeper.track(new Lease(row.id(), owner(), Instant.now().plusSeconds(300), TestSecrets.of(row.id()), keeper));
+            keeper.track(second);
+            assertThat(displaced.fenceAsync().await().atMost(Duration.ofSeconds(10))).as("a displaced handle").isEmpty();
+            assertThat(second.fenceAsync().await().atMost(Duration.ofSeconds(10))).contains(TestSecrets.of(row.id()));
+            second.close();
+        } finally {
+            lease.close();
+        }
+    }
+
+    private double fences(String proof) {
+        return registry.get("refresher.leases.fences").tag("proof", proof).functionCounter().count();
     }
 
     private Object xmin(UUID id) {
