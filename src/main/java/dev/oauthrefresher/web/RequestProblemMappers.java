@@ -67,6 +67,13 @@ public class RequestProblemMappers {
     @ServerExceptionMapper
     public Response framework(WebApplicationException e) {
         int status = e.getResponse().getStatus();
+        // the JSON reader wraps some parse failures (a body cut short) in a plain 400: they are this service's
+        // invalid-request, as when Jackson's exception reaches the mapper above
+        for (Throwable cause = e.getCause(); status == 400 && cause != null; cause = cause.getCause()) {
+            if (cause instanceof JsonProcessingException json) {
+                return unreadableJson(json);
+            }
+        }
         String title = Response.Status.fromStatusCode(status) != null
                 ? Response.Status.fromStatusCode(status).getReasonPhrase()
                 : "Error";

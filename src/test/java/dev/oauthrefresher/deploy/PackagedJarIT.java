@@ -164,7 +164,9 @@ class PackagedJarIT {
         mistyped.then().statusCode(400).contentType("application/problem+json")
                 .body("type", equalTo("urn:oauth-refresher:problem:invalid-request"))
                 .body("detail", equalTo("Field 'accessTokenExpiresAt' has the wrong type or format."));
-        unreadable.then().statusCode(400).contentType("application/problem+json");
+        unreadable.then().statusCode(400).contentType("application/problem+json")
+                .body("type", equalTo("urn:oauth-refresher:problem:invalid-request"))
+                .body("detail", equalTo("The request body is not valid JSON."));
         for (Response problem : List.of(invalid, mistyped, unreadable)) {
             assertThat(problem.asString()).doesNotContain("packaged-at-", "packaged-rt-", "Exception", "jackson");
         }
