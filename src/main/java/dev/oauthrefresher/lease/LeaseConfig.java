@@ -29,4 +29,22 @@ public interface LeaseConfig {
      */
     @WithDefault("100ms")
     Duration leaseWaitPollInterval();
+
+    /**
+     * How a refresh's fence before its token-store write proves the lease ({@link LeaseKeeper#fenceAsync}). Key
+     * {@code refresher.refresh.fence-proof}, default {@code held}: from the lease end this replica wrote and the database
+     * confirmed, while it is three fifths of a lease away, and by a statement otherwise. {@code database} sends the
+     * statement before every write, for deployments where something outside this service may write the lease columns
+     * (manual SQL, a failover that can lose committed transactions); it costs a fifth of a refresh's service CPU in
+     * the memory-store benchmark (BENCHMARKS.md). Blocking fences (lifecycle changes, vault moves, pending rotations)
+     * always ask the database.
+     */
+    @WithDefault("held")
+    FenceProof fenceProof();
+
+    /** See {@link #fenceProof()}. */
+    enum FenceProof {
+        HELD,
+        DATABASE
+    }
 }

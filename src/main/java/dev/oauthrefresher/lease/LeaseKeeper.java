@@ -61,6 +61,8 @@ public class LeaseKeeper {
     private final Duration length;
     /** How long a fence proves, from now: see {@link #provenUntil}. */
     private final Duration proven;
+    /** Whether a refresh's fence may be answered from what this replica wrote ({@link LeaseConfig#fenceProof()}). */
+    private final boolean provenHere;
     private final MeterRegistry registry;
     // adders read by the registry when it scrapes: a Micrometer counter's increment costs more than the held fence itself
     private final LongAdder heldProofs = new LongAdder();
@@ -71,6 +73,7 @@ public class LeaseKeeper {
         this.repository = repository;
         this.length = config.lease();
         this.proven = length.minus(renewalInterval(length).multipliedBy(2));
+        this.provenHere = config.fenceProof() == LeaseConfig.FenceProof.HELD;
         this.registry = registry;
         fences(registry, "held", heldProofs);
         fences(registry, "database", databaseProofs);
@@ -153,7 +156,7 @@ public class LeaseKeeper {
      */
     Uni<Optional<SecretRef>> fenceAsync(Lease lease) {
         Instant now = Instant.now();
-        if (lease.where() != null && held.get(lease.id()) == lease && !lease.until().isBefore(provenUntil(now))) {
+        if (provenHere && lease.where() != null && held.get(lease.id()) == lease && !lease.until().isBefore(provenUntil(now))) {
             heldProofs.increment();
             return Uni.createFrom().item(Optional.of(lease.where()));
         }

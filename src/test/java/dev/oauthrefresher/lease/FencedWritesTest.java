@@ -282,6 +282,40 @@ class FencedWritesTest {
         }
     }
 
+    @Test
+    void shouldAskTheDatabaseBeforeEveryRefreshWriteWhenConfiguredTo() {
+        String tenant = seeder.tenant("always-asked");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plusSeconds(60)).get(0);
+        LeaseConfig always = new LeaseConfig() {
+            @Override
+            public Duration lease() {
+                return Duration.ofMinutes(5);
+            }
+
+            @Override
+            public Duration leaseWaitPollInterval() {
+                return Duration.ofMillis(100);
+            }
+
+            @Override
+            public FenceProof fenceProof() {
+                return FenceProof.DATABASE;
+            }
+        };
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry counted = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        LeaseKeeper asking = new LeaseKeeper(leaseRepository, always, counted);
+        LeaseOwner owner = owner();
+        Instant until = Instant.now().plus(Duration.ofMinutes(5));
+        lease(row.id(), owner.toString(), "now() + interval '5 minutes'");
+        Lease lease = asking.track(new Lease(row.id(), owner, until, TestSecrets.of(row.id()), asking));
+
+        assertThat(lease.fenceAsync().await().atMost(Duration.ofSeconds(10))).contains(TestSecrets.of(row.id()));
+        lease(row.id(), "host/other", "now() + interval '5 minutes'");
+        assertThat(lease.fenceAsync().await().atMost(Duration.ofSeconds(10))).as("the statement sees another owner").isEmpty();
+        assertThat(counted.get("refresher.leases.fences").tag("proof", "database").functionCounter().count()).isEqualTo(2);
+        assertThat(counted.get("refresher.leases.fences").tag("proof", "held").functionCounter().count()).isZero();
+    }
+
     private double fences(String proof) {
         return registry.get("refresher.leases.fences").tag("proof", proof).functionCounter().count();
     }
