@@ -84,6 +84,8 @@ public class WireMockTokenEndpointResource implements QuarkusTestResourceLifecyc
                     ? "http://127.0.0.1:" + closedPort() + "/token"
                     : wm.baseUrl() + path(group));
         }
+        // a google group revokes at Google's endpoint unless told otherwise: never from a test
+        config.put("refresher.providers." + GOOGLE + ".revocation-endpoint", wm.baseUrl() + "/" + GOOGLE + "/revoke");
         config.put("refresher.providers." + ROTATING + ".scopes", "openid,offline_access");
         config.put("refresher.providers." + BASIC + ".client-auth", "basic");
         config.put("refresher.providers." + SLOW + ".request-timeout", "1s");
