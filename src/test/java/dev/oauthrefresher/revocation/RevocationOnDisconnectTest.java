@@ -20,16 +20,28 @@ import dev.oauthrefresher.testsupport.WireMockTokenEndpointResource;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.hibernate.query.TypedParameterValue;
 import org.hibernate.type.StandardBasicTypes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +51,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Disconnect revokes the grant at its provider group's revocation endpoint (the fake's, Google's shape and RFC 7009's)
  * through the durable queue: once per disconnect, retried after failures, never on the disconnect's own path, nothing
- * queued for a group without an endpoint, given up after {@code max-age}, and no token in any log line.
+ * queued for a group without an endpoint, given up after {@code max-age}, one claimer per row, and no token in any log
+ * line.
  */
 @QuarkusTest
 @TestProfile(FakePeersProfile.class)
@@ -61,6 +74,9 @@ class RevocationOnDisconnectTest {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    RevocationRepository queue;
 
     @BeforeAll
     static void captureLogs() {
@@ -190,7 +206,7 @@ class RevocationOnDisconnectTest {
         TokenSet rotated = new TokenSet(Secret.of("at-rotated"), Secret.of(current), Instant.now().plusSeconds(3600),
                 Optional.empty(), "Bearer");
         seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) VALUES (:id, :sealed, :key, now())",
-                Map.of("id", row.id(), "sealed", new org.hibernate.query.TypedParameterValue<>(StandardBasicTypes.BINARY,
+                Map.of("id", row.id(), "sealed", new TypedParameterValue<>(StandardBasicTypes.BINARY,
                         cipher.seal(row.id(), rotated)), "key", cipher.keyId()));
 
         disconnect(row).then().statusCode(204);
@@ -221,6 +237,54 @@ class RevocationOnDisconnectTest {
         assertThat(logs.text()).contains("gave up revoking its grant", row.id().toString(), "http_503");
     }
 
+    @Test
+    void shouldHandEachQueuedRowToOneClaimerWhileAnotherHoldsItsClaimOpen() throws Exception {
+        // due an hour from now: the workers, claiming at the real time, leave them to the two claims below
+        Instant due = Instant.now().plus(1, ChronoUnit.HOURS);
+        Instant claimAt = due.plus(1, ChronoUnit.MINUTES);
+        Set<UUID> ours = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            UUID id = UUID.randomUUID();
+            ours.add(id);
+            seeder.sql("INSERT INTO revocation (integration_id, tenant_id, provider_group, sealed_tokens, key_id, created_at, "
+                    + "next_attempt_at) VALUES (:id, 'claims', 'fake-google', decode('00', 'hex'), 'none', now(), :due)",
+                    Map.of("id", id, "due", due.atOffset(ZoneOffset.UTC)));
+        }
+        CountDownLatch firstClaimed = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        ExecutorService replica = Executors.newSingleThreadExecutor();
+        try {
+            // one replica's claim, its transaction (and the row locks) held open while the other claims
+            Future<Set<UUID>> first = replica.submit(() -> QuarkusTransaction.requiringNew().call(() -> {
+                Set<UUID> claimed = ids(queue.claimDue("replica-1", claimAt, claimAt.plus(1, ChronoUnit.HOURS), 6));
+                firstClaimed.countDown();
+                assertThat(secondDone.await(20, TimeUnit.SECONDS)).isTrue();
+                return claimed;
+            }));
+            assertThat(firstClaimed.await(20, TimeUnit.SECONDS)).isTrue();
+            Set<UUID> second = QuarkusTransaction.requiringNew().call(
+                    () -> ids(queue.claimDue("replica-2", claimAt, claimAt.plus(1, ChronoUnit.HOURS), 100)));
+            secondDone.countDown();
+            Set<UUID> firstClaims = first.get(30, TimeUnit.SECONDS);
+
+            firstClaims.retainAll(ours);
+            second.retainAll(ours);
+            assertThat(firstClaims).as("the first claim's rows").isNotEmpty().doesNotContainAnyElementsOf(second);
+            Set<UUID> both = new HashSet<>(firstClaims);
+            both.addAll(second);
+            assertThat(both).as("every row claimed by exactly one of them").isEqualTo(ours);
+        } finally {
+            replica.shutdownNow();
+            seeder.sql("DELETE FROM revocation WHERE integration_id IN (:ids)", Map.of("ids", ours));
+        }
+    }
+
+    private static Set<UUID> ids(List<RevocationRepository.Claimed> claimed) {
+        Set<UUID> ids = new HashSet<>();
+        claimed.forEach(row -> ids.add(row.integrationId()));
+        return ids;
+    }
+
     private Seeded seeded(String provider, String group, FakeTokenEndpoint endpoint) {
         String tenant = seeder.tenant("revoke");
         return seeder.integrations(tenant, provider, group, endpoint, 1, Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
@@ -233,7 +297,7 @@ class RevocationOnDisconnectTest {
         return token;
     }
 
-    private static io.restassured.response.Response disconnect(Seeded row) {
+    private static Response disconnect(Seeded row) {
         return given().header("Authorization", bearer(key(row))).delete("/v1/integrations/{id}", row.id());
     }
 
