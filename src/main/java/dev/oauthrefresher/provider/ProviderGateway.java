@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -57,7 +58,8 @@ public class ProviderGateway implements ProviderGroups {
                     .setFollowRedirects(false)
                     .setUserAgent("oauth-refresher"));
             built.put(name, new GroupClient(group, client, TokenResponses.Lifetimes.of(settings)));
-            LOG.infof("Provider group %s (%s) refreshes at %s", name, settings.type().code(), group.tokenEndpoint());
+            LOG.infof("Provider group %s (%s) refreshes at %s%s", name, settings.type().code(), group.tokenEndpoint(),
+                    group.revocationEndpoint().map(uri -> ", revokes at " + uri).orElse(", revokes nowhere"));
         });
         clients = Map.copyOf(built);
     }
@@ -116,6 +118,60 @@ public class ProviderGateway implements ProviderGroups {
                 .onFailure().recoverWithItem(failure -> classify(gc.group(), failure, Duration.ofNanos(System.nanoTime() - started)))
                 .map(result -> sanitize(result, refreshToken, settings.clientSecret()))
                 .invoke(result -> LOG.debugf("Provider group %s: %s", providerGroup, result));
+    }
+
+    /** Whether {@code providerGroup} is configured and has a revocation endpoint: only then is a disconnect revoked. */
+    public boolean revokes(String providerGroup) {
+        GroupClient gc = clients.get(providerGroup);
+        return gc != null && gc.group().revocationEndpoint().isPresent();
+    }
+
+    /**
+     * Revokes {@code refreshToken} at the revocation endpoint of {@code providerGroup}, once. The returned Uni never
+     * fails and ends within {@link #worstCase(String)}. Unlike a refresh, a revocation may be sent again (revoking twice
+     * is harmless), so the caller's queue retries it; this call adds no retry of its own.
+     */
+    public Uni<RevocationResult> revoke(String providerGroup, Secret refreshToken) {
+        GroupClient gc = clients.get(providerGroup);
+        if (gc == null || gc.group().revocationEndpoint().isEmpty()) {
+            return Uni.createFrom().item(new RevocationResult.Refused("no revocation endpoint for group " + providerGroup));
+        }
+        ProvidersConfig.Group settings = gc.group().settings();
+        String host = gc.group().revocationEndpoint().get().getHost();
+        return Uni.createFrom().deferred(() -> sendRevocation(gc, refreshToken))
+                .ifNoItem().after(backstop(settings)).fail()
+                .map(response -> RevocationResult.interpret(response.statusCode(), response.getHeader("Retry-After"),
+                        response.bodyAsString(StandardCharsets.UTF_8.name()), Instant.now()))
+                // the failure's kind only: its message could quote what was sent
+                .onFailure().recoverWithItem(failure -> new RevocationResult.Retry(
+                        "revocation endpoint " + host + ": " + Transport.classify(failure).name().toLowerCase(Locale.ROOT),
+                        Optional.empty()))
+                .invoke(result -> LOG.debugf("Provider group %s revocation: %s", providerGroup, result));
+    }
+
+    /**
+     * One POST to the revocation endpoint. Google's takes {@code token} alone and no client authentication (its OAuth
+     * guide), so the client secret is not sent there; an RFC 7009 endpoint (section 2.1) gets
+     * {@code token_type_hint=refresh_token} and the client authentication the token endpoint gets.
+     */
+    private static Uni<HttpResponse<Buffer>> sendRevocation(GroupClient gc, Secret refreshToken) {
+        ProviderGroup group = gc.group();
+        ProvidersConfig.Group settings = group.settings();
+        HttpRequest<Buffer> request = gc.client().postAbs(group.revocationEndpoint().orElseThrow().toString())
+                .timeout(settings.requestTimeout().toMillis())
+                .putHeader("Accept", "application/json");
+        StringBuilder form = new StringBuilder(256).append("token=").append(formEncode(refreshToken.reveal()));
+        if (settings.type() != Provider.GOOGLE) {
+            form.append("&token_type_hint=refresh_token");
+            if (settings.clientAuth() == ProvidersConfig.ClientAuth.BASIC) {
+                request.basicAuthentication(formEncode(settings.clientId()), formEncode(settings.clientSecret().reveal()));
+            } else {
+                form.append("&client_id=").append(formEncode(settings.clientId()))
+                        .append("&client_secret=").append(formEncode(settings.clientSecret().reveal()));
+            }
+        }
+        return request.putHeader("Content-Type", "application/x-www-form-urlencoded")
+                .sendBuffer(Buffer.buffer(form.toString()));
     }
 
     /** One POST of the refresh-token grant (RFC 6749 section 6) with the group's client authentication. */

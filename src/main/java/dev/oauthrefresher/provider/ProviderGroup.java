@@ -6,13 +6,16 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** One provider group's settings, checked, with its token endpoint resolved. */
-record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpoint) {
+/** One provider group's settings, checked, with its token endpoint and its revocation endpoint (if any) resolved. */
+record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpoint, Optional<URI> revocationEndpoint) {
 
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
+    /** Google's revocation endpoint: {@code token=} in a form, no client authentication (Google's OAuth 2.0 guide). */
+    static final URI GOOGLE_REVOCATION_ENDPOINT = URI.create("https://oauth2.googleapis.com/revoke");
 
     private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 
@@ -20,8 +23,9 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
     private static final Pattern IP_LITERAL = Pattern.compile("^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$");
 
     /**
-     * Checks {@code settings} and fails with a message naming the offending key. A token endpoint must be
-     * {@code https://}; plain {@code http://} only to a loopback address, and only when {@code allowInsecureLoopback}.
+     * Checks {@code settings} and fails with a message naming the offending key. A token endpoint and a revocation
+     * endpoint must be {@code https://}; plain {@code http://} only to a loopback address, and only when
+     * {@code allowInsecureLoopback}.
      */
     static ProviderGroup of(String name, ProvidersConfig.Group settings, boolean allowInsecureLoopback) {
         String prefix = "refresher.providers." + name;
@@ -35,15 +39,11 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
             throw invalid(prefix + ".token-endpoint", "is required for type " + settings.type().code()
                     + " (only google has a default)");
         });
-        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
-        if (!endpoint.isAbsolute() || endpoint.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            throw invalid(prefix + ".token-endpoint", "must be an absolute https URL");
-        }
-        if (scheme.equals("http") && !(allowInsecureLoopback && isLoopback(endpoint.getHost()))) {
-            throw invalid(prefix + ".token-endpoint", "must be an https URL: plain http would send refresh tokens and "
-                    + "the client secret in clear (refresher.token-endpoints.allow-insecure-loopback=true allows http "
-                    + "to a loopback address, for local fakes only)");
-        }
+        requireSecure(prefix + ".token-endpoint", endpoint, allowInsecureLoopback);
+        // a revocation request carries the refresh token (and, RFC 7009, the client's credentials) as a refresh does
+        Optional<URI> revocation = settings.revocationEndpoint()
+                .or(() -> settings.type() == Provider.GOOGLE ? Optional.of(GOOGLE_REVOCATION_ENDPOINT) : Optional.empty());
+        revocation.ifPresent(uri -> requireSecure(prefix + ".revocation-endpoint", uri, allowInsecureLoopback));
         if (settings.clientId().isBlank()) {
             throw invalid(prefix + ".client-id", "must not be blank");
         }
@@ -55,7 +55,23 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
         if (settings.idleConnectionTimeout().getSeconds() < 1) {
             throw invalid(prefix + ".idle-connection-timeout", "must be at least 1s");
         }
-        return new ProviderGroup(name, settings, endpoint);
+        return new ProviderGroup(name, settings, endpoint, revocation);
+    }
+
+    /**
+     * An endpoint that receives refresh tokens must be {@code https://}; plain {@code http://} only to a loopback address,
+     * and only when {@code allowInsecureLoopback}.
+     */
+    private static void requireSecure(String key, URI endpoint, boolean allowInsecureLoopback) {
+        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+        if (!endpoint.isAbsolute() || endpoint.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+            throw invalid(key, "must be an absolute https URL");
+        }
+        if (scheme.equals("http") && !(allowInsecureLoopback && isLoopback(endpoint.getHost()))) {
+            throw invalid(key, "must be an https URL: plain http would send refresh tokens and "
+                    + "the client secret in clear (refresher.token-endpoints.allow-insecure-loopback=true allows http "
+                    + "to a loopback address, for local fakes only)");
+        }
     }
 
     /** {@code localhost} or a loopback IP literal; other names are not resolved, so DNS cannot make them loopback. */

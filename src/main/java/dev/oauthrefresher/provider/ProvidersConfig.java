@@ -45,6 +45,16 @@ public interface ProvidersConfig {
         Optional<URI> tokenEndpoint();
 
         /**
+         * Where a disconnect revokes the grant's refresh token: Google's revocation endpoint ({@code token} in the form)
+         * or an RFC 7009 one ({@code token} and {@code token_type_hint=refresh_token}, with the client authentication
+         * of the token endpoint). The same rules as the token endpoint: an absolute {@code https://} URL (plain
+         * {@code http://} only to a loopback address with {@code refresher.token-endpoints.allow-insecure-loopback}).
+         * Key {@code refresher.providers.<group>.revocation-endpoint}; defaults to
+         * {@code https://oauth2.googleapis.com/revoke} for {@code google}; other types revoke nothing unless it is set.
+         */
+        Optional<URI> revocationEndpoint();
+
+        /**
          * Scopes sent with every refresh ({@code scope} parameter, space-joined); none by default, which keeps
          * the scopes originally granted. Key {@code refresher.providers.<group>.scopes}, comma-separated.
          */

@@ -179,6 +179,11 @@ final class TokenResponses {
         return json.getValue(member) instanceof String text && !text.isBlank() ? Optional.of(text) : Optional.empty();
     }
 
+    /** The OAuth {@code error} code of an answer's body, if it is one (a bounded word, never other text of the body). */
+    static Optional<String> errorCode(String body) {
+        return parseObject(body).flatMap(OAuthError::from).map(OAuthError::code);
+    }
+
     private static Optional<JsonObject> parseObject(String body) {
         if (body == null || body.isBlank()) {
             return Optional.empty();

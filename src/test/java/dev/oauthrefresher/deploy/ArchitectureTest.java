@@ -39,8 +39,12 @@ class ArchitectureTest {
             Map.entry("integration", Set.of("common", "provider", "tokenstore", "webhook")),
             Map.entry("lease", Set.of("common", "integration", "provider", "tokenstore")),
             // register, reconnect, disconnect, vault moves: change rows under a lease
-            Map.entry("integration.lifecycle", Set.of("access", "audit", "common", "integration", "lease", "provider", "tenant",
-                    "tokenstore", "web")),
+            // disconnect queues the grant's revocation in the transaction that deletes its row
+            Map.entry("integration.lifecycle", Set.of("access", "audit", "common", "integration", "lease", "provider",
+                    "revocation", "tenant", "tokenstore", "web")),
+            // revocation on disconnect: the queue and its worker; it seals with rotation safety's cipher (one key, one
+            // format for every token the database holds) and revokes through the provider gateway
+            Map.entry("revocation", Set.of("common", "provider", "refresh.rotation", "tokenstore")),
             // the pipeline's shared vocabulary (config, the claimed row, the token handed on)
             Map.entry("refresh", Set.of("common", "integration", "provider", "tokenstore")),
             Map.entry("refresh.rotation", Set.of("common", "lease", "provider", "refresh", "tokenstore")),

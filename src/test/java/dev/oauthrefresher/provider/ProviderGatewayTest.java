@@ -14,6 +14,7 @@ import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.clien
 import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.clientSecret;
 import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.form;
 import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.path;
+import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.revocationPath;
 import static dev.oauthrefresher.testsupport.WireMockTokenEndpointResource.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
@@ -141,6 +142,58 @@ class ProviderGatewayTest {
         LoggedRequest request = onlyRequest(BASIC);
         assertThat(request.getHeader("Authorization")).startsWith("Basic ");
         assertThat(form(request.getBodyAsString())).doesNotContainKey("client_secret");
+    }
+
+    @Test
+    void shouldRevokeAtAnRfc7009EndpointWithTheTokenTypeHintAndClientSecretBasic() {
+        server().stubFor(post(urlPathEqualTo(revocationPath(BASIC))).willReturn(aResponse().withStatus(200)));
+        String refreshToken = newRefreshToken();
+
+        assertThat(gateway.revoke(BASIC, Secret.of(refreshToken)).await().atMost(Duration.ofSeconds(30)))
+                .isInstanceOf(RevocationResult.Revoked.class);
+
+        LoggedRequest request = onlyRevocation(BASIC);
+        assertThat(form(request.getBodyAsString())).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "token", refreshToken, "token_type_hint", "refresh_token"));
+        assertThat(request.getHeader("Authorization")).startsWith("Basic ");
+        assertThat(request.getHeader("Content-Type")).startsWith("application/x-www-form-urlencoded");
+    }
+
+    @Test
+    void shouldRevokeAtGooglesEndpointWithTheTokenAloneAndTakeInvalidTokenAsAlreadyInvalid() {
+        server().stubFor(post(urlPathEqualTo(revocationPath(GOOGLE))).willReturn(
+                error(400, "{\"error\":\"invalid_token\",\"error_description\":\"Token expired or revoked\"}")));
+        String refreshToken = newRefreshToken();
+
+        assertThat(gateway.revoke(GOOGLE, Secret.of(refreshToken)).await().atMost(Duration.ofSeconds(30)))
+                .isEqualTo(new RevocationResult.AlreadyInvalid("invalid_token"));
+
+        LoggedRequest request = onlyRevocation(GOOGLE);
+        assertThat(form(request.getBodyAsString())).containsExactlyInAnyOrderEntriesOf(Map.of("token", refreshToken));
+        assertThat(request.containsHeader("Authorization")).isFalse();
+    }
+
+    @Test
+    void shouldRetryARevocationThatTimedOutOrLostItsConnectionNamingNeitherTokenNorBody() {
+        server().stubFor(post(urlPathEqualTo(revocationPath(SLOW))).willReturn(aResponse().withStatus(200).withFixedDelay(3000)));
+        String refreshToken = newRefreshToken();
+        RevocationResult timedOut = gateway.revoke(SLOW, Secret.of(refreshToken)).await().atMost(Duration.ofSeconds(30));
+        assertThat(timedOut).isInstanceOf(RevocationResult.Retry.class);
+        assertThat(((RevocationResult.Retry) timedOut).reason()).contains("timeout");
+
+        server().stubFor(post(urlPathEqualTo(revocationPath(GOOGLE))).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+        RevocationResult reset = gateway.revoke(GOOGLE, Secret.of(refreshToken)).await().atMost(Duration.ofSeconds(30));
+        assertThat(reset).isInstanceOf(RevocationResult.Retry.class);
+        assertThat(reset.toString()).doesNotContain(refreshToken);
+    }
+
+    @Test
+    void shouldRevokeNothingForAGroupWithoutARevocationEndpoint() {
+        assertThat(gateway.revokes(ROTATING)).isFalse();
+        assertThat(gateway.revokes(GOOGLE)).isTrue();
+        assertThat(gateway.revoke(ROTATING, Secret.of(newRefreshToken())).await().atMost(Duration.ofSeconds(30)))
+                .isInstanceOf(RevocationResult.Refused.class);
+        assertThat(server().getAllServeEvents()).isEmpty();
     }
 
     @Test
@@ -335,6 +388,12 @@ class ProviderGatewayTest {
 
     private static LoggedRequest onlyRequest(String group) {
         List<LoggedRequest> requests = server().findAll(postRequestedFor(urlPathEqualTo(path(group))));
+        assertThat(requests).hasSize(1);
+        return requests.get(0);
+    }
+
+    private static LoggedRequest onlyRevocation(String group) {
+        List<LoggedRequest> requests = server().findAll(postRequestedFor(urlPathEqualTo(revocationPath(group))));
         assertThat(requests).hasSize(1);
         return requests.get(0);
     }

@@ -68,6 +68,36 @@ class ProviderGroupTest {
     }
 
     @Test
+    void shouldRevokeAtGooglesEndpointByDefaultAndNowhereForOtherTypesUnlessSet() {
+        ProviderGroup google = group("google-default", Map.of(
+                "refresher.providers.google-default.type", "google",
+                "refresher.providers.google-default.client-id", "id",
+                "refresher.providers.google-default.client-secret", "secret"));
+        assertThat(google.revocationEndpoint()).contains(URI.create("https://oauth2.googleapis.com/revoke"));
+
+        assertThat(group("acme", oauth2At("https://idp.example.com/token")).revocationEndpoint()).isEmpty();
+        Map<String, String> revoking = new java.util.HashMap<>(oauth2At("https://idp.example.com/token"));
+        revoking.put("refresher.providers.acme.revocation-endpoint", "https://idp.example.com/revoke");
+        assertThat(group("acme", revoking).revocationEndpoint()).contains(URI.create("https://idp.example.com/revoke"));
+    }
+
+    @Test
+    void shouldHoldARevocationEndpointToTheTokenEndpointsRules() {
+        Map<String, String> insecure = new java.util.HashMap<>(oauth2At("https://idp.example.com/token"));
+        insecure.put("refresher.providers.acme.revocation-endpoint", "http://idp.example.com/revoke");
+        assertThatThrownBy(() -> ProviderGroup.of("acme", config(insecure).groups().get("acme"), true))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("refresher.providers.acme.revocation-endpoint")
+                .hasMessageContaining("https");
+        Map<String, String> relative = new java.util.HashMap<>(oauth2At("https://idp.example.com/token"));
+        relative.put("refresher.providers.acme.revocation-endpoint", "/revoke");
+        assertThatThrownBy(() -> group("acme", relative)).hasMessageContaining("refresher.providers.acme.revocation-endpoint");
+        Map<String, String> loopback = new java.util.HashMap<>(oauth2At("http://127.0.0.1:8089/token"));
+        loopback.put("refresher.providers.acme.revocation-endpoint", "http://127.0.0.1:8089/revoke");
+        assertThat(ProviderGroup.of("acme", config(loopback).groups().get("acme"), true).revocationEndpoint()).isPresent();
+    }
+
+    @Test
     void shouldNameTheKeyWhenANonGoogleGroupHasNoTokenEndpoint() {
         assertThatThrownBy(() -> group("contoso", Map.of(
                 "refresher.providers.contoso.type", "microsoft",

@@ -8,10 +8,14 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,6 +29,11 @@ import java.util.function.Consumer;
  * {@code refresh_token}) or rotates them strictly (every refresh token works once; the old one is dead the
  * moment a new one is issued). Unknown refresh tokens get {@code 400 invalid_grant}. Faults and latency can
  * be injected. Every call is counted per grant, so tests can prove "refreshed exactly once".
+ *
+ * <p>It also has a revocation endpoint ({@link #revocationUrl()}): Google's shape in {@link Mode#GOOGLE} ({@code token}
+ * alone; an unknown token gets {@code 400 invalid_token}), RFC 7009's in {@link Mode#ROTATING} (client authentication
+ * as at the token endpoint, {@code 200} for an unknown token too). A revoked token's grant is dead. Every revocation
+ * call is recorded ({@link #revocations()}), and the next calls can be failed ({@link #failRevocations}).
  */
 public final class FakeTokenEndpoint implements AutoCloseable {
 
@@ -36,11 +45,23 @@ public final class FakeTokenEndpoint implements AutoCloseable {
         ROTATING
     }
 
-    /** A canned answer that replaces normal behaviour while set. */
+    /** A canned answer that replaces normal behaviour while set; status {@link #DROP} closes the connection unanswered. */
     public record Fault(int status, String body, Map<String, String> headers, Duration delay) {
+
+        public static final int DROP = -1;
+
         public static Fault of(int status, String body) {
             return new Fault(status, body, Map.of(), Duration.ZERO);
         }
+
+        /** The connection is closed after the request was read, without an answer: a transport failure. */
+        public static Fault drop() {
+            return new Fault(DROP, "", Map.of(), Duration.ZERO);
+        }
+    }
+
+    /** One call of the revocation endpoint: its decoded form, its {@code Authorization} header (null if none), its answer. */
+    public record Revocation(Map<String, String> form, String authorization, int status) {
     }
 
     private final HttpServer server;
@@ -58,6 +79,9 @@ public final class FakeTokenEndpoint implements AutoCloseable {
     private volatile double errorRate;
     private volatile long expiresInSeconds = 3600;
     private volatile Consumer<String> onRefreshed = grant -> { };
+    private final List<Revocation> revocations = new CopyOnWriteArrayList<>();
+    private final ConcurrentLinkedQueue<Fault> revocationFaults = new ConcurrentLinkedQueue<>();
+    private volatile Duration revocationLatency = Duration.ZERO;
 
     public FakeTokenEndpoint(Mode mode, String clientId, String clientSecret) {
         this.mode = mode;
@@ -70,11 +94,43 @@ public final class FakeTokenEndpoint implements AutoCloseable {
         }
         server.setExecutor(executor);
         server.createContext("/token", this::handle);
+        server.createContext("/revoke", this::handleRevocation);
         server.start();
     }
 
     public String tokenUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
+    }
+
+    public String revocationUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/revoke";
+    }
+
+    /** Every revocation call so far, in order, faulted ones included. */
+    public List<Revocation> revocations() {
+        return List.copyOf(revocations);
+    }
+
+    /** The next {@code n} revocation calls are answered with {@code f} (one each), then the endpoint works again. */
+    public void failRevocations(int n, Fault f) {
+        for (int i = 0; i < n; i++) {
+            revocationFaults.add(f);
+        }
+    }
+
+    /** Revocation calls are answered normally again, whatever faults were still queued. */
+    public void clearRevocationFaults() {
+        revocationFaults.clear();
+    }
+
+    /** Every revocation call waits this long before it is handled: an endpoint that hangs. */
+    public void revocationLatency(Duration d) {
+        revocationLatency = d;
+    }
+
+    /** Whether {@code grant} still has a live refresh token (neither revoked by the user nor through the endpoint). */
+    public boolean live(String grant) {
+        return latestRefreshToken.containsKey(grant);
     }
 
     /** Registers a grant as if the user had just consented; returns its first refresh token. */
@@ -157,6 +213,63 @@ public final class FakeTokenEndpoint implements AutoCloseable {
         latency = Duration.ZERO;
         errorRate = 0;
         expiresInSeconds = 3600;
+        revocations.clear();
+        revocationFaults.clear();
+        revocationLatency = Duration.ZERO;
+    }
+
+    private void handleRevocation(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Map<String, String> form = parseForm(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            // the fault is taken as the call arrives: a call still sleeping when a test ends cannot take the next test's
+            Fault f = revocationFaults.poll();
+            sleep(revocationLatency);
+            if (f != null) {
+                revocations.add(new Revocation(form, authorization, f.status()));
+                if (f.status() == Fault.DROP) {
+                    // closing an exchange before its headers were sent closes the connection: no answer at all
+                    return;
+                }
+                respond(exchange, f.status(), f.body(), f.headers());
+                return;
+            }
+            int status;
+            String body;
+            synchronized (this) {
+                String token = form.getOrDefault("token", "");
+                String grant = grantByRefreshToken.remove(token);
+                if (grant != null) {
+                    latestRefreshToken.remove(grant, token);
+                }
+                if (mode == Mode.ROTATING && !authenticated(form, authorization)) {
+                    if (grant != null) {
+                        grantByRefreshToken.put(token, grant);
+                        latestRefreshToken.putIfAbsent(grant, token);
+                    }
+                    status = 401;
+                    body = "{\"error\":\"invalid_client\"}";
+                } else if (grant == null && mode == Mode.GOOGLE) {
+                    status = 400;
+                    body = "{\"error\":\"invalid_token\",\"error_description\":\"Token expired or revoked\"}";
+                } else {
+                    // RFC 7009 section 2.2: 200 also for a token that was already invalid
+                    status = 200;
+                    body = "";
+                }
+            }
+            revocations.add(new Revocation(form, authorization, status));
+            respond(exchange, status, body, Map.of());
+        }
+    }
+
+    /** RFC 7009's client authentication, as the token endpoint takes it: in the form or as HTTP Basic. */
+    private boolean authenticated(Map<String, String> form, String authorization) {
+        if (authorization != null && authorization.startsWith("Basic ")) {
+            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6)), StandardCharsets.UTF_8);
+            return decoded.equals(clientId + ":" + clientSecret);
+        }
+        return clientId.equals(form.get("client_id")) && clientSecret.equals(form.get("client_secret"));
     }
 
     private void handle(HttpExchange exchange) throws IOException {

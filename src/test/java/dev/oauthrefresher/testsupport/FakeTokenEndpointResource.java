@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * Starts two stateful fake token endpoints and configures provider groups for them: {@code fake-google}
- * (type google, refresh tokens kept) and {@code fake-rotating} (type oauth2, strict single-use rotation).
+ * (type google, refresh tokens kept) and {@code fake-rotating} (type oauth2, strict single-use rotation), each with
+ * the fake's revocation endpoint (Google's shape and RFC 7009's).
  * Tests reach the servers through {@link #google()} and {@link #rotating()}.
  */
 public class FakeTokenEndpointResource implements QuarkusTestResourceLifecycleManager {
@@ -40,11 +41,14 @@ public class FakeTokenEndpointResource implements QuarkusTestResourceLifecycleMa
                 Map.entry("refresher.providers.fake-google.client-id", CLIENT_ID),
                 Map.entry("refresher.providers.fake-google.client-secret", CLIENT_SECRET),
                 Map.entry("refresher.providers.fake-google.token-endpoint", google().tokenUrl()),
+                // never Google's own, which a google group revokes at by default
+                Map.entry("refresher.providers.fake-google.revocation-endpoint", google().revocationUrl()),
                 Map.entry("refresher.providers.fake-google.request-timeout", "2s"),
                 Map.entry("refresher.providers.fake-rotating.type", "oauth2"),
                 Map.entry("refresher.providers.fake-rotating.client-id", CLIENT_ID),
                 Map.entry("refresher.providers.fake-rotating.client-secret", CLIENT_SECRET),
                 Map.entry("refresher.providers.fake-rotating.token-endpoint", rotating().tokenUrl()),
+                Map.entry("refresher.providers.fake-rotating.revocation-endpoint", rotating().revocationUrl()),
                 Map.entry("refresher.providers.fake-rotating.request-timeout", "8s"));
     }
 

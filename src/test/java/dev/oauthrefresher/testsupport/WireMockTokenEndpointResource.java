@@ -21,13 +21,13 @@ import java.util.Map;
  */
 public class WireMockTokenEndpointResource implements QuarkusTestResourceLifecycleManager {
 
-    /** Type {@code google}: client_secret_post, no scopes, default timeouts. */
+    /** Type {@code google}: client_secret_post, no scopes, default timeouts, a revocation endpoint ({@link #revocationPath}). */
     public static final String GOOGLE = "wm-google";
-    /** Type {@code oauth2} with scopes {@code openid offline_access}, for rotating answers. */
+    /** Type {@code oauth2} with scopes {@code openid offline_access}, for rotating answers; no revocation endpoint. */
     public static final String ROTATING = "wm-rotating";
-    /** Type {@code oauth2} with {@code client-auth=basic}. */
+    /** Type {@code oauth2} with {@code client-auth=basic} and an RFC 7009 revocation endpoint. */
     public static final String BASIC = "wm-basic";
-    /** Type {@code oauth2} with a 1 s request timeout, for delayed answers. */
+    /** Type {@code oauth2} with a 1 s request timeout and a revocation endpoint, for delayed answers. */
     public static final String SLOW = "wm-slow";
     /** Type {@code oauth2} whose endpoint is a closed local port: every call is refused. */
     public static final String DOWN = "wm-down";
@@ -49,6 +49,11 @@ public class WireMockTokenEndpointResource implements QuarkusTestResourceLifecyc
     /** The token path of {@code group} on the server. */
     public static String path(String group) {
         return "/" + group + "/token";
+    }
+
+    /** The revocation path of {@code group} on the server (configured for {@link #GOOGLE}, {@link #BASIC}, {@link #SLOW}). */
+    public static String revocationPath(String group) {
+        return "/" + group + "/revoke";
     }
 
     public static String clientId(String group) {
@@ -83,6 +88,10 @@ public class WireMockTokenEndpointResource implements QuarkusTestResourceLifecyc
             config.put(prefix + "token-endpoint", group.equals(DOWN)
                     ? "http://127.0.0.1:" + closedPort() + "/token"
                     : wm.baseUrl() + path(group));
+        }
+        // a google group revokes at Google's endpoint unless told otherwise: never from a test
+        for (String group : List.of(GOOGLE, BASIC, SLOW)) {
+            config.put("refresher.providers." + group + ".revocation-endpoint", wm.baseUrl() + revocationPath(group));
         }
         config.put("refresher.providers." + ROTATING + ".scopes", "openid,offline_access");
         config.put("refresher.providers." + BASIC + ".client-auth", "basic");

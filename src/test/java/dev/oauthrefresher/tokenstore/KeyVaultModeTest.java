@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.Concurrently;
+import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
@@ -217,6 +218,58 @@ class KeyVaultModeTest {
         assertThat(vault.requests()).extracting(KeyVaultFake.Request::method).contains("DELETE", "DELETE deleted");
         given().header("Authorization", TenantKeys.bearer(key)).get("/v1/integrations/{id}", id).then().statusCode(404);
         given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
+    }
+
+    @Test
+    void shouldRevokeTheGrantReadFromTheVaultWhenPurgeProtectionKeepsTheDeletedSecret() {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        String key = TenantKeys.issue(tenant);
+        FakeTokenEndpoint google = FakeTokenEndpointResource.google();
+        String grant = "purge-protected-" + UUID.randomUUID();
+        String refreshToken = google.newGrant(grant);
+        String id = registerGrant(tenant, grant, refreshToken);
+        String secretName = Integration.secretNameFor(UUID.fromString(id));
+        KeyVaultFake vault = vaultOf(id);
+        vault.failPurges(true);
+        try {
+            given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
+        } finally {
+            vault.failPurges(false);
+        }
+
+        assertThat(vault.isSoftDeleted(secretName)).as("kept, soft-deleted, by purge protection").isTrue();
+        Poll.until("the grant revoked at the provider", Duration.ofSeconds(20), () -> !google.live(grant));
+        assertThat(google.revocations()).filteredOn(call -> refreshToken.equals(call.form().get("token")))
+                .extracting(FakeTokenEndpoint.Revocation::status).containsExactly(200);
+    }
+
+    @Test
+    void shouldQueueNoRevocationWhenTheVaultCannotGiveTheTokensSoTheLiveIntegrationKeepsItsGrant() {
+        String tenant = IntegrationRegistryApiTest.newTenant();
+        String key = TenantKeys.issue(tenant);
+        FakeTokenEndpoint google = FakeTokenEndpointResource.google();
+        String grant = "unread-" + UUID.randomUUID();
+        String id = registerGrant(tenant, grant, google.newGrant(grant));
+        KeyVaultFake vault = vaultOf(id);
+        vault.failNext(1, 403, Map.of());
+
+        given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(503);
+
+        given().header("Authorization", TenantKeys.bearer(key)).get("/v1/integrations/{id}", id).then().statusCode(200);
+        assertThat(seeder.count("SELECT count(*) FROM revocation WHERE integration_id = :id", Map.of("id", UUID.fromString(id))))
+                .as("nothing queued for an integration that lives on").isZero();
+        assertThat(google.live(grant)).isTrue();
+        given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
+        Poll.until("the grant revoked once the disconnect went through", Duration.ofSeconds(20), () -> !google.live(grant));
+    }
+
+    /** Registers a live grant of the fake Google endpoint in group {@code fake-google}; returns the integration's id. */
+    private static String registerGrant(String tenant, String grant, String refreshToken) {
+        return given().header("Authorization", ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("provider", "google", "providerGroup", "fake-google", "externalAccount", grant + "@example.com",
+                        "accessToken", "at-" + grant, "refreshToken", refreshToken,
+                        "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString()))
+                .post("/admin/tenants/{t}/integrations", tenant).then().statusCode(201).extract().path("id");
     }
 
     @Test

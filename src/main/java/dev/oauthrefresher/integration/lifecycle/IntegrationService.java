@@ -20,10 +20,12 @@ import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.lease.LeaseOwner;
 import dev.oauthrefresher.lease.LeaseRepository;
 import dev.oauthrefresher.lease.Leases;
+import dev.oauthrefresher.revocation.Revocations;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
+import dev.oauthrefresher.tokenstore.UnreadableTokensException;
 import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.Vaults;
 import dev.oauthrefresher.web.ProblemException;
@@ -61,9 +63,11 @@ public class IntegrationService {
     private final Vaults vaults;
     private final Leases leases;
     private final LifecycleConfig config;
+    private final Revocations revocations;
 
     IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
-            ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults, Leases leases, LifecycleConfig config) {
+            ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults, Leases leases, LifecycleConfig config,
+            Revocations revocations) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
@@ -73,6 +77,7 @@ public class IntegrationService {
         this.vaults = vaults;
         this.leases = leases;
         this.config = config;
+        this.revocations = revocations;
     }
 
     /**
@@ -261,6 +266,12 @@ public class IntegrationService {
      * then the row, leaving a tombstone so that repeating the call is a 204 for this tenant. If the store
      * refuses, nothing changes and the call can be repeated. The delete is fenced like every token-store write, and
      * a pending rotation is taken over or answered with 409 as for {@link #reconnect}.
+     *
+     * <p>Where the provider group has a revocation endpoint, the grant's current refresh token (the pending rotation's,
+     * if one was taken over, else the stored one, read before the delete) is queued, sealed, in the transaction that
+     * deletes the row: both commit or neither does, so a crash neither loses the revocation of a deleted row nor
+     * revokes a grant whose row lives on. The provider is asked after the commit, by the revocation worker; this call
+     * never waits for it.
      */
     public void disconnect(String tenantId, UUID id) {
         boolean exists = QuarkusTransaction.requiringNew().call(() -> {
@@ -277,6 +288,12 @@ public class IntegrationService {
         }
         Leased leased = lease(tenantId, id);
         Lease lease = leased.lease();
+        String group = leased.row().providerGroup();
+        boolean revoke = revocations.wanted(group);
+        // a pending rotation's token is the current one (the stored one was spent): it is queued from its sealed copy.
+        // A read, not a write: it needs no fence, and the fence stays immediately before the delete
+        Optional<TokenSet> stored = revoke && !leased.rotationPending()
+                ? tokensToRevoke(lease, leased.row().secretRef()) : Optional.empty();
         SecretRef secret = fence(lease);
         try {
             tokenStore.delete(secret).await().atMost(tokenStore.callerWait());
@@ -285,14 +302,42 @@ public class IntegrationService {
             throw tokenStoreUnavailable("disconnect", secret, e, "did not delete the tokens; the integration is unchanged");
         }
         lease.close();
-        QuarkusTransaction.requiringNew().run(() -> {
+        boolean queued = QuarkusTransaction.requiringNew().call(() -> {
             events.deleted(id);
-            if (!integrations.disconnect(id, tenantId, lease.ownerValue(), Instant.now())) {
+            // before the row's delete, which cascades to its pending rotation
+            Instant now = Instant.now();
+            boolean enqueued = revoke && revocations.enqueue(id, tenantId, group, leased.rotationPending(), stored, now);
+            if (!integrations.disconnect(id, tenantId, lease.ownerValue(), now)) {
                 throw lostLease(id);
             }
             audit.record("integration.disconnect", tenantId, id,
-                    leased.row().status().code() + " -> disconnected" + leased.supersedes());
+                    leased.row().status().code() + " -> disconnected" + leased.supersedes()
+                            + (enqueued ? "; grant queued for revocation" : ""));
+            return enqueued;
         });
+        if (queued) {
+            revocations.committed();
+        } else if (revoke) {
+            LOG.warnf("Integration %s is disconnected, but no refresh token was left to revoke at provider group %s",
+                    id, group);
+        }
+    }
+
+    /**
+     * The tokens a disconnect will revoke, read under its lease before it deletes them. A store that does not answer
+     * fails the disconnect as its delete would (nothing changed, the call can be repeated); nothing stored, or tokens
+     * nobody can read, leave nothing to revoke and do not stop the disconnect.
+     */
+    private Optional<TokenSet> tokensToRevoke(Lease lease, SecretRef secret) {
+        try {
+            return tokenStore.load(secret).await().atMost(tokenStore.callerWait()).map(TokenStore.Versioned::tokens);
+        } catch (UnreadableTokensException e) {
+            return Optional.empty();
+        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
+            leases.release(lease);
+            throw tokenStoreUnavailable("disconnect", secret, e,
+                    "did not give the tokens to revoke; the integration is unchanged");
+        }
     }
 
     /** A row leased for a lifecycle change, and whether a rotation of the old grant was pending on it (now taken over). */

@@ -31,9 +31,13 @@ import org.jboss.logging.Logger;
  * the key from {@code refresher.refresh.pending-rotation-key}. In production with Key Vault the key is
  * required, so startup fails without it; elsewhere a missing key is replaced by a random one for this process
  * only (rows it seals cannot be opened by another process).
+ *
+ * <p>The one sealing of refresh tokens in PostgreSQL: the revocation queue ({@code revocation/}) seals a disconnected
+ * grant's tokens with it too, under the same key, so one key and one format cover every token the database holds,
+ * and a pending rotation's sealed bytes can be queued for revocation as they are.
  */
 @Singleton
-class PendingRotationCipher {
+public class PendingRotationCipher {
 
     static final String KEY = "refresher.refresh.pending-rotation-key";
 
@@ -70,11 +74,11 @@ class PendingRotationCipher {
     }
 
     /** Which key seals rows here, as stored in {@code pending_rotation.key_id}. */
-    String keyId() {
+    public String keyId() {
         return keyId;
     }
 
-    byte[] seal(UUID integrationId, TokenSet tokens) {
+    public byte[] seal(UUID integrationId, TokenSet tokens) {
         byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
         byte[] plain = document(tokens).getBytes(StandardCharsets.UTF_8);
@@ -90,7 +94,7 @@ class PendingRotationCipher {
     }
 
     /** The tokens, or empty if this key did not seal them or the row was altered. */
-    Optional<TokenSet> open(UUID integrationId, byte[] sealed) {
+    public Optional<TokenSet> open(UUID integrationId, byte[] sealed) {
         if (sealed.length <= NONCE_BYTES) {
             return Optional.empty();
         }
