@@ -166,6 +166,7 @@ class RevocationOnDisconnectTest {
         String key = key(row);
         // far past fake-rotating's request timeout (8s): a disconnect that waited for the provider would take that long
         rotating.revocationLatency(Duration.ofSeconds(30));
+        double retriedBefore = count(RevocationMetrics.RETRIED);
 
         long started = System.nanoTime();
         given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", row.id()).then().statusCode(204);
@@ -176,10 +177,12 @@ class RevocationOnDisconnectTest {
         // the fake records a call once it answers: the claim's attempt count shows the call in flight
         Poll.until("an attempt at the hanging endpoint", WITHIN, () -> seeder.count(
                 "SELECT count(*) FROM revocation WHERE integration_id = :id AND attempts >= 1", Map.of("id", row.id())) == 1);
-        double retriedBefore = count(RevocationMetrics.RETRIED);
+        // the endpoint stays slow until that attempt has timed out and is counted for a retry: speeding it up earlier
+        // would let the attempt in flight answer 200 and nothing would be retried
+        Poll.until("the timed-out attempt, counted for a retry", Duration.ofSeconds(40),
+                () -> count(RevocationMetrics.RETRIED) - retriedBefore >= 1);
         rotating.revocationLatency(Duration.ZERO);
         Poll.until("the revocation row settled after the timed-out attempt", Duration.ofSeconds(40), () -> queued(row) == 0);
-        assertThat(count(RevocationMetrics.RETRIED) - retriedBefore).as("the timed-out attempt, retried").isGreaterThanOrEqualTo(1);
         assertThat(callsWith(rotating, token)).extracting(Revocation::status).contains(200);
         assertThat(rotating.live(row.grant())).isFalse();
     }
