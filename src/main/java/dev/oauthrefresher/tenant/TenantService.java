@@ -1,6 +1,7 @@
 package dev.oauthrefresher.tenant;
 
 import dev.oauthrefresher.audit.AuditLog;
+import dev.oauthrefresher.audit.AuditTrail;
 import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;
 import dev.oauthrefresher.tenant.TenantDtos.TenantView;
 import dev.oauthrefresher.tenant.TenantDtos.UpdateTenant;
@@ -8,6 +9,7 @@ import dev.oauthrefresher.web.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
+import java.util.Optional;
 
 /** Creates, updates and pauses tenants. */
 @ApplicationScoped
@@ -15,10 +17,12 @@ public class TenantService {
 
     private final TenantRepository tenants;
     private final AuditLog audit;
+    private final AuditTrail trail;
 
-    TenantService(TenantRepository tenants, AuditLog audit) {
+    TenantService(TenantRepository tenants, AuditLog audit, AuditTrail trail) {
         this.tenants = tenants;
         this.audit = audit;
+        this.trail = trail;
     }
 
     @Transactional
@@ -40,9 +44,24 @@ public class TenantService {
         return TenantView.of(tenant);
     }
 
+    /** The operator's read of one tenant, audited. */
     @Transactional
     public TenantView get(String id) {
-        return TenantView.of(require(id));
+        TenantView view = TenantView.of(require(id));
+        audit.record("tenant.get", id, null, null);
+        return view;
+    }
+
+    /**
+     * A page of the tenant's audit trail, newest first; the read is audited too ({@code audit.read}), after the page
+     * is read, so it shows on the next first page, never on this one.
+     */
+    @Transactional
+    public AuditTrail.Page auditTrail(String id, Optional<AuditTrail.Cursor> before, int limit) {
+        require(id);
+        AuditTrail.Page page = trail.page(id, before, limit);
+        audit.record("audit.read", id, null, null);
+        return page;
     }
 
     /** Paused tenants' integrations are skipped by every run until resumed. */

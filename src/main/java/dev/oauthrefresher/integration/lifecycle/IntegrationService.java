@@ -177,16 +177,21 @@ public class IntegrationService {
         return false;
     }
 
+    /** One integration for the admin API, audited as the operator's read. */
     @Transactional
     public IntegrationView get(String tenantId, UUID id) {
         tenants.require(tenantId);
-        return IntegrationView.of(require(tenantId, id));
+        IntegrationView view = IntegrationView.of(require(tenantId, id));
+        audit.record("integration.get", tenantId, id, null);
+        return view;
     }
 
+    /** The admin API's list, audited as the operator's read. */
     @Transactional
     public IntegrationPage list(String tenantId, int offset, int limit) {
         tenants.require(tenantId);
         long total = integrations.count("tenantId", tenantId);
+        audit.record("integration.list", tenantId, null, null);
         return new IntegrationPage(integrations.listByTenant(tenantId, offset, limit).stream()
                 .map(IntegrationView::of).toList(), offset, limit, total);
     }
