@@ -21,11 +21,11 @@ import java.util.UUID;
 public class AuditTrail {
 
     /** One audit row as an operator reads it; it never holds a secret (no row does). */
-    public record Entry(long id, Instant at, String actor, String action, UUID integrationId, String detail) {
+    public record AuditEntry(long id, Instant at, String actor, String action, UUID integrationId, String detail) {
     }
 
     /** A page and the cursor of the next one (null on the last page). */
-    public record Page(List<Entry> items, String nextCursor) {
+    public record AuditPage(List<AuditEntry> items, String nextCursor) {
     }
 
     /**
@@ -62,7 +62,7 @@ public class AuditTrail {
 
     /** Up to {@code limit} rows of {@code tenantId}, newest first, strictly before {@code before} if given. */
     @Transactional(Transactional.TxType.MANDATORY)
-    public Page page(String tenantId, Optional<Cursor> before, int limit) {
+    public AuditPage page(String tenantId, Optional<Cursor> before, int limit) {
         Query query = em.createNativeQuery("""
                 SELECT id, at, actor, action, integration_id, detail FROM audit_event
                 WHERE tenant_id = :tenant
@@ -74,10 +74,10 @@ public class AuditTrail {
         before.ifPresent(cursor -> query.setParameter("at", Timestamps.utc(cursor.at())).setParameter("id", cursor.id()));
         @SuppressWarnings("unchecked")
         List<Object[]> rows = query.getResultList();
-        List<Entry> entries = rows.stream().limit(limit).map(r -> new Entry(((Number) r[0]).longValue(),
+        List<AuditEntry> entries = rows.stream().limit(limit).map(r -> new AuditEntry(((Number) r[0]).longValue(),
                 Timestamps.toInstant(r[1]), (String) r[2], (String) r[3], (UUID) r[4], (String) r[5])).toList();
         String next = rows.size() > limit
                 ? new Cursor(entries.get(limit - 1).at(), entries.get(limit - 1).id()).encode() : null;
-        return new Page(entries, next);
+        return new AuditPage(entries, next);
     }
 }

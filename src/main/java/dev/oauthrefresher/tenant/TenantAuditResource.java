@@ -47,7 +47,7 @@ public class TenantAuditResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public AuditTrail.Page read(@PathParam("tenantId") String tenantId,
+    public AuditTrail.AuditPage read(@PathParam("tenantId") String tenantId,
             @Parameter(description = "The nextCursor of the previous page; absent for the newest rows")
             @QueryParam("before") String before,
             @Parameter(description = "Rows per page, 1 to " + MAX_LIMIT)

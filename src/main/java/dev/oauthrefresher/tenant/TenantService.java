@@ -63,9 +63,9 @@ public class TenantService {
      * is read, so it shows on the next first page, never on this one.
      */
     @Transactional
-    public AuditTrail.Page auditTrail(String id, Optional<AuditTrail.Cursor> before, int limit) {
+    public AuditTrail.AuditPage auditTrail(String id, Optional<AuditTrail.Cursor> before, int limit) {
         require(id);
-        AuditTrail.Page page = trail.page(id, before, limit);
+        AuditTrail.AuditPage page = trail.page(id, before, limit);
         audit.record("audit.read", id, null, null);
         return page;
     }

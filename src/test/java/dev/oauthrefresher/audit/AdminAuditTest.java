@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
+import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -161,6 +162,14 @@ class AdminAuditTest {
         assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE actor LIKE '%test-admin-token%' "
                 + "OR detail LIKE '%test-admin-token%' OR detail LIKE '%orf_live_%' OR actor LIKE '%orf_live_%'", Map.of()))
                 .isZero();
+    }
+
+    @Test
+    void shouldDescribeTheAuditEndpointInOpenApi() {
+        Map<String, Object> read = Management.given().queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200).extract().path("paths.'/admin/tenants/{tenantId}/audit'.get");
+        assertThat(read).isNotNull();
+        assertThat(read.toString()).contains("before").contains("limit").contains("AuditPage").contains("400");
     }
 
     private String createKey(String tenant, List<String> scopes) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 import dev.oauthrefresher.testsupport.FakePeersProfile;
+import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import io.quarkus.test.junit.QuarkusTest;
@@ -107,6 +108,14 @@ class ProviderGroupAllowListTest {
                 .isEqualTo("fake-google,fake-rotating -> all groups");
         assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE tenant_id = :t AND action = "
                 + "'tenant.provider-groups.get'", Map.of("t", tenant))).isEqualTo(1);
+    }
+
+    @Test
+    void shouldDescribeTheAllowListEndpointsInOpenApi() {
+        Map<String, Object> path = Management.given().queryParam("format", "json").get("/q/openapi")
+                .then().statusCode(200).extract().path("paths.'/admin/tenants/{tenantId}/provider-groups'");
+        assertThat(path).containsKeys("get", "put");
+        assertThat(path.toString()).contains("ProviderGroupList").contains("400").contains("404");
     }
 
     @Test
