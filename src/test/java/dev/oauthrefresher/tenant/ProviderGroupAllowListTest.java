@@ -32,7 +32,7 @@ class ProviderGroupAllowListTest {
 
     static Map<String, Object> registration(String provider, String group) {
         return Map.of("provider", provider, "providerGroup", group, "externalAccount", UUID.randomUUID() + "@example.com",
-                "accessToken", "at-allow-list-secret", "refreshToken", "rt-allow-list-secret",
+                "accessToken", "at-allow-list-secret-value-1", "refreshToken", "rt-allow-list-secret-value-1",
                 "accessTokenExpiresAt", Instant.now().plus(1, ChronoUnit.HOURS).toString());
     }
 
