@@ -15,13 +15,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Turns one of {@code refresher.admin.tokens} into the operator's identity: role {@value #ROLE}, principal the
- * token's name ({@link #nameOf}), which the audit trail records as the actor. A wrong token costs no query, but it
+ * Turns one of {@code refresher.admin.named-tokens.<name>} or {@code refresher.admin.tokens} into the operator's
+ * identity: role {@value #ROLE}, principal the token's name ({@code admin:<name>} for a named token, {@link #nameOf}
+ * for one of the plain list), which the audit trail records as the actor. A wrong token costs no query, but it
  * counts against the failed-authentication budget ({@link FailedAuthBudget}) like a wrong key: past it, 429 instead of
  * 401, so guessing admin tokens is throttled too; a configured token is always accepted.
  */
@@ -31,6 +33,9 @@ class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
     /** The role of every admin token; {@code /admin} resources are {@code @RolesAllowed("admin")}. */
     static final String ROLE = "admin";
 
+    /** What every admin actor's name starts with in the audit trail. */
+    static final String NAME_PREFIX = "admin:";
+
     private record NamedToken(String name, Secret token) {
     }
 
@@ -38,7 +43,10 @@ class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
     private final FailedAuthBudget failures;
 
     AdminTokenIdentityProvider(AdminConfig config, FailedAuthBudget failures) {
-        this.tokens = config.tokens().orElse(List.of()).stream().map(t -> new NamedToken(nameOf(t), t)).toList();
+        List<NamedToken> all = new ArrayList<>();
+        config.namedTokens().forEach((name, token) -> all.add(new NamedToken(NAME_PREFIX + name, token)));
+        config.tokens().orElse(List.of()).forEach(token -> all.add(new NamedToken(nameOf(token), token)));
+        this.tokens = List.copyOf(all);
         this.failures = failures;
     }
 
@@ -78,7 +86,7 @@ class AdminTokenIdentityProvider implements IdentityProvider<ForAdminToken> {
     static String nameOf(Secret token) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(token.reveal().getBytes(StandardCharsets.UTF_8));
-            return "admin:" + HexFormat.of().formatHex(hash, 0, 4);
+            return NAME_PREFIX + HexFormat.of().formatHex(hash, 0, 4);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }

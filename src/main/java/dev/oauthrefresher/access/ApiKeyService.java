@@ -7,6 +7,8 @@ import dev.oauthrefresher.access.ApiKeyDtos.CreateApiKey;
 import dev.oauthrefresher.access.ApiKeyDtos.CreatedApiKey;
 import dev.oauthrefresher.tenant.TenantService;
 import dev.oauthrefresher.web.ProblemException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;
@@ -26,14 +28,19 @@ public class ApiKeyService {
     private final AuditLog audit;
     private final AccessConfig config;
     private final Event<KnownKeys.ApiKeyRevoked> revocations;
+    private final Counter tokenReadKeysCreated;
 
     ApiKeyService(ApiKeyRepository keys, TenantService tenants, AuditLog audit, AccessConfig config,
-            Event<KnownKeys.ApiKeyRevoked> revocations) {
+            Event<KnownKeys.ApiKeyRevoked> revocations, MeterRegistry registry) {
         this.keys = keys;
         this.tenants = tenants;
         this.audit = audit;
         this.config = config;
         this.revocations = revocations;
+        // registered now, so it is exported at zero before the first such key
+        this.tokenReadKeysCreated = Counter.builder("refresher.access.token.read.keys.created")
+                .description("Tenant API keys created with the tokens:read scope, which can read access tokens")
+                .register(registry);
     }
 
     @Transactional
@@ -44,13 +51,19 @@ public class ApiKeyService {
         String key = ApiKeyMaterial.generate();
         ApiKey stored = new ApiKey(UUID.randomUUID(), tenantId, request.name(), scopes, ApiKeyMaterial.hash(key), Instant.now());
         keys.persist(stored);
-        audit.record("api-key.create", tenantId, null, "key " + stored.id() + " " + String.join(" ", ApiKeyDtos.codes(stored)));
+        audit.record("api-key.create", tenantId, null,
+                "key " + stored.id() + " scopes " + String.join(" ", ApiKeyDtos.codes(stored)));
+        if (scopes.contains(Scope.TOKENS_READ)) {
+            tokenReadKeysCreated.increment();
+        }
         return new CreatedApiKey(stored.id(), stored.name(), ApiKeyDtos.codes(stored), key, stored.createdAt());
     }
 
+    /** The operator's read of a tenant's keys, audited. */
     @Transactional
     public ApiKeyList list(String tenantId) {
         tenants.require(tenantId);
+        audit.record("api-key.list", tenantId, null, null);
         return new ApiKeyList(keys.listByTenant(tenantId).stream().map(ApiKeyView::of).toList());
     }
 

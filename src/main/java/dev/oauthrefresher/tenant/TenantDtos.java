@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.time.Instant;
+import java.util.List;
 
 /** Request and response bodies of the tenant admin API. */
 public final class TenantDtos {
@@ -35,5 +36,14 @@ public final class TenantDtos {
         static TenantView of(Tenant t) {
             return new TenantView(t.id(), t.displayName(), t.refreshPaused(), t.maxConcurrency(), t.createdAt(), t.updatedAt());
         }
+    }
+
+    /**
+     * {@code PUT} and {@code GET /admin/tenants/{id}/provider-groups}: the provider groups the tenant may register
+     * integrations in; empty means every configured group.
+     */
+    public record ProviderGroupList(
+            @NotNull @Size(max = 100) List<@NotNull @Pattern(regexp = "^[a-z0-9][a-z0-9-]{0,62}$",
+                    message = "must be a provider group name: 1-63 lowercase letters, digits or dashes") String> providerGroups) {
     }
 }

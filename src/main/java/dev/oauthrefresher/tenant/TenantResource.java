@@ -1,8 +1,10 @@
 package dev.oauthrefresher.tenant;
 
 import dev.oauthrefresher.tenant.TenantDtos.CreateTenant;
+import dev.oauthrefresher.tenant.TenantDtos.ProviderGroupList;
 import dev.oauthrefresher.tenant.TenantDtos.TenantView;
 import dev.oauthrefresher.tenant.TenantDtos.UpdateTenant;
+import dev.oauthrefresher.web.Problem;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -15,6 +17,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -52,6 +57,30 @@ public class TenantResource {
     @Path("{tenantId}")
     public TenantView update(@PathParam("tenantId") String tenantId, @Valid @NotNull UpdateTenant request) {
         return service.update(tenantId, request);
+    }
+
+    @GET
+    @Path("{tenantId}/provider-groups")
+    @APIResponse(responseCode = "200", description = "The provider groups the tenant may register integrations in; "
+            + "empty: every configured group")
+    @APIResponse(responseCode = "404", description = "No such tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public ProviderGroupList providerGroups(@PathParam("tenantId") String tenantId) {
+        return service.providerGroups(tenantId);
+    }
+
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Path("{tenantId}/provider-groups")
+    @APIResponse(responseCode = "200", description = "Replaced (duplicates dropped, sorted); an empty list lets the tenant "
+            + "use every configured group again. Integrations already registered keep refreshing.")
+    @APIResponse(responseCode = "400", description = "Invalid list or group name (problem+json naming the field)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such tenant",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public ProviderGroupList setProviderGroups(@PathParam("tenantId") String tenantId,
+            @Valid @NotNull ProviderGroupList request) {
+        return service.setProviderGroups(tenantId, request);
     }
 
     @POST

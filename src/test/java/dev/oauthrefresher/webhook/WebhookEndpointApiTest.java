@@ -199,10 +199,11 @@ class WebhookEndpointApiTest {
         given().header("Authorization", bearer(replays)).post("/v1/webhook-deliveries/{id}/replay", otherDelivery)
                 .then().statusCode(200).body("status", equalTo("pending"));
 
-        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.endpoint.test' AND tenant_id = :t",
-                Map.of("t", tenant))).isEqualTo(budget + 1);
-        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.delivery.replay' AND tenant_id = :t",
-                Map.of("t", tenant))).isEqualTo(1);
+        // each under the key that asked: api-key:<key id>
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.endpoint.test' AND tenant_id = :t "
+                + "AND actor LIKE 'api-key:%'", Map.of("t", tenant))).isEqualTo(budget + 1);
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'webhook.delivery.replay' AND tenant_id = :t "
+                + "AND actor LIKE 'api-key:%'", Map.of("t", tenant))).isEqualTo(1);
     }
 
     /** One of the endpoint's settled deliveries, marked dead as if its schedule had run out. */

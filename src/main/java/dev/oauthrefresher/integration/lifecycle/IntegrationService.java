@@ -93,7 +93,6 @@ public class IntegrationService {
         // the caller, read now on the request's thread: the transactions below run on worker threads
         String actor = audit.currentActor();
         Provider provider = Provider.fromCode(request.provider());
-        requireConfiguredGroup(provider, request.providerGroup());
         UUID id = UUID.randomUUID();
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
@@ -122,6 +121,7 @@ public class IntegrationService {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 tenants.require(tenantId);
+                requireUsableGroup(tenantId, provider, request.providerGroup());
                 requireNoDuplicate(tenantId, provider, request.externalAccount());
                 Instant now = Instant.now();
                 Integration integration = new Integration(id, tenantId, provider, request.providerGroup(),
@@ -161,15 +161,33 @@ public class IntegrationService {
         }
     }
 
-    private void requireConfiguredGroup(Provider provider, String group) {
+    /**
+     * The group must be configured, of the registration's provider type, and allowed to the tenant (no allow-list, or
+     * one naming it). The allow-list is read whatever the group, so an unknown group costs what a forbidden one does.
+     */
+    private void requireUsableGroup(String tenantId, Provider provider, String group) {
+        boolean allowed = tenants.mayUseProviderGroup(tenantId, group);
         Optional<Provider> type = providerGroups.typeOf(group);
         if (type.isEmpty()) {
-            throw ProblemException.invalidField("providerGroup", "no provider group '" + group + "' is configured");
+            throw unusableGroup(tenantId, provider, group, "no such group is configured");
         }
         if (type.get() != provider) {
-            throw ProblemException.invalidField("providerGroup", "provider group '" + group + "' is of type "
-                    + type.get().code() + ", not " + provider.code());
+            throw unusableGroup(tenantId, provider, group, "the group is of type " + type.get().code());
         }
+        if (!allowed) {
+            throw unusableGroup(tenantId, provider, group, "not in the tenant's allow-list");
+        }
+    }
+
+    /**
+     * One answer for every group a registration may not use, whether it is not configured, of another type, or left
+     * out of the tenant's allow-list: a caller learns nothing about which groups exist. The reason is logged (INFO).
+     */
+    private static ProblemException unusableGroup(String tenantId, Provider provider, String group, String reason) {
+        LOG.infof("Registration for tenant '%s' refused provider group '%s' for provider %s: %s", tenantId, group,
+                provider.code(), reason);
+        return ProblemException.invalidField("providerGroup",
+                "is not a provider group of type " + provider.code() + " that this tenant may use");
     }
 
     private static boolean isDuplicateAccount(Throwable failure) {
@@ -182,16 +200,21 @@ public class IntegrationService {
         return false;
     }
 
+    /** One integration for the admin API, audited as the operator's read. */
     @Transactional
     public IntegrationView get(String tenantId, UUID id) {
         tenants.require(tenantId);
-        return IntegrationView.of(require(tenantId, id));
+        IntegrationView view = IntegrationView.of(require(tenantId, id));
+        audit.record("integration.get", tenantId, id, null);
+        return view;
     }
 
+    /** The admin API's list, audited as the operator's read. */
     @Transactional
     public IntegrationPage list(String tenantId, int offset, int limit) {
         tenants.require(tenantId);
         long total = integrations.count("tenantId", tenantId);
+        audit.record("integration.list", tenantId, null, null);
         return new IntegrationPage(integrations.listByTenant(tenantId, offset, limit).stream()
                 .map(IntegrationView::of).toList(), offset, limit, total);
     }

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.refresh.run;
 
+import dev.oauthrefresher.audit.AuditLog;
 import dev.oauthrefresher.refresh.attempt.RefreshMetrics;
 import dev.oauthrefresher.lease.DueQuery;
 import dev.oauthrefresher.drain.Drain;
@@ -71,11 +72,12 @@ public class RefreshService {
     private final Drain drain;
     private final EventLoops eventLoops;
     private final VaultBudget budget;
+    private final AuditLog audit;
     private final Set<RefreshRun> active = ConcurrentHashMap.newKeySet();
 
     RefreshService(IntegrationRepository integrations, TenantRepository tenants, IntegrationRefresher refresher,
             OutcomeWriter writer, Leases leases, RefreshMetrics metrics, RefreshConfig config, Drain drain,
-            EventLoops eventLoops, VaultBudget budget, LeasedRefresh leasedRefresh) {
+            EventLoops eventLoops, VaultBudget budget, LeasedRefresh leasedRefresh, AuditLog audit) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.refresher = refresher;
@@ -87,6 +89,7 @@ public class RefreshService {
         this.drain = drain;
         this.eventLoops = eventLoops;
         this.budget = budget;
+        this.audit = audit;
     }
 
     /** A triggered run; never blocks the caller's thread. Its span ends with the run; each refresh is its child. */
@@ -158,7 +161,7 @@ public class RefreshService {
      * while the process shuts down. Blocking steps run on worker threads.
      */
     public Uni<ManualRefresh> refreshNow(String tenantId, UUID id) {
-        return refreshNow(tenantId, id, UUID.randomUUID());
+        return refreshNow(tenantId, id, UUID.randomUUID(), audit.currentActor());
     }
 
     /**
@@ -168,15 +171,21 @@ public class RefreshService {
      */
     public Uni<ManualRefresh> refreshWithin(String tenantId, UUID id, Duration wait) {
         UUID attemptId = UUID.randomUUID();
+        // the caller, read now on the request's thread: the claim and its audit row are written on a worker thread
+        String actor = audit.currentActor();
         // subscribed here, once: the caller's timeout below cancels only its own copy of the future
-        CompletableFuture<ManualRefresh> running = refreshNow(tenantId, id, attemptId).subscribeAsCompletionStage();
+        CompletableFuture<ManualRefresh> running = refreshNow(tenantId, id, attemptId, actor).subscribeAsCompletionStage();
         return Uni.createFrom().completionStage(running.copy())
                 .ifNoItem().after(wait).recoverWithUni(() -> Uni.createFrom().item(() -> QuarkusTransaction.requiringNew()
                         .call(() -> new ManualRefresh(attemptId, IN_PROGRESS, IntegrationView.of(integrations.findById(id)))))
                         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()));
     }
 
-    private Uni<ManualRefresh> refreshNow(String tenantId, UUID id, UUID runId) {
+    /**
+     * The claim, then its audit row ({@code integration.refresh}, naming the attempt) before the refresh starts: a
+     * refresh no audit row records is not started (the lease is released and the caller gets the failure).
+     */
+    private Uni<ManualRefresh> refreshNow(String tenantId, UUID id, UUID runId, String actor) {
         LeaseOwner owner = leases.owner(LeaseOwner.Purpose.REFRESH, runId);
         return Uni.createFrom().item(() -> {
             if (drain.isDraining()) {
@@ -185,10 +194,18 @@ public class RefreshService {
             }
             Integration existing = QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)).orElseThrow(
                     () -> ProblemException.notFound("Integration " + id + " does not exist for tenant '" + tenantId + "'."));
-            return leases.claim(existing.id(), LeaseRepository.Terms.REFRESH, owner).orElseThrow(
+            Leases.Claim claim = leases.claim(existing.id(), LeaseRepository.Terms.REFRESH, owner).orElseThrow(
                         () -> ProblemException.conflict("Integration " + id + " cannot be refreshed now: it is "
                                 + existing.status().code() + ", its tenant is paused, a rotated token is still pending, "
                                 + "or a run is refreshing it."));
+            try {
+                QuarkusTransaction.requiringNew().run(
+                        () -> audit.recordAs(actor, "integration.refresh", tenantId, id, "attempt " + runId));
+            } catch (RuntimeException e) {
+                leases.release(claim.lease());
+                throw e;
+            }
+            return claim;
         }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(claim -> leasedRefresh.refresh(ClaimedIntegration.of(claim.row()), claim.lease(), runId))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
