@@ -94,6 +94,14 @@ public final class Lease implements AutoCloseable {
         return keeper.fenceAsync(this);
     }
 
+    /**
+     * The fence of {@link #fenceAsync} when this process can answer it without a statement: where the row's tokens
+     * are; empty means only that the database must be asked ({@link #fenceAsync}), not that the lease is gone.
+     */
+    public Optional<SecretRef> provenHere() {
+        return keeper.provenHere(this);
+    }
+
     /** Stops renewing; idempotent. */
     @Override
     public void close() {

@@ -155,15 +155,24 @@ public class LeaseKeeper {
      * <p>Otherwise fences that arrive while a batch is in the database share the next statement.
      */
     Uni<Optional<SecretRef>> fenceAsync(Lease lease) {
-        Instant now = Instant.now();
-        if (provenHere && lease.where() != null && held.get(lease.id()) == lease && !lease.until().isBefore(provenUntil(now))) {
-            heldProofs.increment();
-            return Uni.createFrom().item(Optional.of(lease.where()));
+        Optional<SecretRef> here = provenHere(lease);
+        if (here.isPresent()) {
+            return Uni.createFrom().item(here);
         }
         databaseProofs.increment();
         CompletableFuture<Optional<SecretRef>> done = new CompletableFuture<>();
         fences.add(new Fence(lease, done));
         return Uni.createFrom().completionStage(done);
+    }
+
+    /** The held proof of {@link #fenceAsync} alone: where the row's tokens are, or empty if the database must be asked. */
+    Optional<SecretRef> provenHere(Lease lease) {
+        if (provenHere && lease.where() != null && held.get(lease.id()) == lease
+                && !lease.until().isBefore(provenUntil(Instant.now()))) {
+            heldProofs.increment();
+            return Optional.of(lease.where());
+        }
+        return Optional.empty();
     }
 
     private void fenceAll(List<Fence> batch) {

@@ -12,6 +12,7 @@ import dev.oauthrefresher.common.Traces;
 import dev.oauthrefresher.provider.ProviderGateway;
 import dev.oauthrefresher.provider.RefreshResult;
 import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.UnreadableTokensException;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.concurrent.ThreadLocalRandom;
@@ -190,31 +192,45 @@ public class IntegrationRefresher {
                 : fencedSave(store, row, lease, runId, next, r, started, sealing == PendingRotations.Sealing.SEALED, attempt));
     }
 
-    /** The fence, then the write to the secret it names; {@code sealed} says whether a rotated token is in PostgreSQL. */
+    /**
+     * The fence, then the write to the secret it names; {@code sealed} says whether a rotated token is in PostgreSQL.
+     * A fence this process proves itself needs no Uni of its own: the write starts at once.
+     */
     private Uni<Outcome> fencedSave(TokenStore store, ClaimedIntegration row, Lease lease, UUID runId, TokenSet next,
             RefreshResult.Refreshed r, Instant started, boolean sealed, Context attempt) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
+        Optional<SecretRef> here = lease.provenHere();
+        if (here.isPresent()) {
+            return save(store, row, lease, runId, next, r, started, sealed, attempt, here.get());
+        }
         return lease.fenceAsync().chain(target -> target.isEmpty()
                         ? Uni.createFrom().item(unfenced(row, rotated))
-                        : traces.span("token_store.save", attempt, Attributes::empty, c -> store.save(target.get(), next))
-                                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
-                                .onFailure().recoverWithItem(e -> {
-                                    metrics.tokenStoreWriteFailed(rotated);
-                                    if (!rotated) {
-                                        // The old refresh token still works: the next run simply tries again.
-                                        LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
-                                                row.id(), e.getClass().getSimpleName());
-                                        return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
-                                    }
-                                    pending.hold(new PendingRotations.Pending(row, lease, runId, next, started, sealed));
-                                    return new Outcome.RotationPending();
-                                }))
+                        : save(store, row, lease, runId, next, r, started, sealed, attempt, target.get()))
                 .onFailure().recoverWithItem(e -> {
                     // the fence could not be asked (the database did not answer): nothing is written without it
                     LOG.warnf("Integration %s: could not confirm the lease before writing the new tokens (%s)", row.id(),
                             e.getClass().getSimpleName());
                     if (!rotated) {
                         return new Outcome.Deferred(Outcome.Cause.UNFENCED);
+                    }
+                    pending.hold(new PendingRotations.Pending(row, lease, runId, next, started, sealed));
+                    return new Outcome.RotationPending();
+                });
+    }
+
+    /** The write the fence allowed, to {@code target}. */
+    private Uni<Outcome> save(TokenStore store, ClaimedIntegration row, Lease lease, UUID runId, TokenSet next,
+            RefreshResult.Refreshed r, Instant started, boolean sealed, Context attempt, SecretRef target) {
+        boolean rotated = r.rotatedRefreshToken().isPresent();
+        return traces.span("token_store.save", attempt, Attributes::empty, c -> store.save(target, next))
+                .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
+                .onFailure().recoverWithItem(e -> {
+                    metrics.tokenStoreWriteFailed(rotated);
+                    if (!rotated) {
+                        // The old refresh token still works: the next run simply tries again.
+                        LOG.warnf("Integration %s: refreshed, but the token store refused the new access token (%s)",
+                                row.id(), e.getClass().getSimpleName());
+                        return new Outcome.Deferred(Outcome.Cause.TOKEN_STORE_WRITE_FAILED);
                     }
                     pending.hold(new PendingRotations.Pending(row, lease, runId, next, started, sealed));
                     return new Outcome.RotationPending();
