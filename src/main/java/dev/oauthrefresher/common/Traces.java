@@ -38,7 +38,7 @@ public class Traces {
     /**
      * {@code disabled} is Quarkus' own switch, read here because with it set Quarkus still builds an SDK without
      * exporters whose spans are sampled and recorded ({@code isRecording()} is true): every span would cost its ids,
-     * its attributes and a context switch on the Vert.x context for nothing (BENCHMARKS.md, "Tracing off costs nothing").
+     * its attributes and a context switch on the Vert.x context for nothing (BENCHMARKS.md, "Won back: what the profile found").
      */
     Traces(Tracer tracer, @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean disabled) {
         this.tracer = tracer;
