@@ -1,11 +1,11 @@
 package dev.oauthrefresher.tenant;
 
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import dev.oauthrefresher.web.QueryParams;
 import dev.oauthrefresher.audit.AuditTrail;
 import dev.oauthrefresher.web.Problem;
 import dev.oauthrefresher.web.ProblemException;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -50,8 +50,9 @@ public class TenantAuditResource {
     public AuditTrail.AuditPage read(@PathParam("tenantId") String tenantId,
             @Parameter(description = "The nextCursor of the previous page; absent for the newest rows")
             @QueryParam("before") String before,
-            @Parameter(description = "Rows per page, 1 to " + MAX_LIMIT)
-            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(MAX_LIMIT) int limit) {
+            @Parameter(description = "Rows per page, 1 to " + MAX_LIMIT, schema = @Schema(type = SchemaType.INTEGER))
+            @QueryParam("limit") @DefaultValue("100") String limitParam) {
+        int limit = QueryParams.wholeNumber("limit", limitParam, 1, MAX_LIMIT);
         Optional<AuditTrail.Cursor> cursor = Optional.empty();
         if (before != null) {
             cursor = Optional.of(AuditTrail.Cursor.parse(before).orElseThrow(() -> ProblemException.invalidField("before",

@@ -1,5 +1,8 @@
 package dev.oauthrefresher.webhook;
 
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import dev.oauthrefresher.web.QueryParams;
 import dev.oauthrefresher.access.Scope;
 import dev.oauthrefresher.access.TenantKey;
 import dev.oauthrefresher.access.TenantOperation;
@@ -16,8 +19,6 @@ import dev.oauthrefresher.webhook.WebhookDtos.RotatedSecret;
 import dev.oauthrefresher.webhook.WebhookDtos.TestSent;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
@@ -157,9 +158,10 @@ public class WebhookEndpointResource {
     public DeliveryPage deliveries(@PathParam("id") UUID id,
             @QueryParam("status") @Pattern(regexp = "^(pending|succeeded|dead)$",
                     message = "must be one of pending, succeeded, dead") String status,
-            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+            @Parameter(description = "Deliveries per page, 1 to 1000", schema = @Schema(type = SchemaType.INTEGER))
+            @QueryParam("limit") @DefaultValue("100") String limit) {
         return service.deliveries(TenantKey.of(identity).tenantId(), id,
-                Optional.ofNullable(status).flatMap(DeliveryStatus::fromCode), limit);
+                Optional.ofNullable(status).flatMap(DeliveryStatus::fromCode), QueryParams.wholeNumber("limit", limit, 1, 1000));
     }
 
     @POST

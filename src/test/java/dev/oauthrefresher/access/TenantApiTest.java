@@ -263,6 +263,14 @@ class TenantApiTest {
                 .then().statusCode(400).body("violations[0].field", equalTo("status"));
         given().header("Authorization", bearer(key)).queryParam("limit", 0).get("/v1/integrations")
                 .then().statusCode(400).body("violations[0].field", equalTo("limit"));
+        // a parameter JAX-RS cannot convert is a bad request naming it, not a missing resource
+        for (String[] bad : List.of(new String[] {"limit", "ten"}, new String[] {"offset", "-1"},
+                new String[] {"offset", "99999999999"}, new String[] {"limit", "1.5"})) {
+            given().header("Authorization", bearer(key)).queryParam(bad[0], bad[1]).get("/v1/integrations")
+                    .then().statusCode(400).contentType("application/problem+json")
+                    .body("type", equalTo("urn:oauth-refresher:problem:invalid-request"))
+                    .body("violations[0].field", equalTo(bad[0]));
+        }
         String one = given().header("Authorization", bearer(key)).get("/v1/integrations/{id}", id)
                 .then().statusCode(200).body("externalAccount", equalTo("ann@example.com")).extract().asString();
         assertThat(one).doesNotContain("tenant-secret");

@@ -1,5 +1,9 @@
 package dev.oauthrefresher.integration.lifecycle;
 
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import dev.oauthrefresher.web.QueryParams;
 import dev.oauthrefresher.integration.IntegrationDtos;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationPage;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
@@ -7,8 +11,6 @@ import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -49,9 +51,10 @@ public class IntegrationResource {
 
     @GET
     public IntegrationPage list(@PathParam("tenantId") String tenantId,
-            @QueryParam("offset") @DefaultValue("0") @Min(0) int offset,
-            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
-        return service.list(tenantId, offset, limit);
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("offset") @DefaultValue("0") String offset,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("limit") @DefaultValue("100") String limit) {
+        return service.list(tenantId, QueryParams.wholeNumber("offset", offset, 0, Integer.MAX_VALUE),
+                QueryParams.wholeNumber("limit", limit, 1, 1000));
     }
 
     @GET

@@ -1,5 +1,8 @@
 package dev.oauthrefresher.integration.lifecycle;
 
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import dev.oauthrefresher.web.QueryParams;
 import dev.oauthrefresher.integration.IntegrationDtos;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.provider.Provider;
@@ -15,8 +18,6 @@ import io.quarkus.security.PermissionsAllowed;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
@@ -93,11 +94,12 @@ public class TenantIntegrationResource {
                     message = "must be one of active, expired, error") String status,
             @QueryParam("provider") @Pattern(regexp = "^(google|microsoft|oauth2)$",
                     message = "must be one of google, microsoft, oauth2") String provider,
-            @QueryParam("offset") @DefaultValue("0") @Min(0) int offset,
-            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("offset") @DefaultValue("0") String offset,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("limit") @DefaultValue("100") String limit) {
         return service.list(TenantKey.of(identity).tenantId(),
                 Optional.ofNullable(status).map(IntegrationStatus::fromCode),
-                Optional.ofNullable(provider).map(Provider::fromCode), offset, limit);
+                Optional.ofNullable(provider).map(Provider::fromCode),
+                QueryParams.wholeNumber("offset", offset, 0, Integer.MAX_VALUE), QueryParams.wholeNumber("limit", limit, 1, 1000));
     }
 
     @GET
