@@ -1,6 +1,7 @@
 package dev.oauthrefresher.revocation;
 
 import dev.oauthrefresher.common.ExponentialBackoff;
+import dev.oauthrefresher.common.Pump;
 import dev.oauthrefresher.provider.ProviderGateway;
 import dev.oauthrefresher.provider.RevocationResult;
 import dev.oauthrefresher.refresh.rotation.PendingRotationCipher;
@@ -10,7 +11,6 @@ import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +31,7 @@ import org.jboss.logging.Logger;
  * given up. No database connection is held while the provider is asked. Nothing logged names a token or quotes an
  * answer's body.
  *
- * <p>One pass at a time ({@link #pumping}); it runs when the poll timer fires and when a disconnect on this replica has
+ * <p>One pass at a time ({@link Pump}); it runs when the poll timer fires and when a disconnect on this replica has
  * committed ({@link Revocations#committed}), on a worker thread, never on the disconnect's.
  */
 @Startup
@@ -46,8 +46,7 @@ public class RevocationWorker {
     private final RevocationMetrics metrics;
     private final RevocationConfig config;
     private final ExponentialBackoff backoff;
-    private final AtomicBoolean pumping = new AtomicBoolean();
-    private final AtomicBoolean wanted = new AtomicBoolean();
+    private final Pump pump = new Pump(this::drain);
     /** Whether the last pass failed, so an unreachable database is logged once, not at every poll. */
     private final AtomicBoolean failing = new AtomicBoolean();
 
@@ -90,24 +89,20 @@ public class RevocationWorker {
 
     /** Asks for a pass; if one is running it goes round once more instead. */
     void wake() {
-        wanted.set(true);
-        if (pumping.compareAndSet(false, true)) {
-            Infrastructure.getDefaultWorkerPool().execute(this::pump);
-        }
+        pump.wake();
     }
 
-    private void pump() {
+    /** One round of the pump: batches while they come back full, then the queue's gauges. */
+    private void drain() {
         try {
-            while (wanted.getAndSet(false)) {
-                if (config.enabled()) {
-                    int claimed;
-                    do {
-                        claimed = pass();
-                    } while (claimed == config.batchSize());
-                }
-                Instant now = Instant.now();
-                metrics.queue(QuarkusTransaction.requiringNew().call(queue::depth), now);
+            if (config.enabled()) {
+                int claimed;
+                do {
+                    claimed = pass();
+                } while (claimed == config.batchSize());
             }
+            Instant now = Instant.now();
+            metrics.queue(QuarkusTransaction.requiringNew().call(queue::depth), now);
             if (failing.compareAndSet(true, false)) {
                 LOG.info("Sending queued revocations works again");
             }
@@ -115,11 +110,6 @@ public class RevocationWorker {
             if (failing.compareAndSet(false, true)) {
                 LOG.warnf("Could not send queued revocations (every poll retries): %s", e.getClass().getSimpleName());
             }
-        } finally {
-            pumping.set(false);
-        }
-        if (wanted.get()) {
-            wake();
         }
     }
 

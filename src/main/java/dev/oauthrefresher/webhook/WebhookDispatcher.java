@@ -1,6 +1,7 @@
 package dev.oauthrefresher.webhook;
 
 import dev.oauthrefresher.common.RetryAfter;
+import dev.oauthrefresher.common.Pump;
 import dev.oauthrefresher.common.Traces;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -29,7 +30,7 @@ import org.jboss.logging.Logger;
  * replica, and claims leave every endpoint and every tenant within their in-flight caps (all replicas together),
  * taking tenants in turn. DNS lookups and HTTP calls never block a thread, database work runs on worker threads.
  *
- * <p>One pump at a time claims work ({@link #pumping}); it runs when the poll timer fires, after a commit that
+ * <p>One pump at a time claims work ({@link Pump}); it runs when the poll timer fires, after a commit that
  * wrote deliveries, and whenever an attempt finishes and frees a slot.
  */
 @ApplicationScoped
@@ -53,8 +54,7 @@ public class WebhookDispatcher {
     private final RetrySchedule schedule;
     private final String owner = "webhooks-" + UUID.randomUUID();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicBoolean pumping = new AtomicBoolean();
-    private final AtomicBoolean wanted = new AtomicBoolean();
+    private final Pump pump = new Pump(this::pass);
     /** Whether the last claim failed, so an unreachable database is logged once, not at every poll. */
     private final AtomicBoolean claimFailing = new AtomicBoolean();
 
@@ -79,23 +79,19 @@ public class WebhookDispatcher {
 
     /** Asks for a pump; if one is running it goes round once more instead. */
     void wake() {
-        wanted.set(true);
-        if (pumping.compareAndSet(false, true)) {
-            Infrastructure.getDefaultWorkerPool().execute(this::pump);
-        }
+        pump.wake();
     }
 
-    private void pump() {
+    /** One round of the pump: claims while there are free delivery slots and due deliveries. */
+    private void pass() {
         try {
-            while (wanted.getAndSet(false)) {
-                int free;
-                while ((free = config.concurrency() - inFlight.get()) > 0) {
-                    List<ClaimedDelivery> claimed = claim(free);
-                    if (claimed.isEmpty()) {
-                        break;
-                    }
-                    claimed.forEach(this::attempt);
+            int free;
+            while ((free = config.concurrency() - inFlight.get()) > 0) {
+                List<ClaimedDelivery> claimed = claim(free);
+                if (claimed.isEmpty()) {
+                    break;
                 }
+                claimed.forEach(this::attempt);
             }
             if (claimFailing.compareAndSet(true, false)) {
                 LOG.info("Claiming webhook deliveries works again");
@@ -104,11 +100,6 @@ public class WebhookDispatcher {
             if (claimFailing.compareAndSet(false, true)) {
                 LOG.warnf("Could not claim webhook deliveries (every poll retries): %s", e.getClass().getSimpleName());
             }
-        } finally {
-            pumping.set(false);
-        }
-        if (wanted.get()) {
-            wake();
         }
     }
 
