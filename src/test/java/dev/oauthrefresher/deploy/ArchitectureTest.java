@@ -1,15 +1,21 @@
 package dev.oauthrefresher.deploy;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.EvaluationResult;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.transaction.Transactional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -108,5 +114,18 @@ class ArchitectureTest {
             result.getFailureReport().getDetails().forEach(violations::add);
         });
         assertThat(violations).as("imports across capabilities that the map does not allow").isEmpty();
+    }
+
+    /**
+     * Threading contract 3 (docs/ARCHITECTURE.md): a transaction begins and ends on one worker thread. Mutiny's context
+     * propagation leaves the JTA context alone (application.properties), so a {@code @Transactional} method returning a
+     * reactive type would silently lose its transaction at its first operator.
+     */
+    @Test
+    void shouldDeclareNoTransactionOnAMethodThatAnswersLater() {
+        noMethods().that().areAnnotatedWith(Transactional.class).or().areDeclaredInClassesThat().areAnnotatedWith(Transactional.class)
+                .should().haveRawReturnType(Uni.class).orShould().haveRawReturnType(Multi.class)
+                .orShould().haveRawReturnType(CompletionStage.class).orShould().haveRawReturnType(CompletableFuture.class)
+                .allowEmptyShould(true).check(classes);
     }
 }
