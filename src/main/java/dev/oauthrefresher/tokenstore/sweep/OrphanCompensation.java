@@ -6,6 +6,7 @@ import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +24,8 @@ import org.jboss.logging.Logger;
  * check needs no lease. A reconnect or a vault move writes under the name of a row that exists, which this never deletes.
  * Pending compensations live in this process only; one lost to a restart is the sweep's ({@link OrphanSweeper}).
  */
+// built at startup: a wrong setting stops the service before it takes traffic
+@Startup
 @ApplicationScoped
 public class OrphanCompensation {
 

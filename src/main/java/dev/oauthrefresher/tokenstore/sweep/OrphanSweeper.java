@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.event.Observes;
@@ -37,6 +38,8 @@ import org.jboss.logging.Logger;
  * are paced ({@code requests-per-second}) and go through the vault's budget at on-demand priority, so scheduled refreshes
  * keep their share, and a refused permit ends the vault's sweep until the next interval.
  */
+// built at startup: a wrong setting stops the service before it takes traffic
+@Startup
 @Singleton
 public class OrphanSweeper {
 
