@@ -143,7 +143,7 @@ public class KeyVaultTokenStore implements TokenStore {
      */
     @Override
     public Uni<SecretPage> listTokenSecrets(String vaultName, Optional<String> pageToken) {
-        return vault(vaultName).chain(vault -> withRetries(vault, "list", "*", () -> (pageToken.isPresent()
+        return vault(vaultName).chain(vault -> withRetries(vault, "list", "integration-*", () -> (pageToken.isPresent()
                         ? vault.client().listPropertiesOfSecrets().byPage(pageToken.get())
                         : vault.client().listPropertiesOfSecrets().byPage()).next()
                 .map(page -> new SecretPage(page.getValue().stream()

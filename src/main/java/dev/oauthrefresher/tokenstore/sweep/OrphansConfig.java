@@ -15,8 +15,9 @@ import java.util.Optional;
 public interface OrphansConfig {
 
     /**
-     * Whether a registration whose token-store write failed or timed out deletes, {@code compensation-delay} later, the
-     * secret the write may still have left in the vault (only if no row has that secret's name by then). Key
+     * Whether a registration whose token-store write went unanswered (a timeout, a broken connection, a gateway's error:
+     * the vault may still apply it) deletes, {@code compensation-delay} later, the secret the write may have left in the
+     * vault (only if no row has that secret's name by then). Key
      * {@code refresher.token-store.orphans.compensate}, default {@code true}.
      */
     @WithDefault("true")
