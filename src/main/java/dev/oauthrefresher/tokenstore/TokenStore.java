@@ -56,6 +56,17 @@ public interface TokenStore {
      */
     Uni<Void> delete(SecretRef secret);
 
+    /**
+     * One page of the secrets this service wrote for integrations in {@code vault}: named as the store names them and
+     * tagged as this service's ({@code managed-by=oauth-refresher}, {@code schema=token-set-1}); anything else the vault
+     * holds (a secret written before the tags, another application's) is never listed, so nothing acting on the listing
+     * can touch it. {@code pageToken} is the previous page's {@link SecretPage#next()}, empty for the first page. A store
+     * that keeps nothing outside this process (mock mode) lists nothing: its entries end with the process.
+     */
+    default Uni<SecretPage> listTokenSecrets(String vault, Optional<String> pageToken) {
+        return Uni.createFrom().item(SecretPage.EMPTY);
+    }
+
     /** A webhook endpoint's signing secrets, or empty if nothing is stored under the name. */
     Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName);
 

@@ -36,18 +36,21 @@ class ArchitectureTest {
             Map.entry("audit", Set.of("common")),
             Map.entry("provider", Set.of("common")),
             Map.entry("tokenstore", Set.of("common")),
+            // orphaned token secrets: the registration's compensation and the sweep; it asks the registry through its own
+            // port (SecretReferences), which integration/ implements
+            Map.entry("tokenstore.sweep", Set.of("common", "tokenstore")),
             Map.entry("deploy", Set.of("common", "tokenstore")),
             Map.entry("tenant", Set.of("audit", "web")),
             Map.entry("access", Set.of("audit", "common", "tenant", "web")),
             Map.entry("cron", Set.of("common", "drain", "web")),
             Map.entry("webhook", Set.of("access", "audit", "common", "tokenstore", "web")),
             // the registry: the entity, its repository, its events (into the webhook outbox)
-            Map.entry("integration", Set.of("common", "provider", "tokenstore", "webhook")),
+            Map.entry("integration", Set.of("common", "provider", "tokenstore", "tokenstore.sweep", "webhook")),
             Map.entry("lease", Set.of("common", "integration", "provider", "tokenstore")),
             // register, reconnect, disconnect, vault moves: change rows under a lease
             // disconnect queues the grant's revocation in the transaction that deletes its row
             Map.entry("integration.lifecycle", Set.of("access", "audit", "common", "integration", "lease", "provider",
-                    "revocation", "tenant", "tokenstore", "web")),
+                    "revocation", "tenant", "tokenstore", "tokenstore.sweep", "web")),
             // revocation on disconnect: the queue and its worker; it seals with rotation safety's cipher (one key, one
             // format for every token the database holds) and revokes through the provider gateway
             Map.entry("revocation", Set.of("common", "provider", "refresh.rotation", "tokenstore")),
