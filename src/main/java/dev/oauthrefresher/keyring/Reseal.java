@@ -61,7 +61,7 @@ public class Reseal {
         for (SealedRows rows : tables) {
             Batch batch;
             do {
-                batch = batch(rows);
+                batch = batch(rows, config.reseal().batchSize());
             } while (batch == Batch.FULL);
             if (batch == Batch.LOCKED) {
                 break;
@@ -73,10 +73,9 @@ public class Reseal {
         }
     }
 
-    /** One batch of {@code rows}, in a transaction of its own. */
-    Batch batch(SealedRows rows) {
+    /** One batch of at most {@code limit} rows of {@code rows}, in a transaction of its own. */
+    Batch batch(SealedRows rows, int limit) {
         String target = ring.currentKeyId();
-        int limit = config.reseal().batchSize();
         int[] counts = new int[2];
         Batch outcome = QuarkusTransaction.requiringNew().call(() -> {
             if (!progress.tryLock()) {
