@@ -76,7 +76,8 @@ public class Reseal {
     /** One batch of at most {@code limit} rows of {@code rows}, in a transaction of its own. */
     Batch batch(SealedRows rows, int limit) {
         String target = ring.currentKeyId();
-        int[] counts = new int[2];
+        int[] counts = new int[1];
+        List<SealedRows.Row> skipped = new java.util.ArrayList<>();
         Batch outcome = QuarkusTransaction.requiringNew().call(() -> {
             if (!progress.tryLock()) {
                 return Batch.LOCKED;
@@ -88,15 +89,19 @@ public class Reseal {
                     rows.replace(row.id(), sealed.value(), sealed.keyId());
                     counts[0]++;
                 } catch (SealedValueException e) {
-                    counts[1]++;
-                    LOG.warnf("%s row %s (key %s) not re-sealed: %s", rows.table(), row.id(), ring.displayName(row.keyId()),
-                            e.getMessage());
+                    skipped.add(row);
                 }
             }
             boolean full = batch.size() == limit;
-            progress.save(rows.table(), target, full ? batch.get(batch.size() - 1).id() : null, counts[0], counts[1]);
+            progress.save(rows.table(), target, full ? batch.get(batch.size() - 1).id() : null, counts[0], skipped.size());
             return full ? Batch.FULL : Batch.DONE;
         });
+        if (!skipped.isEmpty()) {
+            // one line per batch, not per row: a retired key's rows would otherwise log a line each at every interval
+            SealedRows.Row first = skipped.get(0);
+            LOG.warnf("%d %s row(s) not re-sealed: no key of the ring opens them (the first: %s, key %s)", skipped.size(),
+                    rows.table(), first.id(), ring.displayName(first.keyId()));
+        }
         if (counts[0] > 0) {
             metrics.resealed(rows.table(), counts[0]);
             LOG.infof("Re-sealed %d %s row(s) under key %s", counts[0], rows.table(), ring.displayName(target));

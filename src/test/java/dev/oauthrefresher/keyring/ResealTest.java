@@ -140,7 +140,8 @@ class ResealTest {
                     .isEqualTo((double) revocationRowsOnOtherKeys());
             assertThat(registry.find("refresher.keyring.rows.old.keys").tag("table", "pending_rotation").gauge().value())
                     .isEqualTo((double) pendingRows.countSealedWithOtherKeys(ring.currentKeyId()));
-            assertThat(logs.text()).contains("revocation row " + unopenable + " (key test-old) not re-sealed");
+            assertThat(logs.text()).contains("revocation row(s) not re-sealed: no key of the ring opens them (the first: "
+                    + unopenable + ", key test-old)");
         } finally {
             seeder.sql("DELETE FROM revocation WHERE integration_id IN (:ids)", Map.of("ids", revocations));
             seeder.sql("DELETE FROM pending_rotation WHERE integration_id IN (SELECT id FROM integration WHERE tenant_id = :t)",
