@@ -6,7 +6,10 @@ import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.testsupport.LogCapture;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The key ring on its own: the sealed format, what refuses to open and how, rotation, values of the previous release,
@@ -231,6 +235,22 @@ class KeyRingTest {
                 Duration.ofSeconds(30), Runnable::run, r -> { });
         assertThat(madeUp.open(id, madeUp.seal(id, TOKENS).value())).isEqualTo(TOKENS);
         assertThat(madeUp.currentKeyId()).startsWith("ephemeral-");
+    }
+
+    @Test
+    void shouldReadTheRingFromAMountedFileAndAgainWhenTheFileChanges(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("ring.json");
+        Files.writeString(file, doc("k1", Map.of("k1", K1)));
+        KeyRing ring = new KeyRing(RingSource.file(file), Optional.empty(), false, Duration.ofSeconds(30), Runnable::run, r -> { });
+        assertThat(ring.currentKeyId()).isEqualTo("k1");
+
+        Files.writeString(file, doc("k2", Map.of("k1", K1, "k2", K2)));
+        ring.reload();
+
+        assertThat(ring.currentKeyId()).isEqualTo("k2");
+        assertThatThrownBy(() -> RingSource.file(dir.resolve("missing.json")).read(Optional.empty()))
+                .isInstanceOf(ConfigurationException.class).hasMessageStartingWith("refresher.keyring.file: ")
+                .hasMessageContaining("cannot be read");
     }
 
     static KeyRing ring(Map<String, String> keys, String current, Optional<Secret> legacy) {
