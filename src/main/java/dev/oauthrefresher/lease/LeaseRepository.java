@@ -145,15 +145,15 @@ public class LeaseRepository {
     }
 
     /**
-     * Leases, for {@code owner}, up to {@code limit} rows with a pending rotation sealed with {@code keyId} that nobody
-     * holds (their owner died or released them at shutdown); returns their ids, oldest rotation first.
+     * Leases, for {@code owner}, up to {@code limit} rows with a pending rotation sealed with one of {@code keyIds} that
+     * nobody holds (their owner died or released them at shutdown); returns their ids, oldest rotation first.
      */
     @SuppressWarnings("unchecked")
-    List<UUID> claimPendingRotations(String keyId, String owner, Instant now, Instant leaseUntil, int limit) {
+    List<UUID> claimPendingRotations(Collection<String> keyIds, String owner, Instant now, Instant leaseUntil, int limit) {
         return em.createNativeQuery("""
                 WITH free AS (
                     SELECT i.id FROM integration i JOIN pending_rotation p ON p.integration_id = i.id
-                     WHERE p.key_id = :key AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
+                     WHERE p.key_id IN (:keys) AND (i.lease_expires_at IS NULL OR i.lease_expires_at <= :now)
                      ORDER BY p.created_at
                      LIMIT :limit
                        FOR UPDATE OF i SKIP LOCKED
@@ -162,7 +162,7 @@ public class LeaseRepository {
                   FROM free
                  WHERE i.id = free.id
                 RETURNING i.id
-                """.formatted(TAKE)).setParameter("key", keyId).setParameter("owner", owner).setParameter("now", now)
+                """.formatted(TAKE)).setParameter("keys", keyIds).setParameter("owner", owner).setParameter("now", now)
                 .setParameter("leaseUntil", leaseUntil).setParameter("limit", limit)
                 .getResultList();
     }

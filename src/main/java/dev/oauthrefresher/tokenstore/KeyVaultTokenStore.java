@@ -62,6 +62,8 @@ public class KeyVaultTokenStore implements TokenStore {
     private static final String TOKEN_SCHEMA = "token-set-1";
     /** Which integration a secret belongs to, for an operator reading the vault; the sweeper judges by name. */
     private static final String INTEGRATION_TAG = "integration-id";
+    /** The service's own secrets (the key ring), under names no integration or endpoint id can produce. */
+    private static final Pattern SERVICE_SECRET_NAME = Pattern.compile("oauth-refresher-[a-z0-9-]{1,100}");
     private static final String WEBHOOK_SCHEMA = "webhook-secret-1";
     private static final Map<String, String> WEBHOOK_TAGS = Map.of(MANAGED_BY, SERVICE, SCHEMA_TAG, WEBHOOK_SCHEMA);
     /** Read by {@link #ping()}; it need not exist: a 404 proves the vault is reachable and lets us in. */
@@ -217,6 +219,16 @@ public class KeyVaultTokenStore implements TokenStore {
                         .map(Optional::of)
                         .onErrorReturn(KeyVaultTokenStore::isNotFound, Optional.empty())))
                 .map(found -> found.map(secret -> decodeWebhookSecret(secretName, secret)));
+    }
+
+    /** From the vault named {@code default} (where webhook secrets live too); a deleted or missing secret is none. */
+    @Override
+    public Uni<Optional<Secret>> loadServiceSecret(String secretName) {
+        return requireValidName(SERVICE_SECRET_NAME, secretName)
+                .chain(() -> withRetries(webhookVault, "load", secretName, () -> webhookVault.client().getSecret(secretName)
+                        .map(Optional::of)
+                        .onErrorReturn(KeyVaultTokenStore::isNotFound, Optional.empty())))
+                .map(found -> found.map(secret -> Secret.of(secret.getValue() == null ? "" : secret.getValue())));
     }
 
     @Override

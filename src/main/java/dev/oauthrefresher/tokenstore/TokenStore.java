@@ -1,5 +1,6 @@
 package dev.oauthrefresher.tokenstore;
 
+import dev.oauthrefresher.common.Secret;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.Optional;
@@ -75,6 +76,15 @@ public interface TokenStore {
 
     /** Removes a webhook endpoint's signing secrets; nothing stored under the name is not a failure. */
     Uni<Void> deleteWebhookSecret(String secretName);
+
+    /**
+     * A secret of the service itself (not a tenant's), such as the key ring: its value from the vault named
+     * {@code default}, or empty if there is none. Names start with {@code oauth-refresher-}. A store that keeps no
+     * service secrets (the memory store) has none.
+     */
+    default Uni<Optional<Secret>> loadServiceSecret(String secretName) {
+        return Uni.createFrom().item(Optional.empty());
+    }
 
     /** A cheap round trip to every configured vault, for the readiness check. */
     Uni<Void> ping();

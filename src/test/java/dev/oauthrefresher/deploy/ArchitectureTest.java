@@ -39,6 +39,8 @@ class ArchitectureTest {
             // orphaned token secrets: the registration's compensation and the sweep; it asks the registry through its own
             // port (SecretReferences), which integration/ implements
             Map.entry("tokenstore.sweep", Set.of("common", "tokenstore")),
+            // sealing: the key ring (read from Key Vault through the token store) and the re-seal job over SealedRows
+            Map.entry("keyring", Set.of("common", "tokenstore")),
             Map.entry("deploy", Set.of("common", "tokenstore")),
             Map.entry("tenant", Set.of("audit", "web")),
             Map.entry("access", Set.of("audit", "common", "tenant", "web")),
@@ -51,12 +53,12 @@ class ArchitectureTest {
             // disconnect queues the grant's revocation in the transaction that deletes its row
             Map.entry("integration.lifecycle", Set.of("access", "audit", "common", "integration", "lease", "provider",
                     "revocation", "tenant", "tokenstore", "tokenstore.sweep", "web")),
-            // revocation on disconnect: the queue and its worker; it seals with rotation safety's cipher (one key, one
-            // format for every token the database holds) and revokes through the provider gateway
-            Map.entry("revocation", Set.of("common", "provider", "refresh.rotation", "tokenstore")),
+            // revocation on disconnect: the queue and its worker; it seals with the key ring (one mechanism for every token
+            // the database holds) and revokes through the provider gateway
+            Map.entry("revocation", Set.of("common", "keyring", "provider", "tokenstore")),
             // the pipeline's shared vocabulary (config, the claimed row, the token handed on)
             Map.entry("refresh", Set.of("common", "integration", "provider", "tokenstore")),
-            Map.entry("refresh.rotation", Set.of("common", "lease", "provider", "refresh", "tokenstore")),
+            Map.entry("refresh.rotation", Set.of("common", "keyring", "lease", "provider", "refresh", "tokenstore")),
             Map.entry("refresh.attempt", Set.of("common", "drain", "integration", "lease", "provider", "refresh",
                     "refresh.rotation", "tokenstore")),
             // audit: an operator's manual refresh (ManualRefreshResource) is an admin action, recorded when it is claimed
