@@ -74,9 +74,9 @@ class OrphanCompensationTest {
                 () -> vault.liveSecretNames().contains(secret));
         assertThat(rows(tenant)).as("rows of the refused registration").isZero();
 
-        Poll.until("the compensation's delete answered", Duration.ofSeconds(30), () -> compensations("deleted") > before);
-        assertThat(vault.holds(secret)).as("the late secret, deleted and purged").isFalse();
-        assertThat(compensations("deleted") - before).isEqualTo(1);
+        // waited for by this secret, not by the counter: another test's abandoned write may be compensated meanwhile
+        Poll.until("the late secret, deleted and purged", Duration.ofSeconds(30), () -> !vault.holds(secret));
+        Poll.until("the compensation counted", Duration.ofSeconds(5), () -> compensations("deleted") > before);
         assertThat(vault.requests()).filteredOn(r -> r.secretName().equals(secret)).extracting(KeyVaultFake.Request::method)
                 .as("requests for the secret").containsSubsequence("PUT", "DELETE", "DELETE deleted");
     }
