@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import socket
@@ -166,7 +167,7 @@ class Client:
             problem = _json_object(raw)
             raise error_for(answer.code, problem, parse_retry_after(answer.headers.get("Retry-After")),
                             integration_id) from None
-        except (urllib.error.URLError, socket.timeout, ConnectionError) as failure:
+        except (urllib.error.URLError, http.client.HTTPException, socket.timeout, ConnectionError) as failure:
             log.debug("%s %s -> no answer in %.0f ms", method, logged_path, _ms(started))
             reason = getattr(failure, "reason", failure)
             raise TransportError(None, detail="%s %s: %s" % (method, logged_path, type(reason).__name__)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import socket
+import threading
 import unittest
 from datetime import datetime, timedelta, timezone
 
@@ -163,6 +164,25 @@ class ClientTest(unittest.TestCase):
 
         self.assertIsNone(raised.exception.status)
         self.assertNotIn(KEY, str(raised.exception))
+
+    def test_should_raise_a_transport_error_when_the_connection_drops_unanswered(self) -> None:
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def drop() -> None:
+            connection, _ = listener.accept()
+            connection.recv(65536)
+            connection.close()
+
+        dropper = threading.Thread(target=drop, daemon=True)
+        dropper.start()
+        client = Client("http://127.0.0.1:%d" % listener.getsockname()[1], KEY, timeout=5)
+
+        with self.assertRaises(TransportError):
+            client.access_token(IID)
+        dropper.join(5)
 
     def test_should_retry_429_and_503_after_their_retry_after_when_asked_to(self) -> None:
         self.stub.answer(problem(503, "integration-busy", "Busy", retry_after="2"),
