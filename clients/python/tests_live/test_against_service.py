@@ -4,7 +4,9 @@ Skipped unless ``OAUTH_REFRESHER_URL`` is set; when ``OAUTH_REFRESHER_LIVE=1`` (
 a failure, never a skip. Settings: ``OAUTH_REFRESHER_URL``, ``OAUTH_REFRESHER_KEY`` (scopes tokens:read,
 integrations:read, integrations:write, webhooks:write), ``OAUTH_REFRESHER_INTEGRATION`` (an active integration),
 ``OAUTH_REFRESHER_REVOKED_INTEGRATION`` (one whose grant the provider has revoked), ``OAUTH_REFRESHER_PROVIDER_GROUP``
-(a group the tenant may register in); the service must admit http loopback webhook URLs."""
+(a group the tenant may register in). The service must admit http loopback webhook URLs
+(``refresher.webhooks.allow-insecure-urls``) and honour ``forceRefresh`` on integrations registered moments ago
+(``refresher.on-demand.force-refresh-min-interval=0s``)."""
 
 from __future__ import annotations
 
