@@ -84,21 +84,6 @@ public interface RefreshConfig {
     ProviderCircuit providerCircuit();
 
     /**
-     * How long {@code refresh_attempt} rows are kept. Key {@code refresher.refresh.attempt-retention},
-     * default {@code 30d}.
-     */
-    @WithDefault("30d")
-    Duration attemptRetention();
-
-    /**
-     * {@code refresh_attempt} rows deleted per transaction by the hourly purge, so no delete holds its locks long. Key
-     * {@code refresher.refresh.attempt-purge-batch}, default {@code 5000}.
-     */
-    @WithDefault("5000")
-    @Min(1)
-    int attemptPurgeBatch();
-
-    /**
      * Interval at which the external trigger is expected to call: warns at startup about a lead time too short to
      * survive one missed run, and is exported as a gauge for the no-completed-run alert. Key
      * {@code refresher.refresh.expected-trigger-interval}, default {@code 5m}.

@@ -115,14 +115,6 @@ public interface TokenStoreConfig {
         int heartbeatLiveIntervals();
 
         /**
-         * Heartbeat rows of replicas that vanished without deleting theirs (a crash, {@code kill -9}) are deleted after
-         * this. At least {@code heartbeat-interval × heartbeat-live-intervals} (checked at startup), or live replicas
-         * would stop being counted. Key {@code refresher.token-store.key-vault.heartbeat-retention}, default {@code 1h}.
-         */
-        @WithDefault("1h")
-        Duration heartbeatRetention();
-
-        /**
          * Upper cap on this replica's Key Vault requests per second to each vault, retries included. The rate actually
          * used is each vault's budget ({@code vault-transactions-per-10s × budget-share / 10}) divided by the live
          * replicas, never more than this. Key
