@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Min;
 import dev.oauthrefresher.common.Secret;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** How, when and how hard integrations are refreshed. Validated at startup. */
 @ConfigMapping(prefix = "refresher.refresh")
@@ -82,6 +83,19 @@ public interface RefreshConfig {
 
     /** When a failing provider stops being called for the rest of a run. */
     ProviderCircuit providerCircuit();
+
+    /**
+     * Ignored since {@code refresher.retention.refresh-attempts} replaced it (a warning at startup says so); still
+     * declared so that a configuration that sets it keeps starting for one release. Key
+     * {@code refresher.refresh.attempt-retention}, no default.
+     */
+    Optional<Duration> attemptRetention();
+
+    /**
+     * Ignored since {@code refresher.retention.batch-size} replaced it (a warning at startup says so); still declared
+     * for one release. Key {@code refresher.refresh.attempt-purge-batch}, no default.
+     */
+    OptionalInt attemptPurgeBatch();
 
     /**
      * Interval at which the external trigger is expected to call: warns at startup about a lead time too short to

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.eclipse.microprofile.config.ConfigProvider;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,11 +43,6 @@ public class RetentionJob {
     private static final Logger LOG = Logger.getLogger(RetentionJob.class);
     /** Partition DDL gives up on the parent's lock after this rather than queue audited calls behind it. */
     private static final long DDL_LOCK_TIMEOUT_MILLIS = 2000;
-    /** Settings this one replaces: read no more, named in a warning for a release before they are forgotten. */
-    private static final Map<String, String> REPLACED = Map.of(
-            "refresher.refresh.attempt-retention", "refresher.retention.refresh-attempts",
-            "refresher.refresh.attempt-purge-batch", "refresher.retention.batch-size",
-            "refresher.token-store.key-vault.heartbeat-retention", "refresher.retention.heartbeats");
 
     /** What one pass did: whether it held the lock, rows deleted per table, partitions created and dropped. */
     public record Pass(boolean ran, Map<String, Long> purged, List<String> created, List<String> dropped,
@@ -65,14 +60,10 @@ public class RetentionJob {
             MeterRegistry registry) {
         this.repository = repository;
         this.config = config;
+        requireMinimums(tables, this::retention);
         Map<String, Duration> allowed = new TreeMap<>();
         for (RetainedTable table : tables) {
             Duration retention = retention(table.family());
-            if (retention.compareTo(table.minimumRetention()) < 0) {
-                throw new ConfigurationException(table.family().settingKey() + " (" + retention + ") must be at least "
-                        + table.minimumRetention() + ": " + table.table() + " rows would be deleted while still needed",
-                        Set.of(table.family().settingKey()));
-            }
             if (table instanceof RetainedTable.Partitioned p) {
                 partitioned.add(p);
                 allowed.put(table.table(), retention.plus(config.period()).plusDays(1));
@@ -86,9 +77,22 @@ public class RetentionJob {
         this.metrics = new RetentionMetrics(registry, allowed);
     }
 
+    /** Fails startup, naming the key, when a setting is shorter than what its table's owner needs. */
+    static void requireMinimums(Iterable<? extends RetainedTable> tables, Function<RetentionFamily, Duration> retention) {
+        for (RetainedTable table : tables) {
+            Duration setting = retention.apply(table.family());
+            if (setting.compareTo(table.minimumRetention()) < 0) {
+                throw new ConfigurationException(table.family().settingKey() + " (" + setting + ") must be at least "
+                        + table.minimumRetention() + ": " + table.table() + " rows would be deleted while still needed",
+                        Set.of(table.family().settingKey()));
+            }
+        }
+    }
+
+    /** Created at startup, so that its meters exist before the first pass. */
     void onStart(@Observes StartupEvent event) {
-        REPLACED.forEach((old, replacement) -> ConfigProvider.getConfig().getOptionalValue(old, String.class)
-                .ifPresent(value -> LOG.warnf("%s is no longer read: set %s instead (docs/UPGRADING.md)", old, replacement)));
+        LOG.debugf("Retention: a pass every %s over %d batched and %d partitioned tables", config.period(), batched.size(),
+                partitioned.size());
     }
 
     void onStop(@Observes ShutdownEvent event) {

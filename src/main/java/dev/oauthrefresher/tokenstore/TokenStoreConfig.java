@@ -115,6 +115,13 @@ public interface TokenStoreConfig {
         int heartbeatLiveIntervals();
 
         /**
+         * Ignored since {@code refresher.retention.heartbeats} replaced it (a warning at startup says so); still declared
+         * so that a configuration that sets it keeps starting for one release. Key
+         * {@code refresher.token-store.key-vault.heartbeat-retention}, no default.
+         */
+        Optional<Duration> heartbeatRetention();
+
+        /**
          * Upper cap on this replica's Key Vault requests per second to each vault, retries included. The rate actually
          * used is each vault's budget ({@code vault-transactions-per-10s × budget-share / 10}) divided by the live
          * replicas, never more than this. Key

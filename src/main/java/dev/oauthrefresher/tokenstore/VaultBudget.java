@@ -60,6 +60,8 @@ public class VaultBudget {
         this.heartbeats = heartbeats;
         this.scheduler = scheduler;
         this.keyVault = config.kind() == TokenStoreConfig.Kind.KEY_VAULT;
+        config.keyVault().heartbeatRetention().ifPresent(ignored -> LOG.warn("refresher.token-store.key-vault."
+                + "heartbeat-retention is no longer read: set refresher.retention.heartbeats instead (docs/UPGRADING.md)"));
         if (!keyVault) {
             return;
         }
