@@ -73,7 +73,8 @@ class RetentionRepository {
     /**
      * Creates {@code parent}'s partition for one UTC day and attaches it. Rows of that day that landed in the default
      * partition meanwhile are moved into it first, since the attach refuses a range the default partition still holds
-     * rows of. {@code ATTACH} (unlike {@code CREATE TABLE ... PARTITION OF}) does not lock writers out of the parent.
+     * rows of; writes that would land in the default partition wait for the commit meanwhile. {@code ATTACH} (unlike
+     * {@code CREATE TABLE ... PARTITION OF}) does not lock writers out of the parent.
      */
     void createDay(String parent, String column, String defaultPartition, LocalDate day) {
         String name = parent + "_p" + DAY.format(day);
@@ -82,6 +83,8 @@ class RetentionRepository {
         em.createNativeQuery("CREATE TABLE " + name + " (LIKE " + parent + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
                 .executeUpdate();
         if (defaultPartition != null) {
+            // held to the commit: a row of that day written between the move and the attach would fail the attach
+            em.createNativeQuery("LOCK TABLE " + defaultPartition + " IN EXCLUSIVE MODE").executeUpdate();
             em.createNativeQuery("WITH moved AS (DELETE FROM " + defaultPartition + " WHERE " + column + " >= :from AND " + column
                     + " < :to RETURNING *) "
                     + "INSERT INTO " + name + " SELECT * FROM moved")

@@ -94,6 +94,12 @@ class AuditPartitionUpgradeTest {
                     assertThat(rows.getLong("id")).isEqualTo(ids.get(2));
                 }
             }
+            // the id sequence belongs to the partitioned table now: dropping the old table's partition one day keeps it
+            try (PreparedStatement owner = previousPod.prepareStatement("SELECT pg_get_serial_sequence('audit_event', 'id')");
+                    ResultSet rows = owner.executeQuery()) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString(1)).isEqualTo("public.audit_event_id_seq");
+            }
             // the rows went to a partition by their time, never the default one
             try (PreparedStatement where = previousPod.prepareStatement(
                     "SELECT DISTINCT CAST(tableoid AS regclass) FROM audit_event WHERE tenant_id = ?")) {
