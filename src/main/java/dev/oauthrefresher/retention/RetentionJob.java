@@ -102,7 +102,13 @@ public class RetentionJob {
     @Scheduled(identity = "retention", every = "${refresher.retention.period}", delayed = "${refresher.retention.period}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        runOnce();
+        try {
+            runOnce();
+        } catch (RuntimeException e) {
+            // the database's clock could not be read: the database is down, and the next period tries again
+            metrics.pass(RetentionMetrics.FAILED, 1);
+            LOG.warnf("Retention pass not started (%s); the next period tries again", e.toString());
+        }
     }
 
     /** One pass, as the schedule runs it. */
