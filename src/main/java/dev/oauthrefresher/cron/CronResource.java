@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -70,6 +71,8 @@ public class CronResource {
     @Blocking
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "triggerTask", summary = "Run a scheduled task",
+            description = "Starts a task (refresh, …) for a scheduler: Upstash QStash (Upstash-Signature JWT over the body) or a Kubernetes CronJob (bearer token). Answers the run's summary; a QStash message delivered twice runs once.")
     public Uni<RunSummary> trigger(@PathParam("task") String task,
             @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.hibernate.Session;
@@ -53,6 +54,19 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     public Optional<Integration> findForTenant(String tenantId, UUID id) {
         return find("tenantId = ?1 and id = ?2", tenantId, id).firstResultOptional();
+    }
+
+    /**
+     * The names among {@code secretNames} that a row has, in whatever vault: the one rule of what is an orphan
+     * ({@code secret_name} is unique, so this is an index lookup per name).
+     */
+    public Set<String> referencedSecretNames(Collection<String> secretNames) {
+        if (secretNames.isEmpty()) {
+            return Set.of();
+        }
+        return Set.copyOf(getEntityManager()
+                .createQuery("select i.secretName from Integration i where i.secretName in :names", String.class)
+                .setParameter("names", secretNames).getResultList());
     }
 
     /** Deletes a registration whose tokens the store refused, if its registrant still holds it. */

@@ -93,13 +93,13 @@ public class Leases {
     }
 
     /**
-     * Takes over up to {@code limit} rows whose rotated refresh token is pending, sealed with {@code keyId}, and whose
-     * holder is gone; their leases, oldest rotation first.
+     * Takes over up to {@code limit} rows whose rotated refresh token is pending, sealed with one of {@code keyIds}, and
+     * whose holder is gone; their leases, oldest rotation first.
      */
-    public List<Lease> claimPendingRotations(String keyId, LeaseOwner owner, int limit) {
+    public List<Lease> claimPendingRotations(Collection<String> keyIds, LeaseOwner owner, int limit) {
         Instant now = Instant.now();
         Instant until = now.plus(length);
-        return QuarkusTransaction.requiringNew().call(() -> repository.claimPendingRotations(keyId, owner.toString(), now, until, limit))
+        return QuarkusTransaction.requiringNew().call(() -> repository.claimPendingRotations(keyIds, owner.toString(), now, until, limit))
                 .stream().map(id -> keeper.track(new Lease(id, owner, until, keeper))).toList();
     }
 

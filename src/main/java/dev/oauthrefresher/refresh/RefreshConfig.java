@@ -7,7 +7,6 @@ import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-import dev.oauthrefresher.common.Secret;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -120,14 +119,6 @@ public interface RefreshConfig {
     @WithDefault("50")
     @Min(1)
     int pendingTakeoverBatch();
-
-    /**
-     * Key that seals rotated refresh tokens the token store has not accepted yet, in PostgreSQL (AES-256-GCM):
-     * 32 random bytes, base64 ({@code openssl rand -base64 32}), from a Kubernetes Secret. Required in production
-     * with the Key Vault store; elsewhere a random key of the process is used. Key
-     * {@code refresher.refresh.pending-rotation-key}, no default.
-     */
-    Optional<Secret> pendingRotationKey();
 
     /**
      * Longest a graceful shutdown (SIGTERM) waits for refreshes already sent to a provider to finish and be

@@ -1,6 +1,7 @@
 package dev.oauthrefresher.revocation;
 
 import dev.oauthrefresher.common.Timestamps;
+import dev.oauthrefresher.keyring.SealedRows;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
@@ -10,9 +11,12 @@ import java.util.UUID;
 import org.hibernate.query.NativeQuery;
 import org.hibernate.type.StandardBasicTypes;
 
-/** The {@code revocation} table: disconnected grants' sealed refresh tokens waiting to be revoked. Callers own the transaction. */
+/**
+ * The {@code revocation} table: disconnected grants' sealed refresh tokens waiting to be revoked; also one of the tables
+ * the key ring's re-seal job moves to the current key ({@link SealedRows}). Callers own the transaction.
+ */
 @ApplicationScoped
-class RevocationRepository {
+class RevocationRepository implements SealedRows {
 
     /** One claimed row; {@code attempts} counts this one. */
     record Claimed(UUID integrationId, String tenantId, String providerGroup, byte[] sealedTokens, String keyId,
@@ -47,8 +51,8 @@ class RevocationRepository {
     }
 
     /**
-     * Queues the rotated refresh token sealed in {@code pending_rotation} for this integration, as it is (same key,
-     * same format, same additional data): it is the grant's current refresh token, the stored one was spent when the
+     * Queues the rotated refresh token sealed in {@code pending_rotation} for this integration, as it is (same key ring,
+     * same key id, same associated data): it is the grant's current refresh token, the stored one was spent when the
      * provider rotated it. Must run before the integration row is deleted, which cascades to {@code pending_rotation}.
      * False if no rotation is pending.
      */
@@ -113,6 +117,42 @@ class RevocationRepository {
                 """)
                 .setParameter("id", integrationId).setParameter("owner", owner)
                 .setParameter("next", Timestamps.utc(next)).setParameter("error", error).executeUpdate();
+    }
+
+    @Override
+    public String table() {
+        return "revocation";
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Row> sealedWithOtherKeys(String keyId, UUID after, int limit) {
+        List<Object[]> rows = em.createNativeQuery("""
+                SELECT integration_id, sealed_tokens, key_id FROM revocation
+                 WHERE key_id <> :key AND integration_id > :after
+                 ORDER BY integration_id
+                 LIMIT :limit
+                   FOR UPDATE SKIP LOCKED
+                """).setParameter("key", keyId).setParameter("after", after).setParameter("limit", limit).getResultList();
+        return rows.stream().map(r -> new Row((UUID) r[0], (byte[]) r[1], (String) r[2])).toList();
+    }
+
+    /**
+     * Only the value and its key id: a claim in flight keeps its claim and settles the row as before (it sent the same
+     * token, read before the re-seal).
+     */
+    @Override
+    public void replace(UUID id, byte[] value, String keyId) {
+        em.createNativeQuery("UPDATE revocation SET sealed_tokens = :sealed, key_id = :key WHERE integration_id = :id")
+                .unwrap(NativeQuery.class)
+                .setParameter("sealed", value, StandardBasicTypes.BINARY).setParameter("key", keyId).setParameter("id", id)
+                .executeUpdate();
+    }
+
+    @Override
+    public long countSealedWithOtherKeys(String keyId) {
+        return ((Number) em.createNativeQuery("SELECT count(*) FROM revocation WHERE key_id <> :key")
+                .setParameter("key", keyId).getSingleResult()).longValue();
     }
 
     Depth depth() {

@@ -4,7 +4,8 @@ import dev.oauthrefresher.common.ExponentialBackoff;
 import dev.oauthrefresher.common.Pump;
 import dev.oauthrefresher.provider.ProviderGateway;
 import dev.oauthrefresher.provider.RevocationResult;
-import dev.oauthrefresher.refresh.rotation.PendingRotationCipher;
+import dev.oauthrefresher.keyring.KeyRing;
+import dev.oauthrefresher.keyring.SealedValueException;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.Startup;
@@ -41,7 +42,7 @@ public class RevocationWorker {
     private static final Logger LOG = Logger.getLogger(RevocationWorker.class);
 
     private final RevocationRepository queue;
-    private final PendingRotationCipher cipher;
+    private final KeyRing ring;
     private final ProviderGateway gateway;
     private final RevocationMetrics metrics;
     private final RevocationConfig config;
@@ -50,10 +51,10 @@ public class RevocationWorker {
     /** Whether the last pass failed, so an unreachable database is logged once, not at every poll. */
     private final AtomicBoolean failing = new AtomicBoolean();
 
-    RevocationWorker(RevocationRepository queue, PendingRotationCipher cipher, ProviderGateway gateway,
+    RevocationWorker(RevocationRepository queue, KeyRing ring, ProviderGateway gateway,
             RevocationMetrics metrics, RevocationConfig config) {
         this.queue = queue;
-        this.cipher = cipher;
+        this.ring = ring;
         this.gateway = gateway;
         this.metrics = metrics;
         this.config = config;
@@ -135,13 +136,18 @@ public class RevocationWorker {
     }
 
     private Uni<RevocationResult> send(RevocationRepository.Claimed row) {
-        Optional<TokenSet> tokens = cipher.open(row.integrationId(), row.sealedTokens());
-        if (tokens.isEmpty()) {
-            // a row sealed under another key (a rotated pending-rotation-key, a dev process's own key): nobody here can open it
-            return Uni.createFrom().item(new RevocationResult.Refused("sealed with key " + row.keyId()
-                    + ", this replica's is " + cipher.keyId()));
+        TokenSet tokens;
+        try {
+            tokens = ring.open(row.integrationId(), row.sealedTokens());
+        } catch (SealedValueException.UnknownKeyId e) {
+            // a key this replica's ring has not read yet (an early re-read has started): retried, until max-age
+            return Uni.createFrom().item(new RevocationResult.Retry("sealed with key " + e.keyId()
+                    + ", which this replica's key ring does not hold", Optional.empty()));
+        } catch (SealedValueException.Tampered e) {
+            return Uni.createFrom().item(new RevocationResult.Refused("sealed value does not open (key "
+                    + ring.displayName(row.keyId()) + "): altered or sealed for another row"));
         }
-        return gateway.revoke(row.providerGroup(), tokens.get().refreshToken());
+        return gateway.revoke(row.providerGroup(), tokens.refreshToken());
     }
 
     private void settle(RevocationRepository.Claimed row, String owner, RevocationResult result, Instant now) {

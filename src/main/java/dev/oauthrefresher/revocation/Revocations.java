@@ -1,7 +1,7 @@
 package dev.oauthrefresher.revocation;
 
 import dev.oauthrefresher.provider.ProviderGateway;
-import dev.oauthrefresher.refresh.rotation.PendingRotationCipher;
+import dev.oauthrefresher.keyring.KeyRing;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -18,15 +18,15 @@ import java.util.UUID;
 public class Revocations {
 
     private final RevocationRepository queue;
-    private final PendingRotationCipher cipher;
+    private final KeyRing ring;
     private final ProviderGateway gateway;
     private final RevocationWorker worker;
     private final RevocationConfig config;
 
-    Revocations(RevocationRepository queue, PendingRotationCipher cipher, ProviderGateway gateway, RevocationWorker worker,
+    Revocations(RevocationRepository queue, KeyRing ring, ProviderGateway gateway, RevocationWorker worker,
             RevocationConfig config) {
         this.queue = queue;
-        this.cipher = cipher;
+        this.ring = ring;
         this.gateway = gateway;
         this.worker = worker;
         this.config = config;
@@ -50,8 +50,9 @@ public class Revocations {
         if (rotationPending && queue.enqueuePendingRotation(integrationId, tenantId, providerGroup, now)) {
             return true;
         }
-        return stored.map(tokens -> queue.enqueue(integrationId, tenantId, providerGroup,
-                cipher.seal(integrationId, tokens), cipher.keyId(), now)).orElse(false);
+        return stored.map(tokens -> ring.seal(integrationId, tokens))
+                .map(sealed -> queue.enqueue(integrationId, tenantId, providerGroup, sealed.value(), sealed.keyId(), now))
+                .orElse(false);
     }
 
     /** A disconnect that queued a revocation committed: the worker sends it now instead of at its next poll. */

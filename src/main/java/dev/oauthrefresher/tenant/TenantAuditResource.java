@@ -1,5 +1,6 @@
 package dev.oauthrefresher.tenant;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import dev.oauthrefresher.web.QueryParams;
 import dev.oauthrefresher.audit.AuditTrail;
@@ -47,10 +48,12 @@ public class TenantAuditResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "readTenantAudit", summary = "Read a tenant's audit trail",
+            description = "The tenant's audit trail, newest first, in pages: who (a named admin token or an API key) did what to which integration, and when. Pass nextCursor to get the next page.")
     public AuditTrail.AuditPage read(@PathParam("tenantId") String tenantId,
             @Parameter(description = "The nextCursor of the previous page; absent for the newest rows")
             @QueryParam("before") String before,
-            @Parameter(description = "Rows per page, 1 to " + MAX_LIMIT, schema = @Schema(type = SchemaType.INTEGER))
+            @Parameter(description = "Rows per page, 1 to " + MAX_LIMIT, schema = @Schema(type = SchemaType.INTEGER, defaultValue = "100"))
             @QueryParam("limit") @DefaultValue("100") String limitParam) {
         int limit = QueryParams.wholeNumber("limit", limitParam, 1, MAX_LIMIT);
         Optional<AuditTrail.Cursor> cursor = Optional.empty();

@@ -17,6 +17,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -40,6 +41,8 @@ public class TenantResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "createTenant", summary = "Create a tenant",
+            description = "Creates a tenant: the unit that owns integrations, API keys and webhook endpoints.")
     public RestResponse<TenantView> create(@Valid @NotNull CreateTenant request) {
         TenantView created = service.create(request);
         return RestResponse.ResponseBuilder.<TenantView>created(URI.create("/admin/tenants/" + created.id()))
@@ -48,6 +51,8 @@ public class TenantResource {
 
     @GET
     @Path("{tenantId}")
+    @Operation(operationId = "getTenant", summary = "Get a tenant",
+            description = "One tenant, with its pause state.")
     public TenantView get(@PathParam("tenantId") String tenantId) {
         return service.get(tenantId);
     }
@@ -55,6 +60,8 @@ public class TenantResource {
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
     @Path("{tenantId}")
+    @Operation(operationId = "updateTenant", summary = "Update a tenant",
+            description = "Changes the tenant's display name and its maximum refresh concurrency.")
     public TenantView update(@PathParam("tenantId") String tenantId, @Valid @NotNull UpdateTenant request) {
         return service.update(tenantId, request);
     }
@@ -65,6 +72,8 @@ public class TenantResource {
             + "empty: every configured group")
     @APIResponse(responseCode = "404", description = "No such tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "getTenantProviderGroups", summary = "Get a tenant's provider groups",
+            description = "The provider groups (OAuth clients) the tenant may register integrations in; an empty list means every configured group.")
     public ProviderGroupList providerGroups(@PathParam("tenantId") String tenantId) {
         return service.providerGroups(tenantId);
     }
@@ -78,6 +87,8 @@ public class TenantResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "setTenantProviderGroups", summary = "Set a tenant's provider groups",
+            description = "Replaces the tenant's provider-group allow-list. Integrations already registered in a group the list leaves out keep refreshing; only new registrations there are refused.")
     public ProviderGroupList setProviderGroups(@PathParam("tenantId") String tenantId,
             @Valid @NotNull ProviderGroupList request) {
         return service.setProviderGroups(tenantId, request);
@@ -85,12 +96,16 @@ public class TenantResource {
 
     @POST
     @Path("{tenantId}/pause")
+    @Operation(operationId = "pauseTenant", summary = "Pause a tenant's refreshes",
+            description = "Stops refreshing the tenant's integrations until it is resumed; its access tokens are still served while they are valid.")
     public TenantView pause(@PathParam("tenantId") String tenantId) {
         return service.setPaused(tenantId, true);
     }
 
     @POST
     @Path("{tenantId}/resume")
+    @Operation(operationId = "resumeTenant", summary = "Resume a tenant's refreshes",
+            description = "Resumes refreshing a paused tenant's integrations; those that came due meanwhile are refreshed by the next run.")
     public TenantView resume(@PathParam("tenantId") String tenantId) {
         return service.setPaused(tenantId, false);
     }

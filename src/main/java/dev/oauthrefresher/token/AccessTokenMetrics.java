@@ -3,15 +3,22 @@ package dev.oauthrefresher.token;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Metrics of the access-token endpoint: reads by outcome, on-demand refreshes, single-flight joins, store reads. */
 @ApplicationScoped
 class AccessTokenMetrics {
 
     private final MeterRegistry registry;
+    // a read is counted on every request (hundreds a second): each outcome's counter is looked up once
+    private final Map<String, Counter> reads = new ConcurrentHashMap<>();
+    private final Counter storeReads;
 
     AccessTokenMetrics(MeterRegistry registry) {
         this.registry = registry;
+        this.storeReads = Counter.builder("refresher.access.token.store.reads")
+                .description("Token-store reads made to answer access-token requests").register(registry);
     }
 
     /**
@@ -20,8 +27,8 @@ class AccessTokenMetrics {
      * on-demand refresh budget), {@code not_found}, {@code audit_failed}.
      */
     void read(String outcome) {
-        Counter.builder("refresher.access.token.reads").description("Access-token reads by outcome")
-                .tag("outcome", outcome).register(registry).increment();
+        reads.computeIfAbsent(outcome, o -> Counter.builder("refresher.access.token.reads").description("Access-token reads by outcome")
+                .tag("outcome", o).register(registry)).increment();
         if (outcome.equals("reconnect_required")) {
             Counter.builder("refresher.access.token.reconnect.required")
                     .description("Access-token reads answered 424: the integration needs the user to reconnect")
@@ -44,7 +51,6 @@ class AccessTokenMetrics {
 
     /** A token-store read on behalf of this endpoint: what the cache saves. */
     void storeRead() {
-        Counter.builder("refresher.access.token.store.reads")
-                .description("Token-store reads made to answer access-token requests").register(registry).increment();
+        storeReads.increment();
     }
 }

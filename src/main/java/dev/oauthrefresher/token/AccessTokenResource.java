@@ -17,6 +17,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -64,6 +65,8 @@ public class AccessTokenResource {
             + "or the token store or audit trail unavailable",
             headers = @Header(name = "Retry-After", description = "seconds", schema = @Schema(implementation = Integer.class)),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "getAccessToken", summary = "Get a usable access token",
+            description = "A valid access token for the integration, refreshed first if it expires within minValidSeconds (or forceRefresh is set); concurrent callers and the scheduled run share one refresh. 424 when the user must reconnect. Never the refresh token.")
     public Uni<RestResponse<AccessTokenResponse>> accessToken(@PathParam("id") UUID id,
             @Valid AccessTokenRequest body) {
         TenantKey key = TenantKey.of(identity);

@@ -56,14 +56,21 @@ public class KeyVaultTokenStore implements TokenStore {
     /** Webhook endpoints' signing secrets live apart from tokens, under names derived from endpoint ids. */
     private static final Pattern WEBHOOK_SECRET_NAME =
             Pattern.compile("webhook-endpoint-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final String MANAGED_BY = "managed-by";
+    private static final String SERVICE = "oauth-refresher";
+    private static final String SCHEMA_TAG = "schema";
+    private static final String TOKEN_SCHEMA = "token-set-1";
+    /** Which integration a secret belongs to, for an operator reading the vault; the sweeper judges by name. */
+    private static final String INTEGRATION_TAG = "integration-id";
+    /** The service's own secrets (the key ring), under names no integration or endpoint id can produce. */
+    private static final Pattern SERVICE_SECRET_NAME = Pattern.compile("oauth-refresher-[a-z0-9-]{1,100}");
     private static final String WEBHOOK_SCHEMA = "webhook-secret-1";
-    private static final Map<String, String> WEBHOOK_TAGS = Map.of("managed-by", "oauth-refresher", "schema", WEBHOOK_SCHEMA);
+    private static final Map<String, String> WEBHOOK_TAGS = Map.of(MANAGED_BY, SERVICE, SCHEMA_TAG, WEBHOOK_SCHEMA);
     /** Read by {@link #ping()}; it need not exist: a 404 proves the vault is reachable and lets us in. */
     static final String PROBE_SECRET = "oauth-refresher-readiness-probe";
     static final String CONTENT_TYPE = "application/json";
     /** The token document's version; readers accept any version, using only the fields they know. */
     static final int SCHEMA_VERSION = 1;
-    private static final Map<String, String> TAGS = Map.of("managed-by", "oauth-refresher", "schema", "token-set-1");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -119,16 +126,50 @@ public class KeyVaultTokenStore implements TokenStore {
         String secretName = ref.secretName();
         return requireValidName(secretName).chain(() -> vault(ref)).chain(vault -> {
             KeyVaultSecret secret = new KeyVaultSecret(secretName, encode(tokens))
-                    .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(TAGS));
+                    .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(tokenTags(secretName)));
             return withRetries(vault, "save", secretName, () -> vault.client().setSecret(secret))
                     .map(stored -> stored.getProperties().getVersion());
         });
     }
 
+    /** Every token secret carries them, so a listing can tell this service's secrets from anything else in the vault. */
+    private static Map<String, String> tokenTags(String secretName) {
+        return Map.of(MANAGED_BY, SERVICE, SCHEMA_TAG, TOKEN_SCHEMA,
+                INTEGRATION_TAG, secretName.substring("integration-".length()));
+    }
+
+    /**
+     * One page ({@code listPropertiesOfSecrets}, up to 25 secret items; the page token is Key Vault's {@code nextLink})
+     * is one request: it waits for the vault's permit and is retried like any other. Only names this store derives and
+     * that carry its tags are returned; secrets without {@code updated} (none in Azure) are left out.
+     */
+    @Override
+    public Uni<SecretPage> listTokenSecrets(String vaultName, Optional<String> pageToken) {
+        return vault(vaultName).chain(vault -> withRetries(vault, "list", "integration-*", () -> (pageToken.isPresent()
+                        ? vault.client().listPropertiesOfSecrets().byPage(pageToken.get())
+                        : vault.client().listPropertiesOfSecrets().byPage()).next()
+                .map(page -> new SecretPage(page.getValue().stream()
+                        .filter(KeyVaultTokenStore::isTokenSecret)
+                        .map(properties -> new SecretPage.Listed(properties.getName(), properties.getUpdatedOn().toInstant()))
+                        .toList(), Optional.ofNullable(page.getContinuationToken())))
+                .defaultIfEmpty(SecretPage.EMPTY)));
+    }
+
+    private static boolean isTokenSecret(SecretProperties properties) {
+        Map<String, String> tags = properties.getTags();
+        return properties.getName() != null && SECRET_NAME.matcher(properties.getName()).matches()
+                && properties.getUpdatedOn() != null && tags != null
+                && SERVICE.equals(tags.get(MANAGED_BY)) && TOKEN_SCHEMA.equals(tags.get(SCHEMA_TAG));
+    }
+
     private Uni<Vault> vault(SecretRef ref) {
-        Vault vault = vaults.get(ref.vault());
+        return vault(ref.vault());
+    }
+
+    private Uni<Vault> vault(String name) {
+        Vault vault = vaults.get(name);
         return vault == null
-                ? Uni.createFrom().failure(new VaultNotConfiguredException(ref.vault()))
+                ? Uni.createFrom().failure(new VaultNotConfiguredException(name))
                 : Uni.createFrom().item(vault);
     }
 
@@ -180,6 +221,16 @@ public class KeyVaultTokenStore implements TokenStore {
                 .map(found -> found.map(secret -> decodeWebhookSecret(secretName, secret)));
     }
 
+    /** From the vault named {@code default} (where webhook secrets live too); a deleted or missing secret is none. */
+    @Override
+    public Uni<Optional<Secret>> loadServiceSecret(String secretName) {
+        return requireValidName(SERVICE_SECRET_NAME, secretName)
+                .chain(() -> withRetries(webhookVault, "load", secretName, () -> webhookVault.client().getSecret(secretName)
+                        .map(Optional::of)
+                        .onErrorReturn(KeyVaultTokenStore::isNotFound, Optional.empty())))
+                .map(found -> found.map(secret -> Secret.of(secret.getValue() == null ? "" : secret.getValue())));
+    }
+
     @Override
     public Uni<Void> saveWebhookSecret(String secretName, WebhookSecret secret) {
         return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> {
@@ -227,18 +278,22 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     private <T> Uni<T> withRetries(Vault vault, String operation, String secretName, Supplier<Mono<T>> request) {
-        return attempt(vault, operation, secretName, request, 1);
+        return attempt(vault, operation, secretName, request, 1, false);
     }
 
-    private <T> Uni<T> attempt(Vault vault, String operation, String secretName, Supplier<Mono<T>> request, int attempt) {
+    /** @param mayHaveApplied whether an earlier attempt may have been applied: the final failure must say so */
+    private <T> Uni<T> attempt(Vault vault, String operation, String secretName, Supplier<Mono<T>> request, int attempt,
+            boolean mayHaveApplied) {
         return send(vault, request).onFailure().recoverWithUni(failure -> {
-            TokenStoreException error = classify(vault, operation, secretName, failure, attempt);
+            TokenStoreException classified = classify(vault, operation, secretName, failure, attempt);
+            TokenStoreException error = mayHaveApplied ? classified.afterUnansweredAttempt() : classified;
             Optional<Duration> wait = waitBeforeRetry(error, attempt);
             if (wait.isEmpty()) {
                 return Uni.createFrom().failure(error);
             }
             LOG.debugf("Retrying %s of %s in %d ms: %s", operation, secretName, wait.get().toMillis(), error.getMessage());
-            return delay.by(wait.get()).chain(() -> attempt(vault, operation, secretName, request, attempt + 1));
+            return delay.by(wait.get())
+                    .chain(() -> attempt(vault, operation, secretName, request, attempt + 1, error.mayHaveApplied()));
         });
     }
 
@@ -286,8 +341,11 @@ public class KeyVaultTokenStore implements TokenStore {
         if (failure instanceof HttpResponseException http && http.getResponse() != null) {
             int status = http.getResponse().getStatusCode();
             boolean transientStatus = status == 408 || status == 429 || status >= 500;
+            // a gateway's error in the vault's place: the vault behind it may have applied the request
+            boolean gateway = status == 500 || status == 502 || status == 504;
             return new TokenStoreException("Key Vault answered HTTP " + status + " to " + what + hint(status),
-                    transientStatus, transientStatus ? retryAfter(http.getResponse().getHeaders()).orElse(null) : null, http);
+                    transientStatus, transientStatus ? retryAfter(http.getResponse().getHeaders()).orElse(null) : null, http,
+                    gateway);
         }
         if (failure instanceof ClientAuthenticationException) {
             return new TokenStoreException("No access token for Key Vault, so no " + what
@@ -297,16 +355,17 @@ public class KeyVaultTokenStore implements TokenStore {
         if (kind == Transport.Failure.TIMEOUT) {
             // this store's own wait and the client's read, write and response timeouts are all the request timeout
             return new TokenStoreException("Key Vault did not answer within " + policy.requestTimeout().toMillis()
-                    + " ms to " + what + ".", true, null);
+                    + " ms to " + what + ".", true, null, null, true);
         }
         if (kind != Transport.Failure.OTHER) {
+            // no connection (DNS, connect) sent nothing; one that broke (closed, TLS) may have broken after the request
             return new TokenStoreException("Could not reach Key Vault for " + what + ": " + failure.getClass().getName(),
-                    true, null, failure);
+                    true, null, failure, kind == Transport.Failure.CLOSED || kind == Transport.Failure.TLS);
         }
         // Not an answer of the vault: most likely the HTTP client's own failure on a broken connection. Retried
         // (within max-attempts), since giving up at once would park a rotated token for a whole retry interval.
         return new TokenStoreException("Unexpected failure of " + what + ": " + failure.getClass().getName(),
-                true, null, failure);
+                true, null, failure, true);
     }
 
     private String attempts(int attempt) {

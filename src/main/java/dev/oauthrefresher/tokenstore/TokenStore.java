@@ -1,5 +1,6 @@
 package dev.oauthrefresher.tokenstore;
 
+import dev.oauthrefresher.common.Secret;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
 import java.util.Optional;
@@ -56,6 +57,17 @@ public interface TokenStore {
      */
     Uni<Void> delete(SecretRef secret);
 
+    /**
+     * One page of the secrets this service wrote for integrations in {@code vault}: named as the store names them and
+     * tagged as this service's ({@code managed-by=oauth-refresher}, {@code schema=token-set-1}); anything else the vault
+     * holds (a secret written before the tags, another application's) is never listed, so nothing acting on the listing
+     * can touch it. {@code pageToken} is the previous page's {@link SecretPage#next()}, empty for the first page. A store
+     * that keeps nothing outside this process (mock mode) lists nothing: its entries end with the process.
+     */
+    default Uni<SecretPage> listTokenSecrets(String vault, Optional<String> pageToken) {
+        return Uni.createFrom().item(SecretPage.EMPTY);
+    }
+
     /** A webhook endpoint's signing secrets, or empty if nothing is stored under the name. */
     Uni<Optional<WebhookSecret>> loadWebhookSecret(String secretName);
 
@@ -64,6 +76,15 @@ public interface TokenStore {
 
     /** Removes a webhook endpoint's signing secrets; nothing stored under the name is not a failure. */
     Uni<Void> deleteWebhookSecret(String secretName);
+
+    /**
+     * A secret of the service itself (not a tenant's), such as the key ring: its value from the vault named
+     * {@code default}, or empty if there is none. Names start with {@code oauth-refresher-}. A store that keeps no
+     * service secrets (the memory store) has none.
+     */
+    default Uni<Optional<Secret>> loadServiceSecret(String secretName) {
+        return Uni.createFrom().item(Optional.empty());
+    }
 
     /** A cheap round trip to every configured vault, for the readiness check. */
     Uni<Void> ping();

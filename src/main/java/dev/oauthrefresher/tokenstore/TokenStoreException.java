@@ -11,6 +11,7 @@ public class TokenStoreException extends RuntimeException {
 
     private final boolean transientFailure;
     private final Duration retryAfter;
+    private final boolean mayHaveApplied;
 
     public TokenStoreException(String message, boolean transientFailure, Duration retryAfter) {
         this(message, transientFailure, retryAfter, null);
@@ -18,9 +19,31 @@ public class TokenStoreException extends RuntimeException {
 
     /** With the failure underneath; pass only a cause whose message carries no token. */
     public TokenStoreException(String message, boolean transientFailure, Duration retryAfter, Throwable cause) {
+        this(message, transientFailure, retryAfter, cause, false);
+    }
+
+    /** @param mayHaveApplied the store cannot tell whether the vault applied the request ({@link #mayHaveApplied()}) */
+    public TokenStoreException(String message, boolean transientFailure, Duration retryAfter, Throwable cause,
+            boolean mayHaveApplied) {
         super(message, cause);
         this.transientFailure = transientFailure;
         this.retryAfter = retryAfter;
+        this.mayHaveApplied = mayHaveApplied;
+    }
+
+    /**
+     * Whether the vault may have applied the request after all, in this attempt or an earlier one: no answer came (a
+     * timeout, a broken connection) or a gateway answered in the vault's place (500, 502, 504). A vault's own refusal
+     * (4xx, 503 throttling) and a request never sent applied nothing. A write failing so may still land later.
+     */
+    public boolean mayHaveApplied() {
+        return mayHaveApplied;
+    }
+
+    /** This failure, after an earlier attempt of the same operation that may have been applied. */
+    TokenStoreException afterUnansweredAttempt() {
+        return mayHaveApplied ? this
+                : new TokenStoreException(getMessage(), transientFailure, retryAfter, getCause(), true);
     }
 
     public boolean isTransient() {

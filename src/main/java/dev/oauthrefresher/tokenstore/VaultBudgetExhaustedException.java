@@ -13,10 +13,21 @@ public class VaultBudgetExhaustedException extends TokenStoreException {
     private final VaultPriority priority;
 
     VaultBudgetExhaustedException(String vault, VaultPriority priority, Duration bound, Duration retryAfter) {
-        super("No Key Vault request permit for vault '" + vault + "' within the " + priority.code()
+        this("No Key Vault request permit for vault '" + vault + "' within the " + priority.code()
                 + " bound of " + bound.toMillis() + " ms (this replica's budget is spent for now); nothing was sent, retry "
-                + "after " + retryAfter.toMillis() + " ms.", true, retryAfter);
+                + "after " + retryAfter.toMillis() + " ms.", priority, retryAfter, false);
+    }
+
+    private VaultBudgetExhaustedException(String message, VaultPriority priority, Duration retryAfter, boolean mayHaveApplied) {
+        super(message, true, retryAfter, null, mayHaveApplied);
         this.priority = priority;
+    }
+
+    /** Still a refused permit (callers answer it as one), now remembering that an earlier attempt may have landed. */
+    @Override
+    TokenStoreException afterUnansweredAttempt() {
+        return mayHaveApplied() ? this
+                : new VaultBudgetExhaustedException(getMessage(), priority, retryAfter().orElse(null), true);
     }
 
     public VaultPriority priority() {

@@ -1,15 +1,21 @@
 package dev.oauthrefresher.deploy;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.EvaluationResult;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.transaction.Transactional;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -33,24 +39,29 @@ class ArchitectureTest {
             Map.entry("audit", Set.of("common", "retention")),
             Map.entry("provider", Set.of("common")),
             Map.entry("tokenstore", Set.of("common", "retention")),
+            // orphaned token secrets: the registration's compensation and the sweep; it asks the registry through its own
+            // port (SecretReferences), which integration/ implements
+            Map.entry("tokenstore.sweep", Set.of("common", "tokenstore")),
+            // sealing: the key ring (read from Key Vault through the token store) and the re-seal job over SealedRows
+            Map.entry("keyring", Set.of("common", "tokenstore")),
             Map.entry("deploy", Set.of("common", "tokenstore")),
             Map.entry("tenant", Set.of("audit", "web")),
             Map.entry("access", Set.of("audit", "common", "tenant", "web")),
             Map.entry("cron", Set.of("common", "drain", "retention", "web")),
             Map.entry("webhook", Set.of("access", "audit", "common", "retention", "tokenstore", "web")),
             // the registry: the entity, its repository, its events (into the webhook outbox)
-            Map.entry("integration", Set.of("common", "provider", "retention", "tokenstore", "webhook")),
+            Map.entry("integration", Set.of("common", "provider", "retention", "tokenstore", "tokenstore.sweep", "webhook")),
             Map.entry("lease", Set.of("common", "integration", "provider", "tokenstore")),
             // register, reconnect, disconnect, vault moves: change rows under a lease
             // disconnect queues the grant's revocation in the transaction that deletes its row
             Map.entry("integration.lifecycle", Set.of("access", "audit", "common", "integration", "lease", "provider",
-                    "revocation", "tenant", "tokenstore", "web")),
-            // revocation on disconnect: the queue and its worker; it seals with rotation safety's cipher (one key, one
-            // format for every token the database holds) and revokes through the provider gateway
-            Map.entry("revocation", Set.of("common", "provider", "refresh.rotation", "tokenstore")),
+                    "revocation", "tenant", "tokenstore", "tokenstore.sweep", "web")),
+            // revocation on disconnect: the queue and its worker; it seals with the key ring (one mechanism for every token
+            // the database holds) and revokes through the provider gateway
+            Map.entry("revocation", Set.of("common", "keyring", "provider", "tokenstore")),
             // the pipeline's shared vocabulary (config, the claimed row, the token handed on)
             Map.entry("refresh", Set.of("common", "integration", "provider", "tokenstore")),
-            Map.entry("refresh.rotation", Set.of("common", "lease", "provider", "refresh", "tokenstore")),
+            Map.entry("refresh.rotation", Set.of("common", "keyring", "lease", "provider", "refresh", "tokenstore")),
             Map.entry("refresh.attempt", Set.of("common", "drain", "integration", "lease", "provider", "refresh",
                     "refresh.rotation", "retention", "tokenstore")),
             // audit: an operator's manual refresh (ManualRefreshResource) is an admin action, recorded when it is claimed
@@ -111,5 +122,18 @@ class ArchitectureTest {
             result.getFailureReport().getDetails().forEach(violations::add);
         });
         assertThat(violations).as("imports across capabilities that the map does not allow").isEmpty();
+    }
+
+    /**
+     * Threading contract 3 (docs/ARCHITECTURE.md): a transaction begins and ends on one worker thread. Mutiny's context
+     * propagation leaves the JTA context alone (application.properties), so a {@code @Transactional} method returning a
+     * reactive type would silently lose its transaction at its first operator.
+     */
+    @Test
+    void shouldDeclareNoTransactionOnAMethodThatAnswersLater() {
+        noMethods().that().areAnnotatedWith(Transactional.class).or().areDeclaredInClassesThat().areAnnotatedWith(Transactional.class)
+                .should().haveRawReturnType(Uni.class).orShould().haveRawReturnType(Multi.class)
+                .orShould().haveRawReturnType(CompletionStage.class).orShould().haveRawReturnType(CompletableFuture.class)
+                .allowEmptyShould(true).check(classes);
     }
 }

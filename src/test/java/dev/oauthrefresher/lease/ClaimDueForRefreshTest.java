@@ -96,7 +96,7 @@ class ClaimDueForRefreshTest {
     }
 
     @Test
-    void shouldPlanTheClaimAsAnIndexScanOverActiveRows() {
+    void shouldPlanTheClaimAsAnIndexScanOverActiveRowsAndUpdateTheLockedRowsByTid() {
         DueQuery query = due(Optional.empty(), 500);
         String plan = QuarkusTransaction.requiringNew().call(() -> {
             jakarta.persistence.Query q = em.createNativeQuery("EXPLAIN " + LeaseRepository.claimSql(query));
@@ -110,6 +110,8 @@ class ClaimDueForRefreshTest {
         assertThat(plan)
                 .contains("integration_due_by_expiry_idx")
                 .contains("integration_due_by_idle_idx")
+                // the locked rows are updated where they lie, without a primary-key descent per row
+                .contains("Tid Scan on integration")
                 .doesNotContain("Seq Scan on integration");
     }
 

@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Timeout;
  * in Key Vault mode, while thirty registrations at a time wait for secret writes that each take 10 s, another
  * tenant's key still authenticates at once, and a run whose rows wait longer than a renewal interval keeps their
  * leases. Once the vault is fast again every registration has ended in 201 or a problem, and the vault holds a secret
- * for every row and no other.
+ * for every row and no other; also when it stored the writes only after the registrations had given up on them, once
+ * the registrations' compensation has looked (twice the store's worst case after each failure).
  */
 class SlowVaultRegistrationIT {
 
@@ -54,6 +55,12 @@ class SlowVaultRegistrationIT {
      * 12 s). Run one row at a time, at about 12 s each, the fourth starts about 37 s after the claim: only renewals let it.
      */
     private static final Duration REFRESH_WORST_CASE = Duration.ofMillis(33_500);
+    private static final Duration STORE_REQUEST_TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * A registration's abandoned write is compensated twice the store's worst case after its failure: (the 15 s request
+     * timeout + the 5 s scheduled permit wait) x 1 attempt, twice, is 40 s. The margin covers the deletes' own time.
+     */
+    private static final Duration COMPENSATED_WITHIN = Duration.ofSeconds(40 + 30);
     private static final Map<String, String> SETTINGS = Map.of(
             "refresher.refresh.lease", LEASE.toSeconds() + "s",
             "refresher.refresh.run-budget", "50s",
@@ -61,7 +68,7 @@ class SlowVaultRegistrationIT {
             "refresher.providers." + Harness.GROUP + ".connect-timeout", "250ms",
             "refresher.providers." + Harness.GROUP + ".request-timeout", "3s",
             "refresher.token-store.key-vault.max-attempts", "1",
-            "refresher.token-store.key-vault.request-timeout", "15s");
+            "refresher.token-store.key-vault.request-timeout", STORE_REQUEST_TIMEOUT.toSeconds() + "s");
     /** An authenticated read is answered within this, or ten times its slowest answer before the vault slowed down. */
     private static final Duration AUTH_ANSWERS_WITHIN = Duration.ofSeconds(2);
 
@@ -167,6 +174,49 @@ class SlowVaultRegistrationIT {
                 .filteredOn(Registration::created).allMatch(r -> rowSecrets.contains(Integration.secretNameFor(r.id())));
     }
 
+    @Test
+    @Timeout(180)
+    void shouldLeaveNoSecretWithoutARowWhenTheVaultStoresWritesAfterTheRegistrationsGaveUp() throws Exception {
+        ServiceClient client = start("late-vault-writes");
+        KeyVaultFake vault = harness.keyVault();
+        List<String> registrants = onboardingTenantKeys(client);
+
+        // slower than the store's request timeout: each registration gives up on its write, which the vault still stores
+        vault.delayWrites(STORE_REQUEST_TIMEOUT.plusSeconds(5));
+        List<CompletableFuture<Registration>> answers = new ArrayList<>();
+        for (int i = 0; i < REGISTRATIONS_IN_FLIGHT; i++) {
+            String key = registrants.get(i);
+            String account = "late-" + i;
+            answers.add(CompletableFuture.supplyAsync(() -> register(client, key, account), callers));
+        }
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+        vault.delayWrites(Duration.ZERO);
+        Poll.until("every write the vault received stored", Duration.ofSeconds(30), () -> vault.writesInProgress() == 0);
+        List<Registration> registrations = answers.stream().map(CompletableFuture::join).toList();
+        Map<Integer, Long> byStatus = registrations.stream().collect(Collectors.groupingBy(Registration::status,
+                TreeMap::new, Collectors.counting()));
+        int landedWithoutRow = orphans(vault).size();
+        Instant landed = Instant.now();
+        // the compensation deletes each abandoned write's secret once it can have landed, unless a row has its name
+        Set<String> orphans = orphansWithin(vault, COMPENSATED_WITHIN);
+        Duration compensatedAfter = Duration.between(landed, Instant.now());
+        Set<String> rowSecrets = rowSecrets();
+        Set<String> vaultSecrets = integrationSecrets(vault);
+
+        System.out.printf("[slow-vault] %d registrations against a vault that stores each write %d s later, after the "
+                + "store's %d s request timeout: answered %s; once the writes landed %d secrets without a row; %d ms later "
+                + "%d rows, %d integration secrets, %d without a row%n",
+                REGISTRATIONS_IN_FLIGHT, STORE_REQUEST_TIMEOUT.plusSeconds(5).toSeconds(), STORE_REQUEST_TIMEOUT.toSeconds(),
+                byStatus, landedWithoutRow, compensatedAfter.toMillis(), rowSecrets.size(), vaultSecrets.size(), orphans.size());
+
+        assertThat(registrations).as("registrations answered other than 201 or a problem with Retry-After")
+                .filteredOn(r -> !r.created() && !r.refusedWithRetryAfter()).isEmpty();
+        assertThat(registrations).as("registrations answered 201 without a row")
+                .filteredOn(Registration::created).allMatch(r -> rowSecrets.contains(Integration.secretNameFor(r.id())));
+        assertThat(orphans).as("secrets in the vault whose registration was refused (no row points at them), %s after the "
+                + "late writes landed", COMPENSATED_WITHIN).isEmpty();
+    }
+
     /** Starts the packaged service in Key Vault mode with {@link #SETTINGS} on a new database; its client. */
     private ServiceClient start(String name) {
         harness = Harness.start(Path.of("target", "multi-process-faults", name), FakeTokenEndpoint.Mode.ROTATING,
@@ -187,6 +237,23 @@ class SlowVaultRegistrationIT {
 
     private Set<String> rowSecrets() {
         return db.rows("SELECT secret_name FROM integration").stream().map(r -> (String) r[0]).collect(Collectors.toSet());
+    }
+
+    /** Integration secrets the vault holds that no row has. */
+    private Set<String> orphans(KeyVaultFake vault) {
+        Set<String> rowSecrets = rowSecrets();
+        return integrationSecrets(vault).stream().filter(name -> !rowSecrets.contains(name)).collect(Collectors.toSet());
+    }
+
+    /** The orphans once there are none, or those left when {@code atMost} has passed. */
+    private Set<String> orphansWithin(KeyVaultFake vault, Duration atMost) {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        Set<String> orphans = orphans(vault);
+        while (!orphans.isEmpty() && System.nanoTime() < deadline) {
+            ServiceProcess.pause(Duration.ofMillis(250));
+            orphans = orphans(vault);
+        }
+        return orphans;
     }
 
     /** Integration secrets the vault holds and has not deleted. */

@@ -4,7 +4,7 @@ import static dev.oauthrefresher.testsupport.TenantKeys.bearer;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.common.Secret;
-import dev.oauthrefresher.refresh.rotation.PendingRotationCipher;
+import dev.oauthrefresher.keyring.KeyRing;
 import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint.Fault;
@@ -70,7 +70,7 @@ class RevocationOnDisconnectTest {
     TokenStore tokenStore;
 
     @Inject
-    PendingRotationCipher cipher;
+    KeyRing ring;
 
     @Inject
     MeterRegistry registry;
@@ -208,9 +208,10 @@ class RevocationOnDisconnectTest {
         secrets.add(current);
         TokenSet rotated = new TokenSet(Secret.of("at-rotated"), Secret.of(current), Instant.now().plusSeconds(3600),
                 Optional.empty(), "Bearer");
+        KeyRing.Sealed sealed = ring.seal(row.id(), rotated);
         seeder.sql("INSERT INTO pending_rotation (integration_id, sealed_tokens, key_id, started_at) VALUES (:id, :sealed, :key, now())",
-                Map.of("id", row.id(), "sealed", new TypedParameterValue<>(StandardBasicTypes.BINARY,
-                        cipher.seal(row.id(), rotated)), "key", cipher.keyId()));
+                Map.of("id", row.id(), "sealed", new TypedParameterValue<>(StandardBasicTypes.BINARY, sealed.value()),
+                        "key", sealed.keyId()));
 
         disconnect(row).then().statusCode(204);
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs after the unit and Quarkus tests (failsafe, {@code verify}) and reads everything they logged: no token,
- * client secret, admin token or signing key used anywhere in the suite may appear in it.
+ * client secret, admin token, signing or sealing key used anywhere in the suite may appear in it.
  */
 class LogLeakIT {
 
@@ -30,7 +30,15 @@ class LogLeakIT {
             Pattern.compile("sig_[A-Za-z0-9]{20,}"),                        // QStash signing keys
             Pattern.compile("whsec_[A-Za-z0-9+/]{20,}"),                   // webhook signing secrets
             Pattern.compile("\\bsbx-(rt|at)-[0-9a-f]{8}-"),                 // dev sandbox provider tokens
-            Pattern.compile("sandbox-client-secret"));                      // dev sandbox client secret
+            Pattern.compile("sandbox-client-secret"),                       // dev sandbox client secret
+            // sealing keys: the tests' ring and legacy key (application.properties), the Key Vault fakes' ring, KeyRingTest's
+            Pattern.compile(Pattern.quote("+yNyNUeyHRjzN7hHdBCm9UmQmlYs3RvojMNI/7jUq3A=")),
+            Pattern.compile(Pattern.quote("D3PxAVzWGkcTn7V9Klh5gRBXqq2lvop2EXKWUKAeZjY=")),
+            Pattern.compile(Pattern.quote("dyYUFOa+1Y/m5xfc0rVFS9EUnvRrK26y3DgdnaXvEwg=")),
+            Pattern.compile(Pattern.quote("mUe0x3xQm7s0cX4Jp8Zq2W5r9Tt1yB6nH3kD0aF7gL4=")),
+            Pattern.compile(Pattern.quote("q0ouqWTlFtHSuLHSbmfRo6G08T5Os2MNcBXI1zK1KfE=")),
+            Pattern.compile(Pattern.quote("T0m5j5qX2pF1VvqXk8Yt0s9bVZ3m5xq7l0M8aY2c4Ww=")),
+            Pattern.compile(Pattern.quote("8n3cKz0cG7Hq6B2m0X1s2k5yJc9bVtQeHq4qz6m7r5c=")));
 
     @Test
     void shouldFindNoSecretInAnythingTheTestSuiteLogged() throws IOException {

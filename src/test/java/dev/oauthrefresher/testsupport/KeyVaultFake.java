@@ -48,8 +48,9 @@ import javax.net.ssl.SSLContext;
 /**
  * A small Azure Key Vault for tests: a real HTTPS server (certificate made at startup by the JDK's keytool)
  * speaking enough of the secrets REST API for the real Azure SDK: the bearer challenge, set secret, get
- * secret (latest or by version), delete, get deleted and purge, soft-deleted and disabled secrets, and faults on
- * demand. For benchmarks it can also behave like a real vault under load: a latency per request and Key Vault's
+ * secret (latest or by version), list secrets (Azure's {@code SecretListResult}: {@code value} of secret items and a
+ * {@code nextLink} to the next page), delete, get deleted and purge, soft-deleted and disabled secrets, tags and
+ * creation times, and faults on demand. For benchmarks it can also behave like a real vault under load: a latency per request and Key Vault's
  * service limit (secret transactions per 10 s, answered beyond it with 429, Azure's {@code Throttled} error and
  * {@code Retry-After}).
  */
@@ -70,6 +71,7 @@ public final class KeyVaultFake implements AutoCloseable {
     private final Set<String> disabled = ConcurrentHashMap.newKeySet();
     private volatile boolean refusePurges;
     private final ConcurrentLinkedDeque<Fault> faults = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<Integer> storedThenFailed = new ConcurrentLinkedDeque<>();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger challenges = new AtomicInteger();
     private volatile int refuseWritesWith;
@@ -82,12 +84,13 @@ public final class KeyVaultFake implements AutoCloseable {
     private final AtomicLong throttled = new AtomicLong();
     private final AtomicInteger writesInProgress = new AtomicInteger();
 
-    /** An authenticated request the fake received. */
+    /** An authenticated request the fake received; a listing ({@code GET /secrets}) is method {@code LIST}, no name. */
     public record Request(String method, String secretName, Optional<String> version) {
     }
 
-    /** One stored version of a secret, exactly as the client sent it. */
-    public record StoredSecret(String name, String version, String value, String contentType, Map<String, String> tags) {
+    /** One stored version of a secret, exactly as the client sent it, and when the vault stored it. */
+    public record StoredSecret(String name, String version, String value, String contentType, Map<String, String> tags,
+            Instant created) {
 
         @Override
         public String toString() {
@@ -97,6 +100,9 @@ public final class KeyVaultFake implements AutoCloseable {
 
     private record Fault(int status, Map<String, String> headers, Duration hang) {
     }
+
+    /** Azure's page size when the request names no {@code maxresults}, and the most it accepts. */
+    private static final int MAX_RESULTS = 25;
 
     private KeyVaultFake(HttpsServer server, ExecutorService executor, Path dir) {
         this.server = server;
@@ -164,7 +170,12 @@ public final class KeyVaultFake implements AutoCloseable {
 
     /** Stores a value as if someone had written it with another tool. */
     public void seed(String name, String value, String contentType) {
-        store(name, value, contentType, Map.of());
+        store(name, value, contentType, Map.of(), Instant.now());
+    }
+
+    /** Stores a value with tags, as written at {@code created}: a secret some earlier process left behind. */
+    public void seed(String name, String value, Map<String, String> tags, Instant created) {
+        store(name, value, "application/json", tags, created);
     }
 
     /** Disables a secret, as an operator would in the portal: reads then answer 403. */
@@ -199,6 +210,16 @@ public final class KeyVaultFake implements AutoCloseable {
     /** Until called again with 0, every write (PUT) is answered with {@code status}: a vault that refuses writes. */
     public void refuseWrites(int status) {
         refuseWritesWith = status;
+    }
+
+    /**
+     * The next {@code count} writes (PUT) are stored and then answered with {@code status}: a vault whose answer is lost
+     * after it applied the write (a gateway error, a dropped connection).
+     */
+    public void storeThenFail(int count, int status) {
+        for (int i = 0; i < count; i++) {
+            storedThenFailed.add(status);
+        }
     }
 
     /** Every write (PUT) is answered only after {@code delay}: a slow vault. */
@@ -263,6 +284,7 @@ public final class KeyVaultFake implements AutoCloseable {
     public void reset() {
         heldWrites.countDown();
         faults.clear();
+        storedThenFailed.clear();
         requests.clear();
     }
 
@@ -305,17 +327,19 @@ public final class KeyVaultFake implements AutoCloseable {
                 return;
             }
             String[] path = Arrays.stream(uri.getPath().split("/")).filter(part -> !part.isEmpty()).toArray(String[]::new);
-            if (path.length < 2 || path.length > 3 || !(path[0].equals("secrets") || path[0].equals("deletedsecrets"))) {
+            boolean listing = path.length == 1 && path[0].equals("secrets") && exchange.getRequestMethod().equals("GET");
+            if (!listing && (path.length < 2 || path.length > 3
+                    || !(path[0].equals("secrets") || path[0].equals("deletedsecrets")))) {
                 error(exchange, 404, "NotFound", "No such operation.", Map.of());
                 return;
             }
-            String name = path[1];
+            String name = listing ? "" : path[1];
             Optional<String> version = path.length == 3 ? Optional.of(path[2]) : Optional.empty();
             boolean deletedCollection = path[0].equals("deletedsecrets");
             if (limit == null) {
                 // under a service limit (a benchmark) requests are only counted: there are millions
-                requests.add(new Request(deletedCollection ? exchange.getRequestMethod() + " deleted" : exchange.getRequestMethod(),
-                        name, version));
+                requests.add(new Request(listing ? "LIST" : deletedCollection ? exchange.getRequestMethod() + " deleted"
+                        : exchange.getRequestMethod(), name, version));
             }
             long latency = minLatency.toMillis()
                     + ThreadLocalRandom.current().nextLong(maxLatency.toMillis() - minLatency.toMillis() + 1);
@@ -346,6 +370,10 @@ public final class KeyVaultFake implements AutoCloseable {
             }
             if (exchange.getRequestMethod().equals("PUT") && refuseWritesWith != 0) {
                 error(exchange, refuseWritesWith, "Injected", "Injected write refusal.", Map.of());
+                return;
+            }
+            if (listing) {
+                list(exchange, query);
                 return;
             }
             if (deletedCollection) {
@@ -382,7 +410,12 @@ public final class KeyVaultFake implements AutoCloseable {
         Map<String, String> tags = new LinkedHashMap<>();
         request.path("tags").fields().forEachRemaining(tag -> tags.put(tag.getKey(), tag.getValue().asText()));
         StoredSecret stored = store(name, request.path("value").asText(),
-                request.hasNonNull("contentType") ? request.get("contentType").asText() : null, tags);
+                request.hasNonNull("contentType") ? request.get("contentType").asText() : null, tags, Instant.now());
+        Integer lostAnswer = storedThenFailed.poll();
+        if (lostAnswer != null) {
+            error(exchange, lostAnswer, "Injected", "Injected failure after the write was stored.", Map.of());
+            return;
+        }
         respond(exchange, 200, bundle(stored), Map.of());
     }
 
@@ -449,9 +482,69 @@ public final class KeyVaultFake implements AutoCloseable {
         respond(exchange, 200, bundle(found.get()), Map.of());
     }
 
-    private StoredSecret store(String name, String value, String contentType, Map<String, String> tags) {
+    /**
+     * {@code GET /secrets}: one page of the secrets not deleted, in name order, each as Azure's secret item (base id
+     * without version, the current version's attributes, tags and content type; never a value), and a {@code nextLink}
+     * with a {@code $skiptoken} while more follow. {@code maxresults} above 25 is a 400, as Azure answers it.
+     */
+    private void list(HttpExchange exchange, String query) throws IOException {
+        Map<String, String> params = new HashMap<>();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                params.put(java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        int maxResults;
+        try {
+            maxResults = params.containsKey("maxresults") ? Integer.parseInt(params.get("maxresults")) : MAX_RESULTS;
+        } catch (NumberFormatException e) {
+            maxResults = -1;
+        }
+        if (maxResults < 1 || maxResults > MAX_RESULTS) {
+            error(exchange, 400, "BadParameter", "invalid maxresults", Map.of());
+            return;
+        }
+        int skip = params.containsKey("$skiptoken")
+                ? Integer.parseInt(new String(Base64.getUrlDecoder().decode(params.get("$skiptoken")), StandardCharsets.UTF_8))
+                : 0;
+        List<String> names = liveSecretNames().stream().sorted().toList();
+        ObjectNode body = JSON.createObjectNode();
+        var value = body.putArray("value");
+        for (String name : names.subList(Math.min(skip, names.size()), Math.min(skip + maxResults, names.size()))) {
+            StoredSecret current = latest(name).orElseThrow();
+            ObjectNode item = value.addObject();
+            item.put("id", vaultUrl() + "/secrets/" + name);
+            item.putObject("attributes").put("enabled", !disabled.contains(name))
+                    .put("created", first(name).created().getEpochSecond()).put("updated", current.created().getEpochSecond())
+                    .put("recoveryLevel", "Recoverable+Purgeable").put("recoverableDays", 90);
+            if (!current.tags().isEmpty()) {
+                ObjectNode tags = item.putObject("tags");
+                current.tags().forEach(tags::put);
+            }
+            if (current.contentType() != null) {
+                item.put("contentType", current.contentType());
+            }
+        }
+        if (skip + maxResults < names.size()) {
+            String token = Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(Integer.toString(skip + maxResults).getBytes(StandardCharsets.UTF_8));
+            body.put("nextLink", vaultUrl() + "/secrets?api-version=" + params.get("api-version")
+                    + "&$skiptoken=" + token + "&maxresults=" + maxResults);
+        } else {
+            body.putNull("nextLink");
+        }
+        respond(exchange, 200, body, Map.of());
+    }
+
+    private StoredSecret first(String name) {
+        return secrets.get(name).get(0);
+    }
+
+    private StoredSecret store(String name, String value, String contentType, Map<String, String> tags, Instant created) {
         StoredSecret stored = new StoredSecret(name, UUID.randomUUID().toString().replace("-", ""), value, contentType,
-                Map.copyOf(tags));
+                Map.copyOf(tags), created);
         secrets.compute(name, (key, versions) -> {
             List<StoredSecret> updated = versions == null ? new ArrayList<>() : new ArrayList<>(versions);
             updated.add(stored);
@@ -461,14 +554,14 @@ public final class KeyVaultFake implements AutoCloseable {
     }
 
     private ObjectNode bundle(StoredSecret secret) {
-        long now = Instant.now().getEpochSecond();
         ObjectNode bundle = JSON.createObjectNode()
                 .put("value", secret.value())
                 .put("id", vaultUrl() + "/secrets/" + secret.name() + "/" + secret.version());
         if (secret.contentType() != null) {
             bundle.put("contentType", secret.contentType());
         }
-        bundle.putObject("attributes").put("enabled", true).put("created", now).put("updated", now)
+        bundle.putObject("attributes").put("enabled", true).put("created", secret.created().getEpochSecond())
+                .put("updated", secret.created().getEpochSecond())
                 .put("recoveryLevel", "Recoverable+Purgeable").put("recoverableDays", 90);
         if (!secret.tags().isEmpty()) {
             ObjectNode tags = bundle.putObject("tags");

@@ -10,7 +10,8 @@ import java.util.Set;
  * ({@link TwoKeyVaultsResource}: {@code default} and {@code shard-2}) reached with a stand-in credential, on real
  * PostgreSQL with the stateful fake token endpoints. A new integration lands in either vault, so a test finds its
  * secret in the vault its row records. The per-replica cap is above the vault budget so that the budget's division
- * shows, and the heartbeat is left to the tests ({@code VaultBudget.beat()}).
+ * shows, the heartbeat is left to the tests ({@code VaultBudget.beat()}), and a registration's abandoned write is
+ * compensated 5 s later.
  */
 public class KeyVaultProfile implements QuarkusTestProfile {
 
@@ -24,7 +25,9 @@ public class KeyVaultProfile implements QuarkusTestProfile {
         return Map.of("refresher.token-store.key-vault.max-requests-per-second", "400",
                 "refresher.token-store.key-vault.heartbeat-interval", "1h",
                 // rows must outlive the live window (interval × live intervals), or startup refuses the settings
-                "refresher.retention.heartbeats", "3h");
+                "refresher.retention.heartbeats", "3h",
+                // a registration's abandoned write is compensated within a test's patience (default: 3 minutes here)
+                "refresher.token-store.orphans.compensation-delay", "5s");
     }
 
     @Override

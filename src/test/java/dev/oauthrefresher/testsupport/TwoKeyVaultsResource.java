@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Two {@link KeyVaultFake}s as two vaults of one deployment: {@code default} (the single {@code url}, as a deployment
  * that had one vault keeps it) and {@code shard-2} (added under {@code vaults}); the client trusts both certificates.
- * Test fields of type {@link Vaults} annotated {@link InjectVaults} receive them.
+ * Test fields of type {@link Vaults} annotated {@link InjectVaults} receive them. The {@code default} vault holds the key
+ * ring ({@link #KEY_RING}), as a production vault does.
  */
 public class TwoKeyVaultsResource implements QuarkusTestResourceLifecycleManager {
 
@@ -41,11 +42,17 @@ public class TwoKeyVaultsResource implements QuarkusTestResourceLifecycleManager
         }
     }
 
+    /** The Key Vault secret holding the key ring, and the ring it holds from the start: one key, {@code kv-1}. */
+    public static final String KEY_RING = "oauth-refresher-keyring";
+    public static final String KV_1 = "mUe0x3xQm7s0cX4Jp8Zq2W5r9Tt1yB6nH3kD0aF7gL4=";
+    public static final String KEY_RING_DOCUMENT = "{\"current\":\"kv-1\",\"keys\":{\"kv-1\":\"" + KV_1 + "\"}}";
+
     private Vaults vaults;
 
     @Override
     public Map<String, String> start() {
         vaults = new Vaults(KeyVaultFake.start(), KeyVaultFake.start());
+        vaults.defaultVault().seed(KEY_RING, KEY_RING_DOCUMENT, "application/json");
         return Map.of(
                 "refresher.token-store.kind", "key-vault",
                 "refresher.token-store.key-vault.url", vaults.defaultVault().vaultUrl(),

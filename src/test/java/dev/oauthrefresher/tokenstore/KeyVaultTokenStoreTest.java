@@ -132,9 +132,63 @@ class KeyVaultTokenStoreTest {
         assertThat(document.get("access_token").asText()).isEqualTo("at-secret-1");
         assertThat(document.get("refresh_token").asText()).isEqualTo("rt-secret-1");
         assertThat(Instant.parse(document.get("expires_at").asText())).isEqualTo(EXPIRES_AT);
-        assertThat(stored.tags()).containsEntry("managed-by", "oauth-refresher");
+        assertThat(stored.tags()).containsEntry("managed-by", "oauth-refresher").containsEntry("schema", "token-set-1")
+                .containsEntry("integration-id", name.substring("integration-".length()));
         assertThat(stored.tags().toString()).doesNotContain("secret-1");
         assertThat(loaded.toString()).doesNotContain("at-secret-1").doesNotContain("rt-secret-1");
+    }
+
+    @Test
+    void shouldListOnlyTheTokenSecretsItNamedAndTaggedPageByPage() {
+        List<String> saved = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            saved.add(newSecretName());
+            await(store.save(ref(saved.get(i)), tokens("at-" + i, "rt-" + i)));
+        }
+        String untagged = newSecretName();
+        fake.seed(untagged, "{}", "application/json");
+        String otherName = "other-app-secret-" + UUID.randomUUID();
+        fake.seed(otherName, "{}", Map.of("managed-by", "oauth-refresher", "schema", "token-set-1"), Instant.now());
+        String webhook = "webhook-endpoint-" + UUID.randomUUID();
+        await(store.saveWebhookSecret(webhook, new WebhookSecret(Secret.of("whsec_x"), Optional.empty(), Optional.empty())));
+        fake.reset();
+
+        List<SecretPage.Listed> listed = new java.util.ArrayList<>();
+        Optional<String> next = Optional.empty();
+        int pages = 0;
+        do {
+            SecretPage page = await(store.listTokenSecrets(SecretRef.DEFAULT_VAULT, next));
+            listed.addAll(page.secrets());
+            next = page.next();
+            pages++;
+        } while (next.isPresent());
+
+        assertThat(listed).extracting(SecretPage.Listed::name).containsAll(saved)
+                .doesNotContain(untagged, otherName, webhook).doesNotHaveDuplicates();
+        assertThat(listed).filteredOn(l -> saved.contains(l.name())).extracting(SecretPage.Listed::updated)
+                .allSatisfy(updated -> assertThat(updated).isBetween(Instant.now().minusSeconds(120), Instant.now().plusSeconds(1)));
+        assertThat(pages).as("pages of 25, following nextLink").isGreaterThanOrEqualTo(2);
+        assertThat(fake.requests()).extracting(Request::method).as("one request per page").hasSize(pages).containsOnly("LIST");
+    }
+
+    @Test
+    void shouldSayAFailedWriteMayHaveBeenAppliedOnlyWhenNoAnswerOrAGatewaysCameBack() {
+        fake.failNext(4, 503, Map.of());
+        assertThat(failure(store.save(ref(newSecretName()), tokens("at", "rt"))).mayHaveApplied())
+                .as("the vault throttled every attempt").isFalse();
+        fake.failNext(1, 403, Map.of());
+        assertThat(failure(store.save(ref(newSecretName()), tokens("at", "rt"))).mayHaveApplied())
+                .as("the vault refused").isFalse();
+        String stored = newSecretName();
+        fake.storeThenFail(4, 500);
+        assertThat(failure(store.save(ref(stored), tokens("at", "rt"))).mayHaveApplied())
+                .as("a 500 after the vault stored the write").isTrue();
+        assertThat(fake.liveSecretNames()).contains(stored);
+        // the first attempt outlives the request timeout (5 s), the three retries are throttled
+        fake.hangNext(1, POLICY.requestTimeout().plusSeconds(1));
+        fake.failNext(3, 503, Map.of());
+        assertThat(failure(store.save(ref(newSecretName()), tokens("at", "rt"))).mayHaveApplied())
+                .as("throttled after an attempt that went unanswered").isTrue();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration.lifecycle;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -43,6 +44,8 @@ public class IntegrationResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "adminRegisterIntegration", summary = "Register an integration for a tenant",
+            description = "The operator's form of registerIntegration, for any tenant.")
     public Uni<RestResponse<IntegrationView>> register(@PathParam("tenantId") String tenantId,
             @Valid @NotNull RegisterIntegration request) {
         return service.register(tenantId, request).map(created -> RestResponse.ResponseBuilder.<IntegrationView>created(
@@ -50,21 +53,27 @@ public class IntegrationResource {
     }
 
     @GET
+    @Operation(operationId = "adminListIntegrations", summary = "List a tenant's integrations",
+            description = "The tenant's integrations, filtered by status and provider, in pages; never a token.")
     public IntegrationPage list(@PathParam("tenantId") String tenantId,
-            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("offset") @DefaultValue("0") String offset,
-            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("limit") @DefaultValue("100") String limit) {
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "0")) @QueryParam("offset") @DefaultValue("0") String offset,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "100")) @QueryParam("limit") @DefaultValue("100") String limit) {
         return service.list(tenantId, QueryParams.wholeNumber("offset", offset, 0, Integer.MAX_VALUE),
                 QueryParams.wholeNumber("limit", limit, 1, 1000));
     }
 
     @GET
     @Path("{id}")
+    @Operation(operationId = "adminGetIntegration", summary = "Get a tenant's integration",
+            description = "One integration of the tenant; never a token.")
     public IntegrationView get(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
         return service.get(tenantId, id);
     }
 
     @POST
     @Path("{id}/reactivate")
+    @Operation(operationId = "reactivateIntegration", summary = "Reactivate an integration",
+            description = "Makes an integration in error active again (once what caused the error is fixed), so the next run refreshes it; 409 for any other status. An expired integration needs the user: reconnect it.")
     public IntegrationView reactivate(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
         return service.reactivate(tenantId, id);
     }

@@ -28,6 +28,7 @@ import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.UnreadableTokensException;
 import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
 import dev.oauthrefresher.tokenstore.Vaults;
+import dev.oauthrefresher.tokenstore.sweep.OrphanCompensation;
 import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.ProblemType;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -64,10 +65,11 @@ public class IntegrationService {
     private final Leases leases;
     private final LifecycleConfig config;
     private final Revocations revocations;
+    private final OrphanCompensation orphans;
 
     IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
             ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults, Leases leases, LifecycleConfig config,
-            Revocations revocations) {
+            Revocations revocations, OrphanCompensation orphans) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
@@ -78,6 +80,7 @@ public class IntegrationService {
         this.leases = leases;
         this.config = config;
         this.revocations = revocations;
+        this.orphans = orphans;
     }
 
     /**
@@ -85,7 +88,8 @@ public class IntegrationService {
      * the row with its vault ({@link Vaults#assign}, recorded for good) already leased to this registration, with its
      * audit row, and commits; (2) stores the tokens; (3) releases the lease. Until then no run or on-demand caller
      * refreshes the row (it is leased), so nothing reads tokens not stored yet. If the store refuses them, the row
-     * is deleted again and the caller gets 503. The insert takes the tenant/provider/account unique key, so a
+     * is deleted again and the caller gets 503; if the write may still land (no answer came), the secret it leaves is
+     * deleted later unless a row has it ({@link OrphanCompensation}). The insert takes the tenant/provider/account unique key, so a
      * concurrent duplicate fails with 409 before it writes any secret: the loser of a race never touches the store,
      * so it cannot orphan a secret nor overwrite or delete the winner's.
      */
@@ -110,6 +114,11 @@ public class IntegrationService {
                         .ifNoItem().after(tokenStore.callerWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
                         .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
                         .recoverWithUni(e -> Blocking.run(() -> undoRegistration(tenantId, lease, actor))
+                                .invoke(() -> {
+                                    if (mayHaveLanded(e)) {
+                                        orphans.afterAbandonedWrite(inserted.secretRef());
+                                    }
+                                })
                                 .chain(() -> Uni.createFrom().failure(tokenStoreUnavailable("register",
                                         inserted.secretRef(), (Exception) e, "did not accept the tokens; nothing was registered"))))
                         .chain(() -> Blocking.run(() -> releaseRegistrationLease(lease)))
@@ -138,6 +147,16 @@ public class IntegrationService {
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether a write this call gave up on may still be stored: the caller's wait ran out, or the store cannot tell
+     * whether the vault applied one of its attempts ({@link TokenStoreException#mayHaveApplied()}). A vault's refusal
+     * stored nothing, and leaves nothing to compensate.
+     */
+    private static boolean mayHaveLanded(Throwable failure) {
+        return failure instanceof io.smallrye.mutiny.TimeoutException
+                || failure instanceof TokenStoreException store && store.mayHaveApplied();
     }
 
     /** Nothing may point at tokens that were not stored: the row goes again (its lease is still this call's). */

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration.lifecycle;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import dev.oauthrefresher.web.QueryParams;
@@ -80,6 +81,8 @@ public class TenantIntegrationResource {
     @APIResponse(responseCode = "503", description = "The token store did not take the tokens, or this replica's vault "
             + "budget had no room (type vault-budget); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "registerIntegration", summary = "Register an integration",
+            description = "Stores a user's tokens for a provider group (in the token store first, then the row) and starts refreshing them before they expire. The answer never contains a token.")
     public Uni<RestResponse<IntegrationView>> register(@Valid @NotNull RegisterIntegration body) {
         return service.register(TenantKey.of(identity).tenantId(), body)
                 .map(created -> RestResponse.ResponseBuilder.<IntegrationView>created(
@@ -90,12 +93,16 @@ public class TenantIntegrationResource {
     @PermissionsAllowed(Scope.Codes.INTEGRATIONS_READ)
     @APIResponse(responseCode = "400", description = "Invalid filter or paging (named in the problem)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "200", description = "A page of the tenant's integrations and the total that match",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = IntegrationPage.class)))
+    @Operation(operationId = "listIntegrations", summary = "List integrations",
+            description = "The tenant's integrations, filtered by status and provider, in pages.")
     public IntegrationPage list(@QueryParam("status") @Pattern(regexp = "^(active|expired|error)$",
                     message = "must be one of active, expired, error") String status,
             @QueryParam("provider") @Pattern(regexp = "^(google|microsoft|oauth2)$",
                     message = "must be one of google, microsoft, oauth2") String provider,
-            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("offset") @DefaultValue("0") String offset,
-            @Parameter(schema = @Schema(type = SchemaType.INTEGER)) @QueryParam("limit") @DefaultValue("100") String limit) {
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "0")) @QueryParam("offset") @DefaultValue("0") String offset,
+            @Parameter(schema = @Schema(type = SchemaType.INTEGER, defaultValue = "100")) @QueryParam("limit") @DefaultValue("100") String limit) {
         return service.list(TenantKey.of(identity).tenantId(),
                 Optional.ofNullable(status).map(IntegrationStatus::fromCode),
                 Optional.ofNullable(provider).map(Provider::fromCode),
@@ -107,6 +114,10 @@ public class TenantIntegrationResource {
     @PermissionsAllowed(Scope.Codes.INTEGRATIONS_READ)
     @APIResponse(responseCode = "404", description = "No such integration for this key's tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "200", description = "The integration; never a token",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = IntegrationView.class)))
+    @Operation(operationId = "getIntegration", summary = "Get an integration",
+            description = "One of the tenant's integrations: status, expiry and refresh bookkeeping; never a token.")
     public IntegrationView get(@PathParam("id") UUID id) {
         return service.read(TenantKey.of(identity).tenantId(), id);
     }
@@ -130,6 +141,8 @@ public class TenantIntegrationResource {
     @APIResponse(responseCode = "503", description = "Being refreshed, the token store refused, or this replica's vault "
             + "budget had no room (type vault-budget); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "reconnectIntegration", summary = "Reconnect an integration",
+            description = "Replaces an integration's tokens with a new grant (after the user consented again) and makes it active, its failures and backoff reset.")
     public IntegrationView reconnect(@PathParam("id") UUID id,
             @Valid @NotNull ReconnectIntegration body) {
         return service.reconnect(TenantKey.of(identity).tenantId(), id, body);
@@ -151,6 +164,8 @@ public class TenantIntegrationResource {
     @APIResponse(responseCode = "503", description = "Being refreshed, the token store refused, or this replica's vault "
             + "budget had no room (type vault-budget); see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "disconnectIntegration", summary = "Disconnect an integration",
+            description = "Deletes the integration and its tokens from the store; where the provider group has a revocation endpoint, the grant is revoked there afterwards. Idempotent.")
     public void disconnect(@PathParam("id") UUID id) {
         service.disconnect(TenantKey.of(identity).tenantId(), id);
     }

@@ -11,6 +11,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -31,6 +32,8 @@ public class VaultMoveResource {
     /** Moves up to {@code limit} integrations (default 100) and says how many remain; repeat until none do. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(operationId = "moveTenantVault", summary = "Move a tenant to another Key Vault",
+            description = "Moves up to limit of the tenant's integrations to another configured vault and says how many remain; repeat until none do. Resumable: a move interrupted anywhere loses nothing when it is repeated.")
     public VaultMoveResult move(@PathParam("tenantId") String tenantId, @Valid @NotNull VaultMoveRequest request) {
         return service.move(tenantId, request);
     }

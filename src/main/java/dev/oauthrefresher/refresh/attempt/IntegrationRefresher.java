@@ -117,24 +117,32 @@ public class IntegrationRefresher {
                                     c -> providers.refresh(row.providerGroup(), current.refreshToken()))
                             .chain(result -> settle(store, row, current, result, circuits, lease, runId, started, attempt));
                 })
-                .onFailure(VaultNotConfiguredException.class).recoverWithItem(e -> {
-                    metrics.vaultNotConfigured(row.vault());
-                    return new Outcome.Deferred(Outcome.Cause.VAULT_NOT_CONFIGURED);
-                })
-                // this replica's vault budget had no permit in time: nothing was called, the row waits for a later claim
-                .onFailure(VaultBudgetExhaustedException.class).recoverWithItem(e -> new Outcome.Deferred(Outcome.Cause.VAULT_BUDGET))
-                .onFailure(UnreadableTokensException.class).recoverWithItem(e -> new Outcome.Errored("tokens_unreadable",
-                        "The token store holds no readable token document for this integration; it must be registered again."))
-                // the store already retried what was worth retrying (one retry layer per operation); a refusal such
-                // as a 403 is left for an operator and not retried here
-                .onFailure(TokenStoreException.class).recoverWithItem(e -> new Outcome.Deferred(
-                        ((TokenStoreException) e).isTransient() ? Outcome.Cause.TOKEN_STORE_UNAVAILABLE : Outcome.Cause.TOKEN_STORE_REFUSED))
-                .onFailure().recoverWithItem(e -> {
-                    LOG.errorf("Integration %s: unexpected %s while refreshing; left untouched",
-                            row.id(), e.getClass().getSimpleName());
-                    return new Outcome.Deferred(Outcome.Cause.INTERNAL_ERROR);
-                })
+                // one operator for every failure: each operator is paid on every refresh's success path too
+                .onFailure().recoverWithItem(e -> failed(row, e))
                 .invoke(outcome -> metrics.attempt(row.provider(), outcome, Duration.between(started, Instant.now())));
+    }
+
+    /** What a failure of the read, the call or the write means for the row; the returned outcome changes no status unless it must. */
+    private Outcome failed(ClaimedIntegration row, Throwable e) {
+        if (e instanceof VaultNotConfiguredException) {
+            metrics.vaultNotConfigured(row.vault());
+            return new Outcome.Deferred(Outcome.Cause.VAULT_NOT_CONFIGURED);
+        }
+        if (e instanceof VaultBudgetExhaustedException) {
+            // this replica's vault budget had no permit in time: nothing was called, the row waits for a later claim
+            return new Outcome.Deferred(Outcome.Cause.VAULT_BUDGET);
+        }
+        if (e instanceof UnreadableTokensException) {
+            return new Outcome.Errored("tokens_unreadable",
+                    "The token store holds no readable token document for this integration; it must be registered again.");
+        }
+        if (e instanceof TokenStoreException store) {
+            // the store already retried what was worth retrying (one retry layer per operation); a refusal such as a
+            // 403 is left for an operator and not retried here
+            return new Outcome.Deferred(store.isTransient() ? Outcome.Cause.TOKEN_STORE_UNAVAILABLE : Outcome.Cause.TOKEN_STORE_REFUSED);
+        }
+        LOG.errorf("Integration %s: unexpected %s while refreshing; left untouched", row.id(), e.getClass().getSimpleName());
+        return new Outcome.Deferred(Outcome.Cause.INTERNAL_ERROR);
     }
 
     private Uni<Outcome> settle(TokenStore store, ClaimedIntegration row, TokenSet current, RefreshResult result,

@@ -19,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -40,6 +41,10 @@ public class RefreshMetrics {
     private final AtomicLong overdue = new AtomicLong();
     private final AtomicLong pendingRotations = new AtomicLong();
     private final PendingRotationRepository pending;
+    // Every refresh counts an attempt and records its duration: the meters are looked up once here, not through a
+    // builder and the registry's map on each of thousands of refreshes a second.
+    private final Map<Provider, Map<String, Counter>> attempts = new EnumMap<>(Provider.class);
+    private final Map<Provider, Timer> durations = new EnumMap<>(Provider.class);
 
     RefreshMetrics(MeterRegistry registry, IntegrationRepository integrations, PendingRotationRepository pending,
             ProvidersConfig providers, RefreshConfig config) {
@@ -62,8 +67,10 @@ public class RefreshMetrics {
                 "refresher.refresh.expected-trigger-interval: how often a trigger is expected to start a run", "seconds",
                 new AtomicLong(config.expectedTriggerInterval().toSeconds()), Tags.empty());
         for (Provider provider : Provider.values()) {
-            Outcome.KINDS.forEach(kind -> attempts(provider, kind));
-            duration(provider);
+            Map<String, Counter> byKind = new HashMap<>();
+            Outcome.KINDS.forEach(kind -> byKind.put(kind, attempts(provider, kind)));
+            attempts.put(provider, Map.copyOf(byKind));
+            durations.put(provider, duration(provider));
             circuitOpened(provider);
         }
         providers.groups().keySet().forEach(this::rejected);
@@ -72,8 +79,8 @@ public class RefreshMetrics {
     }
 
     public void attempt(Provider provider, Outcome outcome, Duration took) {
-        attempts(provider, outcome.kind()).increment();
-        duration(provider).record(took);
+        attempts.get(provider).get(outcome.kind()).increment();
+        durations.get(provider).record(took);
     }
 
     public void groupRejected(String group) {

@@ -3,6 +3,7 @@ package dev.oauthrefresher.refresh.rotation;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.common.Timestamps;
+import dev.oauthrefresher.keyring.SealedRows;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -13,9 +14,12 @@ import java.util.UUID;
 import org.hibernate.query.NativeQuery;
 import org.hibernate.type.StandardBasicTypes;
 
-/** The {@code pending_rotation} table: sealed rotated tokens the token store has not accepted yet. Callers own the transaction. */
+/**
+ * The {@code pending_rotation} table: sealed rotated tokens the token store has not accepted yet; also one of the tables
+ * the key ring's re-seal job moves to the current key ({@link SealedRows}). Callers own the transaction.
+ */
 @ApplicationScoped
-public class PendingRotationRepository {
+public class PendingRotationRepository implements SealedRows {
 
     /** One sealed row, as a replica finds it when it finishes another's write. */
     record Sealed(UUID integrationId, String tenantId, Provider provider, String providerGroup, SecretRef secret,
@@ -85,8 +89,35 @@ public class PendingRotationRepository {
                 .setParameter("id", integrationId).setParameter("now", now).executeUpdate();
     }
 
-    /** Pending rotations sealed with a key other than {@code keyId}: no replica with this key can finish them. */
-    long countSealedWithOtherKeys(String keyId) {
+    @Override
+    public String table() {
+        return "pending_rotation";
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Row> sealedWithOtherKeys(String keyId, UUID after, int limit) {
+        List<Object[]> rows = em.createNativeQuery("""
+                SELECT integration_id, sealed_tokens, key_id FROM pending_rotation
+                 WHERE key_id <> :key AND integration_id > :after
+                 ORDER BY integration_id
+                 LIMIT :limit
+                   FOR UPDATE SKIP LOCKED
+                """).setParameter("key", keyId).setParameter("after", after).setParameter("limit", limit).getResultList();
+        return rows.stream().map(r -> new Row((UUID) r[0], (byte[]) r[1], (String) r[2])).toList();
+    }
+
+    /** Only the value and its key id: the row's attempts and timestamps describe the rotation, not its sealing. */
+    @Override
+    public void replace(UUID id, byte[] value, String keyId) {
+        em.createNativeQuery("UPDATE pending_rotation SET sealed_tokens = :sealed, key_id = :key WHERE integration_id = :id")
+                .unwrap(NativeQuery.class)
+                .setParameter("sealed", value, StandardBasicTypes.BINARY).setParameter("key", keyId).setParameter("id", id)
+                .executeUpdate();
+    }
+
+    @Override
+    public long countSealedWithOtherKeys(String keyId) {
         return ((Number) em.createNativeQuery("SELECT count(*) FROM pending_rotation WHERE key_id <> :key")
                 .setParameter("key", keyId).getSingleResult()).longValue();
     }

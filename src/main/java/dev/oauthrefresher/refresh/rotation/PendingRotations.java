@@ -1,5 +1,7 @@
 package dev.oauthrefresher.refresh.rotation;
 
+import dev.oauthrefresher.keyring.KeyRing;
+import dev.oauthrefresher.keyring.SealedValueException;
 import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.lease.LeaseOwner;
 import dev.oauthrefresher.lease.Leases;
@@ -26,8 +28,8 @@ import org.jboss.logging.Logger;
 /**
  * Rotated refresh tokens that the token store has not accepted yet. A rotating provider has already invalidated
  * the old token, so dropping the new one would kill the grant. Each one is sealed into {@code pending_rotation}
- * (PostgreSQL, AES-256-GCM) before the store is even asked, so it outlives this process; while that row exists
- * no replica refreshes the integration, and any replica holding the key finishes the write: this process retries
+ * (PostgreSQL, sealed by {@code keyring/KeyRing}) before the store is even asked, so it outlives this process; while that row exists
+ * no replica refreshes the integration, and any replica whose key ring opens it finishes the write: this process retries
  * its own entries, and every replica takes over those whose lease has lapsed or was released at shutdown.
  *
  * <p>Every retry is fenced ({@link Lease#fence}): an entry whose lease is gone (another replica took the
@@ -60,17 +62,17 @@ public class PendingRotations {
     private final Map<UUID, Pending> local = new ConcurrentHashMap<>();
     private final TokenStore tokenStore;
     private final PendingRotationRepository repository;
-    private final PendingRotationCipher cipher;
+    private final KeyRing ring;
     private final RotationRecorder recorder;
     private final Leases leases;
     private final RefreshConfig config;
 
-    PendingRotations(TokenStore tokenStore, PendingRotationRepository repository, PendingRotationCipher cipher,
+    PendingRotations(TokenStore tokenStore, PendingRotationRepository repository, KeyRing ring,
             RotationRecorder recorder, Leases leases, RefreshConfig config) {
         // a rotated token waiting here is the grant's only live one: its retries draw on the budget like a run's
         this.tokenStore = tokenStore.withPriority(VaultPriority.SCHEDULED);
         this.repository = repository;
-        this.cipher = cipher;
+        this.ring = ring;
         this.recorder = recorder;
         this.leases = leases;
         this.config = config;
@@ -92,8 +94,9 @@ public class PendingRotations {
     }
 
     private Sealing seal(UUID id, String owner, UUID runId, TokenSet tokens, Instant startedAt) {
-        byte[] sealed = cipher.seal(id, tokens);
-        boolean saved = QuarkusTransaction.requiringNew().call(() -> repository.save(id, owner, sealed, cipher.keyId(), runId, startedAt));
+        KeyRing.Sealed sealed = ring.seal(id, tokens);
+        boolean saved = QuarkusTransaction.requiringNew().call(
+                () -> repository.save(id, owner, sealed.value(), sealed.keyId(), runId, startedAt));
         return saved ? Sealing.SEALED : Sealing.LEASE_GONE;
     }
 
@@ -193,7 +196,7 @@ public class PendingRotations {
         Map<UUID, Lease> taken;
         List<PendingRotationRepository.Sealed> free;
         try {
-            taken = leases.claimPendingRotations(cipher.keyId(), leases.owner(LeaseOwner.Purpose.ROTATION),
+            taken = leases.claimPendingRotations(ring.keyIds(), leases.owner(LeaseOwner.Purpose.ROTATION),
                             config.pendingTakeoverBatch())
                     .stream().collect(java.util.stream.Collectors.toMap(Lease::id, lease -> lease));
             free = taken.isEmpty() ? List.of() : QuarkusTransaction.requiringNew().call(() -> repository.find(taken.keySet()));
@@ -204,15 +207,18 @@ public class PendingRotations {
         for (PendingRotationRepository.Sealed sealed : free) {
             UUID id = sealed.integrationId();
             Lease lease = taken.get(id);
-            Optional<TokenSet> tokens = cipher.open(id, sealed.sealedTokens());
-            if (tokens.isEmpty()) {
-                LOG.errorf("Integration %s: its pending rotation cannot be opened with this key (%s); left for a replica "
-                        + "with the key that sealed it (%s)", id, cipher.keyId(), sealed.keyId());
+            TokenSet tokens;
+            try {
+                tokens = ring.open(id, sealed.sealedTokens());
+            } catch (SealedValueException e) {
+                // the ring may learn the key (an early re-read has started); a replica that holds it may take the row meanwhile
+                LOG.errorf("Integration %s: its pending rotation (key %s) cannot be opened here: %s; left for a replica "
+                        + "whose key ring opens it", id, ring.displayName(sealed.keyId()), e.getMessage());
                 leases.release(lease);
                 continue;
             }
-            ClaimedIntegration row = sealed.row(tokens.get().expiresAt());
-            Finish finish = finish(row, lease, sealed.runId(), tokens.get(), sealed.startedAt());
+            ClaimedIntegration row = sealed.row(tokens.expiresAt());
+            Finish finish = finish(row, lease, sealed.runId(), tokens, sealed.startedAt());
             if (finish == Finish.STORED) {
                 LOG.infof("Integration %s: finished the pending rotation another process left", id);
             } else {

@@ -9,6 +9,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestResponse;
@@ -31,6 +32,8 @@ public class ManualRefreshResource {
 
     /** 200 with the outcome, or 202 with the attempt's id when it takes longer than the wait (it is not cancelled). */
     @POST
+    @Operation(operationId = "refreshIntegrationNow", summary = "Refresh one integration now",
+            description = "Refreshes one integration through the same path a triggered run uses (lease, fence, store first). 200 with the outcome, or 202 with the attempt's id when it takes longer than the wait; the refresh is not cancelled.")
     public Uni<RestResponse<RefreshService.ManualRefresh>> refresh(@PathParam("tenantId") String tenantId, @PathParam("id") UUID id) {
         return service.refreshWithin(tenantId, id, config.manualRefreshWait())
                 .map(result -> RestResponse.status(RefreshService.IN_PROGRESS.equals(result.outcome())
