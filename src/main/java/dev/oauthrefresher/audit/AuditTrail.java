@@ -80,4 +80,16 @@ public class AuditTrail {
                 ? new Cursor(entries.get(limit - 1).at(), entries.get(limit - 1).id()).encode() : null;
         return new AuditPage(entries, next);
     }
+
+    /**
+     * When the oldest row still kept was written: the row with the lowest id, which the key's index finds in every
+     * partition at once (ids come from one sequence as rows are written, so the lowest is the oldest but for rows
+     * written in the same moments).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<Instant> oldest() {
+        @SuppressWarnings("unchecked")
+        List<Object> at = em.createNativeQuery("SELECT at FROM audit_event ORDER BY id LIMIT 1").getResultList();
+        return at.stream().findFirst().map(Timestamps::toInstant);
+    }
 }

@@ -1,21 +1,25 @@
 package dev.oauthrefresher.cron;
 
+import dev.oauthrefresher.retention.RetainedTable;
+import dev.oauthrefresher.retention.RetentionFamily;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Accepts each QStash signature once. The official SDKs do not stop a captured request from being replayed
  * until its token expires; this remembers every accepted {@code jti} until then, in the database, so every
  * replica refuses the second use. "Until then" is the expiry plus the clock leeway the verifier grants, plus a
- * margin for replicas whose clocks disagree: a signature is forgotten only once no replica would accept it.
+ * margin for replicas whose clocks disagree: the retention job forgets a signature
+ * {@code refresher.retention.used-signatures} after its expiry, which startup holds to at least that much, so only once
+ * no replica would accept it.
  */
 @ApplicationScoped
-public class SignatureReplayGuard {
+public class SignatureReplayGuard implements RetainedTable.Batched {
 
-    /** Beyond expiry and leeway: replicas' clocks may differ from the one that purges. */
+    /** Beyond expiry and leeway: replicas' clocks may differ from the database's, which the purge's cutoff is taken by. */
     static final Duration PURGE_MARGIN = Duration.ofMinutes(5);
 
     private final UsedSignatureRepository signatures;
@@ -31,14 +35,30 @@ public class SignatureReplayGuard {
         return QuarkusTransaction.requiringNew().call(() -> signatures.insertIfAbsent(signature.jti(), signature.expiresAt()));
     }
 
-    /** Ids past their token's expiry, leeway and margin can no longer be replayed: forget them. */
-    @Scheduled(every = "10m", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void purgeExpired() {
-        QuarkusTransaction.requiringNew().run(() -> signatures.deleteExpiredBefore(purgeCutoff(Instant.now())));
+    @Override
+    public RetentionFamily family() {
+        return RetentionFamily.USED_SIGNATURES;
     }
 
-    /** Signatures that expired before this instant are forgotten. */
-    Instant purgeCutoff(Instant now) {
-        return now.minus(config.qstash().clockLeeway()).minus(PURGE_MARGIN);
+    @Override
+    public String table() {
+        return "used_signature";
+    }
+
+    /** Measured from the token's expiry: the row's time is {@code expires_at}. */
+    @Override
+    public Optional<Instant> oldest() {
+        return signatures.oldestExpiry();
+    }
+
+    /** A signature is accepted until its expiry plus the leeway; replicas' clocks differ by up to the margin. */
+    @Override
+    public Duration minimumRetention() {
+        return config.qstash().clockLeeway().plus(PURGE_MARGIN);
+    }
+
+    @Override
+    public int purge(Instant cutoff, int batch) {
+        return signatures.deleteExpiredBefore(cutoff, batch);
     }
 }

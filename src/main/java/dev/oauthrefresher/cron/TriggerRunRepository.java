@@ -101,4 +101,21 @@ class TriggerRunRepository {
         rows.forEach(row -> last.put((String) row[0], Timestamps.toInstant(row[1])));
         return last;
     }
+
+    /**
+     * Deletes up to {@code batch} runs that finished before {@code cutoff}, and runs a crash left {@code running} that
+     * started before it (no run lasts that long); returns how many.
+     */
+    int deleteEndedBefore(Instant cutoff, int batch) {
+        return em.createNativeQuery("""
+                DELETE FROM trigger_run WHERE id IN (
+                    SELECT id FROM trigger_run WHERE coalesce(finished_at, started_at) < :cutoff LIMIT :batch)
+                """).setParameter("cutoff", cutoff).setParameter("batch", batch).executeUpdate();
+    }
+
+    /** When the oldest run ended (or, left running, started). */
+    Optional<Instant> oldestEnd() {
+        return Optional.ofNullable(Timestamps.toInstant(em.createNativeQuery(
+                "SELECT min(coalesce(finished_at, started_at)) FROM trigger_run").getSingleResult()));
+    }
 }

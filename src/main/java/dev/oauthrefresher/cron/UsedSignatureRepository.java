@@ -1,8 +1,10 @@
 package dev.oauthrefresher.cron;
 
+import dev.oauthrefresher.common.Timestamps;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.time.Instant;
+import java.util.Optional;
 
 /** The {@code used_signature} table: QStash signature ids already accepted. Callers own the transaction. */
 @ApplicationScoped
@@ -21,8 +23,17 @@ class UsedSignatureRepository {
                 """).setParameter("jti", jti).setParameter("exp", expiresAt).executeUpdate() == 1;
     }
 
-    int deleteExpiredBefore(Instant cutoff) {
-        return em.createNativeQuery("DELETE FROM used_signature WHERE expires_at < :cutoff")
-                .setParameter("cutoff", cutoff).executeUpdate();
+    /** Forgets up to {@code batch} ids whose token expired before {@code cutoff}; returns how many. */
+    int deleteExpiredBefore(Instant cutoff, int batch) {
+        return em.createNativeQuery("""
+                DELETE FROM used_signature WHERE jti IN (
+                    SELECT jti FROM used_signature WHERE expires_at < :cutoff ORDER BY expires_at LIMIT :batch)
+                """).setParameter("cutoff", cutoff).setParameter("batch", batch).executeUpdate();
+    }
+
+    /** The earliest expiry of a remembered id. */
+    Optional<Instant> oldestExpiry() {
+        return Optional.ofNullable(Timestamps.toInstant(
+                em.createNativeQuery("SELECT min(expires_at) FROM used_signature").getSingleResult()));
     }
 }

@@ -165,6 +165,21 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 .setParameter("id", id).setParameter("tenant", tenantId).getSingleResult()).longValue() > 0;
     }
 
+    /** Deletes up to {@code batch} disconnect tombstones older than {@code cutoff}; returns how many. */
+    int deleteTombstonesBefore(Instant cutoff, int batch) {
+        return getEntityManager().createNativeQuery("""
+                DELETE FROM disconnected_integration WHERE id IN (
+                    SELECT id FROM disconnected_integration WHERE disconnected_at < :cutoff
+                     ORDER BY disconnected_at LIMIT :batch)
+                """).setParameter("cutoff", cutoff).setParameter("batch", batch).executeUpdate();
+    }
+
+    /** When the oldest tombstone kept was left. */
+    Optional<Instant> oldestTombstone() {
+        return Optional.ofNullable(Timestamps.toInstant(getEntityManager().createNativeQuery(
+                "SELECT min(disconnected_at) FROM disconnected_integration").getSingleResult()));
+    }
+
     /** A tenant's integrations, optionally of one status and provider, oldest first. */
     public List<Integration> listByTenant(String tenantId, Optional<IntegrationStatus> status, Optional<Provider> provider,
             int offset, int limit) {

@@ -8,6 +8,8 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
 
 /** How, when and how hard integrations are refreshed. Validated at startup. */
 @ConfigMapping(prefix = "refresher.refresh")
@@ -82,19 +84,17 @@ public interface RefreshConfig {
     ProviderCircuit providerCircuit();
 
     /**
-     * How long {@code refresh_attempt} rows are kept. Key {@code refresher.refresh.attempt-retention},
-     * default {@code 30d}.
+     * Ignored since {@code refresher.retention.refresh-attempts} replaced it (a warning at startup says so); still
+     * declared so that a configuration that sets it keeps starting for one release. Key
+     * {@code refresher.refresh.attempt-retention}, no default.
      */
-    @WithDefault("30d")
-    Duration attemptRetention();
+    Optional<Duration> attemptRetention();
 
     /**
-     * {@code refresh_attempt} rows deleted per transaction by the hourly purge, so no delete holds its locks long. Key
-     * {@code refresher.refresh.attempt-purge-batch}, default {@code 5000}.
+     * Ignored since {@code refresher.retention.batch-size} replaced it (a warning at startup says so); still declared
+     * for one release. Key {@code refresher.refresh.attempt-purge-batch}, no default.
      */
-    @WithDefault("5000")
-    @Min(1)
-    int attemptPurgeBatch();
+    OptionalInt attemptPurgeBatch();
 
     /**
      * Interval at which the external trigger is expected to call: warns at startup about a lead time too short to

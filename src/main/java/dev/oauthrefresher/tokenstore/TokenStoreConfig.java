@@ -115,12 +115,11 @@ public interface TokenStoreConfig {
         int heartbeatLiveIntervals();
 
         /**
-         * Heartbeat rows of replicas that vanished without deleting theirs (a crash, {@code kill -9}) are deleted after
-         * this. At least {@code heartbeat-interval × heartbeat-live-intervals} (checked at startup), or live replicas
-         * would stop being counted. Key {@code refresher.token-store.key-vault.heartbeat-retention}, default {@code 1h}.
+         * Ignored since {@code refresher.retention.heartbeats} replaced it (a warning at startup says so); still declared
+         * so that a configuration that sets it keeps starting for one release. Key
+         * {@code refresher.token-store.key-vault.heartbeat-retention}, no default.
          */
-        @WithDefault("1h")
-        Duration heartbeatRetention();
+        Optional<Duration> heartbeatRetention();
 
         /**
          * Upper cap on this replica's Key Vault requests per second to each vault, retries included. The rate actually

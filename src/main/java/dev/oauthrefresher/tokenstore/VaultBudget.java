@@ -40,7 +40,6 @@ public class VaultBudget {
     private static final String REFUSED = "refresher.key.vault.permits.refused";
     private static final String SCHEDULED_WAIT_KEY = "refresher.token-store.key-vault.scheduled-max-permit-wait";
     private static final String ON_DEMAND_WAIT_KEY = "refresher.token-store.key-vault.on-demand-max-permit-wait";
-    private static final String RETENTION_KEY = "refresher.token-store.key-vault.heartbeat-retention";
     private static final String CONNECT_TIMEOUT_KEY = "refresher.token-store.key-vault.connect-timeout";
     private static final String DELETE_POLL_KEY = "refresher.token-store.key-vault.delete-poll-interval";
 
@@ -61,6 +60,8 @@ public class VaultBudget {
         this.heartbeats = heartbeats;
         this.scheduler = scheduler;
         this.keyVault = config.kind() == TokenStoreConfig.Kind.KEY_VAULT;
+        config.keyVault().heartbeatRetention().ifPresent(ignored -> LOG.warn("refresher.token-store.key-vault."
+                + "heartbeat-retention is no longer read: set refresher.retention.heartbeats instead (docs/UPGRADING.md)"));
         if (!keyVault) {
             return;
         }
@@ -70,13 +71,6 @@ public class VaultBudget {
                     + ") must not exceed " + SCHEDULED_WAIT_KEY + " (" + keyVaultConfig.scheduledMaxPermitWait()
                     + "): on-demand calls would then make scheduled refreshes wait past their bound.",
                     Set.of(ON_DEMAND_WAIT_KEY, SCHEDULED_WAIT_KEY));
-        }
-        Duration liveWindow = keyVaultConfig.heartbeatInterval().multipliedBy(keyVaultConfig.heartbeatLiveIntervals());
-        if (keyVaultConfig.heartbeatRetention().compareTo(liveWindow) < 0) {
-            throw new ConfigurationException(RETENTION_KEY + " (" + keyVaultConfig.heartbeatRetention() + ") must be at "
-                    + "least heartbeat-interval × heartbeat-live-intervals (" + liveWindow + "): live replicas' rows would "
-                    + "be deleted, the others would stop counting them and raise their rates past the vault's budget.",
-                    Set.of(RETENTION_KEY));
         }
         Duration connect = keyVaultConfig.connectTimeout();
         if (connect.isNegative() || connect.isZero()) {
@@ -144,8 +138,7 @@ public class VaultBudget {
         Duration liveWithin = keyVaultConfig.heartbeatInterval().multipliedBy(keyVaultConfig.heartbeatLiveIntervals());
         int live;
         try {
-            live = QuarkusTransaction.requiringNew().call(
-                    () -> heartbeats.beat(replicaId, liveWithin, keyVaultConfig.heartbeatRetention()));
+            live = QuarkusTransaction.requiringNew().call(() -> heartbeats.beat(replicaId, liveWithin));
         } catch (RuntimeException e) {
             LOG.warnf("Replica heartbeat failed (%s); keeping the last count, %d replica(s)", e.getClass().getSimpleName(),
                     replicas.get());

@@ -241,6 +241,51 @@ public class WebhookDeliveryRepository {
                 .getSingleResult()).longValue();
     }
 
+    /**
+     * Deletes up to {@code batch} deliveries delivered or given up before {@code cutoff}. A pending delivery is never
+     * one (the outbox still owes it); a delivery being replayed right now is locked and skipped.
+     */
+    int deleteSettledBefore(Instant cutoff, int batch) {
+        return em.createNativeQuery("""
+                DELETE FROM webhook_delivery WHERE id IN (
+                    SELECT id FROM webhook_delivery WHERE status <> 'pending' AND finished_at < :cutoff
+                     ORDER BY finished_at LIMIT :batch FOR UPDATE SKIP LOCKED)
+                   AND status <> 'pending'
+                """).setParameter("cutoff", cutoff).setParameter("batch", batch).executeUpdate();
+    }
+
+    /** When the oldest delivery still kept though delivered or given up was settled. */
+    Optional<Instant> oldestSettled() {
+        return Optional.ofNullable(Timestamps.toInstant(em.createNativeQuery(
+                "SELECT min(finished_at) FROM webhook_delivery WHERE status <> 'pending'").getSingleResult()));
+    }
+
+    /**
+     * Deletes up to {@code batch} events created before {@code cutoff} that have no delivery left: every delivery of
+     * theirs was settled and purged (a pending one keeps its event), or none was ever due.
+     */
+    int deleteEventsBefore(Instant cutoff, int batch) {
+        return em.createNativeQuery("""
+                DELETE FROM webhook_event WHERE id IN (
+                    SELECT e.id FROM webhook_event e
+                     WHERE e.created_at < :cutoff
+                       AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.event_id = e.id)
+                     ORDER BY e.created_at LIMIT :batch FOR UPDATE SKIP LOCKED)
+                   AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.event_id = webhook_event.id)
+                """).setParameter("cutoff", cutoff).setParameter("batch", batch).executeUpdate();
+    }
+
+    /** When the oldest event with no delivery left was created. */
+    @SuppressWarnings("unchecked")
+    Optional<Instant> oldestEventWithoutDeliveries() {
+        List<Object> at = em.createNativeQuery("""
+                SELECT e.created_at FROM webhook_event e
+                 WHERE NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.event_id = e.id)
+                 ORDER BY e.created_at LIMIT 1
+                """).getResultList();
+        return at.stream().findFirst().map(Timestamps::toInstant);
+    }
+
     private static String select(String where) {
         return """
                 SELECT d.id, d.event_id, ev.type, d.endpoint_id, d.integration_id, d.status, d.attempts, d.next_attempt_at,

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * During a rolling update the previous release's pods run against the new schema (docs/UPGRADING.md), so every
  * migration after the first only adds: no table or column dropped or renamed, no column's type changed, no NOT NULL
  * imposed on a column old pods may still leave empty. A contraction belongs in a later release, once no pod needs
- * what it removes, and then says so here by name.
+ * what it removes, and then says so here by name; so does a reviewed exception that no pod can notice.
  */
 class MigrationsAreAdditiveTest {
 
@@ -28,6 +29,15 @@ class MigrationsAreAdditiveTest {
             Pattern.compile("\\bTRUNCATE\\b"),
             Pattern.compile("\\bALTER\\s+COLUMN\\s+\\S+\\s+(SET\\s+DATA\\s+)?TYPE\\b"),
             Pattern.compile("\\bALTER\\s+COLUMN\\s+\\S+\\s+SET\\s+NOT\\s+NULL\\b"));
+    /**
+     * Statements that match a contraction but break no pod, each reviewed, with its reason (docs/UPGRADING.md, "A
+     * table becomes partitioned"). File name → the statement's text as the test reads it (upper case, one space).
+     */
+    private static final Map<String, String> REVIEWED = Map.of(
+            // audit_event becomes partitioned: the old table is renamed and attached as the partition of everything
+            // before the cutover, and the name audit_event resolves to the new parent with the same columns, defaults
+            // and index, so every release's statements on audit_event keep their meaning (AuditPartitionUpgradeTest)
+            "V14__retention.sql", "ALTER TABLE AUDIT_EVENT RENAME TO AUDIT_EVENT_LEGACY");
     private static final Pattern ADD_COLUMN = Pattern.compile("\\bADD\\s+COLUMN\\b(?<definition>[^,]*)");
 
     @Test
@@ -45,6 +55,10 @@ class MigrationsAreAdditiveTest {
             String sql = LINE_COMMENT.matcher(BLOCK_COMMENT.matcher(Files.readString(file)).replaceAll(" ")).replaceAll(" ")
                     .toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
             for (String statement : sql.split(";")) {
+                String reviewed = REVIEWED.get(file.getFileName().toString());
+                if (reviewed != null && statement.strip().endsWith(reviewed)) {
+                    continue;
+                }
                 CONTRACTIONS.stream().filter(p -> p.matcher(statement).find())
                         .forEach(p -> contractions.add(file.getFileName() + ": " + statement.strip()));
                 var added = ADD_COLUMN.matcher(statement);

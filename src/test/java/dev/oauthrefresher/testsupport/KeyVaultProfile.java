@@ -25,7 +25,7 @@ public class KeyVaultProfile implements QuarkusTestProfile {
         return Map.of("refresher.token-store.key-vault.max-requests-per-second", "400",
                 "refresher.token-store.key-vault.heartbeat-interval", "1h",
                 // rows must outlive the live window (interval × live intervals), or startup refuses the settings
-                "refresher.token-store.key-vault.heartbeat-retention", "3h",
+                "refresher.retention.heartbeats", "3h",
                 // a registration's abandoned write is compensated within a test's patience (default: 3 minutes here)
                 "refresher.token-store.orphans.compensation-delay", "5s");
     }

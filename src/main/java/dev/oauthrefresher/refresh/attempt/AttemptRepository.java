@@ -8,6 +8,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import org.hibernate.Session;
@@ -66,5 +67,11 @@ class AttemptRepository {
                 DELETE FROM refresh_attempt WHERE id IN (
                     SELECT id FROM refresh_attempt WHERE started_at < :cutoff LIMIT :batch)
                 """).setParameter("cutoff", cutoff).setParameter("batch", batch).executeUpdate();
+    }
+
+    /** When the oldest attempt kept started. */
+    Optional<Instant> oldestStart() {
+        return Optional.ofNullable(Timestamps.toInstant(
+                em.createNativeQuery("SELECT min(started_at) FROM refresh_attempt").getSingleResult()));
     }
 }

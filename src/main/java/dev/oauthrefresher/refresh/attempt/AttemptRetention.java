@@ -1,38 +1,38 @@
 package dev.oauthrefresher.refresh.attempt;
 
-import dev.oauthrefresher.refresh.RefreshConfig;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
+import dev.oauthrefresher.retention.RetainedTable;
+import dev.oauthrefresher.retention.RetentionFamily;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import org.jboss.logging.Logger;
+import java.util.Optional;
 
-/** Deletes {@code refresh_attempt} rows older than the retention, in small batches to keep locks short. */
+/** {@code refresh_attempt}'s retention ({@code refresher.retention.refresh-attempts}): nothing reads old attempts but people. */
 @ApplicationScoped
-class AttemptRetention {
-
-    private static final Logger LOG = Logger.getLogger(AttemptRetention.class);
+class AttemptRetention implements RetainedTable.Batched {
 
     private final AttemptRepository attempts;
-    private final RefreshConfig config;
 
-    AttemptRetention(AttemptRepository attempts, RefreshConfig config) {
+    AttemptRetention(AttemptRepository attempts) {
         this.attempts = attempts;
-        this.config = config;
     }
 
-    @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void purge() {
-        Instant cutoff = Instant.now().minus(config.attemptRetention());
-        int batch = config.attemptPurgeBatch();
-        long total = 0;
-        int deleted;
-        do {
-            deleted = QuarkusTransaction.requiringNew().call(() -> attempts.deleteOlderThan(cutoff, batch));
-            total += deleted;
-        } while (deleted == batch);
-        if (total > 0) {
-            LOG.infof("Deleted %d refresh attempts older than %s", total, config.attemptRetention());
-        }
+    @Override
+    public RetentionFamily family() {
+        return RetentionFamily.REFRESH_ATTEMPTS;
+    }
+
+    @Override
+    public String table() {
+        return "refresh_attempt";
+    }
+
+    @Override
+    public Optional<Instant> oldest() {
+        return attempts.oldestStart();
+    }
+
+    @Override
+    public int purge(Instant cutoff, int batch) {
+        return attempts.deleteOlderThan(cutoff, batch);
     }
 }

@@ -21,6 +21,10 @@ class RefreshConfigCheck {
             TokenStore tokenStore) {
         Duration worstCase = refresher.worstCase();
         check(config, leases.lease(), worstCase.compareTo(tokenStore.callerWait()) > 0 ? worstCase : tokenStore.callerWait());
+        config.attemptRetention().ifPresent(ignored -> LOG.warn("refresher.refresh.attempt-retention is no longer read: "
+                + "set refresher.retention.refresh-attempts instead (docs/UPGRADING.md)"));
+        config.attemptPurgeBatch().ifPresent(ignored -> LOG.warn("refresher.refresh.attempt-purge-batch is no longer read: "
+                + "set refresher.retention.batch-size instead (docs/UPGRADING.md)"));
         Duration poll = leases.leaseWaitPollInterval();
         if (poll.isNegative() || poll.isZero()) {
             throw new IllegalStateException("refresher.refresh.lease-wait-poll-interval must be positive, or a caller "
