@@ -53,8 +53,8 @@ import org.jboss.logging.Logger;
  * <p>Every capability of the flow is 256 random bits kept only as a SHA-256 hash: the session (in the link), the
  * {@code state} (round trip through the provider) and the browser binding (a cookie set when the session is opened and
  * required at the callback, so a code obtained in one browser cannot be finished in another: RFC 6749 section 10.12's
- * CSRF defence, bound to the user agent). The PKCE verifier is sealed with rotation safety's cipher
- * ({@link KeyRing}: one key ring and one format for every secret the database holds). A session opens once and
+ * CSRF defence, bound to the user agent). The PKCE verifier is sealed with the {@link KeyRing} (one key ring and one
+ * format for every secret the database holds). A session opens once and
  * ends once; every way it ends is one {@link Ending} code, and nothing is stored unless it ends connected or
  * reconnected.
  */

@@ -74,6 +74,9 @@ class ConnectFlowTest {
     @Inject
     TokenStore tokenStore;
 
+    @Inject
+    dev.oauthrefresher.keyring.KeyRing keyRing;
+
     @TestHTTPResource("/")
     URI local;
 
@@ -141,23 +144,48 @@ class ConnectFlowTest {
     }
 
     @Test
-    void shouldReconnectAnExpiredIntegrationWithTheNewGrant() throws Exception {
+    void shouldReconnectAnExpiredIntegrationWithTheNewGrantAsItsWebhookSays() throws Exception {
         Tenant tenant = tenant("reconnect");
         String account = "grace-" + UUID.randomUUID() + "@example.com";
         UUID id = connected(tenant, account);
-        String oldRefreshToken = stored(id).refreshToken().reveal();
-        seeder.sql("UPDATE integration SET status = 'expired', last_error_code = 'invalid_grant' WHERE id = :i", Map.of("i", id));
+        // the grant dies at the server (its refresh token spent elsewhere), and the next refresh finds out
+        spend(stored(id).refreshToken().reveal());
+        given().header("Authorization", ADMIN).post("/admin/tenants/{t}/integrations/{id}/refresh", tenant.id(), id)
+                .then().statusCode(200).body("outcome", equalTo("expired"));
+        String payload = (String) seeder.scalar("SELECT payload FROM webhook_event WHERE integration_id = :i AND type = "
+                + "'integration.expired'", Map.of("i", id));
+        Map<String, Object> reconnect = io.restassured.path.json.JsonPath.from(payload).getMap("data.reconnect");
+        assertThat(reconnect).containsEntry("method", "POST").containsEntry("path", "/v1/connect-sessions")
+                .containsEntry("body", Map.of("integrationId", id.toString()));
 
-        URI back = consent(open(sessionUrl(tenant, Map.of("providerGroup", GROUP, "redirectUri", APP,
-                "integrationId", id.toString()))), account);
+        Map<String, Object> body = new HashMap<>(Map.of("providerGroup", GROUP, "redirectUri", APP));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> hinted = (Map<String, Object>) reconnect.get("body");
+        body.putAll(hinted);
+        URI back = consent(open(sessionUrl(tenant, body)), account);
 
         assertThat(query(back)).containsEntry("outcome", "reconnected").containsEntry("integration_id", id.toString());
         assertThat(seeder.column(id, "status")).isEqualTo("active");
-        assertThat(stored(id).refreshToken().reveal()).isNotEqualTo(oldRefreshToken);
         assertThat(seeder.count("SELECT count(*) FROM integration WHERE tenant_id = :t", Map.of("t", tenant.id()))).isEqualTo(1);
         assertThat(seeder.count("SELECT count(*) FROM webhook_event WHERE integration_id = :i AND type = "
                 + "'integration.reconnected'", Map.of("i", id))).isEqualTo(1);
         refresh(tenant, id);
+    }
+
+    @Test
+    void shouldEndInExchangeFailedWhenTheVerifierDoesNotMatchTheChallenge() throws Exception {
+        Tenant tenant = tenant("pkce");
+        Nothing nothing = nothingYet(tenant);
+        Opened opened = open(sessionUrl(tenant, Map.of("providerGroup", GROUP, "redirectUri", APP)));
+        UUID session = (UUID) seeder.scalar("SELECT id FROM connect_session WHERE tenant_id = :t", Map.of("t", tenant.id()));
+        // another verifier, sealed as the service seals: the server must refuse it against the S256 challenge it holds
+        seeder.sql("UPDATE connect_session SET verifier_sealed = :v WHERE id = :s", Map.of("s", session,
+                "v", keyRing.seal(session, dev.oauthrefresher.common.Secret.of("x".repeat(43))).value()));
+
+        URI back = callback(authorizeAt(opened).getRawQuery(), Optional.of(opened.binding()));
+
+        assertThat(query(back)).containsExactly(Map.entry("error", "exchange_failed"));
+        stillNothing(nothing);
     }
 
     @Test
@@ -451,6 +479,17 @@ class ConnectFlowTest {
         UUID id = UUID.fromString(query(back).get("integration_id"));
         remember(stored(id));
         return id;
+    }
+
+    /** Redeems {@code refreshToken} at the server behind the service's back: the server rotates it, the old one dies. */
+    void spend(String refreshToken) throws IOException, InterruptedException {
+        String form = "grant_type=refresh_token&refresh_token=" + java.net.URLEncoder.encode(refreshToken, StandardCharsets.UTF_8)
+                + "&client_id=" + MockOAuthServerResource.CLIENT_ID + "&client_secret=" + MockOAuthServerResource.CLIENT_SECRET;
+        HttpResponse<String> answer = browser.send(HttpRequest.newBuilder(MockOAuthServerResource.server()
+                        .tokenEndpointUrl(MockOAuthServerResource.ISSUER).uri())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isEqualTo(200);
     }
 
     void refresh(Tenant tenant, UUID id) {
