@@ -335,6 +335,45 @@ class ConnectFlowTest {
                 .containsKey("code_verifier");
     }
 
+    @Test
+    void shouldReadTheAccountAtTheUserinfoEndpointWithoutOpenidAndAuthenticateTheExchangeAsTheGroupSays() throws Exception {
+        String group = WireMockTokenEndpointResource.BASIC;
+        Tenant tenant = tenant("userinfo");
+        String account = "hopper-" + UUID.randomUUID() + "@example.com";
+        var wm = WireMockTokenEndpointResource.server();
+        wm.stubFor(post(urlPathEqualTo(WireMockTokenEndpointResource.path(group))).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"access_token\":\"userinfo-access-token-81d2\",\"refresh_token\":\"userinfo-refresh-token-5e0a\","
+                        + "\"expires_in\":3600,\"token_type\":\"Bearer\"}")));
+        wm.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo(
+                        WireMockTokenEndpointResource.userinfoPath(group)))
+                .withHeader("Authorization", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                        "Bearer userinfo-access-token-81d2"))
+                .willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
+                        .withBody("{\"sub\":\"u-77\",\"email\":\"" + account + "\",\"email_verified\":true}")));
+        secrets.addAll(List.of("userinfo-access-token-81d2", "userinfo-refresh-token-5e0a"));
+        // a group without default scopes needs the session to name them
+        create(tenant, Map.of("providerGroup", group, "redirectUri", APP)).then().statusCode(400)
+                .body("violations[0].field", equalTo("scopes"));
+
+        Opened opened = open(sessionUrl(tenant, Map.of("providerGroup", group, "redirectUri", APP,
+                "scopes", List.of("email", "offline_access"))));
+        assertThat(query(opened.authorize())).containsEntry("scope", "email offline_access");
+        String code = "userinfo-code-" + UUID.randomUUID();
+        secrets.add(code);
+        URI back = callback("code=" + code + "&state=" + query(opened.authorize()).get("state"), Optional.of(opened.binding()));
+
+        assertThat(query(back)).containsEntry("outcome", "connected");
+        UUID id = UUID.fromString(query(back).get("integration_id"));
+        assertThat(seeder.column(id, "external_account")).isEqualTo(account);
+        assertThat(stored(id).refreshToken().reveal()).isEqualTo("userinfo-refresh-token-5e0a");
+        var exchange = wm.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                urlPathEqualTo(WireMockTokenEndpointResource.path(group)))).get(0);
+        assertThat(exchange.getHeader("Authorization")).startsWith("Basic ");
+        assertThat(WireMockTokenEndpointResource.form(exchange.getBodyAsString())).containsEntry("code", code)
+                .doesNotContainKey("client_secret");
+    }
+
     // ---- session creation ----
 
     @Test
