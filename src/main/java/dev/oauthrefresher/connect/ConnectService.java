@@ -20,6 +20,8 @@ import dev.oauthrefresher.provider.TokenEndpointsConfig;
 import dev.oauthrefresher.tenant.TenantService;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.web.ProblemException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
@@ -66,6 +68,8 @@ public class ConnectService {
     private static final int RANDOM_BYTES = 32;
     /** Expired sessions purged per creation: bounded work on the tenant's request, enough to keep up with creation. */
     private static final int PURGE_BATCH = 20;
+    /** {@code refresher_connect_sessions_ended_total{outcome}}. */
+    static final String ENDED = "refresher.connect.sessions.ended";
 
     private final ConnectSessionRepository sessions;
     private final RedirectUriRepository redirectUris;
@@ -78,12 +82,14 @@ public class ConnectService {
     private final KeyRing keyRing;
     private final TokenEndpointsConfig endpoints;
     private final AuditLog audit;
+    private final MeterRegistry registry;
     // per instance, never static: a native image would freeze a static generator's seed into every pod
     private final SecureRandom random = new SecureRandom();
 
     ConnectService(ConnectSessionRepository sessions, RedirectUriRepository redirectUris, ConnectUrls urls,
             ConnectConfig config, ProviderGateway gateway, TenantService tenants, IntegrationRepository integrations,
-            IntegrationService lifecycle, KeyRing keyRing, TokenEndpointsConfig endpoints, AuditLog audit) {
+            IntegrationService lifecycle, KeyRing keyRing, TokenEndpointsConfig endpoints, AuditLog audit,
+            MeterRegistry registry) {
         this.sessions = sessions;
         this.redirectUris = redirectUris;
         this.urls = urls;
@@ -95,6 +101,7 @@ public class ConnectService {
         this.keyRing = keyRing;
         this.endpoints = endpoints;
         this.audit = audit;
+        this.registry = registry;
     }
 
     // ---- the tenant API ----
@@ -310,6 +317,7 @@ public class ConnectService {
         }
         Finished result = finished;
         QuarkusTransaction.requiringNew().run(() -> sessions.settle(session.id(), result.ending().code()));
+        ended(result.ending());
         LOG.infof("Connect session %s (tenant '%s', group %s) ended: %s%s", session.id(), session.tenantId(),
                 session.providerGroup(), result.ending().code(),
                 result.integrationId().map(id -> " (integration " + id + ")").orElse(""));
@@ -434,7 +442,9 @@ public class ConnectService {
 
     /** Ends the session with {@code ending} (if it had not ended) and sends the browser back with it. */
     private Step end(Session session, Ending ending, Instant now, boolean clearBinding) {
-        sessions.end(session.id(), ending.code(), now);
+        if (sessions.end(session.id(), ending.code(), now)) {
+            ended(ending);
+        }
         LOG.infof("Connect session %s (tenant '%s', group %s) ended: %s", session.id(), session.tenantId(),
                 session.providerGroup(), ending.code());
         return redirect(session, ending, session.integrationId(), clearBinding);
@@ -467,6 +477,12 @@ public class ConnectService {
 
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** One session ended, counted by how: the outcomes are the closed set of {@link Ending}. */
+    private void ended(Ending ending) {
+        Counter.builder(ENDED).description("Connect sessions ended, by outcome (connected, reconnected or the error code)")
+                .tag("outcome", ending.code()).register(registry).increment();
     }
 
     // ---- randomness and hashes ----

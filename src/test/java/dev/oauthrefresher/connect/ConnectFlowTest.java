@@ -213,6 +213,8 @@ class ConnectFlowTest {
 
         assertThat(query(back)).containsExactly(Map.entry("error", "access_denied"));
         stillNothing(nothing);
+        assertThat(dev.oauthrefresher.testsupport.Management.given().get("/q/metrics").then().statusCode(200).extract()
+                .asString()).contains("refresher_connect_sessions_ended_total{outcome=\"access_denied\"}");
     }
 
     @Test
