@@ -10,11 +10,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestResponse;
 
 /**
  * The hosted consent's browser side, public on purpose: the session in the link is the capability, and the callback is
@@ -44,7 +44,7 @@ public class ConnectResource {
             + "and redirects to the app's redirect URI with outcome or error; a page when the state is unknown.")
     @APIResponse(responseCode = "302", description = "Back to the app's redirect URI, with outcome or error")
     @APIResponse(responseCode = "400", description = "Unknown state: a plain page (no redirect can be trusted)")
-    public Response callback(@QueryParam("state") String state, @QueryParam("code") String code,
+    public RestResponse<String> callback(@QueryParam("state") String state, @QueryParam("code") String code,
             @QueryParam("error") String error, @CookieParam(BINDING_COOKIE) String binding) {
         return answer(service.callback(new Callback(Optional.ofNullable(state), Optional.ofNullable(code),
                 Optional.ofNullable(error), Optional.ofNullable(binding))));
@@ -57,14 +57,14 @@ public class ConnectResource {
             + "once; a used or expired session goes back to the app's redirect URI with the error.")
     @APIResponse(responseCode = "302", description = "To the provider's authorization endpoint, or back to the app")
     @APIResponse(responseCode = "404", description = "Unknown session: a plain page")
-    public Response open(@PathParam("session") String session) {
+    public RestResponse<String> open(@PathParam("session") String session) {
         return answer(service.open(session));
     }
 
-    private Response answer(Step step) {
-        Response.ResponseBuilder response;
+    private RestResponse<String> answer(Step step) {
+        RestResponse.ResponseBuilder<String> response;
         if (step instanceof Step.Redirect redirect) {
-            response = Response.status(Response.Status.FOUND).location(redirect.location());
+            response = RestResponse.ResponseBuilder.<String>create(RestResponse.Status.FOUND).location(redirect.location());
             redirect.setBinding().ifPresent(value -> response.header("Set-Cookie",
                     cookie(value, service.bindingLifetime().toSeconds())));
             if (redirect.clearBinding()) {
@@ -72,7 +72,8 @@ public class ConnectResource {
             }
         } else {
             Step.Page page = (Step.Page) step;
-            response = Response.status(page.status()).type("text/html; charset=utf-8").entity(ConnectPage.of(page.message()));
+            response = RestResponse.ResponseBuilder.<String>create(page.status()).type("text/html; charset=utf-8")
+                    .entity(ConnectPage.of(page.message()));
         }
         return response.header("Cache-Control", "no-store")
                 .header("Pragma", "no-cache")
