@@ -270,6 +270,22 @@ class ConnectFlowTest {
     }
 
     @Test
+    void shouldExchangeACodeOnceWhenTheCallbackArrivesTwiceAtOnce() throws Exception {
+        Tenant tenant = tenant("race");
+        String account = "race-" + UUID.randomUUID() + "@example.com";
+        Opened opened = open(sessionUrl(tenant, Map.of("providerGroup", GROUP, "redirectUri", APP)));
+        URI atProvider = authorizeAt(opened);
+        enqueueAccount(account);
+
+        List<Map<String, String>> landed = dev.oauthrefresher.testsupport.Concurrently.run(4,
+                () -> query(callback(atProvider.getRawQuery(), Optional.of(opened.binding()))));
+
+        assertThat(landed).filteredOn(q -> "connected".equals(q.get("outcome"))).hasSize(1);
+        assertThat(landed).filteredOn(q -> "session_used".equals(q.get("error"))).hasSize(3);
+        assertThat(integrations(tenant)).isEqualTo(1);
+    }
+
+    @Test
     void shouldRefuseASessionAfterItExpired() throws Exception {
         Tenant tenant = tenant("expired");
         Nothing nothing = nothingYet(tenant);
