@@ -40,7 +40,7 @@ public class ConnectResource {
     @GET
     @Path("callback")
     @Produces(MediaType.TEXT_HTML)
-    @Operation(summary = "Where the provider sends the user back", description = "Exchanges the code, stores the grant "
+    @Operation(operationId = "connectCallback", summary = "Where the provider sends the user back", description = "Exchanges the code, stores the grant "
             + "and redirects to the app's redirect URI with outcome or error; a page when the state is unknown.")
     @APIResponse(responseCode = "302", description = "Back to the app's redirect URI, with outcome or error")
     @APIResponse(responseCode = "400", description = "Unknown state: a plain page (no redirect can be trusted)")
@@ -53,7 +53,7 @@ public class ConnectResource {
     @GET
     @Path("{session}")
     @Produces(MediaType.TEXT_HTML)
-    @Operation(summary = "Open a connect session", description = "Sends the user's browser to the provider's consent, "
+    @Operation(operationId = "openConnectSession", summary = "Open a connect session", description = "Sends the user's browser to the provider's consent, "
             + "once; a used or expired session goes back to the app's redirect URI with the error.")
     @APIResponse(responseCode = "302", description = "To the provider's authorization endpoint, or back to the app")
     @APIResponse(responseCode = "404", description = "Unknown session: a plain page")

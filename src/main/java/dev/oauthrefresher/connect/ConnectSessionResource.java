@@ -16,6 +16,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.net.URI;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -58,6 +59,11 @@ public class ConnectSessionResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "429", description = "The key's rate limit, or the tenant's operation budget; see "
             + "Retry-After", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "createConnectSession", summary = "Create a connect session",
+            description = "A single-use link (256-bit session, stored hashed, short-lived) that runs the user's consent at the "
+                    + "provider group and sends the browser back to redirectUri with integration_id and outcome "
+                    + "(connected, reconnected) or error; with integrationId it reconnects that integration, whatever its "
+                    + "status. Send the user's browser to url.")
     public RestResponse<ConnectSessionView> create(@Valid @NotNull CreateConnectSession body) {
         TenantKey key = TenantKey.of(identity);
         ConnectSessionView created = service.create(key.tenantId(), key.actor(), body);

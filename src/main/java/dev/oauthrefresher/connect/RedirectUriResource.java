@@ -12,6 +12,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
@@ -36,6 +37,9 @@ public class RedirectUriResource {
     @APIResponse(responseCode = "200", description = "The tenant's redirect URIs; empty: no connect sessions")
     @APIResponse(responseCode = "404", description = "No such tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "getTenantRedirectUris", summary = "Get a tenant's redirect URIs",
+            description = "Where the tenant's connect sessions may send users back; an empty list means the tenant cannot "
+                    + "create connect sessions.")
     public RedirectUriList get(@PathParam("tenantId") String tenantId) {
         return service.redirectUris(tenantId);
     }
@@ -48,6 +52,9 @@ public class RedirectUriResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such tenant",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @Operation(operationId = "setTenantRedirectUris", summary = "Set a tenant's redirect URIs",
+            description = "Replaces the tenant's redirect-URI allow-list: absolute https URIs without fragment, matched "
+                    + "exactly when a connect session is created.")
     public RedirectUriList put(@PathParam("tenantId") String tenantId, @Valid @NotNull RedirectUriList request) {
         return service.setRedirectUris(tenantId, request);
     }
