@@ -44,6 +44,13 @@ public class IntegrationEvents {
                 row.statusVersion()));
     }
 
+    /** The user's consent through the hosted flow created the integration: its tokens are stored, it is active. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void connected(UUID id) {
+        Integration row = current(id);
+        outbox.record(change(WebhookEventType.INTEGRATION_CONNECTED, row, null, row.status().code(), row.statusVersion()));
+    }
+
     /** The integration is being disconnected: call before its row goes. The event's status version is the next one. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void deleted(UUID id) {

@@ -69,6 +69,12 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 .setParameter("names", secretNames).getResultList());
     }
 
+    /** The tenant's integration for this provider's account, if it has one (the account's unique key). */
+    public Optional<Integration> findByAccount(String tenantId, Provider provider, String externalAccount) {
+        return find("tenantId = ?1 and provider = ?2 and externalAccount = ?3", tenantId, provider, externalAccount)
+                .firstResultOptional();
+    }
+
     /** Deletes a registration whose tokens the store refused, if its registrant still holds it. */
     public boolean deleteLeased(UUID id, String owner) {
         return execute("DELETE FROM integration WHERE id = :id AND lease_owner = :owner",

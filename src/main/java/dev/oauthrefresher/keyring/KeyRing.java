@@ -163,6 +163,30 @@ public class KeyRing {
         }
     }
 
+    /**
+     * Seals one secret value for the row {@code id} under the current key, as tokens are: a connect session's PKCE
+     * verifier ({@code connect/}), so that the database holds no secret of the consent flow in clear either. Such rows
+     * live minutes, so {@link Reseal} leaves them to expire rather than move them.
+     */
+    public Sealed seal(UUID id, Secret value) {
+        return seal(ring, id, value.reveal().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The value {@link #seal(UUID, Secret)} sealed for the row {@code id}.
+     *
+     * @throws SealedValueException.UnknownKeyId sealed with a key this ring lacks (an early re-read of the ring starts)
+     * @throws SealedValueException.Tampered altered, truncated, or sealed for another row
+     */
+    public Secret openSecret(UUID id, byte[] value) {
+        byte[] plain = openBytes(ring, id, value);
+        try {
+            return Secret.of(new String(plain, StandardCharsets.UTF_8));
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
     /** The same plaintext sealed again under the current key; the plaintext never leaves this method. */
     public Sealed reseal(UUID id, byte[] value) {
         Ring at = ring;

@@ -16,6 +16,7 @@ import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.ext.web.client.WebClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -120,6 +121,79 @@ public class ProviderGateway implements ProviderGroups {
                 .invoke(result -> LOG.debugf("Provider group %s: %s", providerGroup, result));
     }
 
+    /** What the hosted consent needs of {@code providerGroup}; empty when no such group is configured. */
+    public Optional<ConnectTerms> connectTerms(String providerGroup) {
+        return Optional.ofNullable(clients.get(providerGroup)).map(GroupClient::group).map(g -> new ConnectTerms(g.name(),
+                g.settings().type(), g.settings().clientId(), g.authorizationEndpoint(), g.defaultScopes(),
+                g.authorizationParameters(), g.userinfoEndpoint()));
+    }
+
+    /**
+     * Exchanges an authorization code (RFC 6749 section 4.1.3, with the PKCE {@code code_verifier} of RFC 7636) at the
+     * token endpoint of {@code providerGroup}, under the rule a refresh follows: sent again only if it provably never
+     * left (a code is single-use, and a resent one could be refused after the first was honoured). The returned Uni never
+     * fails, ends within the group's bounds as a refresh does, and completes on an event-loop thread. An ID token in a
+     * successful answer is read for the account ({@link AccountClaims#ofIdToken}).
+     */
+    public Uni<CodeExchange> exchangeCode(String providerGroup, Secret code, URI redirectUri, Secret verifier) {
+        GroupClient gc = clients.get(providerGroup);
+        if (gc == null) {
+            return Uni.createFrom().item(new CodeExchange(new UnknownGroup(providerGroup), Optional.empty()));
+        }
+        ProvidersConfig.Group settings = gc.group().settings();
+        long started = System.nanoTime();
+        StringBuilder form = new StringBuilder(512).append("grant_type=authorization_code&code=")
+                .append(formEncode(code.reveal()))
+                .append("&redirect_uri=").append(formEncode(redirectUri.toString()))
+                .append("&code_verifier=").append(formEncode(verifier.reveal()));
+        return Uni.createFrom().deferred(() -> post(gc, form))
+                .onFailure(ProviderGateway::neverSent).retry().atMost(1)
+                .ifNoItem().after(backstop(settings)).fail()
+                .map(response -> {
+                    String body = response.bodyAsString(StandardCharsets.UTF_8.name());
+                    RefreshResult result = TokenResponses.interpret(response.statusCode(), response.getHeader("Retry-After"),
+                            body, Instant.now(), gc.lifetimes());
+                    Optional<AccountClaims> account = result instanceof RefreshResult.Refreshed
+                            ? TokenResponses.idToken(body).flatMap(idToken ->
+                                    AccountClaims.ofIdToken(idToken, settings.clientId(), Instant.now()))
+                            : Optional.empty();
+                    return new CodeExchange(result, account);
+                })
+                .onFailure().recoverWithItem(failure -> new CodeExchange(
+                        classify(gc.group(), failure, Duration.ofNanos(System.nanoTime() - started)), Optional.empty()))
+                .map(exchange -> new CodeExchange(sanitize(exchange.result(), code, verifier, settings.clientSecret()),
+                        exchange.account()))
+                .invoke(exchange -> LOG.debugf("Provider group %s code exchange: %s", providerGroup, exchange.result()));
+    }
+
+    /**
+     * Reads who the user is at the userinfo endpoint of {@code providerGroup} (OpenID Connect Core section 5.3), with
+     * {@code accessToken} as a bearer token, once. The returned Uni never fails: empty when the group has no userinfo
+     * endpoint, or the answer is not a 200 JSON object with a {@code sub}.
+     */
+    public Uni<Optional<AccountClaims>> userinfo(String providerGroup, Secret accessToken) {
+        GroupClient gc = clients.get(providerGroup);
+        if (gc == null || gc.group().userinfoEndpoint().isEmpty()) {
+            return Uni.createFrom().item(Optional.empty());
+        }
+        ProvidersConfig.Group settings = gc.group().settings();
+        return Uni.createFrom().deferred(() -> gc.client().getAbs(gc.group().userinfoEndpoint().get().toString())
+                        .timeout(settings.requestTimeout().toMillis())
+                        .putHeader("Accept", "application/json")
+                        .bearerTokenAuthentication(accessToken.reveal())
+                        .send())
+                .ifNoItem().after(backstop(settings)).fail()
+                .map(response -> response.statusCode() == 200
+                        ? TokenResponses.parseObject(response.bodyAsString(StandardCharsets.UTF_8.name())).flatMap(AccountClaims::of)
+                        : Optional.<AccountClaims>empty())
+                // the failure's kind only: its message could quote what was sent
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.infof("Userinfo call of provider group %s failed: %s", providerGroup,
+                            Transport.classify(failure).name().toLowerCase(Locale.ROOT));
+                    return Optional.empty();
+                });
+    }
+
     /** Whether {@code providerGroup} is configured and has a revocation endpoint: only then is a disconnect revoked. */
     public boolean revokes(String providerGroup) {
         GroupClient gc = clients.get(providerGroup);
@@ -176,16 +250,29 @@ public class ProviderGateway implements ProviderGroups {
 
     /** One POST of the refresh-token grant (RFC 6749 section 6) with the group's client authentication. */
     private static Uni<HttpResponse<Buffer>> send(GroupClient gc, Secret refreshToken) {
-        ProviderGroup group = gc.group();
-        ProvidersConfig.Group settings = group.settings();
-        // the timeout covers the wait for a pooled connection and then for the answer: no answer can arrive after
-        // the call was given up (a rotated refresh token in a late answer would be lost)
-        HttpRequest<Buffer> request = gc.client().postAbs(group.tokenEndpoint().toString())
-                .timeout(settings.requestTimeout().toMillis())
-                .putHeader("Accept", "application/json");
+        ProvidersConfig.Group settings = gc.group().settings();
         // encoded here rather than by sendForm, whose multipart-capable encoder cost ~5% of a refresh's CPU
         StringBuilder form = new StringBuilder(256).append("grant_type=refresh_token&refresh_token=")
                 .append(formEncode(refreshToken.reveal()));
+        // an empty list would still send an empty scope parameter
+        settings.scopes().filter(scopes -> !scopes.isEmpty())
+                .ifPresent(scopes -> form.append("&scope=").append(formEncode(String.join(" ", scopes))));
+        return post(gc, form);
+    }
+
+    /**
+     * One POST of a grant's {@code form} to the token endpoint, with the group's client authentication added. The
+     * timeout covers the wait for a pooled connection and then for the answer: no answer can arrive after the call was
+     * given up (a rotated refresh token in a late answer would be lost).
+     */
+    private static Uni<HttpResponse<Buffer>> post(GroupClient gc, CharSequence grant) {
+        // a copy: a resend (of a request that never left) must not add the client's credentials twice
+        StringBuilder form = new StringBuilder(grant);
+        ProviderGroup group = gc.group();
+        ProvidersConfig.Group settings = group.settings();
+        HttpRequest<Buffer> request = gc.client().postAbs(group.tokenEndpoint().toString())
+                .timeout(settings.requestTimeout().toMillis())
+                .putHeader("Accept", "application/json");
         if (settings.clientAuth() == ProvidersConfig.ClientAuth.BASIC) {
             // RFC 6749 section 2.3.1: id and secret are form-encoded before they are joined and base64-encoded
             request.basicAuthentication(formEncode(settings.clientId()), formEncode(settings.clientSecret().reveal()));
@@ -193,9 +280,6 @@ public class ProviderGateway implements ProviderGroups {
             form.append("&client_id=").append(formEncode(settings.clientId()))
                     .append("&client_secret=").append(formEncode(settings.clientSecret().reveal()));
         }
-        // an empty list would still send an empty scope parameter
-        settings.scopes().filter(scopes -> !scopes.isEmpty())
-                .ifPresent(scopes -> form.append("&scope=").append(formEncode(String.join(" ", scopes))));
         return request.putHeader("Content-Type", "application/x-www-form-urlencoded")
                 .sendBuffer(Buffer.buffer(form.toString()));
     }
@@ -249,16 +333,16 @@ public class ProviderGateway implements ProviderGroups {
      * A provider may echo what it was sent: the refresh token and the client secret are replaced before a
      * description is cut to length, so not even a prefix of either travels on.
      */
-    private static RefreshResult sanitize(RefreshResult result, Secret refreshToken, Secret clientSecret) {
+    private static RefreshResult sanitize(RefreshResult result, Secret... secrets) {
         if (result instanceof GrantRevoked r) {
-            return new GrantRevoked(r.errorCode(), sanitize(r.description(), refreshToken, clientSecret), r.httpStatus());
+            return new GrantRevoked(r.errorCode(), sanitize(r.description(), secrets), r.httpStatus());
         }
         if (result instanceof ClientRejected r) {
-            return new ClientRejected(r.errorCode(), sanitize(r.description(), refreshToken, clientSecret), r.httpStatus());
+            return new ClientRejected(r.errorCode(), sanitize(r.description(), secrets), r.httpStatus());
         }
         if (result instanceof Transient r) {
             return new Transient(r.errorCode(), r.httpStatus(), r.retryAfter(),
-                    sanitize(r.description(), refreshToken, clientSecret));
+                    sanitize(r.description(), secrets));
         }
         return result;
     }

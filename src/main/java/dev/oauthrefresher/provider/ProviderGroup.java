@@ -5,17 +5,44 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-/** One provider group's settings, checked, with its token endpoint and its revocation endpoint (if any) resolved. */
-record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpoint, Optional<URI> revocationEndpoint) {
+/**
+ * One provider group's settings, checked, with its endpoints resolved: token, revocation (if any), and the hosted
+ * consent's authorization and userinfo endpoints (if any), default scopes and extra authorization parameters.
+ */
+record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpoint, Optional<URI> revocationEndpoint,
+        Optional<URI> authorizationEndpoint, List<String> defaultScopes, Map<String, String> authorizationParameters,
+        Optional<URI> userinfoEndpoint) {
 
     static final URI GOOGLE_TOKEN_ENDPOINT = URI.create("https://oauth2.googleapis.com/token");
     /** Google's revocation endpoint: {@code token=} in a form, no client authentication (Google's OAuth 2.0 guide). */
     static final URI GOOGLE_REVOCATION_ENDPOINT = URI.create("https://oauth2.googleapis.com/revoke");
+
+    /** Google's authorization endpoint (Google's OAuth 2.0 for web server applications guide). */
+    static final URI GOOGLE_AUTHORIZATION_ENDPOINT = URI.create("https://accounts.google.com/o/oauth2/v2/auth");
+    /** Google's OpenID Connect userinfo endpoint (its discovery document). */
+    static final URI GOOGLE_USERINFO_ENDPOINT = URI.create("https://openidconnect.googleapis.com/v1/userinfo");
+    /** Enough to name the Google account a connect session consented with. */
+    static final List<String> GOOGLE_DEFAULT_SCOPES = List.of("openid", "email");
+    /**
+     * Google issues a refresh token only for {@code access_type=offline}, and again on a later consent only with
+     * {@code prompt=consent}; {@code include_granted_scopes} keeps scopes granted before (incremental authorization).
+     */
+    static final Map<String, String> GOOGLE_AUTHORIZATION_PARAMETERS = Map.of("access_type", "offline",
+            "prompt", "consent", "include_granted_scopes", "true");
+    /** The parameters the connect flow sets itself: a group's extra parameters may not replace them. */
+    static final Set<String> RESERVED_PARAMETERS = Set.of("response_type", "client_id", "redirect_uri", "scope", "state",
+            "code_challenge", "code_challenge_method", "login_hint");
+    private static final Pattern PARAMETER_NAME = Pattern.compile("^[A-Za-z0-9_.-]{1,64}$");
 
     private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
 
@@ -47,6 +74,31 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
         if (settings.clientId().isBlank()) {
             throw invalid(prefix + ".client-id", "must not be blank");
         }
+        boolean google = settings.type() == Provider.GOOGLE;
+        // the browser is sent here; the code it comes back with is as good as a token
+        Optional<URI> authorization = settings.authorizationEndpoint()
+                .or(() -> google ? Optional.of(GOOGLE_AUTHORIZATION_ENDPOINT) : Optional.empty());
+        authorization.ifPresent(uri -> {
+            requireSecure(prefix + ".authorization-endpoint", uri, allowInsecureLoopback);
+            if (uri.getRawFragment() != null) {
+                throw invalid(prefix + ".authorization-endpoint", "must not have a fragment (RFC 6749 section 3.1)");
+            }
+        });
+        // the access token is sent there as a bearer token
+        Optional<URI> userinfo = settings.userinfoEndpoint()
+                .or(() -> google ? Optional.of(GOOGLE_USERINFO_ENDPOINT) : Optional.empty());
+        userinfo.ifPresent(uri -> requireSecure(prefix + ".userinfo-endpoint", uri, allowInsecureLoopback));
+        List<String> defaultScopes = settings.defaultScopes().filter(scopes -> !scopes.isEmpty())
+                .orElse(google ? GOOGLE_DEFAULT_SCOPES : List.of());
+        Map<String, String> parameters = new TreeMap<>(google ? GOOGLE_AUTHORIZATION_PARAMETERS : Map.of());
+        settings.authorizationParameters().forEach((parameter, value) -> {
+            String key = prefix + ".authorization-parameters." + parameter;
+            if (!PARAMETER_NAME.matcher(parameter).matches() || RESERVED_PARAMETERS.contains(parameter)) {
+                throw invalid(key, "is not an extra parameter a group may set (1-64 letters, digits, '_', '.' or '-'; "
+                        + "not one of " + new TreeSet<>(RESERVED_PARAMETERS) + ", which the connect flow sets itself)");
+            }
+            parameters.put(parameter, value);
+        });
         requirePositive(prefix + ".connect-timeout", settings.connectTimeout());
         requirePositive(prefix + ".request-timeout", settings.requestTimeout());
         requirePositive(prefix + ".assumed-token-lifetime", settings.assumedTokenLifetime());
@@ -55,7 +107,8 @@ record ProviderGroup(String name, ProvidersConfig.Group settings, URI tokenEndpo
         if (settings.idleConnectionTimeout().getSeconds() < 1) {
             throw invalid(prefix + ".idle-connection-timeout", "must be at least 1s");
         }
-        return new ProviderGroup(name, settings, endpoint, revocation);
+        return new ProviderGroup(name, settings, endpoint, revocation, authorization, List.copyOf(defaultScopes),
+                Collections.unmodifiableMap(parameters), userinfo);
     }
 
     /**

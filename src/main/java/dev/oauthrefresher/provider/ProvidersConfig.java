@@ -61,6 +61,40 @@ public interface ProvidersConfig {
         Optional<List<String>> scopes();
 
         /**
+         * Where the user's browser is sent to consent (RFC 6749 section 4.1.1) when a connect session of this group is
+         * opened; a group without one cannot be used for connect sessions. The same rules as the token endpoint: an
+         * absolute {@code https://} URL (plain {@code http://} only to a loopback address with
+         * {@code refresher.token-endpoints.allow-insecure-loopback}). Key
+         * {@code refresher.providers.<group>.authorization-endpoint}; defaults to
+         * {@code https://accounts.google.com/o/oauth2/v2/auth} for {@code google}, none otherwise.
+         */
+        Optional<URI> authorizationEndpoint();
+
+        /**
+         * Scopes a connect session asks for when its request names none. Key
+         * {@code refresher.providers.<group>.default-scopes}, comma-separated; defaults to {@code openid,email} for
+         * {@code google}, none otherwise (a session must then name its scopes).
+         */
+        Optional<List<String>> defaultScopes();
+
+        /**
+         * Extra query parameters of the authorization request, added after the standard ones (which they cannot
+         * replace). Keys {@code refresher.providers.<group>.authorization-parameters.<name>}; for {@code google} the
+         * defaults are {@code access_type=offline}, {@code prompt=consent} and {@code include_granted_scopes=true}
+         * (Google issues a refresh token only with offline access, and again only with a fresh consent), which a
+         * setting of the same name replaces.
+         */
+        Map<String, String> authorizationParameters();
+
+        /**
+         * Where a connect callback reads the user's account ({@code sub}, {@code email}) when the granted scopes have
+         * no {@code openid} (so no ID token names it); the access token is sent as a bearer token. The same rules as
+         * the token endpoint. Key {@code refresher.providers.<group>.userinfo-endpoint}; defaults to
+         * {@code https://openidconnect.googleapis.com/v1/userinfo} for {@code google}, none otherwise.
+         */
+        Optional<URI> userinfoEndpoint();
+
+        /**
          * How the client authenticates: {@code post} sends {@code client_id} and {@code client_secret} in the
          * form body ({@code client_secret_post}, what Google and Microsoft document); {@code basic} sends an
          * HTTP Basic header ({@code client_secret_basic}). Key {@code refresher.providers.<group>.client-auth},

@@ -2,6 +2,7 @@ package dev.oauthrefresher.provider;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.net.URI;
 
 /** What every provider group's token endpoint must be: {@code https://}, unless a local fake is allowed. */
 @ConfigMapping(prefix = "refresher.token-endpoints")
@@ -15,4 +16,13 @@ public interface TokenEndpointsConfig {
      */
     @WithDefault("false")
     boolean allowInsecureLoopback();
+
+    /**
+     * Whether {@code uri} may be plain {@code http://} under this setting: it is, to a loopback address, and the
+     * setting allows it. Other names are not resolved, so DNS cannot make them loopback.
+     */
+    default boolean allowsInsecure(URI uri) {
+        return allowInsecureLoopback() && "http".equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null
+                && ProviderGroup.isLoopback(uri.getHost());
+    }
 }

@@ -179,12 +179,18 @@ final class TokenResponses {
         return json.getValue(member) instanceof String text && !text.isBlank() ? Optional.of(text) : Optional.empty();
     }
 
+    /** The {@code id_token} member of a token response's body, if it has one (OpenID Connect Core section 3.1.3.3). */
+    static Optional<String> idToken(String body) {
+        return parseObject(body).flatMap(json -> nonBlankString(json, "id_token"));
+    }
+
     /** The OAuth {@code error} code of an answer's body, if it is one (a bounded word, never other text of the body). */
     static Optional<String> errorCode(String body) {
         return parseObject(body).flatMap(OAuthError::from).map(OAuthError::code);
     }
 
-    private static Optional<JsonObject> parseObject(String body) {
+    /** {@code body} as a JSON object, if it is one. */
+    static Optional<JsonObject> parseObject(String body) {
         if (body == null || body.isBlank()) {
             return Optional.empty();
         }

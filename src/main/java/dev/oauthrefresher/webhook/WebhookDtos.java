@@ -15,7 +15,7 @@ public final class WebhookDtos {
 
     /** The event types an endpoint may subscribe to ({@code webhook.test} goes to whoever asks for it). */
     static final String EVENT_PATTERN =
-            "^(integration\\.expired|integration\\.error|integration\\.recovered|integration\\.reconnected|integration\\.deleted)$";
+            "^(integration\\.expired|integration\\.error|integration\\.recovered|integration\\.reconnected|integration\\.connected|integration\\.deleted)$";
 
     private WebhookDtos() {
     }
@@ -25,7 +25,7 @@ public final class WebhookDtos {
             @NotBlank @Size(max = 2048) @ReceiverUrl String url,
             @NotEmpty @Size(max = 16) List<@NotNull @Pattern(regexp = EVENT_PATTERN, message = "must be one of "
                     + "integration.expired, integration.error, integration.recovered, integration.reconnected, "
-                    + "integration.deleted") String> events) {
+                    + "integration.connected, integration.deleted") String> events) {
     }
 
     /** An endpoint as listed: never its secret. */

@@ -9,6 +9,7 @@ public enum WebhookEventType {
     INTEGRATION_ERROR("integration.error"),
     INTEGRATION_RECOVERED("integration.recovered"),
     INTEGRATION_RECONNECTED("integration.reconnected"),
+    INTEGRATION_CONNECTED("integration.connected"),
     INTEGRATION_DELETED("integration.deleted"),
     WEBHOOK_TEST("webhook.test");
 

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.webhook;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.annotations.RegisterForReflection;
@@ -21,10 +22,27 @@ final class WebhookPayloads {
     record Reason(String code, String description) {
     }
 
+    /**
+     * @param reconnect on {@code integration.expired} and {@code integration.error} only: how the app gets its user
+     *        back (a reconnect session for this integration)
+     */
     @RegisterForReflection
     record IntegrationData(String tenant, UUID integrationId, String provider, String providerGroup,
             String externalAccount, String previousStatus, String status, long statusVersion, Reason reason,
-            Instant firstFailureAt, Instant lastAttemptAt) {
+            Instant firstFailureAt, Instant lastAttemptAt, @JsonInclude(JsonInclude.Include.NON_NULL) Reconnect reconnect) {
+    }
+
+    /** The tenant-API call that starts the user's reconnect: {@code POST /v1/connect-sessions} naming this integration. */
+    @RegisterForReflection
+    record Reconnect(String method, String path, ReconnectBody body) {
+
+        static Reconnect of(UUID integrationId) {
+            return new Reconnect("POST", "/v1/connect-sessions", new ReconnectBody(integrationId));
+        }
+    }
+
+    @RegisterForReflection
+    record ReconnectBody(UUID integrationId) {
     }
 
     @RegisterForReflection
@@ -40,7 +58,13 @@ final class WebhookPayloads {
         Reason reason = c.reasonCode() == null ? null : new Reason(c.reasonCode(), c.reasonDescription());
         return write(json, new Envelope(webhookId(eventId), c.type().code(), at, new IntegrationData(c.tenantId(),
                 c.integrationId(), c.provider(), c.providerGroup(), c.externalAccount(), c.previousStatus(), c.status(),
-                c.statusVersion(), reason, c.firstFailureAt(), c.lastAttemptAt())));
+                c.statusVersion(), reason, c.firstFailureAt(), c.lastAttemptAt(), reconnectHint(c))));
+    }
+
+    /** A failure the user's new consent fixes gets the way to ask for it; other events need none. */
+    private static Reconnect reconnectHint(StatusChange c) {
+        boolean failed = c.type() == WebhookEventType.INTEGRATION_EXPIRED || c.type() == WebhookEventType.INTEGRATION_ERROR;
+        return failed ? Reconnect.of(c.integrationId()) : null;
     }
 
     static String test(ObjectMapper json, UUID eventId, String tenantId, UUID endpointId, Instant at) {

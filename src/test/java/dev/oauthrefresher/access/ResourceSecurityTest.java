@@ -23,8 +23,11 @@ import org.junit.jupiter.api.Test;
  */
 class ResourceSecurityTest {
 
-    /** Resources that authenticate their callers themselves, or serve only dev mode. */
-    static final List<String> PUBLIC = List.of("/cron/{task}", "/dev/sandbox", "/dev/sandbox/webhooks");
+    /**
+     * Resources that authenticate their callers themselves (the cron signature; the connect session in the link and
+     * the browser binding at its callback), or serve only dev mode.
+     */
+    static final List<String> PUBLIC = List.of("/connect", "/cron/{task}", "/dev/sandbox", "/dev/sandbox/webhooks");
 
     record Endpoint(Class<?> resource, Method method) {
         String path() {

@@ -56,6 +56,19 @@ class KeyRingTest {
     }
 
     @Test
+    void shouldSealAConnectSessionsVerifierForItsRowOnly() {
+        KeyRing ring = ring(Map.of("k1", K1, "k2", K2), "k1", Optional.empty());
+        dev.oauthrefresher.common.Secret verifier = dev.oauthrefresher.common.Secret.of("pkce-verifier-of-43-characters-abcdefghijkl");
+        KeyRing.Sealed sealed = ring.seal(id, verifier);
+
+        assertThat(sealed.keyId()).isEqualTo("k1");
+        assertThat(new String(sealed.value(), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(verifier.reveal());
+        assertThat(ring.openSecret(id, sealed.value()).reveal()).isEqualTo(verifier.reveal());
+        assertThatThrownBy(() -> ring.openSecret(UUID.randomUUID(), sealed.value()))
+                .isInstanceOf(SealedValueException.Tampered.class);
+    }
+
+    @Test
     void shouldRefuseEveryAlteredByteAndAValueMovedToAnotherRow() {
         KeyRing ring = ring(Map.of("k1", K1, "k2", K2), "k1", Optional.empty());
         byte[] value = ring.seal(id, TOKENS).value();

@@ -152,4 +152,55 @@ class ProviderGroupTest {
         assertThat(group.settings().clientSecret().reveal()).isEqualTo("very-secret-value");
         assertThat(group.toString()).doesNotContain("very-secret-value");
     }
+    @Test
+    void shouldPresetGooglesConsentAndLetASettingReplaceOneParameter() {
+        ProviderGroup google = group("google-default", Map.of(
+                "refresher.providers.google-default.type", "google",
+                "refresher.providers.google-default.client-id", "id",
+                "refresher.providers.google-default.client-secret", "secret",
+                "refresher.providers.google-default.authorization-parameters.prompt", "select_account consent",
+                "refresher.providers.google-default.authorization-parameters.hd", "example.com"));
+
+        assertThat(google.authorizationEndpoint()).contains(URI.create("https://accounts.google.com/o/oauth2/v2/auth"));
+        assertThat(google.userinfoEndpoint()).contains(URI.create("https://openidconnect.googleapis.com/v1/userinfo"));
+        assertThat(google.defaultScopes()).containsExactly("openid", "email");
+        assertThat(google.authorizationParameters()).containsOnly(Map.entry("access_type", "offline"),
+                Map.entry("prompt", "select_account consent"), Map.entry("include_granted_scopes", "true"),
+                Map.entry("hd", "example.com"));
+    }
+
+    @Test
+    void shouldLeaveAnOauth2GroupWithoutConsentUnlessConfigured() {
+        ProviderGroup plain = group("acme", oauth2At("https://idp.example.com/token"));
+        assertThat(plain.authorizationEndpoint()).isEmpty();
+        assertThat(plain.userinfoEndpoint()).isEmpty();
+        assertThat(plain.defaultScopes()).isEmpty();
+        assertThat(plain.authorizationParameters()).isEmpty();
+
+        Map<String, String> consenting = new java.util.HashMap<>(oauth2At("https://idp.example.com/token"));
+        consenting.put("refresher.providers.acme.authorization-endpoint", "https://idp.example.com/authorize");
+        consenting.put("refresher.providers.acme.default-scopes", "openid,offline_access");
+        ProviderGroup configured = group("acme", consenting);
+        assertThat(configured.authorizationEndpoint()).contains(URI.create("https://idp.example.com/authorize"));
+        assertThat(configured.defaultScopes()).containsExactly("openid", "offline_access");
+    }
+
+    @Test
+    void shouldRefuseAnInsecureConsentEndpointOrAParameterTheFlowSetsNamingTheKey() {
+        for (String key : java.util.List.of("authorization-endpoint", "userinfo-endpoint")) {
+            Map<String, String> insecure = new java.util.HashMap<>(oauth2At("https://idp.example.com/token"));
+            insecure.put("refresher.providers.acme." + key, "http://idp.example.com/" + key);
+            assertThatThrownBy(() -> group("acme", insecure)).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("refresher.providers.acme." + key);
+        }
+        Map<String, String> fragment = new java.util.HashMap<>(oauth2At("https://idp.example.com/token"));
+        fragment.put("refresher.providers.acme.authorization-endpoint", "https://idp.example.com/authorize#x");
+        assertThatThrownBy(() -> group("acme", fragment)).hasMessageContaining("refresher.providers.acme.authorization-endpoint");
+        for (String reserved : java.util.List.of("state", "redirect_uri", "code_challenge", "client_id")) {
+            Map<String, String> overriding = new java.util.HashMap<>(oauth2At("https://idp.example.com/token"));
+            overriding.put("refresher.providers.acme.authorization-parameters." + reserved, "x");
+            assertThatThrownBy(() -> group("acme", overriding)).isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("refresher.providers.acme.authorization-parameters." + reserved);
+        }
+    }
 }

@@ -22,7 +22,8 @@ import no.nav.security.mock.oauth2.OAuth2Config;
 /**
  * A real OAuth 2.0 authorization server in the test JVM (mock-oauth2-server) that rotates refresh tokens: each
  * refresh issues a new one and forgets the old, which it then rejects with {@code 400 invalid_grant}.
- * Configures provider group {@link #GROUP} against it. One server serves the whole test JVM.
+ * Configures provider group {@link #GROUP} against it, connect sessions included (its authorization and userinfo
+ * endpoints). One server serves the whole test JVM.
  */
 public class MockOAuthServerResource implements QuarkusTestResourceLifecycleManager {
 
@@ -53,7 +54,11 @@ public class MockOAuthServerResource implements QuarkusTestResourceLifecycleMana
                 prefix + "type", "oauth2",
                 prefix + "client-id", CLIENT_ID,
                 prefix + "client-secret", CLIENT_SECRET,
-                prefix + "token-endpoint", server().tokenEndpointUrl(ISSUER).toString());
+                prefix + "token-endpoint", server().tokenEndpointUrl(ISSUER).toString(),
+                // the hosted consent (connect/): the server's /authorize answers at once with a code (no login page)
+                prefix + "authorization-endpoint", server().authorizationEndpointUrl(ISSUER).toString(),
+                prefix + "userinfo-endpoint", server().userInfoUrl(ISSUER).toString(),
+                prefix + "default-scopes", "openid");
     }
 
     @Override

@@ -25,7 +25,10 @@ public class WireMockTokenEndpointResource implements QuarkusTestResourceLifecyc
     public static final String GOOGLE = "wm-google";
     /** Type {@code oauth2} with scopes {@code openid offline_access}, for rotating answers; no revocation endpoint. */
     public static final String ROTATING = "wm-rotating";
-    /** Type {@code oauth2} with {@code client-auth=basic} and an RFC 7009 revocation endpoint. */
+    /**
+     * Type {@code oauth2} with {@code client-auth=basic} and an RFC 7009 revocation endpoint; for connect sessions, an
+     * authorization endpoint and a userinfo endpoint ({@link #userinfoPath}) on the server, and no default scopes.
+     */
     public static final String BASIC = "wm-basic";
     /** Type {@code oauth2} with a 1 s request timeout and a revocation endpoint, for delayed answers. */
     public static final String SLOW = "wm-slow";
@@ -54,6 +57,11 @@ public class WireMockTokenEndpointResource implements QuarkusTestResourceLifecyc
     /** The revocation path of {@code group} on the server (configured for {@link #GOOGLE}, {@link #BASIC}, {@link #SLOW}). */
     public static String revocationPath(String group) {
         return "/" + group + "/revoke";
+    }
+
+    /** The userinfo path of {@code group} on the server (configured for {@link #GOOGLE} and {@link #BASIC}). */
+    public static String userinfoPath(String group) {
+        return "/" + group + "/userinfo";
     }
 
     public static String clientId(String group) {
@@ -93,6 +101,11 @@ public class WireMockTokenEndpointResource implements QuarkusTestResourceLifecyc
         for (String group : List.of(GOOGLE, BASIC, SLOW)) {
             config.put("refresher.providers." + group + ".revocation-endpoint", wm.baseUrl() + revocationPath(group));
         }
+        // connect sessions: a google group reads accounts at Google's userinfo endpoint unless told otherwise, never
+        // from a test; the basic group consents at WireMock (its authorize is never followed: tests play the callback)
+        config.put("refresher.providers." + GOOGLE + ".userinfo-endpoint", wm.baseUrl() + userinfoPath(GOOGLE));
+        config.put("refresher.providers." + BASIC + ".authorization-endpoint", wm.baseUrl() + "/" + BASIC + "/authorize");
+        config.put("refresher.providers." + BASIC + ".userinfo-endpoint", wm.baseUrl() + userinfoPath(BASIC));
         config.put("refresher.providers." + ROTATING + ".scopes", "openid,offline_access");
         config.put("refresher.providers." + BASIC + ".client-auth", "basic");
         config.put("refresher.providers." + SLOW + ".request-timeout", "1s");

@@ -96,24 +96,46 @@ public class IntegrationService {
     public Uni<IntegrationView> register(String tenantId, RegisterIntegration request) {
         // the caller, read now on the request's thread: the transactions below run on worker threads
         String actor = audit.currentActor();
-        Provider provider = Provider.fromCode(request.provider());
-        UUID id = UUID.randomUUID();
         TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
                 request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
+        return register(new Registration(actor, tenantId, Provider.fromCode(request.provider()), request.providerGroup(),
+                request.externalAccount(), "integration.register", false), tokens);
+    }
+
+    /**
+     * Registers the grant of a consent the hosted flow ran ({@code connect/}), for the tenant whose connect session it
+     * was, as {@link #register} does (the same three steps, the same checks), audited as {@code integration.connect} by
+     * {@code actor} (the key that created the session) and announced as {@code integration.connected} once the tokens
+     * are stored.
+     */
+    public Uni<IntegrationView> connect(String actor, String tenantId, Provider provider, String providerGroup,
+            String externalAccount, TokenSet tokens) {
+        return register(new Registration(actor, tenantId, provider, providerGroup, externalAccount, "integration.connect",
+                true), tokens);
+    }
+
+    /** Who registers what: the row's fields, the audit action, and whether the registration is announced. */
+    private record Registration(String actor, String tenantId, Provider provider, String providerGroup,
+            String externalAccount, String auditAction, boolean announce) {
+    }
+
+    private Uni<IntegrationView> register(Registration registration, TokenSet tokens) {
+        UUID id = UUID.randomUUID();
         LeaseOwner owner = leases.owner(LeaseOwner.Purpose.LIFECYCLE);
-        return Blocking.call(() -> insertLeased(tenantId, id, provider, request, owner, actor))
-                .chain(inserted -> registered(inserted, owner, tokens, tenantId, actor));
+        return Blocking.call(() -> insertLeased(registration, id, tokens.expiresAt(), owner))
+                .chain(inserted -> registered(inserted, owner, tokens, registration));
     }
 
     /** Steps (2) and (3) of {@link #register}: the row is in and leased (renewed from here on). */
-    private Uni<IntegrationView> registered(Integration inserted, LeaseOwner owner, TokenSet tokens, String tenantId,
-            String actor) {
+    private Uni<IntegrationView> registered(Integration inserted, LeaseOwner owner, TokenSet tokens,
+            Registration registration) {
         UUID id = inserted.id();
         Lease lease = leases.ofInserted(id, owner, inserted.leaseExpiresAt());
         return tokenStore.save(inserted.secretRef(), tokens)
                         .ifNoItem().after(tokenStore.callerWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
                         .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
-                        .recoverWithUni(e -> Blocking.run(() -> undoRegistration(tenantId, lease, actor))
+                        .recoverWithUni(e -> Blocking.run(() -> undoRegistration(registration.tenantId(), lease,
+                                        registration.actor()))
                                 .invoke(() -> {
                                     if (mayHaveLanded(e)) {
                                         orphans.afterAbandonedWrite(inserted.secretRef());
@@ -121,29 +143,32 @@ public class IntegrationService {
                                 })
                                 .chain(() -> Uni.createFrom().failure(tokenStoreUnavailable("register",
                                         inserted.secretRef(), (Exception) e, "did not accept the tokens; nothing was registered"))))
+                        // announced only now: a registration undone above never existed for a receiver
+                        .chain(() -> registration.announce()
+                                ? Blocking.run(() -> QuarkusTransaction.requiringNew().run(() -> events.connected(id)))
+                                : Uni.createFrom().voidItem())
                         .chain(() -> Blocking.run(() -> releaseRegistrationLease(lease)))
                         .replaceWith(() -> IntegrationView.of(inserted));
     }
 
-    private Integration insertLeased(String tenantId, UUID id, Provider provider, RegisterIntegration request,
-            LeaseOwner owner, String actor) {
+    private Integration insertLeased(Registration r, UUID id, Instant accessTokenExpiresAt, LeaseOwner owner) {
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
-                tenants.require(tenantId);
-                requireUsableGroup(tenantId, provider, request.providerGroup());
-                requireNoDuplicate(tenantId, provider, request.externalAccount());
+                tenants.require(r.tenantId());
+                requireUsableGroup(r.tenantId(), r.provider(), r.providerGroup());
+                requireNoDuplicate(r.tenantId(), r.provider(), r.externalAccount());
                 Instant now = Instant.now();
-                Integration integration = new Integration(id, tenantId, provider, request.providerGroup(),
-                        request.externalAccount(), request.accessTokenExpiresAt(), Integration.secretNameFor(id),
+                Integration integration = new Integration(id, r.tenantId(), r.provider(), r.providerGroup(),
+                        r.externalAccount(), accessTokenExpiresAt, Integration.secretNameFor(id),
                         vaults.assign(id), owner.toString(), leases.until(now), now);
                 integrations.persist(integration);
                 integrations.flush();
-                audit.recordAs(actor, "integration.register", tenantId, id, provider.code() + "/" + request.providerGroup());
+                audit.recordAs(r.actor(), r.auditAction(), r.tenantId(), id, r.provider().code() + "/" + r.providerGroup());
                 return integration;
             });
         } catch (PersistenceException e) {
             if (isDuplicateAccount(e)) {
-                throw duplicate(tenantId, provider, request.externalAccount());
+                throw duplicate(r.tenantId(), r.provider(), r.externalAccount());
             }
             throw e;
         }
@@ -279,11 +304,23 @@ public class IntegrationService {
      * over and superseded if its holder's lease lapsed; while its holder is alive the answer is 409.
      */
     public IntegrationView reconnect(String tenantId, UUID id, ReconnectIntegration request) {
+        TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
+                request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
+        return reconnect(audit.currentActor(), "integration.reconnect", tenantId, id, tokens);
+    }
+
+    /**
+     * Reconnects with the grant of a consent the hosted flow ran ({@code connect/}), as {@link #reconnect} does,
+     * audited as {@code integration.connect.reconnect} by {@code actor} (the key that created the session).
+     */
+    public IntegrationView reconnectConnected(String actor, String tenantId, UUID id, TokenSet tokens) {
+        return reconnect(actor, "integration.connect.reconnect", tenantId, id, tokens);
+    }
+
+    private IntegrationView reconnect(String actor, String auditAction, String tenantId, UUID id, TokenSet tokens) {
         Leased leased = lease(tenantId, id);
         Lease lease = leased.lease();
         IntegrationStatus before = leased.row().status();
-        TokenSet tokens = new TokenSet(Secret.of(request.accessToken()), Secret.of(request.refreshToken()),
-                request.accessTokenExpiresAt(), Optional.ofNullable(request.scope()), request.tokenType());
         SecretRef secret = fence(lease);
         try {
             tokenStore.save(secret, tokens).await().atMost(tokenStore.callerWait());
@@ -294,10 +331,10 @@ public class IntegrationService {
         // the guarded write below ends the lease either way
         lease.close();
         return QuarkusTransaction.requiringNew().call(() -> {
-            if (!integrations.reconnect(id, lease.ownerValue(), request.accessTokenExpiresAt(), Instant.now())) {
+            if (!integrations.reconnect(id, lease.ownerValue(), tokens.expiresAt(), Instant.now())) {
                 throw lostLease(id);
             }
-            audit.record("integration.reconnect", tenantId, id, before.code() + " -> active" + leased.supersedes());
+            audit.recordAs(actor, auditAction, tenantId, id, before.code() + " -> active" + leased.supersedes());
             events.reconnected(id, before);
             return IntegrationView.of(integrations.findById(id));
         });
