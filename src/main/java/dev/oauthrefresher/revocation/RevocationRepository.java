@@ -1,6 +1,7 @@
 package dev.oauthrefresher.revocation;
 
 import dev.oauthrefresher.common.Timestamps;
+import dev.oauthrefresher.keyring.SealedColumns;
 import dev.oauthrefresher.keyring.SealedRows;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -28,9 +29,11 @@ class RevocationRepository implements SealedRows {
     }
 
     private final EntityManager em;
+    private final SealedColumns columns;
 
     RevocationRepository(EntityManager em) {
         this.em = em;
+        this.columns = new SealedColumns(em, "revocation");
     }
 
     /** Queues tokens sealed here; a second disconnect of the same row cannot happen (the row is gone), so a repeat is a no-op. */
@@ -121,20 +124,12 @@ class RevocationRepository implements SealedRows {
 
     @Override
     public String table() {
-        return "revocation";
+        return columns.table();
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public List<Row> sealedWithOtherKeys(String keyId, UUID after, int limit) {
-        List<Object[]> rows = em.createNativeQuery("""
-                SELECT integration_id, sealed_tokens, key_id FROM revocation
-                 WHERE key_id <> :key AND integration_id > :after
-                 ORDER BY integration_id
-                 LIMIT :limit
-                   FOR UPDATE SKIP LOCKED
-                """).setParameter("key", keyId).setParameter("after", after).setParameter("limit", limit).getResultList();
-        return rows.stream().map(r -> new Row((UUID) r[0], (byte[]) r[1], (String) r[2])).toList();
+        return columns.sealedWithOtherKeys(keyId, after, limit);
     }
 
     /**
@@ -143,16 +138,12 @@ class RevocationRepository implements SealedRows {
      */
     @Override
     public void replace(UUID id, byte[] value, String keyId) {
-        em.createNativeQuery("UPDATE revocation SET sealed_tokens = :sealed, key_id = :key WHERE integration_id = :id")
-                .unwrap(NativeQuery.class)
-                .setParameter("sealed", value, StandardBasicTypes.BINARY).setParameter("key", keyId).setParameter("id", id)
-                .executeUpdate();
+        columns.replace(id, value, keyId);
     }
 
     @Override
     public long countSealedWithOtherKeys(String keyId) {
-        return ((Number) em.createNativeQuery("SELECT count(*) FROM revocation WHERE key_id <> :key")
-                .setParameter("key", keyId).getSingleResult()).longValue();
+        return columns.countSealedWithOtherKeys(keyId);
     }
 
     Depth depth() {

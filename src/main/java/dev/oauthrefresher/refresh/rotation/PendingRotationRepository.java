@@ -3,6 +3,7 @@ package dev.oauthrefresher.refresh.rotation;
 import dev.oauthrefresher.provider.Provider;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.common.Timestamps;
+import dev.oauthrefresher.keyring.SealedColumns;
 import dev.oauthrefresher.keyring.SealedRows;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,9 +32,11 @@ public class PendingRotationRepository implements SealedRows {
     }
 
     private final EntityManager em;
+    private final SealedColumns columns;
 
     PendingRotationRepository(EntityManager em) {
         this.em = em;
+        this.columns = new SealedColumns(em, "pending_rotation");
     }
 
     /**
@@ -91,35 +94,23 @@ public class PendingRotationRepository implements SealedRows {
 
     @Override
     public String table() {
-        return "pending_rotation";
+        return columns.table();
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public List<Row> sealedWithOtherKeys(String keyId, UUID after, int limit) {
-        List<Object[]> rows = em.createNativeQuery("""
-                SELECT integration_id, sealed_tokens, key_id FROM pending_rotation
-                 WHERE key_id <> :key AND integration_id > :after
-                 ORDER BY integration_id
-                 LIMIT :limit
-                   FOR UPDATE SKIP LOCKED
-                """).setParameter("key", keyId).setParameter("after", after).setParameter("limit", limit).getResultList();
-        return rows.stream().map(r -> new Row((UUID) r[0], (byte[]) r[1], (String) r[2])).toList();
+        return columns.sealedWithOtherKeys(keyId, after, limit);
     }
 
     /** Only the value and its key id: the row's attempts and timestamps describe the rotation, not its sealing. */
     @Override
     public void replace(UUID id, byte[] value, String keyId) {
-        em.createNativeQuery("UPDATE pending_rotation SET sealed_tokens = :sealed, key_id = :key WHERE integration_id = :id")
-                .unwrap(NativeQuery.class)
-                .setParameter("sealed", value, StandardBasicTypes.BINARY).setParameter("key", keyId).setParameter("id", id)
-                .executeUpdate();
+        columns.replace(id, value, keyId);
     }
 
     @Override
     public long countSealedWithOtherKeys(String keyId) {
-        return ((Number) em.createNativeQuery("SELECT count(*) FROM pending_rotation WHERE key_id <> :key")
-                .setParameter("key", keyId).getSingleResult()).longValue();
+        return columns.countSealedWithOtherKeys(keyId);
     }
 
     public long count() {
