@@ -27,11 +27,4 @@ public interface ConnectConfig {
      */
     @WithDefault("10m")
     Duration sessionLifetime();
-
-    /**
-     * How long an ended or expired session's row is kept (for the operator's questions) before it is purged. Key
-     * {@code refresher.connect.retention}, default {@code 1d}.
-     */
-    @WithDefault("1d")
-    Duration retention();
 }

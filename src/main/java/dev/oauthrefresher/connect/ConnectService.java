@@ -66,8 +66,6 @@ public class ConnectService {
     private static final Logger LOG = Logger.getLogger(ConnectService.class);
     /** Bytes of randomness in a session, a state, a browser binding and a PKCE verifier: 256 bits each. */
     private static final int RANDOM_BYTES = 32;
-    /** Expired sessions purged per creation: bounded work on the tenant's request, enough to keep up with creation. */
-    private static final int PURGE_BATCH = 20;
     /** {@code refresher_connect_sessions_ended_total{outcome}}. */
     static final String ENDED = "refresher.connect.sessions.ended";
 
@@ -137,7 +135,6 @@ public class ConnectService {
                         + integration.providerGroup() + "')");
             }
         });
-        sessions.purgeExpired(Instant.now().minus(config.retention()), PURGE_BATCH);
         String token = randomToken();
         UUID id = UUID.randomUUID();
         Instant now = Instant.now();

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.connect;
 
+import dev.oauthrefresher.common.Timestamps;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import java.sql.Timestamp;
@@ -99,6 +100,12 @@ class ConnectSessionRepository {
                 DELETE FROM connect_session WHERE id IN (
                     SELECT id FROM connect_session WHERE expires_at < :before ORDER BY expires_at LIMIT :limit)
                 """).setParameter("before", Timestamp.from(before)).setParameter("limit", limit).executeUpdate();
+    }
+
+    /** When the session that expired first of those kept expired. */
+    Optional<Instant> oldestExpiry() {
+        return Optional.ofNullable(Timestamps.toInstant(em.createNativeQuery("SELECT min(expires_at) FROM connect_session")
+                .getSingleResult()));
     }
 
     private Optional<Session> one(String sql, byte[] hash) {

@@ -21,14 +21,12 @@ public class ConnectUrls {
 
     static final String PUBLIC_URL = "refresher.connect.public-url";
     static final String SESSION_LIFETIME = "refresher.connect.session-lifetime";
-    static final String RETENTION = "refresher.connect.retention";
 
     private final Optional<String> base;
     private final boolean secure;
 
     ConnectUrls(ConnectConfig config, TokenEndpointsConfig endpoints) {
         requirePositive(SESSION_LIFETIME, config.sessionLifetime());
-        requirePositive(RETENTION, config.retention());
         this.base = config.publicUrl().map(url -> check(url, endpoints));
         this.secure = config.publicUrl().map(url -> "https".equalsIgnoreCase(url.getScheme())).orElse(true);
     }

@@ -104,4 +104,12 @@ public interface RetentionConfig {
      */
     @WithDefault("1h")
     Duration heartbeats();
+
+    /**
+     * {@code connect_session}: hosted-consent sessions, counted from their expiry (a session ends by its lifetime at the
+     * latest, so an expired row is one nobody can use any more); kept that long for an operator's questions about a
+     * user's failed connect. Key {@code refresher.retention.connect-sessions}, default {@code 1d}.
+     */
+    @WithDefault("1d")
+    Duration connectSessions();
 }

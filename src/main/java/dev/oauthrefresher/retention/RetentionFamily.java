@@ -11,7 +11,8 @@ public enum RetentionFamily {
     REFRESH_ATTEMPTS("refresh-attempts"),
     TOMBSTONES("tombstones"),
     USED_SIGNATURES("used-signatures"),
-    HEARTBEATS("heartbeats");
+    HEARTBEATS("heartbeats"),
+    CONNECT_SESSIONS("connect-sessions");
 
     private final String key;
 

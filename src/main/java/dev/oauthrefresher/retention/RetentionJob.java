@@ -259,6 +259,7 @@ public class RetentionJob {
             case TOMBSTONES -> config.tombstones();
             case USED_SIGNATURES -> config.usedSignatures();
             case HEARTBEATS -> config.heartbeats();
+            case CONNECT_SESSIONS -> config.connectSessions();
         };
     }
 }

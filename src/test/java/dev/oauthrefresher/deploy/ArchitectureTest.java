@@ -72,7 +72,7 @@ class ArchitectureTest {
             // hosted consent: sessions and the browser flow; the grant lands through the lifecycle's register and
             // reconnect, the code is exchanged through the provider gateway, the PKCE verifier is sealed with the key ring
             Map.entry("connect", Set.of("access", "audit", "common", "integration", "integration.lifecycle", "keyring",
-                    "provider", "tenant", "tokenstore", "web")),
+                    "provider", "retention", "tenant", "tokenstore", "web")),
             // dev-mode only (src/dev/java): never in a -Dprod build
             Map.entry("devdb", Set.of()),
             Map.entry("sandbox", Set.of("access", "common", "integration", "integration.lifecycle", "tenant", "tokenstore", "web",

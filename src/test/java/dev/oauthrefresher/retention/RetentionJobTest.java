@@ -81,10 +81,21 @@ class RetentionJobTest {
         sql("INSERT INTO replica_heartbeat (replica_id, seen_at) VALUES ('" + tenant + "-gone', now() - interval '61 minutes'), "
                 + "('" + tenant + "-live', now() - interval '59 minutes')");
 
+        UUID oldSession = UUID.randomUUID();
+        UUID youngSession = UUID.randomUUID();
+        sql("INSERT INTO connect_session (id, session_hash, tenant_id, provider_group, scopes, redirect_uri, created_by, "
+                + "created_at, expires_at) VALUES "
+                + "('" + oldSession + "', decode(md5('" + oldSession + "'), 'hex'), '" + tenant + "', 'g', 's', 'https://a.test', "
+                + "'test', now() - interval '25 hours', now() - interval '25 hours'), "
+                + "('" + youngSession + "', decode(md5('" + youngSession + "'), 'hex'), '" + tenant + "', 'g', 's', 'https://a.test', "
+                + "'test', now() - interval '23 hours', now() - interval '23 hours')");
+
         RetentionJob.Pass pass = job.runOnce();
 
         assertThat(pass.ran()).isTrue();
         assertThat(pass.failed()).isEmpty();
+        assertThat(scalar("SELECT string_agg(CAST(id AS text), ',') FROM connect_session WHERE tenant_id = '" + tenant + "'"))
+                .as("connect sessions: only the one expired within a day is kept").isEqualTo(youngSession.toString());
         assertThat(count("webhook_event WHERE id IN ('" + delivered + "', '" + noDelivery + "')")).isZero();
         assertThat(count("webhook_delivery WHERE event_id = '" + delivered + "'")).isZero();
         assertThat(count("webhook_event WHERE id IN ('" + undelivered + "', '" + recentlyDead + "', '" + young + "')")).isEqualTo(3);
@@ -100,7 +111,7 @@ class RetentionJobTest {
         assertThat(scalar("SELECT string_agg(replica_id, ',') FROM replica_heartbeat WHERE replica_id LIKE '" + tenant + "-%'"))
                 .isEqualTo(tenant + "-live");
         assertThat(pass.purged()).containsKeys("webhook_delivery", "webhook_event", "refresh_attempt", "trigger_run",
-                "disconnected_integration", "used_signature", "replica_heartbeat");
+                "disconnected_integration", "used_signature", "replica_heartbeat", "connect_session");
         // the pending delivery's event, 40 days old, is not what the gauge measures: nothing left is past its setting
         assertThat(gauge("refresher.retention.oldest", "webhook_event")).isLessThan(gauge("refresher.retention.allowed",
                 "webhook_event"));
