@@ -159,6 +159,29 @@ class AccessTokenBesideTheRowTest {
 
         accessToken(key, UUID.fromString(id)).then().statusCode(200).body("accessToken", equalTo("at-reconnected"));
         assertThat(requests()).as("vault requests to serve a reconnected token").isEmpty();
+
+        given().header("Authorization", bearer(key)).delete("/v1/integrations/{id}", id).then().statusCode(204);
+        assertThat(seeder.count("SELECT count(*) FROM integration WHERE id = :id", Map.of("id", UUID.fromString(id))))
+                .as("the sealed token went with the row").isZero();
+        assertThat(seeder.count("SELECT count(*) FROM information_schema.columns WHERE table_name = 'disconnected_integration' "
+                + "AND data_type = 'bytea'", Map.of())).as("the tombstone keeps no sealed value").isZero();
+    }
+
+    @Test
+    void shouldHandAnOnDemandCallerTheTokenItJustRecordedWithOneVaultReadAndNoWrite() {
+        String tenant = seeder.tenant("ondemand");
+        String key = TenantKeys.issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
+                Instant.now().plus(2, ChronoUnit.MINUTES)).get(0);
+        vaults.reset();
+
+        String issued = given().header("Authorization", bearer(key)).contentType(ContentType.JSON)
+                .body("{\"minValidSeconds\": 300}").post("/v1/integrations/{id}/access-token", row.id())
+                .then().statusCode(200).body("refreshed", equalTo(true)).extract().path("accessToken");
+
+        assertThat(requests()).extracting(KeyVaultFake.Request::method).as("the refresh's read, no write, no read-back")
+                .containsExactly("GET");
+        assertThat(opened(row.id()).get("access_token").asText()).isEqualTo(issued);
     }
 
     @Test
