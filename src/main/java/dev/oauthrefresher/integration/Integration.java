@@ -80,6 +80,13 @@ public class Integration {
     @Version
     private long version;
 
+    /**
+     * The access token sealed by the key ring beside the row ({@link AccessTokenSeal}); NULL until this release writes
+     * one. Written only by native SQL in the statement that records a new access token, never by the entity.
+     */
+    @Column(name = "access_token_sealed", insertable = false, updatable = false)
+    private byte[] accessTokenSealed;
+
     /** Grows with every status change (never with a refresh that leaves the status alone): the webhook's order key. */
     @Column(name = "status_version", nullable = false)
     private long statusVersion;
@@ -148,6 +155,11 @@ public class Integration {
 
     public Instant lastRefreshedAt() {
         return lastRefreshedAt;
+    }
+
+    /** The sealed access token, if this release wrote one; {@link AccessTokenSeal#open} decides whether it holds. */
+    public java.util.Optional<byte[]> accessTokenSealed() {
+        return java.util.Optional.ofNullable(accessTokenSealed);
     }
 
     public Instant lastAttemptAt() {

@@ -75,6 +75,15 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
                 .firstResultOptional();
     }
 
+    /**
+     * A registration's tokens are in the store: its access token goes beside the row, while the registrant still holds it
+     * (the row was inserted without one, so nothing reads a token the store may yet refuse). False if the row is not ours.
+     */
+    public boolean sealRegisteredAccessToken(UUID id, String owner, byte[] accessTokenSealed) {
+        return execute("UPDATE integration SET access_token_sealed = :sealed WHERE id = :id AND lease_owner = :owner",
+                Map.of("id", id, "owner", owner, "sealed", accessTokenSealed)) == 1;
+    }
+
     /** Deletes a registration whose tokens the store refused, if its registrant still holds it. */
     public boolean deleteLeased(UUID id, String owner) {
         return execute("DELETE FROM integration WHERE id = :id AND lease_owner = :owner",
@@ -135,17 +144,18 @@ public class IntegrationRepository implements PanacheRepositoryBase<Integration,
 
     /**
      * A new consent's tokens are in the store: back to {@code active} from any status, failures and backoff
-     * forgotten, the new expiry, lease released. False if the row is no longer ours.
+     * forgotten, the new expiry and its access token sealed beside it ({@link AccessTokenSeal}), lease released. False if
+     * the row is no longer ours.
      */
-    public boolean reconnect(UUID id, String owner, Instant newExpiry, Instant now) {
+    public boolean reconnect(UUID id, String owner, Instant newExpiry, byte[] accessTokenSealed, Instant now) {
         if (execute("""
                 UPDATE integration
                    SET status = 'active', status_version = status_version + 1, access_token_expires_at = :expiry,
-                       last_refreshed_at = :now, next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
+                       access_token_sealed = :sealed, last_refreshed_at = :now, next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
                        last_error_code = NULL, last_error_message = NULL,
                        lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now
                  WHERE id = :id AND lease_owner = :owner
-                """, Map.of("id", id, "owner", owner, "expiry", newExpiry, "now", now)) != 1) {
+                """, Map.of("id", id, "owner", owner, "expiry", newExpiry, "sealed", accessTokenSealed, "now", now)) != 1) {
             return false;
         }
         // A rotation of the old grant still waiting for the store must never overwrite the new consent's tokens.

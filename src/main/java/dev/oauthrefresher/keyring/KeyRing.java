@@ -139,6 +139,24 @@ public class KeyRing {
         return seal(ring, id, document(tokens).getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Seals a value a capability encodes itself (the access token beside an integration's row) for the row {@code id}
+     * under the current key; the caller clears {@code plain} when it is done with it.
+     */
+    public Sealed sealBytes(UUID id, byte[] plain) {
+        return seal(ring, id, plain);
+    }
+
+    /**
+     * The plaintext of a value {@link #sealBytes} sealed for the row {@code id}.
+     *
+     * @throws SealedValueException.UnknownKeyId sealed with a key this ring lacks (an early re-read of the ring starts)
+     * @throws SealedValueException.Tampered altered, truncated, or sealed for another row
+     */
+    public byte[] openBytes(UUID id, byte[] value) {
+        return openBytes(ring, id, value);
+    }
+
     private Sealed seal(Ring at, UUID id, byte[] plain) {
         Ring.Member key = at.current();
         byte[] value = key.legacy()

@@ -5,7 +5,7 @@ import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.lease.LeaseOwner;
 import dev.oauthrefresher.lease.LeaseRepository;
 import dev.oauthrefresher.lease.Leases;
-import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.attempt.Outcome;
@@ -15,6 +15,7 @@ import dev.oauthrefresher.common.DatabaseDown;
 import dev.oauthrefresher.common.KeyedRateLimits;
 import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Traces;
+import dev.oauthrefresher.integration.AccessTokenSeal;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
@@ -37,7 +38,8 @@ import java.util.UUID;
 import java.util.function.Predicate;
 
 /**
- * Hands a tenant's worker a usable access token. A token valid long enough comes from the token store, through
+ * Hands a tenant's worker a usable access token. A token valid long enough comes from beside the row (sealed in
+ * PostgreSQL, {@link AccessTokenSeal}) or, where no current one is there, from the token store, through
  * {@link AccessTokenCache}; otherwise the integration is refreshed now by the same {@link IntegrationRefresher}
  * and {@link OutcomeWriter} as a run, under the same lease. Concurrent callers in this process share one refresh
  * ({@link SingleFlight}); a caller that finds the row leased by a run or by another replica polls the row until
@@ -69,14 +71,16 @@ public class AccessTokenService {
     private final RefreshConfig refreshConfig;
     private final Leases leases;
     private final Traces traces;
+    private final AccessTokenSeal seal;
     private final SingleFlight<UUID, Issued> refreshes = new SingleFlight<>();
     private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
     private final KeyedRateLimits<String> tenantRefreshes;
 
     AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, LeasedRefresh leasedRefresh,
             AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
-            OnDemandConfig config, RefreshConfig refreshConfig, Leases leases, Traces traces) {
+            OnDemandConfig config, RefreshConfig refreshConfig, Leases leases, Traces traces, AccessTokenSeal seal) {
         this.integrations = integrations;
+        this.seal = seal;
         this.traces = traces;
         this.tokenStore = tokenStore;
         this.leasedRefresh = leasedRefresh;
@@ -158,11 +162,20 @@ public class AccessTokenService {
         return now.isBefore(refreshed.plus(floor));
     }
 
-    /** The stored access token: from the cache while the row's version is unchanged, else one store read. */
+    /**
+     * The stored access token: from the cache while the row's version is unchanged, else the one sealed beside the row
+     * while it matches the row ({@link AccessTokenSeal}), else one store read (a row no refresh of this release wrote
+     * since, or a value that does not open).
+     */
     private Uni<AccessToken> stored(Integration row) {
         Optional<AccessToken> cached = cache.get(row.id(), row.version());
         if (cached.isPresent()) {
             return Uni.createFrom().item(cached.get());
+        }
+        Optional<AccessToken> beside = seal.open(row);
+        if (beside.isPresent()) {
+            cache.put(row.id(), row.version(), beside.get());
+            return Uni.createFrom().item(beside.get());
         }
         Load load = new Load(row.id(), row.version());
         return loads.run(load, () -> {

@@ -69,8 +69,14 @@ public class KeyVaultTokenStore implements TokenStore {
     /** Read by {@link #ping()}; it need not exist: a 404 proves the vault is reachable and lets us in. */
     static final String PROBE_SECRET = "oauth-refresher-readiness-probe";
     static final String CONTENT_TYPE = "application/json";
-    /** The token document's version; readers accept any version, using only the fields they know. */
-    static final int SCHEMA_VERSION = 1;
+    /**
+     * The token document's version (docs/TOKEN-DOCUMENT.md); readers accept any version, using only the fields they know.
+     * 1: every refresh rewrites the document, so its access token is the current one. 2: the same fields, but a refresh
+     * that keeps the refresh token does not rewrite it ({@code refresher.token-store.write-access-tokens=false}), so its
+     * access token is the one of its last write and may have expired.
+     */
+    static final int SCHEMA_ACCESS_TOKEN_CURRENT = 1;
+    static final int SCHEMA_ACCESS_TOKEN_AS_WRITTEN = 2;
     private static final ObjectMapper JSON = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -85,29 +91,36 @@ public class KeyVaultTokenStore implements TokenStore {
     private final CallPolicy policy;
     private final Delay delay;
     private final VaultPriority priority;
+    private final int documentSchema;
 
     /**
      * The store on-demand callers use; {@link #withPriority} gives the same vaults at another priority.
      *
      * @param webhookVault the name of the vault in {@code vaults} that keeps webhook signing secrets
      */
-    KeyVaultTokenStore(Map<String, Vault> vaults, String webhookVault, CallPolicy policy, Delay delay) {
+    KeyVaultTokenStore(Map<String, Vault> vaults, String webhookVault, CallPolicy policy, Delay delay, int documentSchema) {
         this(new TreeMap<>(vaults), Objects.requireNonNull(vaults.get(webhookVault), "webhook vault " + webhookVault),
-                policy, delay, VaultPriority.ON_DEMAND);
+                policy, delay, VaultPriority.ON_DEMAND, documentSchema);
     }
 
     private KeyVaultTokenStore(Map<String, Vault> vaults, Vault webhookVault, CallPolicy policy, Delay delay,
-            VaultPriority priority) {
+            VaultPriority priority, int documentSchema) {
         this.vaults = vaults;
         this.webhookVault = webhookVault;
         this.policy = policy;
         this.delay = delay;
         this.priority = priority;
+        this.documentSchema = documentSchema;
+    }
+
+    /** The document version this store writes, for {@code refresher.token-store.write-access-tokens}. */
+    static int documentSchema(boolean writeAccessTokens) {
+        return writeAccessTokens ? SCHEMA_ACCESS_TOKEN_CURRENT : SCHEMA_ACCESS_TOKEN_AS_WRITTEN;
     }
 
     @Override
     public TokenStore withPriority(VaultPriority wanted) {
-        return wanted == priority ? this : new KeyVaultTokenStore(vaults, webhookVault, policy, delay, wanted);
+        return wanted == priority ? this : new KeyVaultTokenStore(vaults, webhookVault, policy, delay, wanted, documentSchema);
     }
 
     @Override
@@ -125,7 +138,7 @@ public class KeyVaultTokenStore implements TokenStore {
     public Uni<String> save(SecretRef ref, TokenSet tokens) {
         String secretName = ref.secretName();
         return requireValidName(secretName).chain(() -> vault(ref)).chain(vault -> {
-            KeyVaultSecret secret = new KeyVaultSecret(secretName, encode(tokens))
+            KeyVaultSecret secret = new KeyVaultSecret(secretName, encode(tokens, documentSchema))
                     .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(tokenTags(secretName)));
             return withRetries(vault, "save", secretName, () -> vault.client().setSecret(secret))
                     .map(stored -> stored.getProperties().getVersion());
@@ -402,8 +415,8 @@ public class KeyVaultTokenStore implements TokenStore {
                 && http.getResponse().getStatusCode() == status;
     }
 
-    private static String encode(TokenSet tokens) {
-        return toJson(new TokenDocument(SCHEMA_VERSION, tokens.accessToken().reveal(), tokens.refreshToken().reveal(),
+    private static String encode(TokenSet tokens, int schema) {
+        return toJson(new TokenDocument(schema, tokens.accessToken().reveal(), tokens.refreshToken().reveal(),
                 tokens.expiresAt(), tokens.scope().orElse(null), tokens.tokenType()), "the tokens");
     }
 
@@ -505,8 +518,10 @@ public class KeyVaultTokenStore implements TokenStore {
 
     /**
      * The secret's JSON document, a contract with hosts that read the vault directly (docs/TOKEN-DOCUMENT.md); field
-     * names follow OAuth's token response. {@code schema} is {@value #SCHEMA_VERSION}; documents written before the
-     * field existed have none and are the same version 1.
+     * names follow OAuth's token response. {@code schema} is {@value #SCHEMA_ACCESS_TOKEN_CURRENT} or
+     * {@value #SCHEMA_ACCESS_TOKEN_AS_WRITTEN}, which differ only in how current the access token is kept; documents written
+     * before the field existed have none and are version 1. Both versions hold every field, so the previous release's
+     * reader, which needs {@code access_token}, {@code refresh_token} and {@code expires_at}, reads either.
      */
     @RegisterForReflection
     // a field added by a newer release must not make an older one, after a rollback, lose every integration

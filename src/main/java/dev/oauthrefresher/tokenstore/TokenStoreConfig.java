@@ -32,6 +32,19 @@ public interface TokenStoreConfig {
     @WithDefault("2s")
     Duration readinessTimeout();
 
+    /**
+     * Whether every refresh writes the whole token document, the new access token included, to the token store.
+     * {@code true}: every refresh costs two vault transactions (a read and a write), as in the previous release, and the
+     * document's {@code access_token} is always the current one (schema 1 of docs/TOKEN-DOCUMENT.md), for hosts that read
+     * the vault directly and for a rolling update from the previous release, whose pods serve access tokens from the
+     * vault. {@code false}: a refresh whose refresh token did not change costs one transaction (the read) and writes
+     * nothing to the store, the new access token lives only beside the row in PostgreSQL (sealed); a rotation still
+     * costs a read and a write; the document's access token is the one of its last write (schema 2). Key
+     * {@code refresher.token-store.write-access-tokens}, default {@code true} (docs/UPGRADING.md says when to turn it off).
+     */
+    @WithDefault("true")
+    boolean writeAccessTokens();
+
     /** Mock-mode settings. */
     Memory memory();
 

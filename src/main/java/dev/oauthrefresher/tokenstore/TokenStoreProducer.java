@@ -40,7 +40,7 @@ public class TokenStoreProducer {
                 LOG.warn("Token store is in mock mode (memory): tokens are lost when this process stops.");
                 yield new InMemoryTokenStore(config.memory().latency());
             }
-            case KEY_VAULT -> keyVault(config.keyVault(), vaults, budget, credential, vertx, tls);
+            case KEY_VAULT -> keyVault(config.keyVault(), config.writeAccessTokens(), vaults, budget, credential, vertx, tls);
         };
     }
 
@@ -84,7 +84,8 @@ public class TokenStoreProducer {
         return chain.addLast(managed.build()).build();
     }
 
-    private static KeyVaultTokenStore keyVault(TokenStoreConfig.KeyVault config, Vaults vaults, VaultBudget budget,
+    private static KeyVaultTokenStore keyVault(TokenStoreConfig.KeyVault config, boolean writeAccessTokens, Vaults vaults,
+            VaultBudget budget,
             TokenCredential credential, Vertx vertx, TlsConfigurationRegistry tls) {
         Optional<TrustOptions> trust = config.tlsConfigurationName().map(name -> trustOptions(tls, name));
         if (config.disableChallengeResourceVerification()) {
@@ -103,7 +104,7 @@ public class TokenStoreProducer {
         LOG.infof("Token store: %d vault(s), webhook secrets in '%s', at most %d requests/s per vault, %d attempts per "
                 + "operation.", clients.size(), vaults.webhookVault(), config.maxRequestsPerSecond(), config.maxAttempts());
         return new KeyVaultTokenStore(clients, vaults.webhookVault(), KeyVaultTokenStore.CallPolicy.of(config),
-                KeyVaultTokenStore.Delay.TIMER);
+                KeyVaultTokenStore.Delay.TIMER, KeyVaultTokenStore.documentSchema(writeAccessTokens));
     }
 
     private static TrustOptions trustOptions(TlsConfigurationRegistry tls, String name) {

@@ -50,7 +50,9 @@ class ArchitectureTest {
             Map.entry("cron", Set.of("common", "drain", "retention", "web")),
             Map.entry("webhook", Set.of("access", "audit", "common", "retention", "tokenstore", "web")),
             // the registry: the entity, its repository, its events (into the webhook outbox)
-            Map.entry("integration", Set.of("common", "provider", "retention", "tokenstore", "tokenstore.sweep", "webhook")),
+            // and the access token sealed beside the row (AccessTokenSeal), with the key ring
+            Map.entry("integration", Set.of("common", "keyring", "provider", "retention", "tokenstore", "tokenstore.sweep",
+                    "webhook")),
             Map.entry("lease", Set.of("common", "integration", "provider", "tokenstore")),
             // register, reconnect, disconnect, vault moves: change rows under a lease
             // disconnect queues the grant's revocation in the transaction that deletes its row

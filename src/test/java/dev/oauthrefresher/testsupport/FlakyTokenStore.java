@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The in-memory store with writes that fail on a fixed schedule: the one fault (a token store refusing a write
  * right after the provider rotated a token) that no real local server can produce on demand. Each secret's
  * writes are numbered from the moment a schedule is set, so which write fails does not depend on how the
- * run interleaves its rows. Enabled only by {@link FlakyTokenStoreProfile}.
+ * run interleaves its rows. It also counts each secret's loads and saves, which is what a refresh costs a vault.
+ * Enabled only by {@link FlakyTokenStoreProfile}.
  */
 @Alternative
 @ApplicationScoped
@@ -38,6 +39,8 @@ public class FlakyTokenStore implements TokenStore {
     public static final AtomicInteger FAILED_WRITES = new AtomicInteger();
     private static final Map<String, AtomicInteger> WRITES = new ConcurrentHashMap<>();
     private static volatile Schedule schedule = Schedule.NEVER;
+    private static final Map<String, AtomicInteger> LOADS = new ConcurrentHashMap<>();
+    private static final Map<String, AtomicInteger> SAVES = new ConcurrentHashMap<>();
 
     private final InMemoryTokenStore delegate = new InMemoryTokenStore(Duration.ZERO);
 
@@ -47,15 +50,29 @@ public class FlakyTokenStore implements TokenStore {
         schedule = next;
     }
 
+    /** Loads asked of {@code secretName} since the start, failed or not. */
+    public static int loads(String secretName) {
+        return LOADS.getOrDefault(secretName, new AtomicInteger()).get();
+    }
+
+    /** Saves asked of {@code secretName} since the start, failed or not. */
+    public static int saves(String secretName) {
+        return SAVES.getOrDefault(secretName, new AtomicInteger()).get();
+    }
+
     @Override
     public Uni<Optional<Versioned>> load(SecretRef secret) {
-        return delegate.load(secret);
+        return Uni.createFrom().deferred(() -> {
+            LOADS.computeIfAbsent(secret.secretName(), name -> new AtomicInteger()).incrementAndGet();
+            return delegate.load(secret);
+        });
     }
 
     @Override
     public Uni<String> save(SecretRef secret, TokenSet tokens) {
         String secretName = secret.secretName();
         return Uni.createFrom().deferred(() -> {
+            SAVES.computeIfAbsent(secretName, name -> new AtomicInteger()).incrementAndGet();
             int write = WRITES.computeIfAbsent(secretName, name -> new AtomicInteger()).getAndIncrement();
             if (schedule.fails(write)) {
                 FAILED_WRITES.incrementAndGet();

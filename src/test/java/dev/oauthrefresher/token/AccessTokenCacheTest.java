@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.oauthrefresher.common.Secret;
-import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

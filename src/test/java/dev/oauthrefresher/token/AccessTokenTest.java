@@ -117,6 +117,25 @@ class AccessTokenTest {
     }
 
     @Test
+    void shouldRewriteTheWholeDocumentInTheStoreAtEveryRefreshWithTheDefaultWriteAccessTokens() {
+        String tenant = seeder.tenant("rewrite");
+        String key = TenantKeys.issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(2, ChronoUnit.MINUTES)).get(0);
+        String versionBefore = tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow().version();
+
+        String token = accessToken(key, row.id(), "{\"minValidSeconds\": 300}").then().statusCode(200)
+                .body("refreshed", equalTo(true)).extract().path("accessToken");
+
+        // refresher.token-store.write-access-tokens=true (this boot's default): the refresh token did not change, and the
+        // document is written again all the same, with the new access token, for hosts that read the store directly
+        TokenStore.Versioned stored = tokenStore.load(TestSecrets.of(row.id())).await().indefinitely().orElseThrow();
+        assertThat(stored.version()).as("the document written again").isNotEqualTo(versionBefore);
+        assertThat(stored.tokens().accessToken().reveal()).isEqualTo(token);
+        assertThat(stored.tokens().refreshToken().reveal()).isEqualTo(google.latestRefreshToken(row.grant()));
+        assertThat(seeder.column(row.id(), "access_token_sealed")).as("and beside the row").isNotNull();
+    }
+
+    @Test
     void shouldGiveFiftyConcurrentCallersAndAnOverlappingRunOneProviderCallAndTheSameNewToken() throws Exception {
         String tenant = seeder.tenant("singleflight");
         // five callers per key, so the per-key rate limit is not what this test measures

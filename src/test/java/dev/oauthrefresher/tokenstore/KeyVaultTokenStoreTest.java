@@ -73,6 +73,10 @@ class KeyVaultTokenStoreTest {
     }
 
     KeyVaultTokenStore store(CallPolicy policy, VaultLimiter limiter) {
+        return store(policy, limiter, KeyVaultTokenStore.documentSchema(true));
+    }
+
+    KeyVaultTokenStore store(CallPolicy policy, VaultLimiter limiter, int documentSchema) {
         PemTrustOptions trust = new PemTrustOptions().addCertPath(fake.certificatePem().toString());
         KeyVaultTokenStore.Vault vault = new KeyVaultTokenStore.Vault(SecretRef.DEFAULT_VAULT,
                 KeyVaultClients.secretClient(URI.create(fake.vaultUrl()), new FakeAzureCredential(), vertx,
@@ -81,7 +85,7 @@ class KeyVaultTokenStoreTest {
                 policy, duration -> {
                     waits.add(duration);
                     return KeyVaultTokenStore.Delay.TIMER.by(duration);
-                });
+                }, documentSchema);
     }
 
     /** The vault the store under test knows, which the single {@code url} configures. */
@@ -136,6 +140,28 @@ class KeyVaultTokenStoreTest {
                 .containsEntry("integration-id", name.substring("integration-".length()));
         assertThat(stored.tags().toString()).doesNotContain("secret-1");
         assertThat(loaded.toString()).doesNotContain("at-secret-1").doesNotContain("rt-secret-1");
+    }
+
+    @Test
+    void shouldWriteSchemaTwoWithEveryFieldOfSchemaOneWhenAccessTokensAreNotWrittenAtEveryRefresh() throws Exception {
+        assertThat(KeyVaultTokenStore.documentSchema(true)).as("write-access-tokens=true").isEqualTo(1);
+        assertThat(KeyVaultTokenStore.documentSchema(false)).as("write-access-tokens=false").isEqualTo(2);
+        String name = newSecretName();
+        KeyVaultTokenStore accessTokensBesideTheRow = store(POLICY, limiter(200, System::nanoTime), KeyVaultTokenStore.documentSchema(false));
+
+        await(accessTokensBesideTheRow.save(ref(name), tokens("at-secret-2", "rt-secret-2")));
+
+        JsonNode document = new ObjectMapper().readTree(fake.latest(name).orElseThrow().value());
+        assertThat(document.get("schema").asInt()).isEqualTo(2);
+        // what the previous release's reader needs of any version: these three, present (it ignores the number)
+        assertThat(document.get("access_token").asText()).isEqualTo("at-secret-2");
+        assertThat(document.get("refresh_token").asText()).isEqualTo("rt-secret-2");
+        assertThat(Instant.parse(document.get("expires_at").asText())).isEqualTo(EXPIRES_AT);
+        assertThat(fake.latest(name).orElseThrow().tags()).as("the family the sweep lists is unchanged")
+                .containsEntry("schema", "token-set-1");
+        TokenSet read = await(store.load(ref(name))).orElseThrow().tokens();
+        assertThat(read.refreshToken().reveal()).isEqualTo("rt-secret-2");
+        assertThat(read.accessToken().reveal()).isEqualTo("at-secret-2");
     }
 
     @Test

@@ -63,6 +63,8 @@ class ShardedKeyVaultTest {
     MeterRegistry registry;
 
     final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
+    // a rotating provider's refresh writes to the vault whatever write-access-tokens says (false in this boot)
+    final FakeTokenEndpoint rotating = FakeTokenEndpointResource.rotating();
 
     @BeforeEach
     void resetFakes() {
@@ -97,9 +99,9 @@ class ShardedKeyVaultTest {
         String tenant = seeder.tenant("routing");
         String key = TenantKeys.issue(tenant);
         Instant inAnHour = Instant.now().plus(1, ChronoUnit.HOURS);
-        Seeded inShard = seeder.integrations(tenant, "google", "fake-google", google, 1, inAnHour, "shard-2").get(0);
+        Seeded inShard = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1, inAnHour, "shard-2").get(0);
         // written by the one-vault release: no vault on the row, its tokens in the vault that is now 'default'
-        Seeded before = seeder.integrations(tenant, "google", "fake-google", google, 1, inAnHour).get(0);
+        Seeded before = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1, inAnHour).get(0);
         vaults.reset();
 
         given().header("Authorization", TenantKeys.bearer(key)).contentType(ContentType.JSON).body("{}")
@@ -114,7 +116,7 @@ class ShardedKeyVaultTest {
         assertThat(methodsOn(vaults.defaultVault(), inShard.id())).isEmpty();
         assertThat(methodsOn(vaults.defaultVault(), before.id())).containsExactly("GET", "PUT");
         assertThat(methodsOn(vaults.shard2(), before.id())).isEmpty();
-        assertThat(google.successes(inShard.grant())).isEqualTo(1);
+        assertThat(rotating.successes(inShard.grant())).isEqualTo(1);
         assertThat(seeder.column(before.id(), "vault")).as("never recomputed").isNull();
     }
 
@@ -194,7 +196,8 @@ class ShardedKeyVaultTest {
                 .body("moved", equalTo(0)).body("alreadyThere", equalTo(4)).body("remaining", equalTo(1));
         vaults.reset();
         refresh(tenant, inDefault.get(0).id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
-        assertThat(methodsOn(vaults.shard2(), inDefault.get(0).id())).containsExactly("GET", "PUT");
+        // read where the row now points; a kept refresh token is not written again (write-access-tokens=false here)
+        assertThat(methodsOn(vaults.shard2(), inDefault.get(0).id())).containsExactly("GET");
         assertThat(methodsOn(vaults.defaultVault(), inDefault.get(0).id())).isEmpty();
     }
 

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.integration.lifecycle;
 
+import dev.oauthrefresher.integration.AccessTokenSeal;
 import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.integration.IntegrationDtos;
 import dev.oauthrefresher.integration.IntegrationEvents;
@@ -21,6 +22,7 @@ import dev.oauthrefresher.lease.LeaseOwner;
 import dev.oauthrefresher.lease.LeaseRepository;
 import dev.oauthrefresher.lease.Leases;
 import dev.oauthrefresher.revocation.Revocations;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -46,7 +48,7 @@ import org.hibernate.exception.ConstraintViolationException;
 
 /**
  * An integration's lifecycle (register, reconnect, disconnect) and the reads of both API surfaces (admin and
- * tenant); tokens go to the token store only.
+ * tenant); tokens go to the token store, and the access token also beside the row ({@link AccessTokenSeal}).
  */
 @ApplicationScoped
 public class IntegrationService {
@@ -66,10 +68,11 @@ public class IntegrationService {
     private final LifecycleConfig config;
     private final Revocations revocations;
     private final OrphanCompensation orphans;
+    private final AccessTokenSeal seal;
 
     IntegrationService(IntegrationRepository integrations, TenantService tenants, TokenStore tokenStore, AuditLog audit,
             ProviderGroups providerGroups, IntegrationEvents events, Vaults vaults, Leases leases, LifecycleConfig config,
-            Revocations revocations, OrphanCompensation orphans) {
+            Revocations revocations, OrphanCompensation orphans, AccessTokenSeal seal) {
         this.integrations = integrations;
         this.tenants = tenants;
         this.tokenStore = tokenStore;
@@ -81,6 +84,7 @@ public class IntegrationService {
         this.config = config;
         this.revocations = revocations;
         this.orphans = orphans;
+        this.seal = seal;
     }
 
     /**
@@ -143,6 +147,7 @@ public class IntegrationService {
                                 })
                                 .chain(() -> Uni.createFrom().failure(tokenStoreUnavailable("register",
                                         inserted.secretRef(), (Exception) e, "did not accept the tokens; nothing was registered"))))
+                        .chain(() -> Blocking.run(() -> sealRegisteredAccessToken(inserted, lease, tokens)))
                         // announced only now: a registration undone above never existed for a receiver
                         .chain(() -> registration.announce()
                                 ? Blocking.run(() -> QuarkusTransaction.requiringNew().run(() -> events.connected(id)))
@@ -192,6 +197,21 @@ public class IntegrationService {
             integrations.deleteLeased(id, lease.ownerValue());
             audit.recordAs(actor, "integration.register.undone", tenantId, id, "the token store refused the tokens");
         });
+    }
+
+    /**
+     * The stored access token goes beside the row, under the registration's lease. Registered all the same if this
+     * fails: the row and the stored tokens are in place, and readers fall back to the store until the next refresh.
+     */
+    private void sealRegisteredAccessToken(Integration inserted, Lease lease, TokenSet tokens) {
+        try {
+            byte[] sealed = seal.seal(inserted.id(), AccessToken.of(tokens), inserted.lastRefreshedAt());
+            QuarkusTransaction.requiringNew().run(() -> integrations.sealRegisteredAccessToken(inserted.id(),
+                    lease.ownerValue(), sealed));
+        } catch (RuntimeException e) {
+            LOG.warnf("Integration %s is registered, but its access token could not be sealed beside the row (%s); "
+                    + "reads use the token store until its next refresh", inserted.id(), e.getClass().getSimpleName());
+        }
     }
 
     private void releaseRegistrationLease(Lease lease) {
@@ -331,7 +351,9 @@ public class IntegrationService {
         // the guarded write below ends the lease either way
         lease.close();
         return QuarkusTransaction.requiringNew().call(() -> {
-            if (!integrations.reconnect(id, lease.ownerValue(), tokens.expiresAt(), Instant.now())) {
+            Instant now = Instant.now();
+            if (!integrations.reconnect(id, lease.ownerValue(), tokens.expiresAt(),
+                    seal.seal(id, AccessToken.of(tokens), now), now)) {
                 throw lostLease(id);
             }
             audit.recordAs(actor, auditAction, tenantId, id, before.code() + " -> active" + leased.supersedes());

@@ -2,7 +2,7 @@ package dev.oauthrefresher.refresh.attempt;
 
 import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.provider.Provider;
-import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.RunCircuits;
@@ -14,6 +14,7 @@ import dev.oauthrefresher.provider.RefreshResult;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.TokenStoreConfig;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
 import dev.oauthrefresher.tokenstore.UnreadableTokensException;
 import dev.oauthrefresher.tokenstore.VaultBudgetExhaustedException;
@@ -51,11 +52,13 @@ public class IntegrationRefresher {
     private final RefreshConfig config;
     private final Backoff backoff;
     private final Traces traces;
+    private final boolean writeAccessTokens;
     private final Map<Provider, RateLimiter> rateLimits = new EnumMap<>(Provider.class);
 
     IntegrationRefresher(TokenStore tokenStore, ProviderGateway providers, PendingRotations pending,
-            RefreshMetrics metrics, RefreshConfig config, Traces traces) {
+            RefreshMetrics metrics, RefreshConfig config, Traces traces, TokenStoreConfig storeConfig) {
         this.tokenStore = tokenStore;
+        this.writeAccessTokens = storeConfig.writeAccessTokens();
         this.traces = traces;
         this.providers = providers;
         this.pending = pending;
@@ -179,8 +182,10 @@ public class IntegrationRefresher {
     }
 
     /**
-     * New tokens go to the store before the row changes; a rotated refresh token is never dropped while this process
-     * holds the row: it is sealed in PostgreSQL first, so it survives a store that refuses it and this process alike.
+     * New tokens go to the store before the row changes (with {@code refresher.token-store.write-access-tokens=false}, a
+     * kept refresh token is not written again: the new access token goes only beside the row); a rotated refresh token
+     * is never dropped while this process holds the row: it is sealed in PostgreSQL first, so it survives a store that
+     * refuses it and this process alike.
      * The write is fenced ({@link Lease#fenceAsync}) and goes to the secret the fence names; if the fence refuses,
      * nothing is written.
      */
@@ -191,6 +196,11 @@ public class IntegrationRefresher {
                 r.expiresAt(), r.scope().or(current::scope), r.tokenType());
         if (!r.oddities().isEmpty()) {
             LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
+        }
+        if (!rotated && !writeAccessTokens) {
+            // the stored refresh token is still the grant's: the new access token goes only beside the row, which the
+            // outcome's guarded update writes (fenced by its lease), so the store is not asked at all
+            return Uni.createFrom().item(new Outcome.Refreshed(r.expiresAt(), false, r.oddities(), AccessToken.of(next)));
         }
         if (!rotated) {
             return fencedSave(store, row, lease, runId, next, r, started, false, attempt);

@@ -1,6 +1,6 @@
 package dev.oauthrefresher.refresh.attempt;
 
-import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
@@ -22,7 +22,9 @@ public sealed interface Outcome {
     List<String> KINDS = List.of(REFRESHED, EXPIRED, ERROR, TRANSIENT_FAILURE, DEFERRED, ROTATION_PENDING);
 
     /**
-     * The new tokens are in the token store; the row gets the new expiry. {@code oddities} names what was odd
+     * The new tokens are in the token store (a kept refresh token is not written again with
+     * {@code refresher.token-store.write-access-tokens=false}); the row gets the new expiry and {@code issued} sealed
+     * beside it. {@code oddities} names what was odd
      * about the provider's answer (recorded in {@code refresh_attempt.note}). {@code issued} is the new access
      * token, so an on-demand caller is served what was just written without reading it back.
      */

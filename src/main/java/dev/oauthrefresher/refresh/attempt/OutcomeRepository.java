@@ -28,12 +28,20 @@ public class OutcomeRepository {
         this.em = em;
     }
 
-    /** One row's refresh to record: the row, the lease owner it must still have, the new expiry, when. */
-    public record RefreshedRow(UUID id, String owner, Instant newExpiry, Instant now) {
+    /**
+     * One row's refresh to record: the row, the lease owner it must still have, the new expiry, when, and the new access
+     * token sealed for the row ({@code AccessTokenSeal}, bound to {@code newExpiry} and {@code now}).
+     */
+    public record RefreshedRow(UUID id, String owner, Instant newExpiry, Instant now, byte[] accessTokenSealed) {
+
+        @Override
+        public String toString() {
+            return "RefreshedRow[" + id + ", owner " + owner + ", expiry " + newExpiry + "]";
+        }
     }
 
     /**
-     * Refreshes succeeded: new expiry, failures forgotten, lease released; for many rows as one JDBC batch (one
+     * Refreshes succeeded: new expiry and the new access token sealed beside it, failures forgotten, lease released; for many rows as one JDBC batch (one
      * round trip, one statement PostgreSQL prepares once, instead of a query per row that Hibernate builds and
      * PostgreSQL plans anew). Element {@code i} is false if row {@code i} was no longer active and ours.
      */
@@ -41,7 +49,7 @@ public class OutcomeRepository {
         return em.unwrap(Session.class).doReturningWork(connection -> {
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE integration
-                       SET access_token_expires_at = ?, last_refreshed_at = ?, last_attempt_at = ?,
+                       SET access_token_expires_at = ?, access_token_sealed = ?, last_refreshed_at = ?, last_attempt_at = ?,
                            next_attempt_at = NULL, consecutive_failures = 0, first_failure_at = NULL,
                            last_error_code = NULL, last_error_message = NULL,
                            lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = ?
@@ -50,11 +58,12 @@ public class OutcomeRepository {
                 for (RefreshedRow row : rows) {
                     OffsetDateTime now = Timestamps.utc(row.now());
                     update.setObject(1, Timestamps.utc(row.newExpiry()));
-                    update.setObject(2, now);
+                    update.setBytes(2, row.accessTokenSealed());
                     update.setObject(3, now);
                     update.setObject(4, now);
-                    update.setObject(5, row.id());
-                    update.setString(6, row.owner());
+                    update.setObject(5, now);
+                    update.setObject(6, row.id());
+                    update.setString(7, row.owner());
                     update.addBatch();
                 }
                 int[] counts = update.executeBatch();

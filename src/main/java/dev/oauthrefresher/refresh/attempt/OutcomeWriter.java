@@ -1,12 +1,13 @@
 package dev.oauthrefresher.refresh.attempt;
 
-import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.refresh.rotation.RotationRecorder;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RefreshConfig;
 import dev.oauthrefresher.refresh.rotation.PendingRotationRepository;
 import dev.oauthrefresher.common.GroupCommit;
+import dev.oauthrefresher.integration.AccessTokenSeal;
 import dev.oauthrefresher.integration.IntegrationEvents;
 import dev.oauthrefresher.lease.LeaseKeeper;
 import dev.oauthrefresher.lease.LeaseRepository;
@@ -55,10 +56,11 @@ public class OutcomeWriter implements RotationRecorder {
     private final RefreshMetrics metrics;
     private final RefreshConfig config;
     private final IntegrationEvents events;
+    private final AccessTokenSeal seal;
     private final GroupCommit<Write> commits = new GroupCommit<>(MAX_PER_TRANSACTION, this::writeBatch);
 
     OutcomeWriter(OutcomeRepository integrations, LeaseRepository leases, LeaseKeeper keeper, AttemptRepository attempts, PendingRotationRepository pendingRotations,
-            RefreshMetrics metrics, RefreshConfig config, IntegrationEvents events) {
+            RefreshMetrics metrics, RefreshConfig config, IntegrationEvents events, AccessTokenSeal seal) {
         this.integrations = integrations;
         this.leases = leases;
         this.keeper = keeper;
@@ -67,6 +69,7 @@ public class OutcomeWriter implements RotationRecorder {
         this.metrics = metrics;
         this.config = config;
         this.events = events;
+        this.seal = seal;
     }
 
     public Uni<Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome, Instant startedAt,
@@ -132,9 +135,14 @@ public class OutcomeWriter implements RotationRecorder {
             // rows locked in PostgreSQL's uuid order, as a lease renewal locks them (ORDER BY id FOR UPDATE), so
             // the two never wait on each other crosswise (a deadlock that aborts the whole batch)
             refreshed.sort(Comparator.comparing(i -> batch.get(i).row().id(), OutcomeWriter::uuidOrder));
+            // the new access token goes beside the row in the statement that records it, so the row never names a token
+            // it does not hold
             boolean[] applied = integrations.markAllRefreshed(refreshed.stream().map(batch::get)
-                    .map(w -> new OutcomeRepository.RefreshedRow(w.row().id(), w.owner(),
-                            ((Outcome.Refreshed) w.outcome()).newExpiry(), w.finishedAt()))
+                    .map(w -> {
+                        Outcome.Refreshed r = (Outcome.Refreshed) w.outcome();
+                        return new OutcomeRepository.RefreshedRow(w.row().id(), w.owner(), r.newExpiry(), w.finishedAt(),
+                                seal.seal(w.row().id(), r.issued(), w.finishedAt()));
+                    })
                     .toList());
             for (int k = 0; k < applied.length; k++) {
                 Write w = batch.get(refreshed.get(k));

@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 /**
  * A run's claimed rows per Key Vault that have not finished their refresh call, and which vaults it should not claim
  * more of: a vault is <em>full</em> once its outstanding rows need longer than {@code horizon} at this replica's
- * request rate for it (two requests per refresh: the read and the write), and <em>unserved</em> once a claimed row
+ * request rate for it (counted as two requests per refresh, the most one costs), and <em>unserved</em> once a claimed row
  * named a vault this replica does not have. Rows of either stay unclaimed, for a later claim, run or replica, instead
  * of waiting in memory past their lead time. A claim may still overshoot a vault by one batch: the query leaves
  * vaults out, it does not count them.
@@ -24,7 +24,11 @@ import org.jboss.logging.Logger;
 final class VaultBacklog {
 
     private static final Logger LOG = Logger.getLogger(VaultBacklog.class);
-    /** Vault requests one refresh costs: the token read and the write of the new tokens. */
+    /**
+     * Vault requests one refresh costs at most: the token read and the write of the new tokens. With
+     * {@code refresher.token-store.write-access-tokens=false} a refresh that keeps its refresh token costs one; counting
+     * two keeps the bound on the safe side for rows of rotating providers, which the claim cannot tell apart.
+     */
     static final int REQUESTS_PER_REFRESH = 2;
 
     /** This replica's request rate for each vault. */

@@ -1,6 +1,6 @@
 package dev.oauthrefresher.refresh.attempt;
 
-import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.common.Secret;

@@ -2,7 +2,7 @@ package dev.oauthrefresher.refresh.run;
 
 import dev.oauthrefresher.lease.DueQuery;
 import dev.oauthrefresher.provider.Provider;
-import dev.oauthrefresher.refresh.AccessToken;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import dev.oauthrefresher.refresh.ClaimedIntegration;
 import dev.oauthrefresher.refresh.RunCircuits;
 import dev.oauthrefresher.refresh.attempt.Outcome;

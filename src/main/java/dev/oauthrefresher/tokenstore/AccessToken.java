@@ -1,7 +1,6 @@
-package dev.oauthrefresher.refresh;
+package dev.oauthrefresher.tokenstore;
 
 import dev.oauthrefresher.common.Secret;
-import dev.oauthrefresher.tokenstore.TokenSet;
 import java.time.Instant;
 import java.util.Optional;
 
