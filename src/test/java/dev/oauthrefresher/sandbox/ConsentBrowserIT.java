@@ -55,7 +55,11 @@ class ConsentBrowserIT {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final String ADMIN = "Bearer dev-admin-token";
-    private static final String APP_PAGE = "http://localhost:" + SandboxProfile.PORT + DemoSeeder.APP_PAGE;
+    // literals, not the sandbox's constants: tests compile in a -Dprod build too, which has no src/dev
+    private static final String TENANT = "demo";
+    private static final String APP_PATH = "/dev/sandbox/connected";
+    private static final String APP_PAGE = "http://localhost:" + SandboxProfile.PORT + APP_PATH;
+    private static final String SUGGESTED_ACCOUNT = "you@demo.test";
     private static final Duration PAGE_WAIT = Duration.ofSeconds(30);
 
     private String key;
@@ -75,7 +79,7 @@ class ConsentBrowserIT {
         key = given().header("Authorization", ADMIN).contentType(ContentType.JSON)
                 .body(Map.of("name", "browser-test", "scopes", List.of("integrations:read", "integrations:write",
                         "tokens:read")))
-                .post("/admin/tenants/{t}/api-keys", DemoSeeder.TENANT)
+                .post("/admin/tenants/{t}/api-keys", TENANT)
                 .then().statusCode(201).extract().path("key");
         profile = Files.createTempDirectory("consent-browser-");
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
@@ -162,14 +166,14 @@ class ConsentBrowserIT {
 
     private void typeAccount(String account) {
         WebElement field = browser.findElement(By.id("account"));
-        assertThat(field.getAttribute("value")).isEqualTo(SandboxConsentResource.DEFAULT_ACCOUNT);
+        assertThat(field.getAttribute("value")).isEqualTo(SUGGESTED_ACCOUNT);
         field.clear();
         field.sendKeys(account);
     }
 
     /** Waits until the browser, after the redirects, is on the app's page; what its query told the app. */
     private Map<String, String> landedOnTheAppPage() {
-        new WebDriverWait(browser, PAGE_WAIT).until(ExpectedConditions.urlContains(DemoSeeder.APP_PAGE + "?"));
+        new WebDriverWait(browser, PAGE_WAIT).until(ExpectedConditions.urlContains(APP_PATH + "?"));
         URI landed = URI.create(browser.getCurrentUrl());
         assertThat(landed.getScheme() + "://" + landed.getAuthority() + landed.getPath()).isEqualTo(APP_PAGE);
         Map<String, String> parameters = new LinkedHashMap<>();

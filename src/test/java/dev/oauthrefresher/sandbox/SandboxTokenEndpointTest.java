@@ -34,6 +34,8 @@ class SandboxTokenEndpointTest {
     /** The sandbox client's one registered redirect URI: the connect callback under the public URL. */
     private static final String CALLBACK = "http://localhost:" + SandboxProfile.PORT + "/connect/callback";
     private static final String VERIFIER = "a-pkce-verifier-of-forty-three-or-more-characters-for-rfc-7636";
+    /** BASE64URL(SHA256(VERIFIER)) (RFC 7636 section 4.2), a fixed vector. */
+    private static final String S256_CHALLENGE = "ohntH-WcLBTMCc7pdZYmR7ro7bTAhvbkSdHCwakO1bM";
     private static final String STATE = "state-of-the-client";
     private static final Pattern HIDDEN_REQUEST = Pattern.compile("name=\"request\" value=\"([A-Za-z0-9_-]{43})\"");
 
@@ -135,7 +137,7 @@ class SandboxTokenEndpointTest {
     private static Response authorize(String redirectUri) {
         return given().redirects().follow(false).queryParam("response_type", "code").queryParam("client_id", CLIENT_ID)
                 .queryParam("redirect_uri", redirectUri).queryParam("scope", "email calendar.read")
-                .queryParam("state", STATE).queryParam("code_challenge", SandboxAuthorizations.challenge(VERIFIER))
+                .queryParam("state", STATE).queryParam("code_challenge", S256_CHALLENGE)
                 .queryParam("code_challenge_method", "S256")
                 .get("/dev/sandbox/authorize");
     }
