@@ -1,6 +1,9 @@
 package dev.oauthrefresher.sandbox;
 
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.connect.ConnectConfig;
+import dev.oauthrefresher.connect.ConnectDtos.RedirectUriList;
+import dev.oauthrefresher.connect.ConnectService;
 import dev.oauthrefresher.integration.IntegrationDtos.IntegrationView;
 import dev.oauthrefresher.integration.IntegrationDtos.RegisterIntegration;
 import dev.oauthrefresher.integration.lifecycle.IntegrationService;
@@ -23,6 +26,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +40,9 @@ import org.jboss.logging.Logger;
  * provider group {@code sandbox}, registered through the same service as the admin API. Idempotent: a restart of
  * dev mode starts from an empty database, and a live reload keeps the database but loses the memory token store
  * and the sandbox's grants, so existing rows get a fresh grant and tokens instead of a second registration.
- * The tenant also has one webhook endpoint for every integration event, delivering to {@link SandboxWebhooks}.
+ * The tenant also has one webhook endpoint for every integration event, delivering to {@link SandboxWebhooks}, and,
+ * when connect sessions are on, the sandbox's stand-in app page in its redirect-URI allow-list, so a connect session
+ * runs in the browser against the sandbox's consent page ({@link SandboxConsentResource}).
  */
 @ApplicationScoped
 @IfBuildProperty(name = "refresher.sandbox.enabled", stringValue = "true")
@@ -44,6 +50,8 @@ class DemoSeeder {
 
     static final String TENANT = "demo";
     static final String PROVIDER_GROUP = "sandbox";
+    /** The sandbox's stand-in for the host app's page a connect session ends on, under the public URL. */
+    static final String APP_PAGE = "/dev/sandbox/connected";
 
     private static final Logger LOG = Logger.getLogger(DemoSeeder.class);
     private static final Duration TOKEN_STORE_TIMEOUT = Duration.ofSeconds(30);
@@ -76,10 +84,12 @@ class DemoSeeder {
     private final WebhookEndpointService webhookEndpoints;
     private final SandboxWebhooks receiver;
     private final String receiverUrl;
+    private final ConnectService connect;
+    private final Optional<String> appPage;
 
     DemoSeeder(TenantService tenants, TenantRepository tenantRows, IntegrationService integrations, TokenStore tokenStore,
             SandboxGrants grants, ExampleKey exampleKey, WebhookEndpointService webhookEndpoints,
-            SandboxWebhooks receiver, SandboxConfig config) {
+            SandboxWebhooks receiver, SandboxConfig config, ConnectService connect, ConnectConfig connectConfig) {
         this.tenants = tenants;
         this.tenantRows = tenantRows;
         this.integrations = integrations;
@@ -89,6 +99,8 @@ class DemoSeeder {
         this.webhookEndpoints = webhookEndpoints;
         this.receiver = receiver;
         this.receiverUrl = config.webhookUrl();
+        this.connect = connect;
+        this.appPage = connectConfig.publicUrl().map(url -> url.toString().replaceAll("/+$", "") + APP_PAGE);
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -122,10 +134,12 @@ class DemoSeeder {
         }
         exampleKey.issue(TENANT);
         registerWebhookEndpoint();
+        appPage.ifPresent(this::allowRedirectUri);
         LOG.infof("Sandbox: demo tenant '%s' has %d integrations in provider group '%s' (%d registered now, %d given "
                 + "fresh sandbox tokens), its webhook events go to %s; README's \"Try it\" walks through them; "
-                + "Swagger UI shows an example tenant API key", TENANT, DEMOS.size(), PROVIDER_GROUP, registered, restored,
-                receiverUrl);
+                + "Swagger UI shows an example tenant API key; its connect sessions may return to %s", TENANT,
+                DEMOS.size(), PROVIDER_GROUP, registered, restored, receiverUrl,
+                appPage.orElse("(nowhere: refresher.connect.public-url is not set)"));
     }
 
     /**
@@ -148,6 +162,15 @@ class DemoSeeder {
 
     private static Instant firstExpiry(Issued issued) {
         return Instant.now().plus(issued.expiresIn()).minus(CONNECTED_AGO);
+    }
+
+    /** Adds the app page to the demo tenant's redirect URIs, keeping any an operator added. */
+    private void allowRedirectUri(String uri) {
+        List<String> uris = new ArrayList<>(connect.redirectUris(TENANT).redirectUris());
+        if (!uris.contains(uri)) {
+            uris.add(uri);
+            connect.setRedirectUris(TENANT, new RedirectUriList(uris));
+        }
     }
 
     /** Where the row says its tokens are (its vault, recorded at registration). */

@@ -23,7 +23,10 @@ public interface SandboxConfig {
     @WithDefault("2m")
     Duration accessTokenLifetime();
 
-    /** The one OAuth client it accepts. Key {@code refresher.sandbox.client-id}, default {@code sandbox-client}. */
+    /**
+     * The one OAuth client its token and authorization endpoints accept (its one redirect URI is the connect callback
+     * under {@code refresher.connect.public-url}). Key {@code refresher.sandbox.client-id}, default {@code sandbox-client}.
+     */
     @WithDefault("sandbox-client")
     String clientId();
 

@@ -1,5 +1,6 @@
 package dev.oauthrefresher.sandbox;
 
+import dev.oauthrefresher.sandbox.SandboxAuthorizations.CodeRedemption;
 import dev.oauthrefresher.sandbox.SandboxGrants.Behaviour;
 import dev.oauthrefresher.sandbox.SandboxGrants.Issued;
 import dev.oauthrefresher.sandbox.SandboxGrants.Redemption;
@@ -29,10 +30,10 @@ import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * The sandbox provider's HTTP side, dev mode only: an OAuth 2.0 token endpoint (RFC 6749 section 6, refresh grant,
- * {@code client_secret_post} or {@code client_secret_basic}) that the provider group {@code sandbox} calls through
- * the real oidc client, plus the user's side of the provider: consenting (which hands out tokens, as a consent
- * screen does) and revoking.
+ * The sandbox provider's HTTP side, dev mode only: an OAuth 2.0 token endpoint (RFC 6749 section 6, refresh grant;
+ * section 4.1.3, codes from the consent page with PKCE; {@code client_secret_post} or {@code client_secret_basic}) that
+ * the provider group {@code sandbox} calls through the real client, plus the user's side of the provider: consenting
+ * without a browser (which hands out tokens, as a consent screen does) and revoking.
  */
 @PermitAll
 @Path("/dev/sandbox")
@@ -51,10 +52,12 @@ public class SandboxResource {
     }
 
     private final SandboxGrants grants;
+    private final SandboxAuthorizations authorizations;
     private final SandboxConfig config;
 
-    SandboxResource(SandboxGrants grants, SandboxConfig config) {
+    SandboxResource(SandboxGrants grants, SandboxAuthorizations authorizations, SandboxConfig config) {
         this.grants = grants;
+        this.authorizations = authorizations;
         this.config = config;
     }
 
@@ -64,13 +67,19 @@ public class SandboxResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response token(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @FormParam("grant_type") String grantType, @FormParam("refresh_token") String refreshToken,
-            @FormParam("client_id") String clientId, @FormParam("client_secret") String clientSecret) {
+            @FormParam("client_id") String clientId, @FormParam("client_secret") String clientSecret,
+            @FormParam("code") String code, @FormParam("redirect_uri") String redirectUri,
+            @FormParam("code_verifier") String codeVerifier) {
         if (!authenticated(authorization, clientId, clientSecret)) {
             return error(401, "invalid_client", "Client authentication failed.")
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"sandbox\"").build();
         }
+        if ("authorization_code".equals(grantType)) {
+            return exchange(code, redirectUri, codeVerifier);
+        }
         if (!"refresh_token".equals(grantType)) {
-            return error(400, "unsupported_grant_type", "The sandbox supports grant_type=refresh_token only.").build();
+            return error(400, "unsupported_grant_type", "The sandbox supports grant_type=refresh_token and "
+                    + "authorization_code only.").build();
         }
         if (refreshToken == null || refreshToken.isBlank()) {
             return error(400, "invalid_request", "refresh_token is required.").build();
@@ -89,6 +98,27 @@ public class SandboxResource {
         }
         return error(503, "temporarily_unavailable", "The sandbox simulates an outage for this grant.")
                 .header("Retry-After", "30").build();
+    }
+
+    /**
+     * RFC 6749 section 4.1.3: a code from the consent page ({@link SandboxConsentResource}) for a new grant of the
+     * account that approved it (replacing that account's earlier grant, as a fresh consent does), with a refresh token.
+     */
+    private Response exchange(String code, String redirectUri, String codeVerifier) {
+        CodeRedemption redemption = authorizations.redeem(code, config.clientId(), redirectUri, codeVerifier);
+        if (redemption instanceof CodeRedemption.Refused refused) {
+            return error(400, refused.error(), refused.description()).build();
+        }
+        CodeRedemption.Approved approved = (CodeRedemption.Approved) redemption;
+        Issued issued = grants.consent(approved.account(), Behaviour.KEEP);
+        authorizations.issuedTo(issued.accessToken(), approved.account());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("access_token", issued.accessToken());
+        body.put("token_type", "Bearer");
+        body.put("expires_in", issued.expiresIn().toSeconds());
+        body.put("refresh_token", issued.refreshToken().orElseThrow());
+        body.put("scope", approved.scope());
+        return Response.ok(body).header(HttpHeaders.CACHE_CONTROL, "no-store").build();
     }
 
     @POST

@@ -77,8 +77,9 @@ class ArchitectureTest {
                     "provider", "retention", "tenant", "tokenstore", "web")),
             // dev-mode only (src/dev/java): never in a -Dprod build
             Map.entry("devdb", Set.of()),
-            Map.entry("sandbox", Set.of("access", "common", "integration", "integration.lifecycle", "tenant", "tokenstore", "web",
-                    "webhook")));
+            // connect: the demo tenant's redirect URI for the sandbox's consent page, and the public URL it lives under
+            Map.entry("sandbox", Set.of("access", "common", "connect", "integration", "integration.lifecycle", "tenant",
+                    "tokenstore", "web", "webhook")));
 
     static JavaClasses classes;
 

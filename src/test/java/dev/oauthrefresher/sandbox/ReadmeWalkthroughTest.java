@@ -12,6 +12,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +79,8 @@ class ReadmeWalkthroughTest {
         Map<String, List<String>> steps = walkthrough();
         assertThat(steps.keySet()).as("the walkthrough's steps, each checked below")
                 .containsExactly("List the demo integrations", "Watch them refresh", "Revoke one", "See it expire",
-                        "Receive the webhook", "Create a tenant API key", "Reconnect it", "Get an access token");
+                        "Receive the webhook", "Create a tenant API key", "Reconnect it", "Get an access token",
+                        "Connect a new account in the browser");
 
         Map<String, JsonNode> listed = byAccount(run(steps, "List the demo integrations", 0));
         assertThat(listed).containsOnlyKeys("alice@demo.test", "bob@demo.test", "carol@demo.test", "dave@demo.test",
@@ -145,6 +152,76 @@ class ReadmeWalkthroughTest {
         assertThat(accessToken.path("tokenType").asText()).isEqualTo("Bearer");
         assertThat(Instant.parse(accessToken.path("expiresAt").asText())).isAfter(Instant.now());
         assertThat(accessToken.toString()).doesNotContain("sbx-rt-");
+
+        String link = terminal.run(command(steps, "Connect a new account in the browser", 0));
+        assertThat(link).startsWith("http://localhost:" + SandboxProfile.PORT + "/connect/");
+        URI landed = new Browser().approve(URI.create(link));
+        assertThat(landed.getPath()).isEqualTo("/dev/sandbox/connected");
+        Map<String, String> told = query(landed);
+        assertThat(told).containsOnlyKeys("integration_id", "outcome").containsEntry("outcome", "connected");
+        JsonNode connected = run(steps, "Connect a new account in the browser", 1);
+        assertThat(connected.path("id").asText()).isEqualTo(told.get("integration_id"));
+        assertThat(connected.path("externalAccount").asText()).isEqualTo("you@demo.test");
+        assertThat(connected.path("providerGroup").asText()).isEqualTo("sandbox");
+        assertThat(connected.path("status").asText()).isEqualTo("active");
+    }
+
+    /**
+     * What the newcomer's browser does with the link, in plain HTTP (ConsentBrowserIT clicks it in a real one): the
+     * session's redirect to the sandbox's consent page (setting the binding cookie), the page, the Approve button's
+     * form POST with the account it suggests, and the redirects through the callback to the app's page; where it
+     * landed.
+     */
+    private static final class Browser {
+
+        private static final Pattern HIDDEN_REQUEST = Pattern.compile("name=\"request\" value=\"([A-Za-z0-9_-]{43})\"");
+        private static final Pattern ACCOUNT = Pattern.compile("id=\"account\" name=\"account\" value=\"([^\"]+)\"");
+
+        private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+        URI approve(URI link) throws Exception {
+            HttpResponse<String> opened = send(HttpRequest.newBuilder(link).GET());
+            URI consent = redirected(opened, link);
+            // the binding cookie (Path=/connect/callback), sent back where a browser would send it: to the callback
+            String binding = opened.headers().firstValue("Set-Cookie").orElseThrow().split(";", 2)[0];
+            assertThat(consent.getPath()).isEqualTo("/dev/sandbox/authorize");
+            HttpResponse<String> page = send(HttpRequest.newBuilder(consent).GET());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("calendar.read", "Approve", "Deny");
+            Matcher handle = HIDDEN_REQUEST.matcher(page.body());
+            Matcher account = ACCOUNT.matcher(page.body());
+            assertThat(handle.find()).as("the consent form's request handle").isTrue();
+            assertThat(account.find()).as("the account the page suggests").isTrue();
+            String form = "request=" + handle.group(1) + "&account=" + URLEncoder.encode(account.group(1), StandardCharsets.UTF_8)
+                    + "&decision=approve";
+            URI next = redirected(send(HttpRequest.newBuilder(consent)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form))), consent);
+            assertThat(next.getPath()).isEqualTo("/connect/callback");
+            URI landed = redirected(send(HttpRequest.newBuilder(next).header("Cookie", binding).GET()), next);
+            HttpResponse<String> app = send(HttpRequest.newBuilder(landed).GET());
+            assertThat(app.statusCode()).isEqualTo(200);
+            return landed;
+        }
+
+        private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        private static URI redirected(HttpResponse<String> response, URI from) {
+            assertThat(response.statusCode()).as("answer of %s", from.getPath()).isEqualTo(302);
+            return from.resolve(response.headers().firstValue("Location").orElseThrow());
+        }
+    }
+
+    private static Map<String, String> query(URI uri) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        for (String pair : uri.getRawQuery().split("&")) {
+            int equals = pair.indexOf('=');
+            parameters.put(URLDecoder.decode(pair.substring(0, equals), StandardCharsets.UTF_8),
+                    URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+        }
+        return parameters;
     }
 
     @Test
