@@ -10,6 +10,7 @@ integrations:read, integrations:write, webhooks:write), ``OAUTH_REFRESHER_INTEGR
 
 from __future__ import annotations
 
+import http.client
 import os
 import threading
 import unittest
@@ -17,6 +18,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Tuple
+from urllib.parse import parse_qs, urlsplit
 
 from oauth_refresher import (
     Client, InvalidRequest, NotFound, ReconnectRequired, RetryPolicy, WebhookVerificationError, verify_webhook)
@@ -158,6 +160,59 @@ class AgainstServiceTest(unittest.TestCase):
         altered_signature = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1:]
         with self.assertRaises(WebhookVerificationError):
             verify_webhook(endpoint.secret, dict(headers, **{signature_name: altered_signature}), body)
+
+    def test_should_create_a_connect_session_whose_link_starts_the_consent_with_pkce(self) -> None:
+        connect = connect_settings()
+        group = self.env["OAUTH_REFRESHER_PROVIDER_GROUP"]
+
+        session = self.client.create_connect_session(group, connect["OAUTH_REFRESHER_REDIRECT_URI"],
+                                                     login_hint="user@example.test")
+        reconnect = self.client.reconnect_session(self.env["OAUTH_REFRESHER_INTEGRATION"],
+                                                  connect["OAUTH_REFRESHER_REDIRECT_URI"])
+
+        self.assertTrue(session.url.startswith(connect["OAUTH_REFRESHER_PUBLIC_URL"] + "/connect/"))
+        self.assertNotEqual(session.url, reconnect.url)
+        self.assertGreater(session.expires_at, datetime.now(timezone.utc))
+        self.assertNotIn(session.id, repr(session))
+        # the link as the browser follows it, through the public URL's ingress (here: straight to the service)
+        status, location = first_hop(self.env["OAUTH_REFRESHER_URL"], urlsplit(session.url).path)
+        self.assertIn(status, (302, 303))
+        self.assertTrue(location.startswith(connect["OAUTH_REFRESHER_AUTHORIZATION_ENDPOINT"] + "?"), location)
+        query = parse_qs(urlsplit(location).query)
+        self.assertEqual(["code"], query["response_type"])
+        self.assertEqual(["S256"], query["code_challenge_method"])
+        self.assertEqual([connect["OAUTH_REFRESHER_PUBLIC_URL"] + "/connect/callback"], query["redirect_uri"])
+        self.assertEqual(["user@example.test"], query["login_hint"])
+        self.assertTrue(query["state"][0] and query["code_challenge"][0])
+        with self.assertRaises(InvalidRequest) as raised:
+            self.client.create_connect_session(group, "https://elsewhere.example.test/return")
+        self.assertEqual(["redirectUri"], [v.field for v in raised.exception.violations])
+
+
+CONNECT_SETTINGS = ("OAUTH_REFRESHER_PUBLIC_URL", "OAUTH_REFRESHER_REDIRECT_URI", "OAUTH_REFRESHER_AUTHORIZATION_ENDPOINT")
+
+
+def connect_settings() -> Dict[str, str]:
+    """The connect settings PythonClientIT passes; missing ones fail like the others when OAUTH_REFRESHER_LIVE=1."""
+    missing = [name for name in CONNECT_SETTINGS if not os.environ.get(name)]
+    if missing:
+        if REQUIRED:
+            raise AssertionError("OAUTH_REFRESHER_LIVE=1 but %s not set" % ", ".join(missing))
+        raise unittest.SkipTest("no connect settings (set %s)" % ", ".join(CONNECT_SETTINGS))
+    return {name: os.environ[name] for name in CONNECT_SETTINGS}
+
+
+def first_hop(base_url: str, path: str) -> Tuple[int, str]:
+    """GET ``path`` without following the redirect: its status and Location."""
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location") or ""
+    finally:
+        connection.close()
 
 
 if __name__ == "__main__":

@@ -105,6 +105,17 @@ public final class ServiceClient {
         return read(response.body()).path("key").asText();
     }
 
+    /** Replaces the tenant's redirect-URI allow-list for connect sessions ({@code PUT /admin/tenants/{t}/redirect-uris}). */
+    public void setRedirectUris(String tenant, List<String> uris) {
+        try {
+            expect(200, send(HttpRequest.newBuilder(service.uri("/admin/tenants/" + tenant + "/redirect-uris"))
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("redirectUris", uris)))), adminToken));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A webhook endpoint as created: its id and its {@code whsec_} secret, shown this once. */
     public record CreatedEndpoint(String id, String secret) {
     }
