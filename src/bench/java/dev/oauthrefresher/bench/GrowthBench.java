@@ -232,6 +232,9 @@ final class GrowthBench {
             out.accept(line.toString());
         }
         out.accept(String.format("  (%d trigger runs in all, %d of them in the refresh step)", runs, refreshRuns));
+        out.accept("  not driven here: used_signature (one per QStash-signed trigger; these are bearer triggers), "
+                + "replica_heartbeat (one per replica, Key Vault store only), revocation (a disconnect's row until the "
+                + "provider revokes; this group declares no revocation endpoint), connect_session (hosted consent)");
         Step reads = steps.stream().filter(s -> s.name().equals("reads")).findFirst().orElseThrow();
         Step refresh = steps.stream().filter(s -> s.name().equals("refresh")).findFirst().orElseThrow();
         out.accept(String.format("  per 1,000 token reads:  %s", perThousand(reads)));
