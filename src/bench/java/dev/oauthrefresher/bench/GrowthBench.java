@@ -51,8 +51,8 @@ final class GrowthBench {
     private static final Map<String, Integer> DEFAULT_RETENTION_DAYS = Map.of("audit_event", 90, "refresh_attempt", 30,
             "webhook_event", 30, "webhook_delivery", 30, "trigger_run", 30, "disconnected_integration", 30);
 
-    /** One step: what it drove, how many, at what daily rate, and each table's rows gained. */
-    private record Step(String name, String operation, long operations, double perDay, Map<String, Long> rows) {
+    /** One step: its name, how many operations it drove, their daily rate, and each table's rows gained. */
+    private record Step(String name, long operations, double perDay, Map<String, Long> rows) {
     }
 
     private final Harness harness;
@@ -112,7 +112,7 @@ final class GrowthBench {
                 refreshed += refreshAll(client, service);
             }
             refreshRuns = runs;
-            before = step(db, before, "refresh", "refresh", refreshed, REFRESHES_PER_DAY);
+            before = step(db, before, "refresh", refreshed, REFRESHES_PER_DAY);
 
             UUID[] ids = own.subList(changes + disconnects, own.size()).stream().map(ApiSeeder.Seeded::id).toArray(UUID[]::new);
             int seconds = Math.max(1, options.growthReads() / options.growthReadRate());
@@ -121,7 +121,7 @@ final class GrowthBench {
             long ok = reads.statuses().getOrDefault(200, 0);
             out.accept(String.format("  token reads: %s (status: count) of %,d sent in %.1f s", reads.statuses(), reads.sent(),
                     reads.seconds()));
-            before = step(db, before, "reads", "token read", ok, READS_PER_DAY);
+            before = step(db, before, "reads", ok, READS_PER_DAY);
 
             // grants the provider forgot: their next refresh ends expired, a status change and a webhook event each
             own.subList(0, changes).forEach(s -> harness.provider().revoke(s.grant()));
@@ -129,7 +129,7 @@ final class GrowthBench {
                     (Object) own.subList(0, changes).stream().map(s -> s.id().toString()).toArray(String[]::new));
             refreshAll(client, service);
             awaitDeliveries(db);
-            before = step(db, before, "status", "status change", changes, STATUS_CHANGES_PER_DAY);
+            before = step(db, before, "status", changes, STATUS_CHANGES_PER_DAY);
 
             for (ApiSeeder.Seeded s : own.subList(changes, changes + disconnects)) {
                 HttpResponse<String> response = client.disconnect(writer, s.id());
@@ -138,7 +138,7 @@ final class GrowthBench {
                 }
             }
             awaitDeliveries(db);
-            step(db, before, "disconnect", "disconnect", disconnects, DISCONNECTS_PER_DAY);
+            step(db, before, "disconnect", disconnects, DISCONNECTS_PER_DAY);
             service.close();
         }
         report(db);
@@ -167,8 +167,7 @@ final class GrowthBench {
         }
     }
 
-    private Map<String, Long> step(Database db, Map<String, Long> before, String name, String operation, long operations,
-            double perDay) {
+    private Map<String, Long> step(Database db, Map<String, Long> before, String name, long operations, double perDay) {
         Map<String, Long> after = counts(db);
         Map<String, Long> gained = new TreeMap<>();
         after.forEach((table, rows) -> {
@@ -181,7 +180,7 @@ final class GrowthBench {
         if (operations == 0 || gained.isEmpty()) {
             throw new IllegalStateException("The " + name + " step drove " + operations + " operations and wrote " + gained);
         }
-        steps.add(new Step(name, operation, operations, perDay, gained));
+        steps.add(new Step(name, operations, perDay, gained));
         return after;
     }
 
