@@ -95,6 +95,10 @@ public final class Bench {
         if (options.runs("access")) {
             accessTokens();
         }
+        if (options.runs("growth")) {
+            GrowthBench.run(harness, options, text -> line("%s", text));
+            line("");
+        }
         line("load average after: %s", loadAverage());
         write(harness.workDirectory().resolve("report.txt"), report.toString());
     }
