@@ -272,8 +272,9 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     private Uni<Void> ping(Vault vault) {
+        // one attempt, nothing to retry late: no deadline
         return call(() -> vault.client().getSecret(PROBE_SECRET).then()
-                        .onErrorResume(KeyVaultTokenStore::isNotFound, notFound -> Mono.empty()))
+                        .onErrorResume(KeyVaultTokenStore::isNotFound, notFound -> Mono.empty()), "ping", PROBE_SECRET, Instant.MAX)
                 .onFailure().transform(failure -> classify(vault, "ping", PROBE_SECRET, failure, 1))
                 .replaceWithVoid();
     }
@@ -290,14 +291,21 @@ public class KeyVaultTokenStore implements TokenStore {
                 + ": this operation only accepts names matching " + allowed.pattern() + ".", false, null));
     }
 
+    /**
+     * The operation with its retries, none of which is sent past {@link #worstCase()} after the operation began. A
+     * caller proved its lease before the operation, and its lease outlives that worst case while the process runs (the
+     * keeper renews it); a process paused longer (a frozen pod, a long GC) may have lost the row meanwhile, so a retry
+     * whose timer fires after the pause is not sent: it would write what the row's new holder has already replaced.
+     */
     private <T> Uni<T> withRetries(Vault vault, String operation, String secretName, Supplier<Mono<T>> request) {
-        return attempt(vault, operation, secretName, request, 1, false);
+        return Uni.createFrom().deferred(() -> attempt(vault, operation, secretName, request, 1, false,
+                Instant.now().plus(worstCase())));
     }
 
     /** @param mayHaveApplied whether an earlier attempt may have been applied: the final failure must say so */
     private <T> Uni<T> attempt(Vault vault, String operation, String secretName, Supplier<Mono<T>> request, int attempt,
-            boolean mayHaveApplied) {
-        return send(vault, request).onFailure().recoverWithUni(failure -> {
+            boolean mayHaveApplied, Instant deadline) {
+        return send(vault, request, operation, secretName, deadline).onFailure().recoverWithUni(failure -> {
             TokenStoreException classified = classify(vault, operation, secretName, failure, attempt);
             TokenStoreException error = mayHaveApplied ? classified.afterUnansweredAttempt() : classified;
             Optional<Duration> wait = waitBeforeRetry(error, attempt);
@@ -306,7 +314,7 @@ public class KeyVaultTokenStore implements TokenStore {
             }
             LOG.debugf("Retrying %s of %s in %d ms: %s", operation, secretName, wait.get().toMillis(), error.getMessage());
             return delay.by(wait.get())
-                    .chain(() -> attempt(vault, operation, secretName, request, attempt + 1, error.mayHaveApplied()));
+                    .chain(() -> attempt(vault, operation, secretName, request, attempt + 1, error.mayHaveApplied(), deadline));
         });
     }
 
@@ -314,17 +322,22 @@ public class KeyVaultTokenStore implements TokenStore {
      * One request: waits for the vault's rate-limit permit (without blocking, at most this priority's bound; a permit
      * further away fails at once with {@link VaultBudgetExhaustedException}), then for the answer.
      */
-    private <T> Uni<T> send(Vault vault, Supplier<Mono<T>> request) {
+    private <T> Uni<T> send(Vault vault, Supplier<Mono<T>> request, String operation, String secretName, Instant deadline) {
         return Uni.createFrom().deferred(() -> {
             Duration permit = vault.limiter().acquire(priority);
-            return permit.isZero() ? call(request) : delay.by(permit).chain(() -> call(request));
+            return permit.isZero() ? call(request, operation, secretName, deadline)
+                    : delay.by(permit).chain(() -> call(request, operation, secretName, deadline));
         });
     }
 
-    /** The request itself, waiting at most the timeout for its answer. */
-    private <T> Uni<T> call(Supplier<Mono<T>> request) {
-        return Uni.createFrom().completionStage(() -> request.get().toFuture())
-                .ifNoItem().after(policy.requestTimeout()).failWith(TimeoutException::new);
+    /** The request itself, unless its operation's deadline has passed, waiting at most the timeout for its answer. */
+    private <T> Uni<T> call(Supplier<Mono<T>> request, String operation, String secretName, Instant deadline) {
+        return Uni.createFrom().deferred(() -> Instant.now().isAfter(deadline)
+                ? Uni.createFrom().<T>failure(new TokenStoreException("Not sending " + operation + " of secret '" + secretName
+                        + "': the operation began more than its worst case (" + worstCase() + ") ago; this process was "
+                        + "paused, and the row may have another holder by now", false, null))
+                : Uni.createFrom().completionStage(() -> request.get().toFuture())
+                        .ifNoItem().after(policy.requestTimeout()).failWith(TimeoutException::new));
     }
 
     private Optional<Duration> waitBeforeRetry(TokenStoreException error, int attempt) {
