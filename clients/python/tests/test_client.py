@@ -16,7 +16,7 @@ from oauth_refresher import (
 from .stub import Answer, StubServer, ok, problem
 
 KEY = "orf_live_k3yThatMustNeverShowUpAnywhere0000000000000"
-TOKEN = "ya29.token-that-must-never-show-up"
+TOKEN = "at-fixture-that-must-never-show-up"
 IID = "8f0e6a1c-1111-4222-8333-944445555666"
 TOKEN_ANSWER = {"accessToken": TOKEN, "tokenType": "Bearer", "expiresAt": "2026-12-01T12:00:00.123456789Z",
                 "scope": "email", "refreshed": True, "minValidSatisfied": True}
@@ -233,13 +233,13 @@ class ClientTest(unittest.TestCase):
         self.stub.answer(ok(INTEGRATION, status=201))
         expires = datetime(2026, 12, 1, 13, 0, tzinfo=timezone(timedelta(hours=1)))
 
-        created = self.client.register_integration("google", "google-default", "ann@example.com", TOKEN, "1//rt",
+        created = self.client.register_integration("google", "google-default", "ann@example.com", TOKEN, "rt-fixture",
                                                    expires, scope="email")
 
         sent = self.stub.requests[0]
         self.assertEqual(("POST", "/v1/integrations"), (sent.method, sent.path))
         self.assertEqual({"provider": "google", "providerGroup": "google-default", "externalAccount": "ann@example.com",
-                          "accessToken": TOKEN, "refreshToken": "1//rt", "accessTokenExpiresAt": "2026-12-01T12:00:00Z",
+                          "accessToken": TOKEN, "refreshToken": "rt-fixture", "accessTokenExpiresAt": "2026-12-01T12:00:00Z",
                           "scope": "email"}, sent.json())
         self.assertEqual((IID, "acme", "active", 0), (created.id, created.tenant_id, created.status,
                                                       created.consecutive_failures))
@@ -262,12 +262,12 @@ class ClientTest(unittest.TestCase):
     def test_should_reconnect_with_put_tokens_and_disconnect_with_delete(self) -> None:
         self.stub.answer(ok(INTEGRATION), Answer(204))
 
-        self.client.reconnect(IID, TOKEN, "1//new", datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc))
+        self.client.reconnect(IID, TOKEN, "rt-fixture-new", datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc))
         self.client.disconnect(IID)
 
         put, delete = self.stub.requests
         self.assertEqual(("PUT", "/v1/integrations/%s/tokens" % IID), (put.method, put.path))
-        self.assertEqual({"accessToken": TOKEN, "refreshToken": "1//new", "accessTokenExpiresAt": "2026-12-01T12:00:00Z"},
+        self.assertEqual({"accessToken": TOKEN, "refreshToken": "rt-fixture-new", "accessTokenExpiresAt": "2026-12-01T12:00:00Z"},
                          put.json())
         self.assertEqual(("DELETE", "/v1/integrations/%s" % IID), (delete.method, delete.path))
 
