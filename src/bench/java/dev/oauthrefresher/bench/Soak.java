@@ -1,5 +1,8 @@
 package dev.oauthrefresher.bench;
 
+import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.keyring.KeyRing;
+import dev.oauthrefresher.keyring.TestRings;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.KeyVaultFake;
 import dev.oauthrefresher.testsupport.process.Database;
@@ -8,6 +11,8 @@ import dev.oauthrefresher.testsupport.process.ProcStat;
 import dev.oauthrefresher.testsupport.process.ServiceClient;
 import dev.oauthrefresher.testsupport.process.ServiceClient.RunSummary;
 import dev.oauthrefresher.testsupport.process.ServiceProcess;
+import dev.oauthrefresher.tokenstore.SecretRef;
+import dev.oauthrefresher.tokenstore.TokenSet;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -73,11 +79,12 @@ public final class Soak {
      */
     record Options(boolean quick, int integrations, int tenants, Duration lifetime, Duration duration, Duration interval,
             Duration leadTime, Duration runBudget, int vaultLimit, Duration vaultLatencyMin, Duration vaultLatencyMax,
-            Duration providerLatency, int vaultRequestsPerSecond, int concurrency, int vaults, List<String> jvmOptions) {
+            Duration providerLatency, int vaultRequestsPerSecond, int concurrency, int vaults, List<String> jvmOptions,
+            boolean sealed) {
 
         private static final Set<String> KEYS = Set.of("quick", "integrations", "tenants", "lifetime-s", "duration-s",
                 "interval-s", "lead-time-s", "run-budget-s", "vault-limit", "vault-latency-min-ms", "vault-latency-max-ms",
-                "provider-latency-ms", "vault-requests-per-second", "concurrency", "vaults", "jvm-options");
+                "provider-latency-ms", "vault-requests-per-second", "concurrency", "vaults", "jvm-options", "layout");
 
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
@@ -106,7 +113,17 @@ public final class Soak {
                     integer(values, "vault-requests-per-second", 400),
                     integer(values, "concurrency", 64),
                     integer(values, "vaults", 2),
-                    jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")));
+                    jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")),
+                    layout(values.getOrDefault("layout", "vault")));
+        }
+
+        /** {@code vault}: one secret per row in the vault fakes; {@code sealed}: rows in {@code database}, sealed in PostgreSQL. */
+        private static boolean layout(String value) {
+            return switch (value) {
+                case "vault" -> false;
+                case "sealed" -> true;
+                default -> throw new IllegalArgumentException("--layout is vault or sealed, not " + value);
+            };
         }
 
         private static int integer(Map<String, String> values, String key, int fallback) {
@@ -124,6 +141,11 @@ public final class Soak {
 
     private final Options options;
     private final Harness harness;
+    /** The sealed layout's ring: the Key Vault secret the service reads it from, its one key (32 bytes, base64). */
+    private static final String KEY_RING_SECRET = "oauth-refresher-keyring";
+    private static final String KEY_ID = "soak-1";
+    private static final String KEY = "c29hay1zZWFsZWQtbGF5b3V0LWtleS0zMi1ieXRlcyE=";
+
     /** The vaults by the name the service knows them by; the harness's own is {@code default}. */
     private final Map<String, KeyVaultFake> vaults = new LinkedHashMap<>();
     private final StringBuilder report = new StringBuilder();
@@ -163,14 +185,20 @@ public final class Soak {
         line("oauth-refresher soak%s, %s UTC, commit %s; load average before: %s", options.quick() ? " (quick)" : "",
                 DateTimeFormatter.ISO_LOCAL_DATE_TIME.withZone(ZoneOffset.UTC).format(Instant.now()).substring(0, 19),
                 System.getenv().getOrDefault("BENCH_COMMIT", "unknown"), Bench.loadAverage());
-        line("%,d integrations over %d tenants (half in one), %d s tokens, trigger every %d s, lead time %d s, run budget %d s, "
-                + "for %d s; concurrency %d; %d Key Vault(s): %,d transactions per 10 s each, %d-%d ms, client cap %d/s "
+        line("%,d integrations over %d tenants (half in one), %s layout, %d s tokens, trigger every %d s, lead time %d s, "
+                + "run budget %d s, for %d s; concurrency %d; %d Key Vault(s): %,d transactions per 10 s each, %d-%d ms, client cap %d/s "
                 + "per vault; provider %d ms",
-                options.integrations(), options.tenants(), options.lifetime().toSeconds(), options.interval().toSeconds(),
+                options.integrations(), options.tenants(), options.sealed() ? "sealed (tokens in PostgreSQL)" : "vault",
+                options.lifetime().toSeconds(), options.interval().toSeconds(),
                 options.leadTime().toSeconds(), options.runBudget().toSeconds(), options.duration().toSeconds(),
                 options.concurrency(), options.vaults(), options.vaultLimit(), options.vaultLatencyMin().toMillis(),
                 options.vaultLatencyMax().toMillis(), options.vaultRequestsPerSecond(), options.providerLatency().toMillis());
 
+        if (options.sealed()) {
+            // the service reads its ring from the vault named default; the harness seals the rows with the same key
+            harness.keyVault().seed(KEY_RING_SECRET, "{\"current\":\"" + KEY_ID + "\",\"keys\":{\"" + KEY_ID + "\":\""
+                    + KEY + "\"}}", "application/json");
+        }
         Database db = harness.createDatabase("soak");
         ServiceProcess service = harness.launch("soak", db, settings(), options.jvmOptions()).awaitReady();
         seed(db);
@@ -296,7 +324,10 @@ public final class Soak {
         long started = System.nanoTime();
         Instant now = Instant.now();
         long spanMillis = options.lifetime().minus(options.leadTime()).toMillis();
-        try (Connection c = harness.postgres().connect(db.name())) {
+        KeyRing ring = TestRings.of(KEY_ID, KEY);
+        try (Connection c = harness.postgres().connect(db.name());
+                PreparedStatement sealedTokens = c.prepareStatement(
+                        "INSERT INTO integration_token (integration_id, sealed_tokens, key_id) VALUES (?, ?, ?)")) {
             c.setAutoCommit(false);
             try (PreparedStatement tenant = c.prepareStatement("INSERT INTO tenant (id, display_name) VALUES (?, ?)")) {
                 for (int t = 0; t < options.tenants(); t++) {
@@ -318,10 +349,20 @@ public final class Soak {
                     String secret = "integration-" + id;
                     // not i % vaults: that would put every row of tenant s-0 (the even ones) in one vault, where the
                     // service's assignment (rendezvous hashing of the id) spreads even one tenant's rows evenly
-                    String vault = names.get((i / 2) % names.size());
-                    vaults.get(vault).seed(secret, "{\"access_token\":\"at-seed-" + UUID.randomUUID() + "\",\"refresh_token\":\""
-                            + harness.provider().newGrant(grant) + "\",\"expires_at\":\"" + expiresAt
-                            + "\",\"token_type\":\"Bearer\"}", "application/json");
+                    String vault = options.sealed() ? SecretRef.DATABASE : names.get((i / 2) % names.size());
+                    String refreshToken = harness.provider().newGrant(grant);
+                    if (options.sealed()) {
+                        KeyRing.Sealed value = ring.seal(id, new TokenSet(Secret.of("at-seed-" + UUID.randomUUID()),
+                                Secret.of(refreshToken), expiresAt, Optional.empty(), "Bearer"));
+                        sealedTokens.setObject(1, id);
+                        sealedTokens.setBytes(2, value.value());
+                        sealedTokens.setString(3, value.keyId());
+                        sealedTokens.addBatch();
+                    } else {
+                        vaults.get(vault).seed(secret, "{\"access_token\":\"at-seed-" + UUID.randomUUID()
+                                + "\",\"refresh_token\":\"" + refreshToken + "\",\"expires_at\":\"" + expiresAt
+                                + "\",\"token_type\":\"Bearer\"}", "application/json");
+                    }
                     expiryByGrant.put(grant, expiresAt.toEpochMilli());
                     tenantByGrant.put(grant, tenant);
                     row.setObject(1, id);
@@ -335,17 +376,21 @@ public final class Soak {
                     row.addBatch();
                     if (i % 1000 == 999) {
                         row.executeBatch();
+                        sealedTokens.executeBatch();
                     }
                 }
                 row.executeBatch();
+                // after their rows: a foreign key
+                sealedTokens.executeBatch();
             }
             c.commit();
         } catch (SQLException e) {
             throw new IllegalStateException("Seeding the soak's rows failed", e);
         }
         db.update("ANALYZE");
-        line("(seeded %,d integrations and their secrets straight into PostgreSQL and the vault fakes in %.1f s)",
-                options.integrations(), (System.nanoTime() - started) / 1e9);
+        line("(seeded %,d integrations and their %s straight into PostgreSQL%s in %.1f s)", options.integrations(),
+                options.sealed() ? "sealed tokens" : "secrets", options.sealed() ? "" : " and the vault fakes",
+                (System.nanoTime() - started) / 1e9);
     }
 
     /** The provider answered a refresh: the margin its access token had, and the new token's expiry. */

@@ -27,6 +27,17 @@ public interface TokenStore {
     Uni<String> save(SecretRef secret, TokenSet tokens);
 
     /**
+     * {@link #save} by the holder of the integration's lease, {@code leaseOwner} as the row stores it. A vault cannot
+     * check a lease, so for a vault this is {@link #save} after the caller's fence; where the tokens are sealed in
+     * PostgreSQL ({@link SecretRef#inDatabase()}) the write itself is fenced: it lands only while {@code leaseOwner}
+     * still holds the row, so a process paused between its fence and its write can never overwrite a reconnect.
+     * Fails with a {@link TokenStoreException} (not transient) if the owner no longer holds the row.
+     */
+    default Uni<String> save(SecretRef secret, TokenSet tokens, String leaseOwner) {
+        return save(secret, tokens);
+    }
+
+    /**
      * This store at another {@link VaultPriority}: the same entries, another share of each vault's budget and another
      * bound on the wait for a permit. The store as injected is {@link VaultPriority#ON_DEMAND}; a store without a
      * budget returns itself.
@@ -56,6 +67,11 @@ public interface TokenStore {
      * normally when nothing was stored, so a repeated disconnect is harmless.
      */
     Uni<Void> delete(SecretRef secret);
+
+    /** {@link #delete} by the holder of the integration's lease, fenced as {@link #save(SecretRef, TokenSet, String)} is. */
+    default Uni<Void> delete(SecretRef secret, String leaseOwner) {
+        return delete(secret);
+    }
 
     /**
      * One page of the secrets this service wrote for integrations in {@code vault}: named as the store names them and

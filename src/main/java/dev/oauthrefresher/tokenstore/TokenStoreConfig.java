@@ -84,9 +84,11 @@ public interface TokenStoreConfig {
         Map<String, URI> vaults();
 
         /**
-         * The vaults that receive new integrations (spread by rendezvous hashing of the integration's id); a vault left
-         * out still serves the integrations it holds, so it can be drained and retired. Key
-         * {@code refresher.token-store.key-vault.assign-to}, default: every configured vault.
+         * The locations that receive new integrations (spread by rendezvous hashing of the integration's id): configured
+         * vaults, and {@code database}, the sealed layout (tokens sealed by the key ring in PostgreSQL; a refresh costs no
+         * vault transaction). A location left out still serves the integrations it holds, so it can be drained and
+         * retired. Key {@code refresher.token-store.key-vault.assign-to}, default: every configured vault (never
+         * {@code database} unless named).
          */
         Optional<List<String>> assignTo();
 

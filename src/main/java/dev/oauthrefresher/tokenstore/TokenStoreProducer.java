@@ -22,8 +22,9 @@ import java.util.TreeMap;
 import org.jboss.logging.Logger;
 
 /**
- * Chooses the token store named by {@code refresher.token-store.kind}. Built at startup, so a Key Vault
- * setting that is missing or wrong stops the service before it takes traffic.
+ * Chooses the token store named by {@code refresher.token-store.kind} for the vault locations, with the sealed layout
+ * ({@code database}) beside it. Built at startup, so a Key Vault setting that is missing or wrong stops the service
+ * before it takes traffic.
  */
 public class TokenStoreProducer {
 
@@ -34,7 +35,13 @@ public class TokenStoreProducer {
     @Startup
     @ApplicationScoped
     TokenStore tokenStore(TokenStoreConfig config, Vaults vaults, VaultBudget budget, TokenCredential credential, Vertx vertx,
-            TlsConfigurationRegistry tls) {
+            TlsConfigurationRegistry tls, SealedTokens sealed) {
+        return new LocatedTokenStore(vaultStore(config, vaults, budget, credential, vertx, tls), sealed);
+    }
+
+    /** The store of the vault locations, by {@code refresher.token-store.kind}. */
+    private static TokenStore vaultStore(TokenStoreConfig config, Vaults vaults, VaultBudget budget, TokenCredential credential,
+            Vertx vertx, TlsConfigurationRegistry tls) {
         return switch (config.kind()) {
             case MEMORY -> {
                 LOG.warn("Token store is in mock mode (memory): tokens are lost when this process stops.");

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,6 +61,10 @@ public final class Vaults {
                 throw new ConfigurationException(key + ": a vault name is 1 to 24 lowercase letters, digits or dashes.",
                         Set.of(key));
             }
+            if (SecretRef.DATABASE.equals(name)) {
+                throw new ConfigurationException(key + ": '" + SecretRef.DATABASE + "' is the sealed layout's location "
+                        + "(tokens sealed in PostgreSQL), not a name a vault can take.", Set.of(key));
+            }
             urls.put(name, Optional.of(https(key, uri)));
         });
         if (urls.isEmpty()) {
@@ -87,9 +92,10 @@ public final class Vaults {
         }
         Set<String> chosen = new LinkedHashSet<>(configured.get());
         for (String name : chosen) {
-            if (!names.contains(name)) {
+            if (!names.contains(name) && !SecretRef.DATABASE.equals(name)) {
                 throw new ConfigurationException(ASSIGN_TO_KEY + " names vault '" + name + "', which is not configured "
-                        + "(configured: " + String.join(", ", names) + ").", Set.of(ASSIGN_TO_KEY));
+                        + "(configured: " + String.join(", ", names) + "; or '" + SecretRef.DATABASE
+                        + "', the sealed layout).", Set.of(ASSIGN_TO_KEY));
             }
         }
         if (chosen.isEmpty()) {
@@ -114,13 +120,21 @@ public final class Vaults {
                 Set.of(VAULTS_KEY));
     }
 
-    /** Every configured vault's name, in name order. */
+    /** Every configured vault's name, in name order; not the sealed layout's {@link SecretRef#DATABASE}, which is no vault. */
     public Set<String> names() {
         return urls.keySet();
     }
 
-    public boolean isConfigured(String vault) {
-        return urls.containsKey(vault);
+    /** Whether integrations' tokens can be kept at {@code location}: a configured vault, or the sealed layout. */
+    public boolean isConfigured(String location) {
+        return urls.containsKey(location) || SecretRef.DATABASE.equals(location);
+    }
+
+    /** Every location integrations' tokens can be kept at: the configured vaults, then the sealed layout. */
+    public List<String> locations() {
+        List<String> all = new ArrayList<>(urls.keySet());
+        all.add(SecretRef.DATABASE);
+        return List.copyOf(all);
     }
 
     /** The vault's URL; empty only in mock mode's implicit {@code default}. */
@@ -128,7 +142,7 @@ public final class Vaults {
         return urls.getOrDefault(vault, Optional.empty());
     }
 
-    /** The vaults new integrations go to. */
+    /** The locations new integrations go to: vaults, and {@link SecretRef#DATABASE} where the sealed layout is chosen. */
     public List<String> assignTo() {
         return assignTo;
     }

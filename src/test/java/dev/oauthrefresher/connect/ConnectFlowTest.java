@@ -18,6 +18,7 @@ import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.testsupport.WireMockTokenEndpointResource;
 import dev.oauthrefresher.tokenstore.InMemoryTokenStore;
+import dev.oauthrefresher.tokenstore.LocatedTokenStore;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -624,6 +625,6 @@ class ConnectFlowTest {
     }
 
     Set<String> secretNames() {
-        return ((InMemoryTokenStore) ClientProxy.unwrap(tokenStore)).secretNames();
+        return ((InMemoryTokenStore) ((LocatedTokenStore) ClientProxy.unwrap(tokenStore)).vaults()).secretNames();
     }
 }

@@ -44,6 +44,8 @@ class ArchitectureTest {
             Map.entry("tokenstore.sweep", Set.of("common", "tokenstore")),
             // sealing: the key ring (read from Key Vault through the token store) and the re-seal job over SealedRows
             Map.entry("keyring", Set.of("common", "tokenstore")),
+            // the sealed layout: integrations' tokens sealed by the key ring in PostgreSQL, behind tokenstore's SealedTokens
+            Map.entry("tokenstore.sealed", Set.of("keyring", "tokenstore")),
             Map.entry("deploy", Set.of("common", "tokenstore")),
             Map.entry("tenant", Set.of("audit", "web")),
             Map.entry("access", Set.of("audit", "common", "tenant", "web")),

@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import dev.oauthrefresher.testsupport.Concurrently;
 import dev.oauthrefresher.tokenstore.InMemoryTokenStore;
+import dev.oauthrefresher.tokenstore.LocatedTokenStore;
 import io.quarkus.arc.ClientProxy;
 import dev.oauthrefresher.testsupport.Management;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -90,7 +91,7 @@ public class IntegrationRegistryApiTest {
     @Test
     void shouldLetOneOfConcurrentDuplicateRegistrationsWinWithoutOrphaningASecret() throws Exception {
         String tenant = newTenant();
-        InMemoryTokenStore store = (InMemoryTokenStore) ClientProxy.unwrap(tokenStore);
+        InMemoryTokenStore store = (InMemoryTokenStore) ((LocatedTokenStore) ClientProxy.unwrap(tokenStore)).vaults();
         Set<String> before = store.secretNames();
 
         List<Integer> statuses = Concurrently.run(8, () -> given().header("Authorization", ADMIN)

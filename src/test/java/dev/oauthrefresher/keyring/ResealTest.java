@@ -1,5 +1,8 @@
 package dev.oauthrefresher.keyring;
 
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import static org.assertj.core.api.Assertions.assertThat;
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.testsupport.FakePeersProfile;
@@ -52,6 +55,9 @@ class ResealTest {
 
     @Inject
     Seeder seeder;
+
+    @Inject
+    TokenStore store;
 
     @Inject
     MeterRegistry registry;
@@ -147,6 +153,27 @@ class ResealTest {
             seeder.sql("DELETE FROM pending_rotation WHERE integration_id IN (SELECT id FROM integration WHERE tenant_id = :t)",
                     Map.of("t", tenant));
         }
+    }
+
+    @Test
+    void shouldMoveTheSealedLayoutsTokensToTheCurrentKeyAndKeepThemReadable() {
+        KeyRing old = KeyRingTest.ring(Map.of("test-old", setting("refresher.keyring.keys.test-old")), "test-old", Optional.empty());
+        String tenant = seeder.tenant("reseal-sealed");
+        UUID id = seeder.integrations(tenant, "google", "fake-google", FakeTokenEndpointResource.google(), 1,
+                Instant.now().plus(1, ChronoUnit.HOURS), SecretRef.DATABASE).get(0).id();
+        TokenSet set = tokens(id);
+        KeyRing.Sealed sealed = old.seal(id, set);
+        seeder.sql("UPDATE integration_token SET sealed_tokens = :sealed, key_id = :key WHERE integration_id = :id",
+                Map.of("id", id, "sealed", new TypedParameterValue<>(StandardBasicTypes.BINARY, sealed.value()),
+                        "key", sealed.keyId()));
+
+        reseal.run();
+
+        assertThat(seeder.scalar("SELECT key_id FROM integration_token WHERE integration_id = :id", Map.of("id", id)))
+                .isEqualTo("test-current");
+        assertThat(store.load(new SecretRef(SecretRef.DATABASE, Integration.secretNameFor(id))).await().indefinitely()
+                .orElseThrow().tokens()).isEqualTo(set);
+        assertThat(table("integration_token").countSealedWithOtherKeys(ring.currentKeyId())).isZero();
     }
 
     private void insert(boolean pending, UUID id, KeyRing.Sealed sealed) {

@@ -59,8 +59,9 @@ public class Seeder {
             UUID id = UUID.randomUUID();
             String grant = tenant + "-" + i + "-" + UUID.randomUUID().toString().substring(0, 4);
             seeded.add(new Seeded(id, tenant, grant));
-            tokenStore.save(new SecretRef(storedIn, Integration.secretNameFor(id)), new TokenSet(Secret.of("at-initial-" + grant),
-                    Secret.of(endpoint.newGrant(grant)), expiresAt, Optional.empty(), "Bearer")).await().indefinitely();
+            if (!SecretRef.DATABASE.equals(storedIn)) {
+                save(storedIn, id, grant, endpoint, expiresAt);
+            }
         }
         QuarkusTransaction.requiringNew().run(() -> {
             for (Seeded s : seeded) {
@@ -75,7 +76,18 @@ public class Seeder {
                         .setParameter("vault", vault, StandardBasicTypes.STRING).executeUpdate();
             }
         });
+        // the sealed layout's tokens need their row (a foreign key), so they follow it
+        if (SecretRef.DATABASE.equals(storedIn)) {
+            for (Seeded s : seeded) {
+                save(storedIn, s.id(), s.grant(), endpoint, expiresAt);
+            }
+        }
         return seeded;
+    }
+
+    private void save(String location, UUID id, String grant, FakeTokenEndpoint endpoint, Instant expiresAt) {
+        tokenStore.save(new SecretRef(location, Integration.secretNameFor(id)), new TokenSet(Secret.of("at-initial-" + grant),
+                Secret.of(endpoint.newGrant(grant)), expiresAt, Optional.empty(), "Bearer")).await().indefinitely();
     }
 
     /** Runs an update or insert, for arranging a row's state. */

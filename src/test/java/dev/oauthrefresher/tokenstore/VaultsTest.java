@@ -123,4 +123,25 @@ class VaultsTest {
         assertThat(draining.names()).containsExactly("default", "shard-2");
         assertThat(IntStream.range(0, 200).mapToObj(i -> draining.assign(UUID.randomUUID()))).containsOnly("shard-2");
     }
+
+    @Test
+    void shouldAssignNewIntegrationsToTheSealedLayoutOnlyWhenAssignToNamesIt() {
+        Vaults sealed = keyVault(Optional.of(A), Map.of(), Optional.of(List.of(SecretRef.DATABASE)));
+        Vaults vaultsOnly = keyVault(Optional.of(A), Map.of("shard-2", B), Optional.empty());
+
+        assertThat(IntStream.range(0, 200).mapToObj(i -> sealed.assign(UUID.randomUUID()))).containsOnly(SecretRef.DATABASE);
+        assertThat(sealed.names()).as("the sealed layout is no vault").containsExactly("default");
+        assertThat(sealed.isConfigured(SecretRef.DATABASE)).isTrue();
+        assertThat(IntStream.range(0, 200).mapToObj(i -> vaultsOnly.assign(UUID.randomUUID())))
+                .as("never by default").doesNotContain(SecretRef.DATABASE);
+        assertThat(vaultsOnly.locations()).containsExactly("default", "shard-2", SecretRef.DATABASE);
+    }
+
+    @Test
+    void shouldRefuseAVaultNamedLikeTheSealedLayout() {
+        assertThatThrownBy(() -> keyVault(Optional.of(A), Map.of(SecretRef.DATABASE, B), Optional.empty()))
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("refresher.token-store.key-vault.vaults.database")
+                .hasMessageContaining("sealed layout");
+    }
 }

@@ -135,7 +135,7 @@ public class IntegrationService {
             Registration registration) {
         UUID id = inserted.id();
         Lease lease = leases.ofInserted(id, owner, inserted.leaseExpiresAt());
-        return tokenStore.save(inserted.secretRef(), tokens)
+        return tokenStore.save(inserted.secretRef(), tokens, lease.ownerValue())
                         .ifNoItem().after(tokenStore.callerWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
                         .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
                         .recoverWithUni(e -> Blocking.run(() -> undoRegistration(registration.tenantId(), lease,
@@ -343,7 +343,7 @@ public class IntegrationService {
         IntegrationStatus before = leased.row().status();
         SecretRef secret = fence(lease);
         try {
-            tokenStore.save(secret, tokens).await().atMost(tokenStore.callerWait());
+            tokenStore.save(secret, tokens, lease.ownerValue()).await().atMost(tokenStore.callerWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             leases.release(lease);
             throw tokenStoreUnavailable("reconnect", secret, e, "did not accept the new tokens; the integration is unchanged");
@@ -364,7 +364,7 @@ public class IntegrationService {
 
     /**
      * Disconnects: deletes the tokens from the store (Key Vault: delete, then purge where the vault allows it),
-     * then the row, leaving a tombstone so that repeating the call is a 204 for this tenant. If the store
+     * then the row (tokens sealed in PostgreSQL are deleted with it, in its transaction), leaving a tombstone so that repeating the call is a 204 for this tenant. If the store
      * refuses, nothing changes and the call can be repeated. The delete is fenced like every token-store write, and
      * a pending rotation is taken over or answered with 409 as for {@link #reconnect}.
      *
@@ -396,11 +396,14 @@ public class IntegrationService {
         Optional<TokenSet> stored = revoke && !leased.rotationPending()
                 ? tokensToRevoke(lease, leased.row().secretRef()) : Optional.empty();
         SecretRef secret = fence(lease);
-        try {
-            tokenStore.delete(secret).await().atMost(tokenStore.callerWait());
-        } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-            leases.release(lease);
-            throw tokenStoreUnavailable("disconnect", secret, e, "did not delete the tokens; the integration is unchanged");
+        // sealed in PostgreSQL, the tokens go with the row (a cascading foreign key), in the transaction below
+        if (!secret.inDatabase()) {
+            try {
+                tokenStore.delete(secret, lease.ownerValue()).await().atMost(tokenStore.callerWait());
+            } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
+                leases.release(lease);
+                throw tokenStoreUnavailable("disconnect", secret, e, "did not delete the tokens; the integration is unchanged");
+            }
         }
         lease.close();
         boolean queued = QuarkusTransaction.requiringNew().call(() -> {

@@ -33,7 +33,8 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Moves a tenant's integrations to another Key Vault, one at a time and resumably: lease the row (so no run,
+ * Moves a tenant's integrations to another location (a Key Vault, or {@code database}: the sealed layout, into it and
+ * out of it alike), one at a time and resumably: lease the row (so no run,
  * reconnect or access-token refresh touches it meanwhile; rows with a pending rotation are skipped), read the tokens
  * from the row's vault, write them to the new one, point the row there in one guarded update, and only then delete
  * and purge the old secret, still under the lease, and release it. A failure before the update leaves everything as it was; a failure
@@ -84,8 +85,8 @@ public class VaultMoveService {
     public VaultMoveResult move(String tenantId, VaultMoveRequest request) {
         String to = request.to();
         if (!vaults.isConfigured(to)) {
-            throw ProblemException.invalidField("to", "no vault '" + to + "' is configured (configured: "
-                    + String.join(", ", vaults.names()) + ")");
+            throw ProblemException.invalidField("to", "no vault '" + to + "' is configured (locations: "
+                    + String.join(", ", vaults.locations()) + ")");
         }
         int limit = request.limit() == null ? DEFAULT_LIMIT : request.limit();
         LeaseOwner owner = leases.owner(LeaseOwner.Purpose.VAULT_MOVE);
@@ -178,8 +179,8 @@ public class VaultMoveService {
                 LOG.warnf("Vault move of integration %s: its lease was gone before the copy; nothing was written", id);
                 return Step.failed("lease_lost");
             }
-            target = new SecretRef(to, fenced.get().secretName());
-            tokenStore.save(target, tokens.get().tokens()).await().atMost(tokenStore.callerWait());
+            target = fenced.get().at(to);
+            tokenStore.save(target, tokens.get().tokens(), lease.ownerValue()).await().atMost(tokenStore.callerWait());
         } catch (VaultNotConfiguredException e) {
             leases.release(lease);
             return Step.skipped("source_vault_not_configured");
@@ -212,7 +213,7 @@ public class VaultMoveService {
             return new Step(Kind.MOVED, null, Optional.of(orphan(id, from)));
         }
         try {
-            tokenStore.delete(from).await().atMost(tokenStore.callerWait());
+            tokenStore.delete(from, lease.ownerValue()).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             LOG.warnf("Vault move of integration %s: moved to '%s', but its old secret %s in '%s' could not be deleted "
                     + "(%s); it is a harmless copy nothing reads, delete and purge it by hand", id, to, from.secretName(),

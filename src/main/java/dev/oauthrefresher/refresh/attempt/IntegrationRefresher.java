@@ -197,9 +197,11 @@ public class IntegrationRefresher {
         if (!r.oddities().isEmpty()) {
             LOG.infof("Integration %s: token response taken despite %s", row.id(), r.oddities());
         }
-        if (!rotated && !writeAccessTokens) {
+        if (!rotated && (!writeAccessTokens || row.secret().inDatabase())) {
             // the stored refresh token is still the grant's: the new access token goes only beside the row, which the
-            // outcome's guarded update writes (fenced by its lease), so the store is not asked at all
+            // outcome's guarded update writes (fenced by its lease), so the store is not asked at all. The sealed
+            // layout has no reader of its documents but this service, so the setting that keeps vault documents
+            // current for hosts reading the vault does not apply to it
             return Uni.createFrom().item(new Outcome.Refreshed(r.expiresAt(), false, r.oddities(), AccessToken.of(next)));
         }
         if (!rotated) {
@@ -240,7 +242,7 @@ public class IntegrationRefresher {
     private Uni<Outcome> save(TokenStore store, ClaimedIntegration row, Lease lease, UUID runId, TokenSet next,
             RefreshResult.Refreshed r, Instant started, boolean sealed, Context attempt, SecretRef target) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
-        return traces.span("token_store.save", attempt, Attributes::empty, c -> store.save(target, next))
+        return traces.span("token_store.save", attempt, Attributes::empty, c -> store.save(target, next, lease.ownerValue()))
                 .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
                 .onFailure().recoverWithItem(e -> {
                     metrics.tokenStoreWriteFailed(rotated);

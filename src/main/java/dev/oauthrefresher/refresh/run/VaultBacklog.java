@@ -12,7 +12,8 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * A run's claimed rows per Key Vault that have not finished their refresh call, and which vaults it should not claim
+ * A run's claimed rows per Key Vault (the sealed layout's rows cost no vault request and are not counted) that have
+ * not finished their refresh call, and which vaults it should not claim
  * more of: a vault is <em>full</em> once its outstanding rows need longer than {@code horizon} at this replica's
  * request rate for it (counted as two requests per refresh, the most one costs), and <em>unserved</em> once a claimed row
  * named a vault this replica does not have. Rows of either stay unclaimed, for a later claim, run or replica, instead
@@ -52,6 +53,10 @@ final class VaultBacklog {
 
     void claimed(List<ClaimedIntegration> rows) {
         for (ClaimedIntegration row : rows) {
+            if (row.secret().inDatabase()) {
+                // sealed in PostgreSQL: no vault request, so nothing to bound
+                continue;
+            }
             String vault = row.vault();
             outstanding.merge(vault, 1, Integer::sum);
             if (rates.requestsPerSecond(vault).isEmpty() && unserved.add(vault)) {

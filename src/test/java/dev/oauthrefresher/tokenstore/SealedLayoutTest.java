@@ -1,0 +1,204 @@
+package dev.oauthrefresher.tokenstore;
+
+import static dev.oauthrefresher.tokenstore.ShardedKeyVaultTest.moveTo;
+import static dev.oauthrefresher.tokenstore.ShardedKeyVaultTest.refresh;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
+import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
+import dev.oauthrefresher.testsupport.KeyVaultProfile;
+import dev.oauthrefresher.testsupport.Seeder;
+import dev.oauthrefresher.testsupport.Seeder.Seeded;
+import dev.oauthrefresher.testsupport.TenantKeys;
+import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.InjectVaults;
+import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.Vaults;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sealed layout ({@code database}): tokens sealed by the key ring in PostgreSQL beside two real vaults (HTTPS Key
+ * Vault fakes through the real Azure SDK). A tenant moves into it and out of it with the vault move; its refreshes cost
+ * no vault transaction; its writes are fenced in their own statement; a disconnect takes the tokens with the row.
+ */
+@QuarkusTest
+@TestProfile(KeyVaultProfile.class)
+class SealedLayoutTest {
+
+    @InjectVaults
+    Vaults vaults;
+
+    @Inject
+    Seeder seeder;
+
+    @Inject
+    TokenStore tokenStore;
+
+    final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
+    final FakeTokenEndpoint rotating = FakeTokenEndpointResource.rotating();
+
+    @BeforeEach
+    void resetFakes() {
+        vaults.reset();
+    }
+
+    @Test
+    void shouldMoveATenantIntoTheSealedLayoutAndRefreshItWithoutAnyVaultTransaction() {
+        String tenant = seeder.tenant("seal-in");
+        Instant inAnHour = Instant.now().plus(1, ChronoUnit.HOURS);
+        List<Seeded> keeping = seeder.integrations(tenant, "google", "fake-google", google, 2, inAnHour);
+        Seeded rotatingRow = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1, inAnHour, "shard-2").get(0);
+
+        moveTo(tenant, SecretRef.DATABASE).then().statusCode(200)
+                .body("moved", equalTo(3)).body("remaining", equalTo(0))
+                .body("failed", org.hamcrest.Matchers.empty()).body("orphaned", org.hamcrest.Matchers.empty());
+
+        for (Seeded row : List.of(keeping.get(0), keeping.get(1), rotatingRow)) {
+            String name = Integration.secretNameFor(row.id());
+            assertThat(seeder.column(row.id(), "vault")).isEqualTo(SecretRef.DATABASE);
+            assertThat(vaults.defaultVault().holds(name) || vaults.shard2().holds(name)).as("gone from its vault").isFalse();
+            byte[] sealed = sealedTokens(row.id());
+            assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).as("nothing in clear")
+                    .doesNotContain("rt-" + row.grant()).doesNotContain("at-initial-");
+        }
+        vaults.reset();
+
+        refresh(tenant, keeping.get(0).id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+        refresh(tenant, rotatingRow.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+        refresh(tenant, rotatingRow.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+
+        assertThat(vaults.defaultVault().requests()).as("no vault transaction").isEmpty();
+        assertThat(vaults.shard2().requests()).as("no vault transaction").isEmpty();
+        assertThat(version(keeping.get(0).id())).as("a kept refresh token is not written again").isEqualTo(1);
+        assertThat(version(rotatingRow.id())).as("each rotation written").isEqualTo(3);
+        assertThat(rotating.successes(rotatingRow.grant())).as("the second refresh used the rotated token").isEqualTo(2);
+        String key = TenantKeys.issue(tenant);
+        given().header("Authorization", TenantKeys.bearer(key)).contentType(ContentType.JSON).body("{}")
+                .post("/v1/integrations/{id}/access-token", rotatingRow.id())
+                .then().statusCode(200).body("refreshed", equalTo(false));
+        assertThat(vaults.defaultVault().requests()).isEmpty();
+    }
+
+    @Test
+    void shouldResumeAnInterruptedMoveIntoTheSealedLayoutAndLoseNoToken() {
+        String tenant = seeder.tenant("seal-resume");
+        List<Seeded> rows = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 3,
+                Instant.now().plus(1, ChronoUnit.HOURS));
+        // the first move's read is refused (a 403 is not retried): that row stays where it was, untouched
+        vaults.defaultVault().failNext(1, 403, Map.of());
+
+        given().header("Authorization", ShardedKeyVaultTest.ADMIN).contentType(ContentType.JSON)
+                .body(Map.of("to", SecretRef.DATABASE, "limit", 2))
+                .post("/admin/tenants/{t}/vault-move", tenant)
+                .then().statusCode(200).body("moved", equalTo(1)).body("failed.size()", equalTo(1))
+                .body("remaining", equalTo(2));
+        assertThat(seeder.count("SELECT count(*) FROM integration_token t JOIN integration i ON i.id = t.integration_id "
+                + "WHERE i.tenant_id = :t AND i.vault IS DISTINCT FROM 'database'", Map.of("t", tenant)))
+                .as("no sealed copy of a row that did not move").isZero();
+
+        moveTo(tenant, SecretRef.DATABASE).then().statusCode(200).body("moved", equalTo(2)).body("remaining", equalTo(0));
+
+        for (Seeded row : rows) {
+            assertThat(seeder.column(row.id(), "vault")).isEqualTo(SecretRef.DATABASE);
+            assertThat(vaults.defaultVault().holds(Integration.secretNameFor(row.id()))).isFalse();
+            refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+            assertThat(rotating.successes(row.grant())).as("refreshed with the token the move carried").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldMoveATenantOutOfTheSealedLayoutWithItsLatestRotatedToken() {
+        String tenant = seeder.tenant("seal-out");
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1,
+                Instant.now().plus(1, ChronoUnit.HOURS), SecretRef.DATABASE).get(0);
+        refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+
+        moveTo(tenant, "shard-2").then().statusCode(200).body("moved", equalTo(1)).body("remaining", equalTo(0));
+
+        assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+        assertThat(seeder.count("SELECT count(*) FROM integration_token WHERE integration_id = :id", Map.of("id", row.id())))
+                .as("the sealed copy is deleted once the row points at the vault").isZero();
+        assertThat(vaults.shard2().latest(Integration.secretNameFor(row.id())).orElseThrow().value())
+                .contains(rotating.latestRefreshToken(row.grant()));
+        refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+        assertThat(rotating.successes(row.grant())).isEqualTo(2);
+    }
+
+    @Test
+    void shouldDeleteTheSealedTokensWithTheRowOnDisconnectAndTouchNoVault() {
+        String tenant = seeder.tenant("seal-bye");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
+                Instant.now().plus(1, ChronoUnit.HOURS), SecretRef.DATABASE).get(0);
+        String key = TenantKeys.issue(tenant);
+
+        given().header("Authorization", TenantKeys.bearer(key)).delete("/v1/integrations/{id}", row.id())
+                .then().statusCode(204);
+
+        assertThat(seeder.count("SELECT count(*) FROM integration_token WHERE integration_id = :id", Map.of("id", row.id())))
+                .isZero();
+        assertThat(seeder.count("SELECT count(*) FROM integration WHERE id = :id", Map.of("id", row.id()))).isZero();
+        assertThat(vaults.defaultVault().requests()).isEmpty();
+        assertThat(vaults.shard2().requests()).isEmpty();
+    }
+
+    @Test
+    void shouldLeaveARowWhoseSealedTokensFailAuthenticationUntouched() {
+        String tenant = seeder.tenant("seal-bad");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
+                Instant.now().plus(1, ChronoUnit.HOURS), SecretRef.DATABASE).get(0);
+        // one bit of the ciphertext flipped, past the version byte and the key id
+        seeder.sql("UPDATE integration_token SET sealed_tokens = set_byte(sealed_tokens, length(sealed_tokens) - 1, "
+                + "get_byte(sealed_tokens, length(sealed_tokens) - 1) # 1) WHERE integration_id = :id", Map.of("id", row.id()));
+
+        refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("deferred"))
+                .body("integration.status", equalTo("active")).body("integration.lastErrorCode", nullValue());
+        assertThat(google.calls(row.grant())).as("no token call without readable tokens").isZero();
+    }
+
+    @Test
+    void shouldRefuseASealedWriteByAnOwnerThatDoesNotHoldTheRowAndWriteNothing() {
+        String tenant = seeder.tenant("seal-fence");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
+                Instant.now().plus(1, ChronoUnit.HOURS), SecretRef.DATABASE).get(0);
+        seeder.sql("UPDATE integration SET lease_owner = 'replica-b/reconnect/1', lease_expires_at = now() + interval '1 minute' "
+                + "WHERE id = :id", Map.of("id", row.id()));
+        SecretRef secret = new SecretRef(SecretRef.DATABASE, Integration.secretNameFor(row.id()));
+        TokenSet stale = new TokenSet(Secret.of("at-stale"), Secret.of("rt-stale"), Instant.now().plus(1, ChronoUnit.HOURS),
+                Optional.empty(), "Bearer");
+
+        assertThatThrownBy(() -> tokenStore.save(secret, stale, "replica-a/run/1").await().indefinitely())
+                .isInstanceOf(TokenStoreException.class).hasMessageContaining("no longer held");
+        assertThatThrownBy(() -> tokenStore.delete(secret, "replica-a/run/1").await().indefinitely())
+                .isInstanceOf(TokenStoreException.class);
+
+        assertThat(version(row.id())).isEqualTo(1);
+        assertThat(tokenStore.load(secret).await().indefinitely().orElseThrow().tokens().refreshToken().reveal())
+                .isEqualTo(google.latestRefreshToken(row.grant()));
+        seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", row.id()));
+    }
+
+    private byte[] sealedTokens(UUID id) {
+        return (byte[]) seeder.scalar("SELECT sealed_tokens FROM integration_token WHERE integration_id = :id", Map.of("id", id));
+    }
+
+    private long version(UUID id) {
+        return seeder.count("SELECT version FROM integration_token WHERE integration_id = :id", Map.of("id", id));
+    }
+
+}
