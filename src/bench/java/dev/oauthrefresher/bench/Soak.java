@@ -76,15 +76,18 @@ public final class Soak {
      * @param vaults how many vaults (Key Vault fakes, each with its own service limit); rows are spread evenly
      *        over them, recorded on each row as the service does
      * @param jvmOptions the service's JVM options
+     * @param sealed the sealed layout: every row's tokens in PostgreSQL ({@code database}), none in a vault
+     * @param writeAccessTokens {@code refresher.token-store.write-access-tokens}
      */
     record Options(boolean quick, int integrations, int tenants, Duration lifetime, Duration duration, Duration interval,
             Duration leadTime, Duration runBudget, int vaultLimit, Duration vaultLatencyMin, Duration vaultLatencyMax,
             Duration providerLatency, int vaultRequestsPerSecond, int concurrency, int vaults, List<String> jvmOptions,
-            boolean sealed) {
+            boolean sealed, boolean writeAccessTokens) {
 
         private static final Set<String> KEYS = Set.of("quick", "integrations", "tenants", "lifetime-s", "duration-s",
                 "interval-s", "lead-time-s", "run-budget-s", "vault-limit", "vault-latency-min-ms", "vault-latency-max-ms",
-                "provider-latency-ms", "vault-requests-per-second", "concurrency", "vaults", "jvm-options", "layout");
+                "provider-latency-ms", "vault-requests-per-second", "concurrency", "vaults", "jvm-options", "layout",
+                "write-access-tokens");
 
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();
@@ -114,7 +117,8 @@ public final class Soak {
                     integer(values, "concurrency", 64),
                     integer(values, "vaults", 2),
                     jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")),
-                    layout(values.getOrDefault("layout", "vault")));
+                    layout(values.getOrDefault("layout", "vault")),
+                    Boolean.parseBoolean(values.getOrDefault("write-access-tokens", "false")));
         }
 
         /** {@code vault}: one secret per row in the vault fakes; {@code sealed}: rows in {@code database}, sealed in PostgreSQL. */
@@ -290,18 +294,24 @@ public final class Soak {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("refresher.refresh.lead-time", options.leadTime().toSeconds() + "s");
         settings.put("refresher.refresh.run-budget", options.runBudget().toSeconds() + "s");
-        // time is compressed, so are the timeouts: one refresh's worst case (2 × (3 × 2 s + 2 × 2 s) for the vault,
-        // 2 × 1 s + 3 s for the provider = 25 s) must fit the lease after a renewal interval of a fifth of it
+        // time is compressed, so are the timeouts: one refresh's worst case (2 × (3 × (2 s + 1 s permit) + 2 × 2 s) for
+        // the vault, 2 × 1 s + 3 s for the provider = 31 s) must fit the lease after a renewal interval of a fifth of it
         settings.put("refresher.refresh.lease", options.runBudget().plusSeconds(12).toSeconds() + "s");
         settings.put("refresher.token-store.key-vault.request-timeout", "2s");
         settings.put("refresher.token-store.key-vault.max-attempts", "3");
         settings.put("refresher.token-store.key-vault.max-retry-wait", "2s");
+        // and so is the wait for a vault permit (each attempt may wait for one; 5 s would make one store call 25 s):
+        // a run's 64 permits queue for under 0.2 s at 360 requests/s
+        settings.put("refresher.token-store.key-vault.scheduled-max-permit-wait", "1s");
+        settings.put("refresher.token-store.key-vault.on-demand-max-permit-wait", "1s");
         settings.put("refresher.providers." + Harness.GROUP + ".connect-timeout", "1s");
         settings.put("refresher.providers." + Harness.GROUP + ".request-timeout", "3s");
         settings.put("refresher.refresh.expected-trigger-interval", options.interval().toSeconds() + "s");
         settings.put("refresher.refresh.gauge-interval", "1s");
         settings.put("refresher.token-store.key-vault.max-requests-per-second", Integer.toString(options.vaultRequestsPerSecond()));
         settings.put("refresher.cron.fallback.cron", "off");
+        // false, the setting once a rollout is complete: a refresh that keeps its refresh token reads the vault once
+        settings.put("refresher.token-store.write-access-tokens", Boolean.toString(options.writeAccessTokens()));
         settings.put("refresher.refresh.concurrency", Integer.toString(options.concurrency()));
         settings.put("refresher.providers." + Harness.GROUP + ".max-connections", Integer.toString(options.concurrency()));
         vaults.forEach((name, vault) -> {
