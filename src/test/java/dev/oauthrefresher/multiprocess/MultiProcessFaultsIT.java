@@ -454,6 +454,102 @@ class MultiProcessFaultsIT {
                 LEASE.toSeconds(), 3);
     }
 
+    @Test
+    @Timeout(240)
+    void shouldLoseNoSealedTokenWhenAProcessIsKilledMidRunInTheSealedLayout(TestInfo test) throws Exception {
+        int integrations = 120;
+        harness = start(test, FakeTokenEndpoint.Mode.GOOGLE, TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase("sealedkill");
+        Map<String, String> settings = merge(SHORT_LEASE, merge(SEALED_LAYOUT, Map.of("refresher.refresh.concurrency", "8")));
+        ServiceProcess doomed = harness.launch("doomed", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess survivor = harness.launch("survivor", db, settings, Harness.SERVICE_JVM);
+        doomed.awaitReady();
+        survivor.awaitReady();
+        List<ApiSeeder.Seeded> seeded = seed(survivor, "sealedkill", 3, integrations);
+        assertThat(db.count("SELECT count(*) FROM integration_token t JOIN integration i ON i.id = t.integration_id "
+                + "WHERE i.vault = 'database'")).as("registered into the sealed layout").isEqualTo(integrations);
+        FakeTokenEndpoint provider = harness.provider();
+        provider.latency(Duration.ofMillis(250));
+        long vaultRequestsBefore = harness.keyVault().requests().size();
+
+        CompletableFuture<RunSummary> doomedRun = CompletableFuture.supplyAsync(
+                () -> harness.client(doomed).trigger(ServiceClient.REFRESH_TASK, Map.of()), callers);
+        await("the doomed process to be mid-run", () -> provider.calls() >= 16, Duration.ofSeconds(30));
+        doomed.kill();
+        Instant killedAt = Instant.now();
+        assertThat(doomedRun).as("the killed process's trigger").failsWithin(Duration.ofSeconds(30));
+
+        waitUntil(killedAt.plus(LEASE).plusMillis(500));
+        List<RunSummary> runs = harness.client(survivor).refreshUntilDone(Map.of(), 20);
+        assertThat(runs).as("runs of the surviving process").allMatch(RunSummary::completed);
+
+        assertNothingDueOrHeld(db, integrations);
+        assertThat(seeded).as("grants never refreshed").filteredOn(s -> provider.successes(s.grant()) == 0).isEmpty();
+        assertThat(db.count("SELECT count(*) FROM integration_token")).as("sealed token documents").isEqualTo(integrations);
+        assertThat(harness.keyVault().requests().stream().skip(vaultRequestsBefore)
+                .filter(r -> r.secretName().startsWith("integration-")).count())
+                .as("vault requests for integrations' tokens").isZero();
+        System.out.printf("[multi-process] sealed layout, kill -9 mid-run: %d integrations; the survivor's %d runs refreshed "
+                + "%d after the %d s lease; 0 stuck, 0 sealed documents lost, 0 vault requests for tokens%n",
+                integrations, runs.size(), refreshed(runs), LEASE.toSeconds());
+    }
+
+    @Test
+    @Timeout(300)
+    void shouldWriteNoSealedTokenFromAReplicaThawedAfterAReconnectTookItsRow(TestInfo test) throws Exception {
+        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase("sealedfrozen");
+        ServiceProcess a = harness.launch("a", db, merge(SHORT_LEASE, SEALED_LAYOUT), Harness.SERVICE_JVM);
+        ServiceProcess b = harness.launch("b", db, merge(SHORT_LEASE, SEALED_LAYOUT), Harness.SERVICE_JVM);
+        a.awaitReady();
+        b.awaitReady();
+        ApiSeeder.Seeded row = seed(a, "sealedfrozen", 1, 1).get(0);
+        ServiceClient throughB = harness.client(b);
+        String key = throughB.createApiKey(row.tenant(), List.of("integrations:read", "integrations:write", "tokens:read"));
+        FakeTokenEndpoint provider = harness.provider();
+        provider.latency(Duration.ofSeconds(2));
+
+        // A asks the provider, and is frozen before the rotated answer arrives: it holds that answer past its lease
+        CompletableFuture.runAsync(() -> harness.client(a).trigger(ServiceClient.REFRESH_TASK, Map.of()), callers);
+        await("A's token call", () -> provider.calls() >= 1, Duration.ofSeconds(30));
+        a.freeze();
+        await("A's lease to lapse", () -> db.count("SELECT count(*) FROM integration WHERE lease_expires_at > now()") == 0,
+                LEASE.multipliedBy(3));
+        provider.latency(Duration.ZERO);
+
+        String grant = row.grant() + "-again";
+        String newRefreshToken = provider.newGrant(grant);
+        String newAccessToken = "at-reconnect-" + UUID.randomUUID();
+        HttpResponse<String> reconnect = throughB.reconnect(key, row.id(), newAccessToken, newRefreshToken,
+                Instant.now().plus(Duration.ofHours(1)));
+        assertThat(reconnect.statusCode()).as("reconnect after A's lease lapsed: %s", reconnect.body()).isEqualTo(200);
+        long versionAfterReconnect = db.count("SELECT version FROM integration_token WHERE integration_id = ?", row.id());
+
+        a.thaw();
+        a.awaitReady();
+        // A now reads the rotated answer it held: nothing may be written from it. A bounded wait covering A's pending
+        // retries, in which an unfenced write would have replaced the reconnect's tokens
+        ServiceProcess.pause(Duration.ofSeconds(4));
+
+        assertThat(a.alive()).as("A after the thaw").isTrue();
+        assertThat(db.count("SELECT version FROM integration_token WHERE integration_id = ?", row.id()))
+                .as("writes to the sealed document after the thaw").isEqualTo(versionAfterReconnect);
+        assertThat(db.count("SELECT count(*) FROM pending_rotation")).as("pending rotations").isZero();
+        HttpResponse<String> served = throughB.accessToken(key, row.id(), 0);
+        assertThat(served.body()).as("the access token served after the thaw").contains(newAccessToken);
+        // asking for more life than the reconnect's token has refreshes it on demand, with the stored refresh token
+        HttpResponse<String> refreshed = throughB.accessToken(key, row.id(), 7200);
+        assertThat(refreshed.statusCode()).as("%s", refreshed.body()).isEqualTo(200);
+        assertThat(refreshed.body()).contains("\"refreshed\":true");
+        assertThat(provider.successes(grant)).as("the next refresh used the reconnect's refresh token").isEqualTo(1);
+        System.out.printf("[multi-process] sealed layout: replica frozen holding a rotated answer past its %d s lease; B "
+                + "reconnected; thawed, A wrote nothing to the sealed document and the reconnect's grant refreshed next%n",
+                LEASE.toSeconds());
+    }
+
+    /** Every new integration in the sealed layout: tokens sealed in PostgreSQL, none in the vault. */
+    private static final Map<String, String> SEALED_LAYOUT = Map.of("refresher.token-store.key-vault.assign-to", "database");
+
     /** PUTs and DELETEs the Key Vault fake has received for these secrets. */
     private long writesTo(String... names) {
         List<String> secrets = List.of(names);
