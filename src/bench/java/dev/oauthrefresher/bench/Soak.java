@@ -294,16 +294,15 @@ public final class Soak {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("refresher.refresh.lead-time", options.leadTime().toSeconds() + "s");
         settings.put("refresher.refresh.run-budget", options.runBudget().toSeconds() + "s");
-        // time is compressed, so are the timeouts: one refresh's worst case (2 × (3 × (2 s + 1 s permit) + 2 × 2 s) for
-        // the vault, 2 × 1 s + 3 s for the provider = 31 s) must fit the lease after a renewal interval of a fifth of it
+        // time is compressed, so are the timeouts: one refresh's worst case (2 × (3 × (2 s + 0.5 s permit wait) + 2 × 2 s)
+        // for the vault, 2 × 1 s + 3 s for the provider = 28 s) must fit the lease after a renewal interval of a fifth of it
         settings.put("refresher.refresh.lease", options.runBudget().plusSeconds(12).toSeconds() + "s");
         settings.put("refresher.token-store.key-vault.request-timeout", "2s");
+        // 64 refreshes in flight queue for at most 64 ÷ 360/s = 0.18 s of permits at the default budget share
+        settings.put("refresher.token-store.key-vault.scheduled-max-permit-wait", "500ms");
+        settings.put("refresher.token-store.key-vault.on-demand-max-permit-wait", "500ms");
         settings.put("refresher.token-store.key-vault.max-attempts", "3");
         settings.put("refresher.token-store.key-vault.max-retry-wait", "2s");
-        // and so is the wait for a vault permit (each attempt may wait for one; 5 s would make one store call 25 s):
-        // a run's 64 permits queue for under 0.2 s at 360 requests/s
-        settings.put("refresher.token-store.key-vault.scheduled-max-permit-wait", "1s");
-        settings.put("refresher.token-store.key-vault.on-demand-max-permit-wait", "1s");
         settings.put("refresher.providers." + Harness.GROUP + ".connect-timeout", "1s");
         settings.put("refresher.providers." + Harness.GROUP + ".request-timeout", "3s");
         settings.put("refresher.refresh.expected-trigger-interval", options.interval().toSeconds() + "s");

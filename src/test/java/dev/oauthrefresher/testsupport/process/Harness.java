@@ -35,11 +35,12 @@ public final class Harness implements AutoCloseable {
     public static final String GROUP = "bench";
 
     /**
-     * JVM options for service processes, sized like a small container: a 128 MB heap with the serial collector,
-     * and the C1 compiler only. On two cores C2's compile threads compete with the work being measured, and this
-     * I/O-bound service runs no faster for them (BENCHMARKS.md).
+     * JVM options for service processes: the JVM image's own ({@code JAVA_OPTS} in {@code Dockerfile.jvm}), so what
+     * the benchmark and the fault tests measure is what a pod runs (BENCHMARKS.md, "Memory of the JVM image").
      */
-    public static final List<String> SERVICE_JVM = List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1");
+    public static final List<String> SERVICE_JVM = JvmImage.javaOptions();
+    /** The image's glibc setting, which {@code java} cannot take as an option: fewer malloc arenas, less native memory. */
+    static final Map<String, String> SERVICE_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", JvmImage.variable("MALLOC_ARENA_MAX"));
     static final String ADMIN_TOKEN = "bench-admin-token-5f0c2a9e7d3b41c6";
     public static final String CRON_TOKEN = "bench-cron-token-8e1b6d4a2c9f0735";
     static final String CLIENT_ID = "bench-client";
@@ -153,8 +154,12 @@ public final class Harness implements AutoCloseable {
 
     /** Launches a service process on {@code database}; it is stopped when the harness closes. */
     public ServiceProcess launch(String name, Database database, Map<String, String> overrides, List<String> jvmOptions) {
-        ServiceProcess service = ServiceProcess.launch(name, settings(database, overrides),
-                identity == null ? Map.of() : identity.environment(), jvmOptions, workDirectory.resolve("logs"));
+        Map<String, String> environment = new LinkedHashMap<>(SERVICE_ENVIRONMENT);
+        if (identity != null) {
+            environment.putAll(identity.environment());
+        }
+        ServiceProcess service = ServiceProcess.launch(name, settings(database, overrides), environment, jvmOptions,
+                workDirectory.resolve("logs"));
         synchronized (services) {
             services.add(service);
         }
