@@ -2,7 +2,8 @@ package dev.oauthrefresher.token;
 
 import dev.oauthrefresher.integration.Integration;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
+import org.hibernate.SessionFactory;
+import org.hibernate.StatelessSession;
 import java.util.List;
 import java.util.UUID;
 
@@ -10,8 +11,10 @@ import java.util.UUID;
  * The access-token read's one query: the tenant's integration row (its sealed access token included) together with the
  * presenting key's liveness, in one statement, so that a key revoked on any replica is refused on its next read
  * without a second round trip. {@code api_key} is read here rather than in the access capability's repository because
- * the point is the single statement; only its primary key and {@code revoked_at} are touched. Callers own the
- * transaction.
+ * the point is the single statement; only its primary key and {@code revoked_at} are touched. The read runs outside any
+ * transaction, in a stateless session: one statement on an autocommit connection is one round trip, where a JTA
+ * transaction would add a {@code COMMIT} (and the transaction manager's and a persistence context's work) to every read.
+ * Nothing is written, so nothing needs the transaction.
  */
 @ApplicationScoped
 class AccessTokenReadRepository {
@@ -32,19 +35,24 @@ class AccessTokenReadRepository {
     record KeyRevoked() implements Read {
     }
 
-    private final EntityManager em;
+    private final SessionFactory sessions;
 
-    AccessTokenReadRepository(EntityManager em) {
-        this.em = em;
+    AccessTokenReadRepository(SessionFactory sessions) {
+        this.sessions = sessions;
     }
 
     /**
      * The row {@code id} of {@code tenantId} if key {@code keyId} is unrevoked: one primary-key lookup on each table.
      * Only a miss (no such row, or a revoked key) asks once more which of the two it was: that path serves no token.
      */
-    @SuppressWarnings("unchecked")
     Read read(UUID keyId, String tenantId, UUID id) {
-        List<Integration> rows = em.createNativeQuery("""
+        try (StatelessSession session = sessions.openStatelessSession()) {
+            return read(session, keyId, tenantId, id);
+        }
+    }
+
+    private static Read read(StatelessSession session, UUID keyId, String tenantId, UUID id) {
+        List<Integration> rows = session.createNativeQuery("""
                 SELECT i.* FROM integration i
                  WHERE i.id = :id AND i.tenant_id = :tenant
                    AND EXISTS (SELECT 1 FROM api_key k WHERE k.id = :key AND k.revoked_at IS NULL)
@@ -54,8 +62,8 @@ class AccessTokenReadRepository {
         if (!rows.isEmpty()) {
             return new Found(rows.get(0));
         }
-        boolean live = (Boolean) em.createNativeQuery(
-                        "SELECT EXISTS (SELECT 1 FROM api_key k WHERE k.id = :key AND k.revoked_at IS NULL)")
+        boolean live = session.createNativeQuery(
+                        "SELECT EXISTS (SELECT 1 FROM api_key k WHERE k.id = :key AND k.revoked_at IS NULL)", Boolean.class)
                 .setParameter("key", keyId).getSingleResult();
         return live ? new NotFound() : new KeyRevoked();
     }

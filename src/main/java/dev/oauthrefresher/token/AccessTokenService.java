@@ -28,7 +28,6 @@ import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.ProblemType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.context.Context;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -335,7 +334,7 @@ public class AccessTokenService {
      * A revoked key is forgotten here and refused with the 401 of any invalid key.
      */
     private Uni<Integration> readRow(TenantKey key, UUID id) {
-        return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> reads.read(key.id(), key.tenantId(), id)))
+        return Blocking.call(() -> reads.read(key.id(), key.tenantId(), id))
                 .onFailure(DatabaseDown::is).transform(e -> ProblemException.databaseUnavailable())
                 .map(read -> {
                     if (read instanceof AccessTokenReadRepository.Found found) {

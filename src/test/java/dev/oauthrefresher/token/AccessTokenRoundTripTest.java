@@ -67,6 +67,20 @@ class AccessTokenRoundTripTest {
         given().header("Authorization", bearer(key)).get("/v1/integrations").then().statusCode(401);
     }
 
+    @Test
+    void shouldRefuseAKeyRevokedElsewhereWith401EvenForAnIntegrationThatDoesNotExist() throws SQLException {
+        String tenant = seeder.tenant("revoked-unknown-id");
+        String key = TenantKeys.issue(tenant);
+        accessToken(key, UUID.randomUUID()).then().statusCode(404);
+
+        try (Connection otherReplica = otherReplica(); Statement statement = otherReplica.createStatement()) {
+            statement.executeUpdate("UPDATE api_key SET revoked_at = now() WHERE tenant_id = '" + tenant + "'");
+        }
+
+        // a revoked key learns nothing of which ids exist
+        accessToken(key, UUID.randomUUID()).then().statusCode(401).contentType("application/problem+json");
+    }
+
     /**
      * Counted as Hibernate sends them: its statement logger ({@code org.hibernate.SQL}) raised to DEBUG for one read, every
      * statement the application's repositories send on its way to PostgreSQL (the key lookup included, had the key not
