@@ -45,6 +45,10 @@ import java.util.function.Predicate;
  * ({@link SingleFlight}); a caller that finds the row leased by a run or by another replica polls the row until
  * that refresh settles (bounded by {@code refresher.on-demand.wait-for-refresh}) and then serves its result.
  * Every answer is audited, and a token leaves only once its audit row is committed.
+ *
+ * <p>A read costs one query ({@link AccessTokenReadRepository}): the presenting key's liveness, the row and its sealed
+ * token together, so a key revoked on another replica is refused here on its next request although this replica's key
+ * cache still holds it. A stored token costs no token-store call, and a refresh answers with the token it produced.
  */
 @ApplicationScoped
 public class AccessTokenService {
