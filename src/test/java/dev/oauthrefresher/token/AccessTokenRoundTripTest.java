@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -90,7 +91,7 @@ class AccessTokenRoundTripTest {
      * touch neither {@code api_key} nor {@code integration}.
      */
     @Test
-    void shouldReadTheKeyTheRowAndItsSealedTokenInOneStatement() {
+    void shouldReadTheKeyTheRowAndItsSealedTokenInOneStatementWithoutATransaction() {
         String tenant = seeder.tenant("one-statement");
         String key = TenantKeys.issue(tenant);
         Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
@@ -107,6 +108,9 @@ class AccessTokenRoundTripTest {
 
         assertThat(sent).as("statements of one read").hasSize(1);
         assertThat(sent.get(0)).contains("api_key", "integration");
+        // the read runs outside a transaction, on an autocommit connection: no session is left holding one open
+        assertThat(seeder.count("SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'", Map.of()))
+                .as("sessions idle in a transaction").isZero();
     }
 
     /** The logged statements that read {@code api_key} or {@code integration}, one a line. */
