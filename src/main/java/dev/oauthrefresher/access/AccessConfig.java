@@ -50,7 +50,8 @@ public interface AccessConfig {
 
     /**
      * How long a key that authenticated is accepted from this replica's memory (by its hash) without reading its row.
-     * A key revoked on this replica is refused at once; on another replica it may still be accepted for this long. Key
+     * A key revoked on this replica is refused at once; on another replica it may still be accepted for this long, except
+     * by the access-token read, whose one query checks the key's row too (and has a revoked key forgotten here). Key
      * {@code refresher.access.valid-key-cache-ttl}, default {@code 30s}; {@code 0s} reads the row on every request.
      */
     @WithDefault("30s")

@@ -29,10 +29,12 @@ public class ApiKeyService {
     private final AccessConfig config;
     private final Event<KnownKeys.ApiKeyRevoked> revocations;
     private final Counter tokenReadKeysCreated;
+    private final KnownKeys known;
 
     ApiKeyService(ApiKeyRepository keys, TenantService tenants, AuditLog audit, AccessConfig config,
-            Event<KnownKeys.ApiKeyRevoked> revocations, MeterRegistry registry) {
+            Event<KnownKeys.ApiKeyRevoked> revocations, MeterRegistry registry, KnownKeys known) {
         this.keys = keys;
+        this.known = known;
         this.tenants = tenants;
         this.audit = audit;
         this.config = config;
@@ -103,5 +105,13 @@ public class ApiKeyService {
                     }
                     return new TenantKey(k.id(), k.tenantId(), k.scopes());
                 });
+    }
+
+    /**
+     * Tells this replica that {@code key}, which it authenticated from memory, was found revoked by a query of its own
+     * (the access-token read's): the key is forgotten, so its next request is looked up and refused on every endpoint.
+     */
+    public void forgetRevoked(TenantKey key) {
+        known.forget(key.id());
     }
 }

@@ -10,6 +10,7 @@ import jakarta.enterprise.event.TransactionPhase;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -24,7 +25,9 @@ import java.util.function.Supplier;
  * <p>A key revoked on this replica is forgotten once the revocation commits ({@link ApiKeyRevoked}); a lookup that
  * read the row before that commit must not put it back, so an answer is remembered only if no revocation happened
  * since its lookup began ({@link #generation()}). On other replicas a revoked key stays valid for at most
- * {@code valid-key-cache-ttl}.
+ * {@code valid-key-cache-ttl} on every endpoint but the access-token read, whose one query checks the key's row as well
+ * and, finding it revoked, has it forgotten here ({@link #forget(UUID)}): the endpoint that hands out tokens refuses a
+ * revoked key on the next request on every replica, and the others keep the query this cache spares them.
  */
 @ApplicationScoped
 class KnownKeys {
@@ -81,6 +84,15 @@ class KnownKeys {
 
     void rememberInvalid(String hash) {
         invalid.put(hash, Boolean.TRUE);
+    }
+
+    /**
+     * Forgets key {@code keyId}, found revoked by a query of this replica (another replica revoked it). A scan of the
+     * bounded cache, run once per such discovery; a lookup in flight is not kept either.
+     */
+    void forget(UUID keyId) {
+        revocations.incrementAndGet();
+        valid.asMap().values().removeIf(key -> key.id().equals(keyId));
     }
 
     void revoked(@Observes(during = TransactionPhase.AFTER_SUCCESS) ApiKeyRevoked revoked) {

@@ -48,7 +48,8 @@ public class AccessTokenResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = AccessTokenResponse.class)))
     @APIResponse(responseCode = "400", description = "Invalid minValidSeconds",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "401", description = "No valid, unrevoked tenant API key",
+    @APIResponse(responseCode = "401", description = "No valid, unrevoked tenant API key (a revocation on any replica "
+            + "is honoured on the next request)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "403", description = "The key lacks tokens:read",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -71,7 +72,7 @@ public class AccessTokenResource {
             @Valid AccessTokenRequest body) {
         TenantKey key = TenantKey.of(identity);
         AccessTokenRequest ask = body == null ? new AccessTokenRequest(null, null) : body;
-        return service.accessToken(key.tenantId(), id, ask.minValid(), ask.force(), key.actor())
+        return service.accessToken(key, id, ask.minValid(), ask.force())
                 .map(issued -> RestResponse.ResponseBuilder.ok(AccessTokenResponse.of(issued, Instant.now(), ask.minValid()))
                         .header("Cache-Control", "no-store")
                         .header("Pragma", "no-cache")

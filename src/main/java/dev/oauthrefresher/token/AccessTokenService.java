@@ -1,5 +1,7 @@
 package dev.oauthrefresher.token;
 
+import dev.oauthrefresher.access.ApiKeyService;
+import dev.oauthrefresher.access.TenantKey;
 import dev.oauthrefresher.audit.AuditWriter;
 import dev.oauthrefresher.lease.Lease;
 import dev.oauthrefresher.lease.LeaseOwner;
@@ -17,7 +19,6 @@ import dev.oauthrefresher.common.RetryAfter;
 import dev.oauthrefresher.common.Traces;
 import dev.oauthrefresher.integration.AccessTokenSeal;
 import dev.oauthrefresher.integration.Integration;
-import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.integration.IntegrationStatus;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
@@ -27,7 +28,6 @@ import dev.oauthrefresher.web.ProblemException;
 import dev.oauthrefresher.web.ProblemType;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.context.Context;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -45,6 +45,10 @@ import java.util.function.Predicate;
  * ({@link SingleFlight}); a caller that finds the row leased by a run or by another replica polls the row until
  * that refresh settles (bounded by {@code refresher.on-demand.wait-for-refresh}) and then serves its result.
  * Every answer is audited, and a token leaves only once its audit row is committed.
+ *
+ * <p>A read costs one query ({@link AccessTokenReadRepository}): the presenting key's liveness, the row and its sealed
+ * token together, so a key revoked on another replica is refused here on its next request although this replica's key
+ * cache still holds it. A stored token costs no token-store call, and a refresh answers with the token it produced.
  */
 @ApplicationScoped
 public class AccessTokenService {
@@ -61,7 +65,8 @@ public class AccessTokenService {
     private record Load(UUID id, long version) {
     }
 
-    private final IntegrationRepository integrations;
+    private final AccessTokenReadRepository reads;
+    private final ApiKeyService keys;
     private final TokenStore tokenStore;
     private final LeasedRefresh leasedRefresh;
     private final AuditWriter audit;
@@ -76,10 +81,11 @@ public class AccessTokenService {
     private final SingleFlight<Load, AccessToken> loads = new SingleFlight<>();
     private final KeyedRateLimits<String> tenantRefreshes;
 
-    AccessTokenService(IntegrationRepository integrations, TokenStore tokenStore, LeasedRefresh leasedRefresh,
+    AccessTokenService(AccessTokenReadRepository reads, ApiKeyService keys, TokenStore tokenStore, LeasedRefresh leasedRefresh,
             AuditWriter audit, AccessTokenCache cache, AccessTokenMetrics metrics,
             OnDemandConfig config, RefreshConfig refreshConfig, Leases leases, Traces traces, AccessTokenSeal seal) {
-        this.integrations = integrations;
+        this.reads = reads;
+        this.keys = keys;
         this.seal = seal;
         this.traces = traces;
         this.tokenStore = tokenStore;
@@ -96,18 +102,21 @@ public class AccessTokenService {
     /**
      * A token valid for at least {@code minValidSeconds} (if the provider issues one that long), refreshed first
      * if needed or if {@code force} and the last refresh is older than the force interval. Fails with a
-     * {@link ProblemException}: 404, 424 (reconnect required), 503 with {@code Retry-After}.
+     * {@link ProblemException}: 401 ({@code key} revoked since this replica authenticated it), 404, 424 (reconnect
+     * required), 503 with {@code Retry-After}.
      */
-    Uni<Issued> accessToken(String tenantId, UUID id, long minValidSeconds, boolean force, String actor) {
+    Uni<Issued> accessToken(TenantKey key, UUID id, long minValidSeconds, boolean force) {
         return traces.span("token.access", Context.current(),
-                () -> Attributes.of(Traces.TENANT_ID, tenantId, Traces.INTEGRATION_ID, id.toString()),
-                span -> issue(tenantId, id, minValidSeconds, force, actor)
+                () -> Attributes.of(Traces.TENANT_ID, key.tenantId(), Traces.INTEGRATION_ID, id.toString()),
+                span -> issue(key, id, minValidSeconds, force)
                         .invoke(issued -> Traces.tag(span, Traces.OUTCOME, issued.refreshed() ? "refreshed" : "served")));
     }
 
-    private Uni<Issued> issue(String tenantId, UUID id, long minValidSeconds, boolean force, String actor) {
-        return readRow(tenantId, id)
-                .chain(row -> issue(row, minValidSeconds, force))
+    private Uni<Issued> issue(TenantKey key, UUID id, long minValidSeconds, boolean force) {
+        String tenantId = key.tenantId();
+        String actor = key.actor();
+        return readRow(key, id)
+                .chain(row -> issue(key, row, minValidSeconds, force))
                 .call(issued -> audit.record(actor, "token.read", tenantId, id,
                         "refreshed=" + issued.refreshed() + " outcome=issued").onFailure().transform(e -> {
                     metrics.read("audit_failed");
@@ -118,7 +127,7 @@ public class AccessTokenService {
                 .onFailure(ProblemException.class).call(e -> auditRefusal(actor, tenantId, id, (ProblemException) e));
     }
 
-    private Uni<Issued> issue(Integration row, long minValidSeconds, boolean force) {
+    private Uni<Issued> issue(TenantKey key, Integration row, long minValidSeconds, boolean force) {
         Instant now = Instant.now();
         requireActive(row);
         Predicate<Integration> needsRefresh = current -> needsRefresh(current, minValidSeconds, force, Instant.now());
@@ -127,9 +136,9 @@ public class AccessTokenService {
             return stored(row).chain(token -> token.validFor(now, minValidSeconds)
                     || (withinRefreshFloor(row, now) && token.validFor(now, 0))
                     ? Uni.createFrom().item(new Issued(token, false))
-                    : refresh(row, current -> true));
+                    : refresh(key, row, current -> true));
         }
-        return refresh(row, needsRefresh);
+        return refresh(key, row, needsRefresh);
     }
 
     /**
@@ -197,7 +206,7 @@ public class AccessTokenService {
                         : "The token store did not answer; try again.", config.retryAfter()));
     }
 
-    private Uni<Issued> refresh(Integration row, Predicate<Integration> needsRefresh) {
+    private Uni<Issued> refresh(TenantKey key, Integration row, Predicate<Integration> needsRefresh) {
         Instant now = Instant.now();
         if (row.nextAttemptAt() != null && row.nextAttemptAt().isAfter(now)) {
             throw unavailable("Integration " + row.id() + " is backing off after failed refreshes ("
@@ -209,7 +218,7 @@ public class AccessTokenService {
                     if (wait.isPresent()) {
                         throw tenantBudgetSpent(wait.get());
                     }
-                    return lead(row.tenantId(), row.id(), needsRefresh, Instant.now(), true);
+                    return lead(key, row.id(), needsRefresh, Instant.now(), true);
                 })
                 .map(result -> {
                     if (result.joined()) {
@@ -222,9 +231,10 @@ public class AccessTokenService {
     /**
      * This process's one refresh of the row: lease it and refresh, or wait for whoever holds the lease. The row
      * the lease returns is checked again: a caller that read it just before another refresh finished finds the
-     * new token there and gives the lease back instead of refreshing a second time.
+     * new token there and gives the lease back instead of refreshing a second time, serving it from the row the claim
+     * returned (no read-back).
      */
-    private Uni<Issued> lead(String tenantId, UUID id, Predicate<Integration> needsRefresh, Instant since, boolean mayClaim) {
+    private Uni<Issued> lead(TenantKey key, UUID id, Predicate<Integration> needsRefresh, Instant since, boolean mayClaim) {
         UUID runId = UUID.randomUUID();
         LeaseOwner owner = leases.owner(LeaseOwner.Purpose.REFRESH, runId);
         return Blocking.call(() -> {
@@ -237,16 +247,16 @@ public class AccessTokenService {
                 .onFailure(DatabaseDown::is).transform(e -> ProblemException.databaseUnavailable())
                 .chain(claimed -> {
                     if (claimed.isEmpty()) {
-                        return awaitOther(tenantId, id, needsRefresh, since, mayClaim);
+                        return awaitOther(key, id, needsRefresh, since, mayClaim);
                     }
                     if (!needsRefresh.test(claimed.get().row())) {
-                        return readRow(tenantId, id).chain(row -> stored(row).map(token -> new Issued(token, true)));
+                        return stored(claimed.get().row()).map(token -> new Issued(token, true));
                     }
-                    return refreshLeased(tenantId, ClaimedIntegration.of(claimed.get().row()), claimed.get().lease(), runId);
+                    return refreshLeased(ClaimedIntegration.of(claimed.get().row()), claimed.get().lease(), runId);
                 });
     }
 
-    private Uni<Issued> refreshLeased(String tenantId, ClaimedIntegration row, Lease lease, UUID runId) {
+    private Uni<Issued> refreshLeased(ClaimedIntegration row, Lease lease, UUID runId) {
         return leasedRefresh.refresh(row, lease, runId)
                 .map(settled -> {
                     metrics.onDemandRefresh(settled.outcome().kind());
@@ -255,13 +265,13 @@ public class AccessTokenService {
                     }
                     return settled.outcome();
                 })
-                .chain(outcome -> settled(tenantId, row.id(), outcome));
+                .map(outcome -> settled(row.id(), outcome));
     }
 
-    private Uni<Issued> settled(String tenantId, UUID id, Outcome outcome) {
+    private Issued settled(UUID id, Outcome outcome) {
         if (outcome instanceof Outcome.Refreshed refreshed) {
-            // the token just written, served as it is: reading it back would cost a store call per refresh
-            return Uni.createFrom().item(new Issued(refreshed.issued(), true));
+            // the token just written, served as it is: reading it back would cost a query or a store call per refresh
+            return new Issued(refreshed.issued(), true);
         }
         if (outcome instanceof Outcome.Expired e) {
             throw reconnectRequired(id, e.code());
@@ -288,10 +298,10 @@ public class AccessTokenService {
      * Someone else holds the lease (a run, another replica) or the tenant is paused: poll the row until the lease
      * is gone, then serve what that refresh left, or claim once more if it left nothing usable.
      */
-    private Uni<Issued> awaitOther(String tenantId, UUID id, Predicate<Integration> needsRefresh, Instant since,
+    private Uni<Issued> awaitOther(TenantKey key, UUID id, Predicate<Integration> needsRefresh, Instant since,
             boolean mayClaim) {
         long deadline = System.nanoTime() + config.waitForRefresh().toNanos();
-        return pollWhileLeased(tenantId, id, deadline).chain(row -> {
+        return pollWhileLeased(key, id, deadline).chain(row -> {
             Instant now = Instant.now();
             requireActive(row);
             if (isLeased(row, now)) {
@@ -305,30 +315,42 @@ public class AccessTokenService {
                         Duration.between(now, row.nextAttemptAt()));
             }
             if (mayClaim) {
-                return lead(tenantId, id, needsRefresh, since, false);
+                return lead(key, id, needsRefresh, since, false);
             }
             throw unavailable("Integration " + id + " cannot be refreshed now (its tenant may be paused).",
                     Duration.ofSeconds(30));
         });
     }
 
-    private Uni<Integration> pollWhileLeased(String tenantId, UUID id, long deadlineNanos) {
-        return readRow(tenantId, id).chain(row -> {
+    private Uni<Integration> pollWhileLeased(TenantKey key, UUID id, long deadlineNanos) {
+        return readRow(key, id).chain(row -> {
             if (!isLeased(row, Instant.now()) || System.nanoTime() - deadlineNanos > 0) {
                 return Uni.createFrom().item(row);
             }
             return Uni.createFrom().voidItem().onItem().delayIt().by(config.pollInterval())
-                    .chain(() -> pollWhileLeased(tenantId, id, deadlineNanos));
+                    .chain(() -> pollWhileLeased(key, id, deadlineNanos));
         });
     }
 
-    private Uni<Integration> readRow(String tenantId, UUID id) {
-        return Blocking.call(() -> QuarkusTransaction.requiringNew().call(() -> integrations.findForTenant(tenantId, id)))
+    /**
+     * The tenant's row and its sealed token, in one query that also proves {@code key} still unrevoked: this replica
+     * authenticated the key from memory ({@code valid-key-cache-ttl}), and another replica may have revoked it since.
+     * A revoked key is forgotten here and refused with the 401 of any invalid key.
+     */
+    private Uni<Integration> readRow(TenantKey key, UUID id) {
+        return Blocking.call(() -> reads.read(key.id(), key.tenantId(), id))
                 .onFailure(DatabaseDown::is).transform(e -> ProblemException.databaseUnavailable())
-                .map(found -> found.orElseThrow(() -> {
+                .map(read -> {
+                    if (read instanceof AccessTokenReadRepository.Found found) {
+                        return found.row();
+                    }
+                    if (read instanceof AccessTokenReadRepository.KeyRevoked) {
+                        keys.forgetRevoked(key);
+                        throw ProblemException.unauthorized();
+                    }
                     cache.evict(id);
-                    return ProblemException.notFound("Integration " + id + " does not exist for this tenant.");
-                }));
+                    throw ProblemException.notFound("Integration " + id + " does not exist for this tenant.");
+                });
     }
 
     private Uni<Void> auditRefusal(String actor, String tenantId, UUID id, ProblemException refusal) {
@@ -338,7 +360,8 @@ public class AccessTokenService {
             case 424 -> "reconnect_required";
             default -> "unavailable";
         };
-        if (refusal.type().equals("audit-unavailable")) {
+        if (refusal.type().equals("audit-unavailable") || refusal.status() == 401) {
+            // a 401 is the key's revocation seen here: not a read of the tenant's, and not audited as one
             return Uni.createFrom().voidItem();
         }
         metrics.read(outcome);

@@ -156,6 +156,35 @@ class MultiProcessFaultsIT {
 
     @Test
     @Timeout(240)
+    void shouldRefuseAnAccessTokenReadOnTheNextRequestWhenAnotherProcessRevokedTheKey(TestInfo test) {
+        harness = start(test, FakeTokenEndpoint.Mode.GOOGLE, TokenStore.MEMORY);
+        Database db = harness.createDatabase("revoked_key");
+        // the key cache would accept a revoked key for an hour: only the read's own query can refuse it
+        Map<String, String> settings = Map.of("refresher.access.valid-key-cache-ttl", "1h");
+        ServiceProcess revoking = harness.launch("revoking", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess serving = harness.launch("serving", db, settings, Harness.SERVICE_JVM);
+        revoking.awaitReady();
+        serving.awaitReady();
+        ApiSeeder.Seeded row = seed(revoking, "revoked", 1, 1).get(0);
+        ServiceClient admin = harness.client(revoking);
+        String key = admin.createApiKey(row.tenant(), List.of("tokens:read", "integrations:read"));
+        ServiceClient worker = harness.client(serving);
+        assertThat(worker.accessToken(key, row.id(), 60).statusCode()).as("a read before the revocation").isEqualTo(200);
+        assertThat(worker.listIntegrations(key).statusCode()).as("a list before the revocation").isEqualTo(200);
+
+        admin.revokeApiKeys(row.tenant());
+        HttpResponse<String> refused = worker.accessToken(key, row.id(), 60);
+        HttpResponse<String> afterwards = worker.listIntegrations(key);
+
+        assertThat(refused.statusCode()).as("the next access-token read on the other process: %s", refused.body()).isEqualTo(401);
+        assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(afterwards.statusCode()).as("the same key on another endpoint of that process, once forgotten").isEqualTo(401);
+        System.out.printf("[multi-process] key revoked on one process: the next access-token read on the other answered %d, "
+                + "then its integration list %d (valid-key-cache-ttl 1h)%n", refused.statusCode(), afterwards.statusCode());
+    }
+
+    @Test
+    @Timeout(240)
     void shouldAnswer503WhileTheDatabaseIsDownAndRecoverWithoutARestart(TestInfo test) throws Exception {
         int integrations = 300;
         harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.MEMORY);

@@ -105,6 +105,17 @@ public final class ServiceClient {
         return read(response.body()).path("key").asText();
     }
 
+    /** Revokes every key of {@code tenant} ({@code DELETE /admin/tenants/{t}/api-keys/{keyId}}), as an operator would. */
+    public void revokeApiKeys(String tenant) {
+        HttpResponse<String> keys = send(HttpRequest.newBuilder(service.uri("/admin/tenants/" + tenant + "/api-keys")).GET(),
+                adminToken);
+        expect(200, keys);
+        for (JsonNode item : read(keys.body()).path("items")) {
+            expect(204, send(HttpRequest.newBuilder(service.uri("/admin/tenants/" + tenant + "/api-keys/"
+                    + item.path("id").asText())).DELETE(), adminToken));
+        }
+    }
+
     /** Replaces the tenant's redirect-URI allow-list for connect sessions ({@code PUT /admin/tenants/{t}/redirect-uris}). */
     public void setRedirectUris(String tenant, List<String> uris) {
         try {
