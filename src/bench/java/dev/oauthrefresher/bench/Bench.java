@@ -297,6 +297,7 @@ public final class Bench {
         ProcStat before = service.usage();
         double databaseBefore = ProcStat.treeCpuSeconds(harness.postgres().pid());
         double harnessBefore = ProcStat.of(ProcessHandle.current().pid()).cpuSeconds();
+        long[] writesBefore = writes(db);
         long started = System.nanoTime();
         List<RunSummary> runs = client.refreshUntilDone(Map.of(), 50);
         double wall = (System.nanoTime() - started) / 1e9;
@@ -331,7 +332,22 @@ public final class Bench {
         line("  CPU per 1,000     %.2f s service, %.2f s PostgreSQL, %.2f s harness (fake provider, client)",
                 m.perThousand(m.serviceCpuSeconds()), m.perThousand(m.databaseCpuSeconds()), m.perThousand(m.harnessCpuSeconds()));
         line("  peak RSS          %d MiB (service, during the runs)", m.peakRssKiB() / 1024);
+        long[] writesAfter = writes(db);
+        long updates = writesAfter[1] - writesBefore[1];
+        // unlike CPU, these do not move with the machine's load: what a change of row width does to PostgreSQL
+        line("  PostgreSQL writes %.0f bytes of WAL per refresh; %,d row updates of integration, %.0f %% of them HOT",
+                (writesAfter[0] - writesBefore[0]) / (double) Math.max(1, m.refreshed()), updates,
+                100.0 * (writesAfter[2] - writesBefore[2]) / Math.max(1, updates));
         return m;
+    }
+
+    /** WAL bytes of the whole server, and the integration table's updates and HOT updates, so far. */
+    private static long[] writes(Database db) {
+        Object[] r = db.rows("""
+                SELECT (SELECT wal_bytes FROM pg_stat_wal)::bigint, n_tup_upd, n_tup_hot_upd
+                  FROM pg_stat_user_tables WHERE relname = 'integration'
+                """).get(0);
+        return new long[] {((Number) r[0]).longValue(), ((Number) r[1]).longValue(), ((Number) r[2]).longValue()};
     }
 
     private Duration perRefreshLatency() {

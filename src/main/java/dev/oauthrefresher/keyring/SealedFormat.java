@@ -28,6 +28,13 @@ final class SealedFormat {
     static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final int TAG_BYTES = TAG_BITS / 8;
+    /**
+     * One cipher per thread, initialised anew for every value: {@code Cipher.getInstance} looks the provider up on every
+     * call, and a fresh instance expands the AES key again; re-initialising GCM is safe as each seal draws a new nonce
+     * (and the JDK refuses an encryption that repeats the last key and nonce). Created on first use, at run time: no
+     * cipher is built into a native image.
+     */
+    private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(SealedFormat::newCipher);
 
     private SealedFormat() {
     }
@@ -38,16 +45,20 @@ final class SealedFormat {
 
     static byte[] sealV1(SecureRandom random, String keyId, SecretKeySpec key, UUID id, byte[] plain) {
         byte[] idBytes = keyId.getBytes(StandardCharsets.US_ASCII);
-        byte[] header = ByteBuffer.allocate(2 + idBytes.length).put(VERSION_1).put((byte) idBytes.length).put(idBytes).array();
-        byte[] nonce = nonce(random);
-        byte[] sealed = gcm(Cipher.ENCRYPT_MODE, key, nonce, aad(header, id), plain, 0, plain.length);
-        return ByteBuffer.allocate(header.length + NONCE_BYTES + sealed.length).put(header).put(nonce).put(sealed).array();
+        int headerBytes = 2 + idBytes.length;
+        // one array for the whole value: the header and nonce go in first, the cipher writes the rest in place
+        byte[] value = new byte[headerBytes + NONCE_BYTES + plain.length + TAG_BYTES];
+        value[0] = VERSION_1;
+        value[1] = (byte) idBytes.length;
+        System.arraycopy(idBytes, 0, value, 2, idBytes.length);
+        seal(random, key, id, value, headerBytes, plain);
+        return value;
     }
 
     static byte[] sealLegacy(SecureRandom random, SecretKeySpec key, UUID id, byte[] plain) {
-        byte[] nonce = nonce(random);
-        byte[] sealed = gcm(Cipher.ENCRYPT_MODE, key, nonce, aad(new byte[0], id), plain, 0, plain.length);
-        return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
+        byte[] value = new byte[NONCE_BYTES + plain.length + TAG_BYTES];
+        seal(random, key, id, value, 0, plain);
+        return value;
     }
 
     /** The header of a value that has the shape of version 1; empty for anything else (a legacy value, garbage). */
@@ -65,56 +76,63 @@ final class SealedFormat {
 
     /** The plaintext, or empty if {@code key} did not seal this value for {@code id}. */
     static Optional<byte[]> openV1(byte[] value, Header header, SecretKeySpec key, UUID id) {
-        byte[] headerBytes = java.util.Arrays.copyOfRange(value, 0, header.nonceAt());
-        byte[] nonce = java.util.Arrays.copyOfRange(value, header.nonceAt(), header.nonceAt() + NONCE_BYTES);
-        int from = header.nonceAt() + NONCE_BYTES;
-        return tryOpen(key, nonce, aad(headerBytes, id), value, from, value.length - from);
+        return open(key, id, value, header.nonceAt());
     }
 
     static Optional<byte[]> openLegacy(byte[] value, SecretKeySpec key, UUID id) {
         if (value.length < NONCE_BYTES + TAG_BYTES) {
             return Optional.empty();
         }
-        byte[] nonce = java.util.Arrays.copyOfRange(value, 0, NONCE_BYTES);
-        return tryOpen(key, nonce, aad(new byte[0], id), value, NONCE_BYTES, value.length - NONCE_BYTES);
+        return open(key, id, value, 0);
     }
 
-    private static Optional<byte[]> tryOpen(SecretKeySpec key, byte[] nonce, byte[] aad, byte[] value, int from, int length) {
+    /**
+     * Draws a nonce into {@code value} at {@code nonceAt} and writes {@code plain}'s ciphertext and tag after it; the
+     * associated data is everything before the nonce (the header, if any) and the row's id.
+     */
+    private static void seal(SecureRandom random, SecretKeySpec key, UUID id, byte[] value, int nonceAt, byte[] plain) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        random.nextBytes(nonce);
+        System.arraycopy(nonce, 0, value, nonceAt, NONCE_BYTES);
         try {
-            return Optional.of(gcm(Cipher.DECRYPT_MODE, key, nonce, aad, value, from, length));
-        } catch (OpenFailed e) {
-            return Optional.empty();
+            Cipher cipher = cipher(Cipher.ENCRYPT_MODE, key, value, nonceAt, id);
+            cipher.doFinal(plain, 0, plain.length, value, nonceAt + NONCE_BYTES);
+        } catch (GeneralSecurityException e) {
+            // also what GCM answers if a nonce ever came again under the same key: refusing to seal is right then
+            throw new IllegalStateException("AES-GCM failed to seal", e);
         }
     }
 
-    private static byte[] gcm(int mode, SecretKeySpec key, byte[] nonce, byte[] aad, byte[] input, int from, int length) {
+    private static Optional<byte[]> open(SecretKeySpec key, UUID id, byte[] value, int nonceAt) {
+        int from = nonceAt + NONCE_BYTES;
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, nonce));
-            cipher.updateAAD(aad);
-            return cipher.doFinal(input, from, length);
+            Cipher cipher = cipher(Cipher.DECRYPT_MODE, key, value, nonceAt, id);
+            return Optional.of(cipher.doFinal(value, from, value.length - from));
         } catch (AEADBadTagException e) {
-            throw new OpenFailed();
+            return Optional.empty();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is part of every Java runtime", e);
         }
     }
 
-    private static byte[] nonce(SecureRandom random) {
-        byte[] nonce = new byte[NONCE_BYTES];
-        random.nextBytes(nonce);
-        return nonce;
+    /** This thread's cipher, initialised for one value whose nonce is at {@code nonceAt}, its associated data given. */
+    private static Cipher cipher(int mode, SecretKeySpec key, byte[] value, int nonceAt, UUID id)
+            throws GeneralSecurityException {
+        Cipher cipher = CIPHERS.get();
+        cipher.init(mode, key, new GCMParameterSpec(TAG_BITS, value, nonceAt, NONCE_BYTES));
+        if (nonceAt > 0) {
+            cipher.updateAAD(value, 0, nonceAt);
+        }
+        cipher.updateAAD(ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits())
+                .array());
+        return cipher;
     }
 
-    private static byte[] aad(byte[] header, UUID id) {
-        return ByteBuffer.allocate(header.length + 16).put(header)
-                .putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
-    }
-
-    /** The tag did not verify; carries nothing. */
-    private static final class OpenFailed extends RuntimeException {
-        OpenFailed() {
-            super(null, null, false, false);
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM is part of every Java runtime", e);
         }
     }
 }

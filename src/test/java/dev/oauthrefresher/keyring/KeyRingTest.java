@@ -56,6 +56,31 @@ class KeyRingTest {
     }
 
     @Test
+    void shouldOpenAVersionOneValueSealedBeforeEachThreadKeptItsCipher() {
+        // sealed by the implementation that built a cipher per value (commit 5453efd), key K1 as "k1", for this row
+        UUID row = UUID.fromString("5f0c8c2e-6a59-4c47-9d0e-2b0f3f6c1a7d");
+        byte[] earlier = Base64.getDecoder().decode("AQJrMY7iSkejZoDhukQjQ0g8app/tF3RvW+crXDnC9j77rcAYiXdH09eOVvvKbHVMHkkDKj/8jgR5c3Ea9ZyTw4=");
+        KeyRing ring = ring(Map.of("k1", K1), "k1", Optional.empty());
+
+        assertThat(new String(ring.openBytes(row, earlier), StandardCharsets.UTF_8)).isEqualTo("a value sealed before this change");
+        assertThatThrownBy(() -> ring.openBytes(id, earlier)).as("another row").isInstanceOf(SealedValueException.Tampered.class);
+    }
+
+    @Test
+    void shouldKeepSealingAndOpeningOnAThreadWhoseLastOpenFailed() {
+        KeyRing ring = ring(Map.of("k1", K1), "k1", Optional.empty());
+        byte[] altered = ring.sealBytes(id, "first".getBytes(StandardCharsets.UTF_8)).value();
+        altered[altered.length - 1] ^= 1;
+        assertThatThrownBy(() -> ring.openBytes(id, altered)).isInstanceOf(SealedValueException.Tampered.class);
+
+        KeyRing.Sealed next = ring.sealBytes(id, "second".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(ring.openBytes(id, next.value()), StandardCharsets.UTF_8)).isEqualTo("second");
+        assertThat(java.util.Arrays.copyOfRange(next.value(), 4, 16)).as("a new nonce")
+                .isNotEqualTo(java.util.Arrays.copyOfRange(altered, 4, 16));
+    }
+
+    @Test
     void shouldSealAConnectSessionsVerifierForItsRowOnly() {
         KeyRing ring = ring(Map.of("k1", K1, "k2", K2), "k1", Optional.empty());
         dev.oauthrefresher.common.Secret verifier = dev.oauthrefresher.common.Secret.of("pkce-verifier-of-43-characters-abcdefghijkl");

@@ -8,7 +8,9 @@ import static org.hamcrest.Matchers.equalTo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.integration.AccessTokenSeal;
 import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.integration.IntegrationRepository;
 import dev.oauthrefresher.keyring.KeyRing;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
@@ -21,9 +23,11 @@ import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.testsupport.TenantKeys;
 import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.InjectVaults;
 import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.Vaults;
+import dev.oauthrefresher.tokenstore.AccessToken;
 import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
@@ -63,6 +67,12 @@ class AccessTokenBesideTheRowTest {
     KeyRing ring;
 
     @Inject
+    AccessTokenSeal seal;
+
+    @Inject
+    IntegrationRepository integrations;
+
+    @Inject
     TokenStore tokenStore;
 
     final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
@@ -88,11 +98,10 @@ class AccessTokenBesideTheRowTest {
                 .extracting(KeyVaultFake.Request::method).containsExactly("GET");
         assertThat(vaults.defaultVault().latest(Integration.secretNameFor(row.id())).orElseThrow().version())
                 .as("the document was not written again").isEqualTo(documentBefore);
-        JsonNode sealed = opened(row.id());
-        String issued = sealed.get("access_token").asText();
+        AccessToken sealed = opened(row.id());
+        String issued = sealed.accessToken().reveal();
         assertThat(issued).startsWith("at-").isNotEqualTo("at-initial-" + row.grant());
-        assertThat(Instant.parse(sealed.get("expires_at").asText()))
-                .isCloseTo(seeder.instant(row.id(), "access_token_expires_at"), within());
+        assertThat(sealed.expiresAt()).isCloseTo(seeder.instant(row.id(), "access_token_expires_at"), within());
         assertThat(new String((byte[]) seeder.column(row.id(), "access_token_sealed"), StandardCharsets.ISO_8859_1))
                 .as("sealed, not in clear").doesNotContain(issued);
         vaults.reset();
@@ -130,7 +139,7 @@ class AccessTokenBesideTheRowTest {
         JsonNode document = new ObjectMapper().readTree(vault.latest(Integration.secretNameFor(row.id())).orElseThrow().value());
         assertThat(document.get("refresh_token").asText()).isEqualTo(rotating.latestRefreshToken(row.grant()));
         assertThat(document.get("schema").asInt()).as("access token as of the write").isEqualTo(2);
-        String issued = opened(row.id()).get("access_token").asText();
+        String issued = opened(row.id()).accessToken().reveal();
         assertThat(document.get("access_token").asText()).isEqualTo(issued);
         vaults.reset();
 
@@ -181,7 +190,7 @@ class AccessTokenBesideTheRowTest {
 
         assertThat(requests()).extracting(KeyVaultFake.Request::method).as("the refresh's read, no write, no read-back")
                 .containsExactly("GET");
-        assertThat(opened(row.id()).get("access_token").asText()).isEqualTo(issued);
+        assertThat(opened(row.id()).accessToken().reveal()).isEqualTo(issued);
     }
 
     @Test
@@ -191,7 +200,7 @@ class AccessTokenBesideTheRowTest {
         Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
                 Instant.now().plus(10, ChronoUnit.MINUTES)).get(0);
         refresh(tenant, row.id());
-        String sealedToken = opened(row.id()).get("access_token").asText();
+        String sealedToken = opened(row.id()).accessToken().reveal();
         // what a pod of the previous release does when it refreshes: the whole document to the vault, then the row's
         // expiry and refresh time, and never the column it does not know
         Instant expiry = Instant.now().plus(50, ChronoUnit.MINUTES);
@@ -210,13 +219,42 @@ class AccessTokenBesideTheRowTest {
     }
 
     @Test
+    void shouldServeAnAccessTokenSealedAsAJsonDocumentByThisReleasesFirstBuildsWithNoVaultRead() {
+        String tenant = seeder.tenant("jsonlayout");
+        String key = TenantKeys.issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
+                Instant.now().plus(10, ChronoUnit.MINUTES)).get(0);
+        refresh(tenant, row.id());
+        byte[] compact = (byte[]) seeder.column(row.id(), "access_token_sealed");
+        AccessToken sealed = opened(row.id());
+        String issued = sealed.accessToken().reveal();
+        // what the builds before the compact layout wrote for the same token and row state: a JSON document, sealed the
+        // same way; the vault still holds the registration's token (this profile writes no kept refresh token's)
+        String document = new io.vertx.core.json.JsonObject()
+                .put("access_token", issued).put("token_type", "Bearer")
+                .put("expires_at", seeder.instant(row.id(), "access_token_expires_at").toString())
+                .put("refreshed_at", seeder.instant(row.id(), "last_refreshed_at").toString())
+                .put("scope", sealed.scope().orElseThrow()).encode();
+        byte[] json = ring.sealBytes(row.id(), document.getBytes(StandardCharsets.UTF_8)).value();
+        seeder.sql("UPDATE integration SET access_token_sealed = :sealed WHERE id = :id", Map.of("id", row.id(), "sealed", json));
+        vaults.reset();
+
+        accessToken(key, row.id()).then().statusCode(200)
+                .body("accessToken", equalTo(issued)).body("refreshed", equalTo(false));
+
+        assertThat(requests()).as("vault requests to serve the token").isEmpty();
+        assertThat(compact.length).as("the compact layout, %d bytes against %d", compact.length, json.length)
+                .isLessThanOrEqualTo(json.length - 80);
+    }
+
+    @Test
     void shouldFallBackToTheVaultWithoutCrashingOrLoggingASecretWhenTheSealedTokenWasAltered() {
         String tenant = seeder.tenant("tampered");
         String key = TenantKeys.issue(tenant);
         Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
                 Instant.now().plus(10, ChronoUnit.MINUTES)).get(0);
         refresh(tenant, row.id());
-        String sealedToken = opened(row.id()).get("access_token").asText();
+        String sealedToken = opened(row.id()).accessToken().reveal();
         seeder.sql("UPDATE integration SET access_token_sealed = set_byte(access_token_sealed, 20, "
                 + "get_byte(access_token_sealed, 20) # 1), version = version + 1 WHERE id = :id", Map.of("id", row.id()));
         vaults.reset();
@@ -242,15 +280,11 @@ class AccessTokenBesideTheRowTest {
                 .post("/v1/integrations/{id}/access-token", id);
     }
 
-    /** The row's sealed access token, opened by the key ring. */
-    private JsonNode opened(UUID id) {
-        byte[] sealed = (byte[]) seeder.column(id, "access_token_sealed");
-        assertThat(sealed).as("a sealed access token beside the row").isNotNull();
-        try {
-            return new ObjectMapper().readTree(new String(ring.openBytes(id, sealed), StandardCharsets.UTF_8));
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
+    /** The row's sealed access token, opened as the token API opens it (so it must match the row, too). */
+    private AccessToken opened(UUID id) {
+        assertThat(seeder.column(id, "access_token_sealed")).as("a sealed access token beside the row").isNotNull();
+        return QuarkusTransaction.requiringNew().call(() -> seal.open(integrations.findById(id)))
+                .orElseThrow(() -> new AssertionError("the sealed access token does not open or does not match the row"));
     }
 
     private static io.vertx.core.json.JsonObject tokens(String accessToken, String refreshToken) {
