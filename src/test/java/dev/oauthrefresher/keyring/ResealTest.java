@@ -1,16 +1,17 @@
 package dev.oauthrefresher.keyring;
 
-import dev.oauthrefresher.integration.Integration;
-import dev.oauthrefresher.tokenstore.TokenStore;
-import dev.oauthrefresher.tokenstore.SecretRef;
 import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.integration.Integration;
 import dev.oauthrefresher.testsupport.FakePeersProfile;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.LogCapture;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
+import dev.oauthrefresher.tokenstore.SecretRef;
 import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.tokenstore.TokenStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.All;
 import io.quarkus.test.junit.QuarkusTest;

@@ -10,9 +10,11 @@ import static org.hamcrest.Matchers.nullValue;
 
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.integration.Integration;
+import dev.oauthrefresher.refresh.run.RefreshTask;
 import dev.oauthrefresher.testsupport.FakeTokenEndpoint;
 import dev.oauthrefresher.testsupport.FakeTokenEndpointResource;
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
+import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.Seeder;
 import dev.oauthrefresher.testsupport.Seeder.Seeded;
 import dev.oauthrefresher.testsupport.TenantKeys;
@@ -23,12 +25,15 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -138,6 +143,33 @@ class SealedLayoutTest {
                 .contains(rotating.latestRefreshToken(row.grant()));
         refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
         assertThat(rotating.successes(row.grant())).isEqualTo(2);
+    }
+
+    @Test
+    void shouldNotLetARunRefreshASealedIntegrationWhileItMovesOut() throws Exception {
+        String tenant = seeder.tenant("seal-race");
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,
+                Instant.now().plus(2, ChronoUnit.MINUTES), SecretRef.DATABASE).get(0);
+        vaults.shard2().delayWrites(Duration.ofSeconds(3));
+        try {
+            CompletableFuture<Integer> move = CompletableFuture.supplyAsync(
+                    () -> moveTo(tenant, "shard-2").then().statusCode(200).extract().path("moved"));
+            Poll.until("the move holds the row", Duration.ofSeconds(20),
+                    () -> String.valueOf(seeder.column(row.id(), "lease_owner")).contains("/vault-move/"));
+
+            given().header("Authorization", "Bearer test-cron-token").contentType(ContentType.JSON)
+                    .body("{\"tenant\":\"" + tenant + "\"}").post("/cron/" + RefreshTask.NAME)
+                    .then().statusCode(200).body("selected", equalTo(0));
+
+            assertThat(move.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+        } finally {
+            vaults.shard2().delayWrites(Duration.ZERO);
+        }
+        assertThat(google.successes(row.grant())).as("no refresh while the row moved").isZero();
+        assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+        assertThat(seeder.count("SELECT count(*) FROM integration_token WHERE integration_id = :id", Map.of("id", row.id())))
+                .isZero();
+        refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
     }
 
     @Test
