@@ -4,6 +4,8 @@ import dev.oauthrefresher.common.Blocking;
 import dev.oauthrefresher.common.Secret;
 import io.smallrye.mutiny.Uni;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -23,10 +25,26 @@ public final class LocatedTokenStore implements TokenStore {
 
     private final TokenStore vaults;
     private final SealedTokens sealed;
+    /**
+     * This store at each priority, built once: every refresh asks for its priority's view, and a new pair of stores per
+     * refresh would be work on the hot path that never changes. Shared by every view, filled before the store is used.
+     */
+    private final Map<VaultPriority, LocatedTokenStore> views;
 
     public LocatedTokenStore(TokenStore vaults, SealedTokens sealed) {
         this.vaults = vaults;
         this.sealed = sealed;
+        this.views = new EnumMap<>(VaultPriority.class);
+        for (VaultPriority priority : VaultPriority.values()) {
+            TokenStore other = vaults.withPriority(priority);
+            views.put(priority, other == vaults ? this : new LocatedTokenStore(other, sealed, views));
+        }
+    }
+
+    private LocatedTokenStore(TokenStore vaults, SealedTokens sealed, Map<VaultPriority, LocatedTokenStore> views) {
+        this.vaults = vaults;
+        this.sealed = sealed;
+        this.views = views;
     }
 
     /** The store of the vault locations, for what only it can tell (tests counting a memory store's secrets). */
@@ -73,8 +91,7 @@ public final class LocatedTokenStore implements TokenStore {
 
     @Override
     public TokenStore withPriority(VaultPriority priority) {
-        TokenStore other = vaults.withPriority(priority);
-        return other == vaults ? this : new LocatedTokenStore(other, sealed);
+        return views.get(priority);
     }
 
     /** The vaults' worst case: one statement of the sealed layout is bounded by the datasource's own timeouts. */
