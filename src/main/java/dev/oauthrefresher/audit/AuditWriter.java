@@ -1,7 +1,6 @@
 package dev.oauthrefresher.audit;
 
 import dev.oauthrefresher.common.GroupCommit;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -24,6 +23,10 @@ public class AuditWriter {
 
     private record Row(String actor, String action, String tenantId, UUID integrationId, String detail,
             CompletableFuture<Void> done) {
+
+        AuditLog.Entry entry() {
+            return new AuditLog.Entry(actor, action, tenantId, integrationId, detail);
+        }
     }
 
     private final AuditLog log;
@@ -42,15 +45,11 @@ public class AuditWriter {
 
     private void write(List<Row> batch) {
         try {
-            QuarkusTransaction.requiringNew().run(() -> batch.forEach(this::insert));
+            log.recordAll(batch.stream().map(Row::entry).toList());
         } catch (RuntimeException e) {
             batch.forEach(row -> row.done().completeExceptionally(e));
             return;
         }
         batch.forEach(row -> row.done().complete(null));
-    }
-
-    private void insert(Row row) {
-        log.recordAs(row.actor(), row.action(), row.tenantId(), row.integrationId(), row.detail());
     }
 }

@@ -100,6 +100,32 @@ class AccessTokenTest {
     }
 
     @Test
+    void shouldWithholdTheTokenWhenItsAuditRowCannotBeWritten() {
+        String tenant = seeder.tenant("unaudited");
+        String key = TenantKeys.issue(tenant);
+        Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1, Instant.now().plus(1, ChronoUnit.HOURS)).get(0);
+        // PostgreSQL itself refuses this tenant's audit rows (a real refusal, not a mocked writer); the audit is written
+        // in its own group commit, so the token must not leave when that commit fails
+        String constraint = "refuse_" + tenant.replaceAll("[^a-z0-9]", "_");
+        seeder.sql("ALTER TABLE audit_event ADD CONSTRAINT " + constraint + " CHECK (tenant_id <> '" + tenant + "') NOT VALID",
+                Map.of());
+        try {
+            Response answer = accessToken(key, row.id(), "{}");
+
+            answer.then().statusCode(503).contentType(containsString("application/problem+json"))
+                    .header("Retry-After", notNullValue()).body("type", containsString("audit-unavailable"));
+            assertThat(answer.asString()).doesNotContain("at-initial-").doesNotContain(row.grant());
+            assertThat(count("refresher.access.token.reads", "outcome", "audit_failed")).isPositive();
+        } finally {
+            seeder.sql("ALTER TABLE audit_event DROP CONSTRAINT " + constraint, Map.of());
+        }
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE integration_id = :id", Map.of("id", row.id()))).isZero();
+        accessToken(key, row.id(), "{}").then().statusCode(200).body("accessToken", equalTo("at-initial-" + row.grant()));
+        assertThat(seeder.count("SELECT count(*) FROM audit_event WHERE action = 'token.read' AND integration_id = :id",
+                Map.of("id", row.id()))).isEqualTo(1);
+    }
+
+    @Test
     void shouldRefreshOnDemandWhenTheStoredTokenIsNotValidLongEnough() {
         String tenant = seeder.tenant("ondemand");
         String key = TenantKeys.issue(tenant);
