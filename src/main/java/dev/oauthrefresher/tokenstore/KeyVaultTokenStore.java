@@ -138,11 +138,58 @@ public class KeyVaultTokenStore implements TokenStore {
     public Uni<String> save(SecretRef ref, TokenSet tokens) {
         String secretName = ref.secretName();
         return requireValidName(secretName).chain(() -> vault(ref)).chain(vault -> {
-            KeyVaultSecret secret = new KeyVaultSecret(secretName, encode(tokens, documentSchema))
-                    .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(tokenTags(secretName)));
+            KeyVaultSecret secret = tokenSecret(secretName, tokens);
             return withRetries(vault, "save", secretName, () -> vault.client().setSecret(secret))
                     .map(stored -> stored.getProperties().getVersion());
         });
+    }
+
+    /**
+     * {@link #save}, recovering the name first where the vault kept it soft-deleted (see {@link #awaitsRecovery}). Only
+     * the vault move asks this; for any other writer a deleted name means a disconnect, and its write stays refused.
+     */
+    @Override
+    public Uni<String> saveRecovering(SecretRef ref, TokenSet tokens, String leaseOwner) {
+        String secretName = ref.secretName();
+        return requireValidName(secretName).chain(() -> vault(ref)).chain(vault -> {
+            KeyVaultSecret secret = tokenSecret(secretName, tokens);
+            Supplier<Mono<KeyVaultSecret>> write = () -> vault.client().setSecret(secret);
+            // one deadline for the whole save, a recovery included: a process paused between its steps sends none after it
+            return Uni.createFrom().deferred(() -> {
+                Instant deadline = Instant.now().plus(worstCase());
+                return withRetries(vault, "save", secretName, write, deadline)
+                        .onFailure(KeyVaultTokenStore::awaitsRecovery)
+                        .recoverWithUni(deleted -> recover(vault, secretName, deadline)
+                                .chain(() -> withRetries(vault, "save", secretName, write, deadline)));
+            }).map(stored -> stored.getProperties().getVersion());
+        });
+    }
+
+    /**
+     * Whether a write failed because the name belongs to a soft-deleted secret (409). This store deletes and purges; a
+     * vault with purge protection (Azure's recommended setting) or an identity without the purge permission keeps the
+     * deleted secret, and its name, for the retention period. That happens when an integration's tokens leave the vault
+     * (a move to another vault or to the database): moving back, its name can only be recovered, never written.
+     */
+    private static boolean awaitsRecovery(Throwable failure) {
+        return failure instanceof TokenStoreException && hasStatus(failure.getCause(), 409);
+    }
+
+    /**
+     * Recovers the soft-deleted secret so the write that follows replaces it; its old versions come back with it, as
+     * they were before the delete (the write makes the new one current). Already recovered or purged meanwhile is done.
+     */
+    private Uni<Void> recover(Vault vault, String secretName, Instant deadline) {
+        LOG.infof("Secret %s is soft-deleted in vault '%s' (its purge was refused when it left); recovering it to write it",
+                secretName, vault.name());
+        return withRetries(vault, "recover", secretName, () -> vault.client().beginRecoverDeletedSecret(secretName)
+                .setPollInterval(policy.deletePollInterval()).last().then()
+                .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty()), deadline);
+    }
+
+    private KeyVaultSecret tokenSecret(String secretName, TokenSet tokens) {
+        return new KeyVaultSecret(secretName, encode(tokens, documentSchema))
+                .setProperties(new SecretProperties().setContentType(CONTENT_TYPE).setTags(tokenTags(secretName)));
     }
 
     /** Every token secret carries them, so a listing can tell this service's secrets from anything else in the vault. */
@@ -298,8 +345,13 @@ public class KeyVaultTokenStore implements TokenStore {
      * whose timer fires after the pause is not sent: it would write what the row's new holder has already replaced.
      */
     private <T> Uni<T> withRetries(Vault vault, String operation, String secretName, Supplier<Mono<T>> request) {
-        return Uni.createFrom().deferred(() -> attempt(vault, operation, secretName, request, 1, false,
-                Instant.now().plus(worstCase())));
+        return Uni.createFrom().deferred(() -> withRetries(vault, operation, secretName, request, Instant.now().plus(worstCase())));
+    }
+
+    /** As above, none sent past {@code deadline}: for the steps of one operation that share its worst case. */
+    private <T> Uni<T> withRetries(Vault vault, String operation, String secretName, Supplier<Mono<T>> request,
+            Instant deadline) {
+        return attempt(vault, operation, secretName, request, 1, false, deadline);
     }
 
     /** @param mayHaveApplied whether an earlier attempt may have been applied: the final failure must say so */

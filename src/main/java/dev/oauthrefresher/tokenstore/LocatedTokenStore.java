@@ -71,6 +71,12 @@ public final class LocatedTokenStore implements TokenStore {
                 : vaults.save(secret, tokens, leaseOwner);
     }
 
+    @Override
+    public Uni<String> saveRecovering(SecretRef secret, TokenSet tokens, String leaseOwner) {
+        return secret.inDatabase() ? saveSealed(secret, tokens, Optional.of(leaseOwner))
+                : vaults.saveRecovering(secret, tokens, leaseOwner);
+    }
+
     private Uni<String> saveSealed(SecretRef secret, TokenSet tokens, Optional<String> leaseOwner) {
         return integrationId(secret).chain(id -> Blocking.call(() -> sealed.save(id, tokens, leaseOwner)));
     }

@@ -38,6 +38,17 @@ public interface TokenStore {
     }
 
     /**
+     * {@link #save(SecretRef, TokenSet, String)} by a vault move bringing an integration's tokens back into a vault they
+     * once left. A vault with purge protection keeps the secret it was asked to delete, soft-deleted, and refuses any
+     * write of its name (409) until it is recovered: this recovers it, then writes. Only a move asks this: for every other
+     * writer a deleted name means the integration was disconnected, and bringing its secret back is what the refusal
+     * prevents. A store without soft deletion saves as usual.
+     */
+    default Uni<String> saveRecovering(SecretRef secret, TokenSet tokens, String leaseOwner) {
+        return save(secret, tokens, leaseOwner);
+    }
+
+    /**
      * This store at another {@link VaultPriority}: the same entries, another share of each vault's budget and another
      * bound on the wait for a permit. The store as injected is {@link VaultPriority#ON_DEMAND}; a store without a
      * budget returns itself.

@@ -380,6 +380,13 @@ public final class KeyVaultFake implements AutoCloseable {
                 switch (exchange.getRequestMethod()) {
                     case "GET" -> getDeleted(exchange, name);
                     case "DELETE" -> purge(exchange, name);
+                    case "POST" -> {
+                        if (version.equals(Optional.of("recover"))) {
+                            recover(exchange, name);
+                        } else {
+                            error(exchange, 405, "MethodNotAllowed", "Not supported by the fake.", Map.of());
+                        }
+                    }
                     default -> error(exchange, 405, "MethodNotAllowed", "Not supported by the fake.", Map.of());
                 }
                 return;
@@ -448,6 +455,20 @@ public final class KeyVaultFake implements AutoCloseable {
         }
         secrets.remove(name);
         exchange.sendResponseHeaders(204, -1);
+    }
+
+    /**
+     * Key Vault's "recover deleted secret": the name and its versions are live again, the latest one current. Azure
+     * finishes it asynchronously (the SDK polls the secret until it answers); here it is done at once.
+     */
+    private void recover(HttpExchange exchange, String name) throws IOException {
+        if (!deleted.remove(name)) {
+            error(exchange, 404, "SecretNotFound", "Deleted Secret not found: " + name, Map.of());
+            return;
+        }
+        ObjectNode bundle = bundle(latest(name).orElseThrow());
+        bundle.remove("value");
+        respond(exchange, 200, bundle, Map.of());
     }
 
     private ObjectNode deletedBundle(String name) {

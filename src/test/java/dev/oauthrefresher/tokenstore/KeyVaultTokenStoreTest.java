@@ -282,6 +282,23 @@ class KeyVaultTokenStoreTest {
     }
 
     @Test
+    void shouldRecoverASoftDeletedNameOnlyForAMoveThenWriteTheNewTokensOverIt() {
+        String name = newSecretName();
+        await(store.save(ref(name), tokens("at-old", "rt-old")));
+        fake.softDelete(name);
+        fake.reset();
+
+        String version = await(store.saveRecovering(ref(name), tokens("at-moved", "rt-moved"), "mover"));
+
+        assertThat(fake.isSoftDeleted(name)).isFalse();
+        assertThat(fake.latest(name).orElseThrow().version()).isEqualTo(version);
+        assertThat(fake.latest(name).orElseThrow().value()).contains("rt-moved").doesNotContain("rt-old");
+        assertThat(fake.requests()).extracting(Request::method).containsSubsequence("PUT", "POST deleted", "PUT");
+        assertThat(await(store.load(ref(name)))).hasValueSatisfying(
+                loaded -> assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-moved"));
+    }
+
+    @Test
     void shouldFailWithoutRetryingWhenTheSecretIsDisabled() {
         String name = newSecretName();
         await(store.save(ref(name), tokens("at", "rt")));

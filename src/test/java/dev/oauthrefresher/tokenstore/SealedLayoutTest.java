@@ -146,6 +146,36 @@ class SealedLayoutTest {
     }
 
     @Test
+    void shouldMoveATenantBackIntoAVaultWhosePurgeProtectionKeptItsDeletedSecret() {
+        String tenant = seeder.tenant("seal-back");
+        Seeded row = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 1,
+                Instant.now().plus(1, ChronoUnit.HOURS), "shard-2").get(0);
+        String name = Integration.secretNameFor(row.id());
+        // purge protection, Azure's recommended setting: leaving the vault leaves the secret soft-deleted, and its name
+        // cannot be written again until it is recovered (a write answers 409)
+        vaults.shard2().failPurges(true);
+        try {
+            moveTo(tenant, SecretRef.DATABASE).then().statusCode(200).body("moved", equalTo(1));
+            assertThat(vaults.shard2().isSoftDeleted(name)).isTrue();
+            refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+
+            moveTo(tenant, "shard-2").then().statusCode(200).body("moved", equalTo(1)).body("remaining", equalTo(0))
+                    .body("failed", org.hamcrest.Matchers.empty());
+        } finally {
+            vaults.shard2().failPurges(false);
+        }
+
+        assertThat(seeder.column(row.id(), "vault")).isEqualTo("shard-2");
+        assertThat(vaults.shard2().isSoftDeleted(name)).isFalse();
+        assertThat(vaults.shard2().latest(name).orElseThrow().value()).as("the rotation made in the database, not the recovered version")
+                .contains(rotating.latestRefreshToken(row.grant()));
+        assertThat(seeder.count("SELECT count(*) FROM integration_token WHERE integration_id = :id", Map.of("id", row.id())))
+                .isZero();
+        refresh(tenant, row.id()).then().statusCode(200).body("outcome", equalTo("refreshed"));
+        assertThat(rotating.successes(row.grant())).isEqualTo(2);
+    }
+
+    @Test
     void shouldNotLetARunRefreshASealedIntegrationWhileItMovesOut() throws Exception {
         String tenant = seeder.tenant("seal-race");
         Seeded row = seeder.integrations(tenant, "google", "fake-google", google, 1,

@@ -180,7 +180,9 @@ public class VaultMoveService {
                 return Step.failed("lease_lost");
             }
             target = fenced.get().at(to);
-            tokenStore.save(target, tokens.get().tokens(), lease.ownerValue()).await().atMost(tokenStore.callerWait());
+            // recovering the name where the target vault kept it soft-deleted: the tokens may be coming back to a vault
+            // with purge protection that this integration left by an earlier move
+            tokenStore.saveRecovering(target, tokens.get().tokens(), lease.ownerValue()).await().atMost(tokenStore.callerWait());
         } catch (VaultNotConfiguredException e) {
             leases.release(lease);
             return Step.skipped("source_vault_not_configured");
