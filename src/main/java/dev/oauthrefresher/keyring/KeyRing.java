@@ -4,6 +4,7 @@ import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreConfig;
+import dev.oauthrefresher.tokenstore.TokenStoreException;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.configuration.ConfigurationException;
@@ -43,6 +44,9 @@ import org.jboss.logging.Logger;
 public class KeyRing {
 
     private static final Logger LOG = Logger.getLogger(KeyRing.class);
+    /** The first read's backoff starts here and doubles up to the cap: a startup detail, bounded by {@code startup-wait}. */
+    private static final Duration FIRST_READ_BACKOFF = Duration.ofMillis(500);
+    private static final Duration MAX_FIRST_READ_BACKOFF = Duration.ofSeconds(5);
 
     /** A sealed value and the key id its row records ({@code key_id}). */
     public record Sealed(byte[] value, String keyId) {
@@ -79,7 +83,12 @@ public class KeyRing {
     KeyRing(KeyRingConfig config, LegacyKeyConfig legacy, TokenStoreConfig store, TokenStore tokenStore, KeyRingMetrics metrics) {
         this(source(config, store.kind(), tokenStore), legacy.pendingRotationKey(),
                 LaunchMode.current() != LaunchMode.NORMAL || store.kind() != TokenStoreConfig.Kind.KEY_VAULT,
-                config.reloadMinInterval(), Infrastructure.getDefaultWorkerPool(), metrics::ring);
+                config.reloadMinInterval(), Infrastructure.getDefaultWorkerPool(), metrics::ring, config.startupWait());
+    }
+
+    KeyRing(RingSource source, Optional<Secret> legacy, boolean mayMakeUpKey, Duration reloadMinInterval, Executor reloads,
+            Consumer<Ring> changed) {
+        this(source, legacy, mayMakeUpKey, reloadMinInterval, reloads, changed, Duration.ZERO);
     }
 
     /**
@@ -87,15 +96,46 @@ public class KeyRing {
      *        the memory store); in production with Key Vault it may not, since its rows would open nowhere else
      */
     KeyRing(RingSource source, Optional<Secret> legacy, boolean mayMakeUpKey, Duration reloadMinInterval, Executor reloads,
-            Consumer<Ring> changed) {
+            Consumer<Ring> changed, Duration startupWait) {
         this.source = source;
         this.legacy = legacy;
         this.reloadMinInterval = reloadMinInterval;
         this.reloads = reloads;
         this.changed = changed;
-        this.ring = source.read(legacy).orElseGet(() -> madeUp(mayMakeUpKey));
+        this.ring = firstRead(source, legacy, startupWait).orElseGet(() -> madeUp(mayMakeUpKey));
         LOG.infof("Key ring from %s: keys %s, current %s", ring.origin(), ring.ids(), ring.current().id());
         changed.accept(ring);
+    }
+
+    /**
+     * The ring's first read. A source that fails transiently (Key Vault throttled, timed out or answered 5xx, each after
+     * the store's own retries) is read again with a growing backoff until {@code startupWait} has passed, then the
+     * failure stops the process: a vault's short outage during a rollout delays the new pods instead of crash-looping
+     * them. A refusal (403, a malformed ring) stops it at once: waiting would not change it.
+     */
+    private static Optional<Ring> firstRead(RingSource source, Optional<Secret> legacy, Duration startupWait) {
+        long deadline = System.nanoTime() + startupWait.toNanos();
+        Duration backoff = FIRST_READ_BACKOFF;
+        while (true) {
+            try {
+                return source.read(legacy);
+            } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
+                boolean transientFailure = !(e instanceof TokenStoreException refused) || refused.isTransient();
+                if (!transientFailure || System.nanoTime() + backoff.toNanos() > deadline) {
+                    throw e;
+                }
+                LOG.warnf("Could not read the key ring yet (%s); reading it again in %d ms", TokenStoreException.describe(e),
+                        backoff.toMillis());
+                try {
+                    Thread.sleep(backoff.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_FIRST_READ_BACKOFF) > 0 ? MAX_FIRST_READ_BACKOFF
+                        : backoff.multipliedBy(2);
+            }
+        }
     }
 
     private Ring madeUp(boolean allowed) {

@@ -76,6 +76,15 @@ public interface KeyRingConfig {
     @WithDefault("30s")
     Duration reloadMinInterval();
 
+    /**
+     * How long a starting replica keeps reading the ring when Key Vault fails transiently (throttled, a timeout, a 5xx,
+     * each after the store's own retries), with a backoff of 0.5 s doubling to 5 s, before the failure stops it; a
+     * refusal (403, a malformed ring) stops it at once. Within the startup probe's 60 s. Key
+     * {@code refresher.keyring.startup-wait}, default {@code 30s}.
+     */
+    @WithDefault("30s")
+    Duration startupWait();
+
     /** The job that re-seals rows sealed with older keys. */
     Reseal reseal();
 

@@ -2,11 +2,14 @@ package dev.oauthrefresher.keyring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.oauthrefresher.testsupport.KeyVaultProfile;
 import dev.oauthrefresher.testsupport.Poll;
 import dev.oauthrefresher.testsupport.TwoKeyVaultsResource;
 import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.InjectVaults;
 import dev.oauthrefresher.testsupport.TwoKeyVaultsResource.Vaults;
+import dev.oauthrefresher.tokenstore.TokenStore;
+import dev.oauthrefresher.tokenstore.TokenStoreException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +38,9 @@ class KeyRingFromKeyVaultTest {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    TokenStore tokenStore;
 
     @Test
     void shouldSealWithTheRingReadFromKeyVaultAndTakeANewKeyAddedThere() {
@@ -60,5 +67,26 @@ class KeyRingFromKeyVaultTest {
             ring.reload();
         }
         assertThat(ring.currentKeyId()).isEqualTo("kv-1");
+    }
+
+    @Test
+    void shouldReadTheRingAgainAtStartupWhileKeyVaultFailsTransientlyAndStopAtOnceWhenRefused() {
+        RingSource source = RingSource.keyVault(tokenStore, TwoKeyVaultsResource.KEY_RING);
+        int attempts = ConfigProvider.getConfig().getValue("refresher.token-store.key-vault.max-attempts", Integer.class);
+        // twice the store's own attempts: the first read fails after its retries, a later one finds the ring
+        vaults.defaultVault().failNext(2 * attempts, 503, Map.of());
+
+        KeyRing started = new KeyRing(source, Optional.empty(), false, Duration.ofMinutes(1), Runnable::run, r -> { },
+                Duration.ofSeconds(20));
+
+        assertThat(started.currentKeyId()).isEqualTo("kv-1");
+        assertThat(vaults.defaultVault().requests()).filteredOn(r -> r.secretName().equals(TwoKeyVaultsResource.KEY_RING))
+                .as("more reads than one read's attempts").hasSizeGreaterThan(attempts);
+
+        vaults.defaultVault().reset();
+        vaults.defaultVault().failNext(1, 403, Map.of());
+        assertThatThrownBy(() -> new KeyRing(source, Optional.empty(), false, Duration.ofMinutes(1), Runnable::run, r -> { },
+                Duration.ofSeconds(20))).isInstanceOf(TokenStoreException.class).hasMessageContaining("HTTP 403");
+        assertThat(vaults.defaultVault().requests()).as("a refusal is not read again").hasSize(1);
     }
 }
