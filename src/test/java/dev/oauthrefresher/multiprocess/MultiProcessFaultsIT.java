@@ -139,7 +139,7 @@ class MultiProcessFaultsIT {
         int callsBeforeKill = provider.calls();
         assertThat(doomedRun).as("the killed process's trigger").failsWithin(Duration.ofSeconds(30));
 
-        waitUntil(killedAt.plus(LEASE).plusMillis(500));
+        awaitLeasesLapsed(db, killedAt.plus(LEASE).plusMillis(500));
         List<RunSummary> runs = harness.client(survivor).refreshUntilDone(Map.of(), 20);
         assertThat(runs).as("runs of the surviving process").allMatch(RunSummary::completed);
 
@@ -508,7 +508,7 @@ class MultiProcessFaultsIT {
         Instant killedAt = Instant.now();
         assertThat(doomedRun).as("the killed process's trigger").failsWithin(Duration.ofSeconds(30));
 
-        waitUntil(killedAt.plus(LEASE).plusMillis(500));
+        awaitLeasesLapsed(db, killedAt.plus(LEASE).plusMillis(500));
         List<RunSummary> runs = harness.client(survivor).refreshUntilDone(Map.of(), 20);
         assertThat(runs).as("runs of the surviving process").allMatch(RunSummary::completed);
 
@@ -658,6 +658,15 @@ class MultiProcessFaultsIT {
             assertThat(System.nanoTime()).as("waiting for %s", what).isLessThan(deadline);
             ServiceProcess.pause(Duration.ofMillis(20));
         }
+    }
+
+    /**
+     * Polls until no integration's lease is live, failing at {@code deadline}: the dead process renewed its leases at
+     * most a lease before it, so they lapse by then, often up to a renewal interval earlier (which a fixed wait sat out).
+     */
+    private static void awaitLeasesLapsed(Database db, Instant deadline) {
+        await("the dead process's leases to lapse", () -> db.count("SELECT count(*) FROM integration WHERE lease_expires_at > now()") == 0,
+                Duration.between(Instant.now(), deadline));
     }
 
     private static void waitUntil(Instant instant) {

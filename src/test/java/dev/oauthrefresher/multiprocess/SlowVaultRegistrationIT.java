@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A slow vault does not let tenant calls starve what every tenant needs (issue 19, test 3): on the packaged service
- * in Key Vault mode, while thirty registrations at a time wait for secret writes that each take 10 s, another
+ * in Key Vault mode, while thirty registrations at a time wait for secret writes that each take seconds, another
  * tenant's key still authenticates at once, and a run whose rows wait longer than a renewal interval keeps their
  * leases. Once the vault is fast again every registration has ended in 201 or a problem, and the vault holds a secret
  * for every row and no other; also when it stored the writes only after the registrations had given up on them, once
@@ -45,30 +45,53 @@ class SlowVaultRegistrationIT {
 
     private static final int REGISTRATIONS_IN_FLIGHT = 30;
     private static final int RUN_ROWS = 4;
-    private static final Duration WRITE_TAKES = Duration.ofSeconds(10);
+    // The durations below are a scaled-down copy of a production-like setting (10 s writes, 15 s timeout, 60 s lease):
+    // every bound the assertions use is derived from them, so the ratios the assertions rely on hold at any scale.
+    private static final Duration WRITE_TAKES = Duration.ofSeconds(2);
     private static final Duration PROVIDER_TAKES = Duration.ofSeconds(2);
-    private static final Duration LEASE = Duration.ofSeconds(60);
+    private static final Duration PROVIDER_CONNECT_TIMEOUT = Duration.ofMillis(250);
+    private static final Duration PROVIDER_REQUEST_TIMEOUT = Duration.ofSeconds(3);
     /**
-     * Every write answers within the vault's request timeout (15 s), so no registration gives up on a write that still
-     * lands. One refresh's worst case is then a store read and write of 15 s each and the provider's 2 x 250 ms connect
-     * and 3 s request: 33.5 s, which leaves a row 26.5 s after a renewal to start in (the lease is 60 s, renewed every
-     * 12 s). Run one row at a time, at about 12 s each, the fourth starts about 37 s after the claim: only renewals let it.
+     * Twice {@link #WRITE_TAKES}: no registration gives up on a write that still lands, even when thirty of them open
+     * their connections to the vault at once on a loaded machine (with half a write of margin, a few of the first timed out).
      */
-    private static final Duration REFRESH_WORST_CASE = Duration.ofMillis(33_500);
-    private static final Duration STORE_REQUEST_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration STORE_REQUEST_TIMEOUT = WRITE_TAKES.multipliedBy(2);
+    /** A scheduled (and an on-demand) call's longest wait for a vault permit; counted once per attempt in the store's worst case. */
+    private static final Duration PERMIT_WAIT = Duration.ofSeconds(1);
+    /** The store's worst case as the service computes it: one attempt, its permit wait and its request timeout. */
+    private static final Duration STORE_WORST_CASE = STORE_REQUEST_TIMEOUT.plus(PERMIT_WAIT);
+    private static final Duration LEASE = Duration.ofSeconds(22);
+    /** Shorter than the lease, as the service checks at startup, and long enough for the fourth row to start. */
+    private static final Duration RUN_BUDGET = Duration.ofSeconds(20);
     /**
-     * A registration's abandoned write is compensated twice the store's worst case after its failure: (the 15 s request
-     * timeout + the 5 s scheduled permit wait) x 1 attempt, twice, is 40 s. The margin covers the deletes' own time.
+     * Every write answers within the vault's request timeout (4 s), so no registration gives up on a write that still
+     * lands. One refresh's worst case is then a store read and write of 4 s each and the provider's 2 x 250 ms connect
+     * and 3 s request: 11.5 s (the service, counting each call's 1 s permit wait too, starts a row only with more than
+     * 13.5 s of lease left; the lease is 22 s, renewed every 4.4 s, so 17.6 s are left after a renewal). Run one row at
+     * a time, at about 4 s each (a 2 s token call, a 2 s write), the fourth starts about 12 s after the claim, when an
+     * unrenewed lease would have 10 s left: only renewals let it start, and without them the shortest lease left would
+     * fall below this worst case.
      */
-    private static final Duration COMPENSATED_WITHIN = Duration.ofSeconds(40 + 30);
+    private static final Duration REFRESH_WORST_CASE = STORE_REQUEST_TIMEOUT.multipliedBy(2)
+            .plus(PROVIDER_CONNECT_TIMEOUT.multipliedBy(2)).plus(PROVIDER_REQUEST_TIMEOUT);
+    /** Slower than the store's request timeout by a third: each registration gives up on its write, which still lands. */
+    private static final Duration LATE_WRITE_TAKES = STORE_REQUEST_TIMEOUT.multipliedBy(4).dividedBy(3);
+    /**
+     * A registration's abandoned write is compensated twice the store's worst case after its failure: (the 4 s request
+     * timeout + the 1 s scheduled permit wait) x 1 attempt, twice, is 10 s. The margin covers the deletes' own time
+     * (thirty secrets, three vault requests each, within the on-demand share of the budget: about a second).
+     */
+    private static final Duration COMPENSATED_WITHIN = STORE_WORST_CASE.multipliedBy(2).plusSeconds(6);
     private static final Map<String, String> SETTINGS = Map.of(
-            "refresher.refresh.lease", LEASE.toSeconds() + "s",
-            "refresher.refresh.run-budget", "50s",
+            "refresher.refresh.lease", LEASE.toMillis() + "ms",
+            "refresher.refresh.run-budget", RUN_BUDGET.toMillis() + "ms",
             "refresher.refresh.concurrency", "1",
-            "refresher.providers." + Harness.GROUP + ".connect-timeout", "250ms",
-            "refresher.providers." + Harness.GROUP + ".request-timeout", "3s",
+            "refresher.providers." + Harness.GROUP + ".connect-timeout", PROVIDER_CONNECT_TIMEOUT.toMillis() + "ms",
+            "refresher.providers." + Harness.GROUP + ".request-timeout", PROVIDER_REQUEST_TIMEOUT.toMillis() + "ms",
             "refresher.token-store.key-vault.max-attempts", "1",
-            "refresher.token-store.key-vault.request-timeout", STORE_REQUEST_TIMEOUT.toSeconds() + "s");
+            "refresher.token-store.key-vault.request-timeout", STORE_REQUEST_TIMEOUT.toMillis() + "ms",
+            "refresher.token-store.key-vault.scheduled-max-permit-wait", PERMIT_WAIT.toMillis() + "ms",
+            "refresher.token-store.key-vault.on-demand-max-permit-wait", PERMIT_WAIT.toMillis() + "ms");
     /** An authenticated read is answered within this, or ten times its slowest answer before the vault slowed down. */
     private static final Duration AUTH_ANSWERS_WITHIN = Duration.ofSeconds(2);
 
@@ -142,14 +165,14 @@ class SlowVaultRegistrationIT {
         Set<String> vaultSecrets = integrationSecrets(vault);
         double leasesLost = client.counter("refresher_leases_lost_total");
 
-        System.out.printf("[slow-vault] %d registrations at a time, every vault write %d s: %d registrations answered %s; "
+        System.out.printf("[slow-vault] %d registrations at a time, every vault write %d ms: %d registrations answered %s; "
                 + "another tenant's authenticated read: %d answers, slowest %d ms (baseline slowest %d ms, bound %d ms); "
-                + "a run of %d rows (provider %d s, one at a time, lease %d s renewed every %d s) took %d ms while %d "
+                + "a run of %d rows (provider %d ms, one at a time, lease %d ms renewed every %d ms) took %d ms while %d "
                 + "registrations were answered: %s, shortest lease left on a held row %d ms (a refresh's worst case "
                 + "%d ms), %.0f leases lost; after the vault sped up: %d rows, %d integration secrets%n",
-                REGISTRATIONS_IN_FLIGHT, WRITE_TAKES.toSeconds(), registrations.size(), byStatus, authLatencies.size(),
-                slowestAuth.toMillis(), baseline.toMillis(), authBound.toMillis(), RUN_ROWS, PROVIDER_TAKES.toSeconds(),
-                LEASE.toSeconds(), LEASE.dividedBy(5).toSeconds(), runTook.toMillis(), answeredDuringRun, run, leastLeft.toMillis(),
+                REGISTRATIONS_IN_FLIGHT, WRITE_TAKES.toMillis(), registrations.size(), byStatus, authLatencies.size(),
+                slowestAuth.toMillis(), baseline.toMillis(), authBound.toMillis(), RUN_ROWS, PROVIDER_TAKES.toMillis(),
+                LEASE.toMillis(), LEASE.dividedBy(5).toMillis(), runTook.toMillis(), answeredDuringRun, run, leastLeft.toMillis(),
                 REFRESH_WORST_CASE.toMillis(), leasesLost, rowSecrets.size(), vaultSecrets.size());
 
         assertThat(authLatencies).as("authenticated reads while the registrations waited").hasSizeGreaterThan(10);
@@ -182,7 +205,7 @@ class SlowVaultRegistrationIT {
         List<String> registrants = onboardingTenantKeys(client);
 
         // slower than the store's request timeout: each registration gives up on its write, which the vault still stores
-        vault.delayWrites(STORE_REQUEST_TIMEOUT.plusSeconds(5));
+        vault.delayWrites(LATE_WRITE_TAKES);
         List<CompletableFuture<Registration>> answers = new ArrayList<>();
         for (int i = 0; i < REGISTRATIONS_IN_FLIGHT; i++) {
             String key = registrants.get(i);
@@ -203,10 +226,10 @@ class SlowVaultRegistrationIT {
         Set<String> rowSecrets = rowSecrets();
         Set<String> vaultSecrets = integrationSecrets(vault);
 
-        System.out.printf("[slow-vault] %d registrations against a vault that stores each write %d s later, after the "
-                + "store's %d s request timeout: answered %s; once the writes landed %d secrets without a row; %d ms later "
+        System.out.printf("[slow-vault] %d registrations against a vault that stores each write %d ms later, after the "
+                + "store's %d ms request timeout: answered %s; once the writes landed %d secrets without a row; %d ms later "
                 + "%d rows, %d integration secrets, %d without a row%n",
-                REGISTRATIONS_IN_FLIGHT, STORE_REQUEST_TIMEOUT.plusSeconds(5).toSeconds(), STORE_REQUEST_TIMEOUT.toSeconds(),
+                REGISTRATIONS_IN_FLIGHT, LATE_WRITE_TAKES.toMillis(), STORE_REQUEST_TIMEOUT.toMillis(),
                 byStatus, landedWithoutRow, compensatedAfter.toMillis(), rowSecrets.size(), vaultSecrets.size(), orphans.size());
 
         assertThat(registrations).as("registrations answered other than 201 or a problem with Retry-After")
