@@ -2,6 +2,7 @@ package dev.oauthrefresher.keyring;
 
 import dev.oauthrefresher.common.Secret;
 import dev.oauthrefresher.tokenstore.TokenSet;
+import dev.oauthrefresher.tokenstore.NotSentException;
 import dev.oauthrefresher.tokenstore.TokenStore;
 import dev.oauthrefresher.tokenstore.TokenStoreConfig;
 import dev.oauthrefresher.tokenstore.TokenStoreException;
@@ -109,9 +110,10 @@ public class KeyRing {
 
     /**
      * The ring's first read. A source that fails transiently (Key Vault throttled, timed out or answered 5xx, each after
-     * the store's own retries) is read again with a growing backoff until {@code startupWait} has passed, then the
-     * failure stops the process: a vault's short outage during a rollout delays the new pods instead of crash-looping
-     * them. A refusal (403, a malformed ring) stops it at once: waiting would not change it.
+     * the store's own retries, or the read not sent past its worst case on a slow start) is read again with a growing
+     * backoff until {@code startupWait} has passed, then the failure stops the process: a vault's short outage during a
+     * rollout delays the new pods instead of crash-looping them. A refusal (403, a malformed ring) stops it at once:
+     * waiting would not change it.
      */
     private static Optional<Ring> firstRead(RingSource source, Optional<Secret> legacy, Duration startupWait) {
         long deadline = System.nanoTime() + startupWait.toNanos();
@@ -120,7 +122,9 @@ public class KeyRing {
             try {
                 return source.read(legacy);
             } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
-                boolean transientFailure = !(e instanceof TokenStoreException refused) || refused.isTransient();
+                // a read not sent past its deadline (a slow start) has nothing to protect: reading again is right
+                boolean transientFailure = !(e instanceof TokenStoreException refused) || refused.isTransient()
+                        || refused instanceof NotSentException;
                 if (!transientFailure || System.nanoTime() + backoff.toNanos() > deadline) {
                     throw e;
                 }

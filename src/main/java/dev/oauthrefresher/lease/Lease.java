@@ -1,6 +1,7 @@
 package dev.oauthrefresher.lease;
 
 import dev.oauthrefresher.tokenstore.SecretRef;
+import dev.oauthrefresher.tokenstore.WriteLease;
 import io.smallrye.mutiny.Uni;
 import java.time.Instant;
 import java.util.Optional;
@@ -100,6 +101,14 @@ public final class Lease implements AutoCloseable {
      */
     public Optional<SecretRef> provenHere() {
         return keeper.provenHere(this);
+    }
+
+    /**
+     * Who writes under this lease and until when a write may be sent, for a token-store write after the fence: the
+     * deadline is asked again before every request, so the keeper's renewals move it on while this process runs.
+     */
+    public WriteLease forWrite() {
+        return new WriteLease(ownerValue(), () -> keeper.sendBy(this));
     }
 
     /** Stops renewing; idempotent. */

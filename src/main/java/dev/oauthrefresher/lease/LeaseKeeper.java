@@ -129,13 +129,13 @@ public class LeaseKeeper {
         Instant until = now.plus(length);
         LeaseRepository.Holder holder = holder(lease);
         return settle(lease, QuarkusTransaction.requiringNew()
-                .call(() -> repository.fence(List.of(holder), provenUntil(now), until)));
+                .call(() -> repository.fence(List.of(holder), provenUntil(now), until)), provenUntil(now));
     }
 
     /**
      * How long a fence must prove the row stays the holder's without extending its lease: three fifths of a lease, the
      * same that a missed renewal still leaves (renewals keep four fifths ahead). A holder paused longer than that between
-     * its fence and its write is the case no fence can close (docs/DESIGN.md, "Fenced writes").
+     * its fence and its write is refused by the store's own deadline ({@link #sendBy}; docs/DESIGN.md, "Fenced writes").
      */
     private Instant provenUntil(Instant now) {
         return now.plus(proven);
@@ -181,7 +181,7 @@ public class LeaseKeeper {
         try {
             Map<LeaseRepository.Holder, SecretRef> fenced = repository.fenceAutocommit(
                     batch.stream().map(f -> holder(f.lease())).toList(), provenUntil(now), until);
-            batch.forEach(f -> f.done().complete(settle(f.lease(), fenced)));
+            batch.forEach(f -> f.done().complete(settle(f.lease(), fenced, provenUntil(now))));
         } catch (java.sql.SQLException | RuntimeException e) {
             batch.forEach(f -> f.done().completeExceptionally(e));
         }
@@ -191,8 +191,12 @@ public class LeaseKeeper {
      * What one fence found: held (this process keeps the end of the lease it last wrote, never later than the database's),
      * or gone: dropped, counted and logged.
      */
-    private Optional<SecretRef> settle(Lease lease, Map<LeaseRepository.Holder, SecretRef> fenced) {
+    /** {@code proven}: the row's lease in the database lasts at least until then if the fence found it held. */
+    private Optional<SecretRef> settle(Lease lease, Map<LeaseRepository.Holder, SecretRef> fenced, Instant proven) {
         Optional<SecretRef> where = Optional.ofNullable(fenced.get(holder(lease)));
+        if (where.isPresent() && proven.isAfter(lease.until())) {
+            lease.extendTo(proven);
+        }
         if (where.isEmpty()) {
             untrack(lease);
             countLost("fence");
@@ -204,6 +208,17 @@ public class LeaseKeeper {
 
     private static LeaseRepository.Holder holder(Lease lease) {
         return new LeaseRepository.Holder(lease.id(), lease.ownerValue());
+    }
+
+    /**
+     * Until when a token-store write under {@code lease} may still be sent ({@code WriteLease#sendBy}): the lease's end
+     * as this process last wrote it and the database confirmed it (a claim, a renewal, a fence), less two renewal
+     * intervals for the replicas' clocks, the margin a held fence proof keeps too. While the keeper renews it this stays
+     * at least two fifths of a lease ahead; a process paused past its lease comes back with it behind, and a renewal
+     * cannot move it again once another holder has the row.
+     */
+    Instant sendBy(Lease lease) {
+        return lease.until().minus(renewalInterval(length).multipliedBy(2));
     }
 
     /** Leases held here now. */

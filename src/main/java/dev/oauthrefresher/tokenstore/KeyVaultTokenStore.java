@@ -46,6 +46,8 @@ import reactor.core.publisher.Mono;
 public class KeyVaultTokenStore implements TokenStore {
 
     private static final Logger LOG = Logger.getLogger(KeyVaultTokenStore.class);
+    /** The send-by of a call no lease allows (a read, a probe, a webhook secret): only the operation's worst case. */
+    private static final Supplier<Instant> NO_LEASE = () -> Instant.MAX;
 
     /**
      * Only names this service derives from integration ids, so a bug or a crafted name can never read or
@@ -136,10 +138,20 @@ public class KeyVaultTokenStore implements TokenStore {
 
     @Override
     public Uni<String> save(SecretRef ref, TokenSet tokens) {
+        return save(ref, tokens, NO_LEASE);
+    }
+
+    /** Sends nothing past the lease's {@link WriteLease#sendBy()}, nor past the operation's own worst case. */
+    @Override
+    public Uni<String> save(SecretRef ref, TokenSet tokens, WriteLease lease) {
+        return save(ref, tokens, lease.sendBy());
+    }
+
+    private Uni<String> save(SecretRef ref, TokenSet tokens, Supplier<Instant> sendBy) {
         String secretName = ref.secretName();
         return requireValidName(secretName).chain(() -> vault(ref)).chain(vault -> {
             KeyVaultSecret secret = tokenSecret(secretName, tokens);
-            return withRetries(vault, "save", secretName, () -> vault.client().setSecret(secret))
+            return withRetries(vault, "save", secretName, () -> vault.client().setSecret(secret), sendBy)
                     .map(stored -> stored.getProperties().getVersion());
         });
     }
@@ -149,18 +161,18 @@ public class KeyVaultTokenStore implements TokenStore {
      * the vault move asks this; for any other writer a deleted name means a disconnect, and its write stays refused.
      */
     @Override
-    public Uni<String> saveRecovering(SecretRef ref, TokenSet tokens, String leaseOwner) {
+    public Uni<String> saveRecovering(SecretRef ref, TokenSet tokens, WriteLease lease) {
         String secretName = ref.secretName();
         return requireValidName(secretName).chain(() -> vault(ref)).chain(vault -> {
             KeyVaultSecret secret = tokenSecret(secretName, tokens);
             Supplier<Mono<KeyVaultSecret>> write = () -> vault.client().setSecret(secret);
             // one deadline for the whole save, a recovery included: a process paused between its steps sends none after it
             return Uni.createFrom().deferred(() -> {
-                Instant deadline = Instant.now().plus(worstCase());
-                return withRetries(vault, "save", secretName, write, deadline)
+                Supplier<Instant> deadline = deadline(lease.sendBy());
+                return withRetriesUntil(vault, "save", secretName, write, deadline)
                         .onFailure(KeyVaultTokenStore::awaitsRecovery)
                         .recoverWithUni(deleted -> recover(vault, secretName, deadline)
-                                .chain(() -> withRetries(vault, "save", secretName, write, deadline)));
+                                .chain(() -> withRetriesUntil(vault, "save", secretName, write, deadline)));
             }).map(stored -> stored.getProperties().getVersion());
         });
     }
@@ -179,10 +191,10 @@ public class KeyVaultTokenStore implements TokenStore {
      * Recovers the soft-deleted secret so the write that follows replaces it; its old versions come back with it, as
      * they were before the delete (the write makes the new one current). Already recovered or purged meanwhile is done.
      */
-    private Uni<Void> recover(Vault vault, String secretName, Instant deadline) {
+    private Uni<Void> recover(Vault vault, String secretName, Supplier<Instant> deadline) {
         LOG.infof("Secret %s is soft-deleted in vault '%s' (its purge was refused when it left); recovering it to write it",
                 secretName, vault.name());
-        return withRetries(vault, "recover", secretName, () -> vault.client().beginRecoverDeletedSecret(secretName)
+        return withRetriesUntil(vault, "recover", secretName, () -> vault.client().beginRecoverDeletedSecret(secretName)
                 .setPollInterval(policy.deletePollInterval()).last().then()
                 .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty()), deadline);
     }
@@ -255,13 +267,20 @@ public class KeyVaultTokenStore implements TokenStore {
     @Override
     public Uni<Void> delete(SecretRef ref) {
         return requireValidName(ref.secretName()).chain(() -> vault(ref))
-                .chain(vault -> deleteAndPurge(vault, ref.secretName()));
+                .chain(vault -> deleteAndPurge(vault, ref.secretName(), NO_LEASE));
     }
 
-    private Uni<Void> deleteAndPurge(Vault vault, String secretName) {
+    /** Sends nothing past the lease's {@link WriteLease#sendBy()}, nor past the operation's own worst case. */
+    @Override
+    public Uni<Void> delete(SecretRef ref, WriteLease lease) {
+        return requireValidName(ref.secretName()).chain(() -> vault(ref))
+                .chain(vault -> deleteAndPurge(vault, ref.secretName(), lease.sendBy()));
+    }
+
+    private Uni<Void> deleteAndPurge(Vault vault, String secretName, Supplier<Instant> sendBy) {
         return withRetries(vault, "delete", secretName, () -> vault.client().beginDeleteSecret(secretName)
                         .setPollInterval(policy.deletePollInterval()).last().then()
-                        .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty()))
+                        .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty()), sendBy)
                 .chain(() -> withRetries(vault, "purge", secretName, () -> vault.client().purgeDeletedSecret(secretName)
                         .onErrorResume(KeyVaultTokenStore::isNotFound, gone -> Mono.empty())
                         .onErrorResume(failure -> hasStatus(failure, 403), refused -> {
@@ -269,7 +288,7 @@ public class KeyVaultTokenStore implements TokenStore {
                                     + "or no purge permission), so it stays soft-deleted until its retention period ends",
                                     secretName, vault.name());
                             return Mono.empty();
-                        })));
+                        }), sendBy));
     }
 
     @Override
@@ -303,7 +322,7 @@ public class KeyVaultTokenStore implements TokenStore {
     /** Deleted and purged like an integration's tokens ({@link #delete}). */
     @Override
     public Uni<Void> deleteWebhookSecret(String secretName) {
-        return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> deleteAndPurge(webhookVault, secretName));
+        return requireValidName(WEBHOOK_SECRET_NAME, secretName).chain(() -> deleteAndPurge(webhookVault, secretName, NO_LEASE));
     }
 
     /**
@@ -321,7 +340,7 @@ public class KeyVaultTokenStore implements TokenStore {
     private Uni<Void> ping(Vault vault) {
         // one attempt, nothing to retry late: no deadline
         return call(() -> vault.client().getSecret(PROBE_SECRET).then()
-                        .onErrorResume(KeyVaultTokenStore::isNotFound, notFound -> Mono.empty()), "ping", PROBE_SECRET, Instant.MAX)
+                        .onErrorResume(KeyVaultTokenStore::isNotFound, notFound -> Mono.empty()), "ping", PROBE_SECRET, NO_LEASE)
                 .onFailure().transform(failure -> classify(vault, "ping", PROBE_SECRET, failure, 1))
                 .replaceWithVoid();
     }
@@ -345,18 +364,38 @@ public class KeyVaultTokenStore implements TokenStore {
      * whose timer fires after the pause is not sent: it would write what the row's new holder has already replaced.
      */
     private <T> Uni<T> withRetries(Vault vault, String operation, String secretName, Supplier<Mono<T>> request) {
-        return Uni.createFrom().deferred(() -> withRetries(vault, operation, secretName, request, Instant.now().plus(worstCase())));
+        return withRetries(vault, operation, secretName, request, NO_LEASE);
     }
 
-    /** As above, none sent past {@code deadline}: for the steps of one operation that share its worst case. */
+    /** As above, and none sent past {@code sendBy} either: the end of the lease that allows a write ({@link WriteLease}). */
     private <T> Uni<T> withRetries(Vault vault, String operation, String secretName, Supplier<Mono<T>> request,
-            Instant deadline) {
+            Supplier<Instant> sendBy) {
+        return Uni.createFrom().deferred(() -> withRetriesUntil(vault, operation, secretName, request, deadline(sendBy)));
+    }
+
+    /** None sent past {@code deadline}: for the steps of one operation that share its deadline. */
+    private <T> Uni<T> withRetriesUntil(Vault vault, String operation, String secretName, Supplier<Mono<T>> request,
+            Supplier<Instant> deadline) {
         return attempt(vault, operation, secretName, request, 1, false, deadline);
+    }
+
+    /**
+     * The earlier of the operation's worst case from now and {@code sendBy} less a request timeout, asked again before each request: a lease the
+     * keeper renews while this process runs moves {@code sendBy} on; a paused one's cannot (its renewal finds the row
+     * gone), so what the pause held back is not sent.
+     */
+    private Supplier<Instant> deadline(Supplier<Instant> sendBy) {
+        Instant worst = Instant.now().plus(worstCase());
+        return () -> {
+            // a request sent is answered or given up within the request timeout: sent later, it could land after the lease
+            Instant last = sendBy.get().minus(policy.requestTimeout());
+            return last.isBefore(worst) ? last : worst;
+        };
     }
 
     /** @param mayHaveApplied whether an earlier attempt may have been applied: the final failure must say so */
     private <T> Uni<T> attempt(Vault vault, String operation, String secretName, Supplier<Mono<T>> request, int attempt,
-            boolean mayHaveApplied, Instant deadline) {
+            boolean mayHaveApplied, Supplier<Instant> deadline) {
         return send(vault, request, operation, secretName, deadline).onFailure().recoverWithUni(failure -> {
             TokenStoreException classified = classify(vault, operation, secretName, failure, attempt);
             TokenStoreException error = mayHaveApplied ? classified.afterUnansweredAttempt() : classified;
@@ -374,7 +413,8 @@ public class KeyVaultTokenStore implements TokenStore {
      * One request: waits for the vault's rate-limit permit (without blocking, at most this priority's bound; a permit
      * further away fails at once with {@link VaultBudgetExhaustedException}), then for the answer.
      */
-    private <T> Uni<T> send(Vault vault, Supplier<Mono<T>> request, String operation, String secretName, Instant deadline) {
+    private <T> Uni<T> send(Vault vault, Supplier<Mono<T>> request, String operation, String secretName,
+            Supplier<Instant> deadline) {
         return Uni.createFrom().deferred(() -> {
             Duration permit = vault.limiter().acquire(priority);
             return permit.isZero() ? call(request, operation, secretName, deadline)
@@ -383,11 +423,11 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     /** The request itself, unless its operation's deadline has passed, waiting at most the timeout for its answer. */
-    private <T> Uni<T> call(Supplier<Mono<T>> request, String operation, String secretName, Instant deadline) {
-        return Uni.createFrom().deferred(() -> Instant.now().isAfter(deadline)
-                ? Uni.createFrom().<T>failure(new TokenStoreException("Not sending " + operation + " of secret '" + secretName
-                        + "': the operation began more than its worst case (" + worstCase() + ") ago; this process was "
-                        + "paused, and the row may have another holder by now", false, null))
+    private <T> Uni<T> call(Supplier<Mono<T>> request, String operation, String secretName, Supplier<Instant> deadline) {
+        return Uni.createFrom().deferred(() -> Instant.now().isAfter(deadline.get())
+                ? Uni.createFrom().<T>failure(new NotSentException("Not sending " + operation + " of secret '" + secretName
+                        + "': past its deadline (the operation's worst case, " + worstCase() + ", or the end of the lease "
+                        + "that allows it); this process was paused or slowed, and the row may have another holder by now"))
                 : Uni.createFrom().completionStage(() -> request.get().toFuture())
                         .ifNoItem().after(policy.requestTimeout()).failWith(TimeoutException::new));
     }

@@ -66,15 +66,15 @@ public final class LocatedTokenStore implements TokenStore {
     }
 
     @Override
-    public Uni<String> save(SecretRef secret, TokenSet tokens, String leaseOwner) {
-        return secret.inDatabase() ? saveSealed(secret, tokens, Optional.of(leaseOwner))
-                : vaults.save(secret, tokens, leaseOwner);
+    public Uni<String> save(SecretRef secret, TokenSet tokens, WriteLease lease) {
+        return secret.inDatabase() ? saveSealed(secret, tokens, Optional.of(lease.owner()))
+                : vaults.save(secret, tokens, lease);
     }
 
     @Override
-    public Uni<String> saveRecovering(SecretRef secret, TokenSet tokens, String leaseOwner) {
-        return secret.inDatabase() ? saveSealed(secret, tokens, Optional.of(leaseOwner))
-                : vaults.saveRecovering(secret, tokens, leaseOwner);
+    public Uni<String> saveRecovering(SecretRef secret, TokenSet tokens, WriteLease lease) {
+        return secret.inDatabase() ? saveSealed(secret, tokens, Optional.of(lease.owner()))
+                : vaults.saveRecovering(secret, tokens, lease);
     }
 
     private Uni<String> saveSealed(SecretRef secret, TokenSet tokens, Optional<String> leaseOwner) {
@@ -87,8 +87,8 @@ public final class LocatedTokenStore implements TokenStore {
     }
 
     @Override
-    public Uni<Void> delete(SecretRef secret, String leaseOwner) {
-        return secret.inDatabase() ? deleteSealed(secret, Optional.of(leaseOwner)) : vaults.delete(secret, leaseOwner);
+    public Uni<Void> delete(SecretRef secret, WriteLease lease) {
+        return secret.inDatabase() ? deleteSealed(secret, Optional.of(lease.owner())) : vaults.delete(secret, lease);
     }
 
     private Uni<Void> deleteSealed(SecretRef secret, Optional<String> leaseOwner) {

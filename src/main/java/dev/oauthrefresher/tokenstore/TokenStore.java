@@ -27,25 +27,25 @@ public interface TokenStore {
     Uni<String> save(SecretRef secret, TokenSet tokens);
 
     /**
-     * {@link #save} by the holder of the integration's lease, {@code leaseOwner} as the row stores it. A vault cannot
-     * check a lease, so for a vault this is {@link #save} after the caller's fence; where the tokens are sealed in
-     * PostgreSQL ({@link SecretRef#inDatabase()}) the write itself is fenced: it lands only while {@code leaseOwner}
-     * still holds the row, so a process paused between its fence and its write can never overwrite a reconnect.
-     * Fails with a {@link TokenStoreException} (not transient) if the owner no longer holds the row.
+     * {@link #save} by the holder of the integration's lease ({@link WriteLease}). A vault cannot check a lease: after the
+     * caller's fence, its store sends nothing past {@link WriteLease#sendBy()}. Where the tokens are sealed in PostgreSQL
+     * ({@link SecretRef#inDatabase()}) the write itself is fenced: it lands only while the owner still holds the row, so
+     * a process paused between its fence and its write can never overwrite a reconnect. Fails with a
+     * {@link TokenStoreException} (not transient) if the owner no longer holds the row, or the lease's time is up.
      */
-    default Uni<String> save(SecretRef secret, TokenSet tokens, String leaseOwner) {
+    default Uni<String> save(SecretRef secret, TokenSet tokens, WriteLease lease) {
         return save(secret, tokens);
     }
 
     /**
-     * {@link #save(SecretRef, TokenSet, String)} by a vault move bringing an integration's tokens back into a vault they
+     * {@link #save(SecretRef, TokenSet, WriteLease)} by a vault move bringing an integration's tokens back into a vault they
      * once left. A vault with purge protection keeps the secret it was asked to delete, soft-deleted, and refuses any
      * write of its name (409) until it is recovered: this recovers it, then writes. Only a move asks this: for every other
      * writer a deleted name means the integration was disconnected, and bringing its secret back is what the refusal
      * prevents. A store without soft deletion saves as usual.
      */
-    default Uni<String> saveRecovering(SecretRef secret, TokenSet tokens, String leaseOwner) {
-        return save(secret, tokens, leaseOwner);
+    default Uni<String> saveRecovering(SecretRef secret, TokenSet tokens, WriteLease lease) {
+        return save(secret, tokens, lease);
     }
 
     /**
@@ -79,8 +79,8 @@ public interface TokenStore {
      */
     Uni<Void> delete(SecretRef secret);
 
-    /** {@link #delete} by the holder of the integration's lease, fenced as {@link #save(SecretRef, TokenSet, String)} is. */
-    default Uni<Void> delete(SecretRef secret, String leaseOwner) {
+    /** {@link #delete} by the holder of the integration's lease, fenced as {@link #save(SecretRef, TokenSet, WriteLease)} is. */
+    default Uni<Void> delete(SecretRef secret, WriteLease lease) {
         return delete(secret);
     }
 

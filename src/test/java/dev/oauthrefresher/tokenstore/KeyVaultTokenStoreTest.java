@@ -288,7 +288,7 @@ class KeyVaultTokenStoreTest {
         fake.softDelete(name);
         fake.reset();
 
-        String version = await(store.saveRecovering(ref(name), tokens("at-moved", "rt-moved"), "mover"));
+        String version = await(store.saveRecovering(ref(name), tokens("at-moved", "rt-moved"), new WriteLease("mover", () -> Instant.MAX)));
 
         assertThat(fake.isSoftDeleted(name)).isFalse();
         assertThat(fake.latest(name).orElseThrow().version()).isEqualTo(version);
@@ -296,6 +296,28 @@ class KeyVaultTokenStoreTest {
         assertThat(fake.requests()).extracting(Request::method).containsSubsequence("PUT", "POST deleted", "PUT");
         assertThat(await(store.load(ref(name)))).hasValueSatisfying(
                 loaded -> assertThat(loaded.tokens().refreshToken().reveal()).isEqualTo("rt-moved"));
+    }
+
+    @Test
+    void shouldSendNoWriteOrDeleteOnceTheLeaseThatAllowsItHasEnded() {
+        String name = newSecretName();
+        await(store.save(ref(name), tokens("at", "rt")));
+        fake.reset();
+        // a holder back from a pause: its lease, as the database last confirmed it, ended a second ago
+        WriteLease lapsed = new WriteLease("paused-holder", () -> Instant.now().minusSeconds(1));
+
+        TokenStoreException notSaved = failure(store.save(ref(name), tokens("at-stale", "rt-stale"), lapsed));
+        TokenStoreException notDeleted = failure(store.delete(ref(name), lapsed));
+
+        assertThat(notSaved).isInstanceOf(NotSentException.class).hasMessageContaining("lease");
+        assertThat(notSaved.isTransient()).isFalse();
+        assertThat(notDeleted).isInstanceOf(NotSentException.class);
+        assertThat(fake.requests()).as("nothing sent").isEmpty();
+        assertThat(fake.latest(name).orElseThrow().value()).contains("rt").doesNotContain("rt-stale");
+        // a lease whose end is more than a request timeout away writes as usual
+        WriteLease held = new WriteLease("holder", () -> Instant.now().plus(Duration.ofMinutes(5)));
+        await(store.save(ref(name), tokens("at-new", "rt-new"), held));
+        assertThat(fake.latest(name).orElseThrow().value()).contains("rt-new");
     }
 
     @Test

@@ -244,9 +244,11 @@ class SealedLayoutTest {
         TokenSet stale = new TokenSet(Secret.of("at-stale"), Secret.of("rt-stale"), Instant.now().plus(1, ChronoUnit.HOURS),
                 Optional.empty(), "Bearer");
 
-        assertThatThrownBy(() -> tokenStore.save(secret, stale, "replica-a/run/1").await().indefinitely())
+        // a send-by far ahead: only the statement's own check of the owner refuses these writes
+        WriteLease replicaA = new WriteLease("replica-a/run/1", () -> Instant.MAX);
+        assertThatThrownBy(() -> tokenStore.save(secret, stale, replicaA).await().indefinitely())
                 .isInstanceOf(TokenStoreException.class).hasMessageContaining("no longer held");
-        assertThatThrownBy(() -> tokenStore.delete(secret, "replica-a/run/1").await().indefinitely())
+        assertThatThrownBy(() -> tokenStore.delete(secret, replicaA).await().indefinitely())
                 .isInstanceOf(TokenStoreException.class);
 
         assertThat(version(row.id())).isEqualTo(1);

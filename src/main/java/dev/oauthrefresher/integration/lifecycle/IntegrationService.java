@@ -135,7 +135,7 @@ public class IntegrationService {
             Registration registration) {
         UUID id = inserted.id();
         Lease lease = leases.ofInserted(id, owner, inserted.leaseExpiresAt());
-        return tokenStore.save(inserted.secretRef(), tokens, lease.ownerValue())
+        return tokenStore.save(inserted.secretRef(), tokens, lease.forWrite())
                         .ifNoItem().after(tokenStore.callerWait()).failWith(io.smallrye.mutiny.TimeoutException::new)
                         .onFailure(e -> e instanceof TokenStoreException || e instanceof io.smallrye.mutiny.TimeoutException)
                         .recoverWithUni(e -> Blocking.run(() -> undoRegistration(registration.tenantId(), lease,
@@ -343,7 +343,7 @@ public class IntegrationService {
         IntegrationStatus before = leased.row().status();
         SecretRef secret = fence(lease);
         try {
-            tokenStore.save(secret, tokens, lease.ownerValue()).await().atMost(tokenStore.callerWait());
+            tokenStore.save(secret, tokens, lease.forWrite()).await().atMost(tokenStore.callerWait());
         } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
             leases.release(lease);
             throw tokenStoreUnavailable("reconnect", secret, e, "did not accept the new tokens; the integration is unchanged");
@@ -399,7 +399,7 @@ public class IntegrationService {
         // sealed in PostgreSQL, the tokens go with the row (a cascading foreign key), in the transaction below
         if (!secret.inDatabase()) {
             try {
-                tokenStore.delete(secret, lease.ownerValue()).await().atMost(tokenStore.callerWait());
+                tokenStore.delete(secret, lease.forWrite()).await().atMost(tokenStore.callerWait());
             } catch (TokenStoreException | io.smallrye.mutiny.TimeoutException e) {
                 leases.release(lease);
                 throw tokenStoreUnavailable("disconnect", secret, e, "did not delete the tokens; the integration is unchanged");

@@ -182,7 +182,7 @@ public class VaultMoveService {
             target = fenced.get().at(to);
             // recovering the name where the target vault kept it soft-deleted: the tokens may be coming back to a vault
             // with purge protection that this integration left by an earlier move
-            tokenStore.saveRecovering(target, tokens.get().tokens(), lease.ownerValue()).await().atMost(tokenStore.callerWait());
+            tokenStore.saveRecovering(target, tokens.get().tokens(), lease.forWrite()).await().atMost(tokenStore.callerWait());
         } catch (VaultNotConfiguredException e) {
             leases.release(lease);
             return Step.skipped("source_vault_not_configured");
@@ -215,7 +215,7 @@ public class VaultMoveService {
             return new Step(Kind.MOVED, null, Optional.of(orphan(id, from)));
         }
         try {
-            tokenStore.delete(from, lease.ownerValue()).await().atMost(tokenStore.callerWait());
+            tokenStore.delete(from, lease.forWrite()).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             LOG.warnf("Vault move of integration %s: moved to '%s', but its old secret %s in '%s' could not be deleted "
                     + "(%s); it is a harmless copy nothing reads, delete and purge it by hand", id, to, from.secretName(),

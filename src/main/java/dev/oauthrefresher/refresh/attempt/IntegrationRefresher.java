@@ -242,7 +242,7 @@ public class IntegrationRefresher {
     private Uni<Outcome> save(TokenStore store, ClaimedIntegration row, Lease lease, UUID runId, TokenSet next,
             RefreshResult.Refreshed r, Instant started, boolean sealed, Context attempt, SecretRef target) {
         boolean rotated = r.rotatedRefreshToken().isPresent();
-        return traces.span("token_store.save", attempt, Attributes::empty, c -> store.save(target, next, lease.ownerValue()))
+        return traces.span("token_store.save", attempt, Attributes::empty, c -> store.save(target, next, lease.forWrite()))
                 .<Outcome>map(version -> new Outcome.Refreshed(r.expiresAt(), rotated, r.oddities(), AccessToken.of(next)))
                 .onFailure().recoverWithItem(e -> {
                     metrics.tokenStoreWriteFailed(rotated);

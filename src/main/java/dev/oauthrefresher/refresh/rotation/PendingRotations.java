@@ -249,7 +249,7 @@ public class PendingRotations {
             return Finish.LEASE_GONE;
         }
         try {
-            tokenStore.save(target.get(), tokens, lease.ownerValue()).await().atMost(tokenStore.callerWait());
+            tokenStore.save(target.get(), tokens, lease.forWrite()).await().atMost(tokenStore.callerWait());
         } catch (RuntimeException e) {
             LOG.warnf("Integration %s: rotated refresh token still not stored (%s); will retry", id, e.getClass().getSimpleName());
             try {
