@@ -212,13 +212,13 @@ public class LeaseKeeper {
 
     /**
      * Until when a token-store write under {@code lease} may still be sent ({@code WriteLease#sendBy}): the lease's end
-     * as this process last wrote it and the database confirmed it (a claim, a renewal, a fence), less two renewal
-     * intervals for the replicas' clocks, the margin a held fence proof keeps too. While the keeper renews it this stays
-     * at least two fifths of a lease ahead; a process paused past its lease comes back with it behind, and a renewal
-     * cannot move it again once another holder has the row.
+     * as this process last wrote it and the database confirmed it (a claim, a renewal, a fence), less one renewal
+     * interval for the replicas' clocks. While the keeper renews it this stays at least three fifths of a lease ahead
+     * (the store takes a request timeout more off it; the startup check keeps room for that); a process paused past its
+     * lease comes back with it behind, and a renewal cannot move it again once another holder has the row.
      */
     Instant sendBy(Lease lease) {
-        return lease.until().minus(renewalInterval(length).multipliedBy(2));
+        return lease.until().minus(renewalInterval(length));
     }
 
     /** Leases held here now. */

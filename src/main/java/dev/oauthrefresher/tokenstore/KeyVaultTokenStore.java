@@ -251,6 +251,11 @@ public class KeyVaultTokenStore implements TokenStore {
      * out, with the longest wait this store sits out between them ({@code Retry-After} or backoff).
      */
     @Override
+    public Duration requestTimeout() {
+        return policy.requestTimeout();
+    }
+
+    @Override
     public Duration worstCase() {
         Duration permitWait = vaults.values().stream().map(vault -> vault.limiter().bound(VaultPriority.SCHEDULED))
                 .max(Duration::compareTo).orElse(Duration.ZERO);
@@ -388,7 +393,7 @@ public class KeyVaultTokenStore implements TokenStore {
         Instant worst = Instant.now().plus(worstCase());
         return () -> {
             // a request sent is answered or given up within the request timeout: sent later, it could land after the lease
-            Instant last = sendBy.get().minus(policy.requestTimeout());
+            Instant last = sendBy.get().minus(requestTimeout());
             return last.isBefore(worst) ? last : worst;
         };
     }

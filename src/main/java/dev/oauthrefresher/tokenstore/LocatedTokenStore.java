@@ -111,6 +111,11 @@ public final class LocatedTokenStore implements TokenStore {
         return vaults.callerWait();
     }
 
+    @Override
+    public Duration requestTimeout() {
+        return vaults.requestTimeout();
+    }
+
     /** The sealed layout has no secret to list: its rows cannot outlive their integration (a foreign key, cascading). */
     @Override
     public Uni<SecretPage> listTokenSecrets(String vault, Optional<String> pageToken) {

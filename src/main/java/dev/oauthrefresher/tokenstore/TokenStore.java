@@ -66,6 +66,14 @@ public interface TokenStore {
     }
 
     /**
+     * The longest one request of this store may take to be answered or given up; zero for a store that answers at once.
+     * A write sent closer than this to its lease's send-by could land after the lease: the store keeps that far away.
+     */
+    default Duration requestTimeout() {
+        return Duration.ZERO;
+    }
+
+    /**
      * How long a caller that waits for one operation (a registration, a reconnect, a webhook secret) waits: the
      * store's own worst case and a little more, so a caller never gives up on a write that can still land after it.
      */

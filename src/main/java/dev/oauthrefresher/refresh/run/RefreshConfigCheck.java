@@ -21,6 +21,7 @@ class RefreshConfigCheck {
             TokenStore tokenStore) {
         Duration worstCase = refresher.worstCase();
         check(config, leases.lease(), worstCase.compareTo(tokenStore.callerWait()) > 0 ? worstCase : tokenStore.callerWait());
+        checkSendMargin(leases.lease(), tokenStore.requestTimeout());
         config.attemptRetention().ifPresent(ignored -> LOG.warn("refresher.refresh.attempt-retention is no longer read: "
                 + "set refresher.retention.refresh-attempts instead (docs/UPGRADING.md)"));
         config.attemptPurgeBatch().ifPresent(ignored -> LOG.warn("refresher.refresh.attempt-purge-batch is no longer read: "
@@ -29,6 +30,21 @@ class RefreshConfigCheck {
         if (poll.isNegative() || poll.isZero()) {
             throw new IllegalStateException("refresher.refresh.lease-wait-poll-interval must be positive, or a caller "
                     + "waiting for a busy row would query the database without pause");
+        }
+    }
+
+    /**
+     * A vault write is sent only while the lease's confirmed end, less a renewal interval for the clocks, is more than a
+     * request timeout away (tokenstore/WriteLease). Renewals keep four fifths of the lease ahead, so three fifths of it
+     * must exceed the request timeout, or a holder that renews as it should could never write.
+     */
+    static void checkSendMargin(Duration lease, Duration requestTimeout) {
+        Duration room = lease.minus(LeaseKeeper.renewalInterval(lease).multipliedBy(2));
+        if (room.compareTo(requestTimeout) <= 0) {
+            throw new IllegalStateException("refresher.refresh.lease (" + lease + ") must leave more than the token "
+                    + "store's request timeout (" + requestTimeout + ", refresher.token-store.key-vault.request-timeout) "
+                    + "after two fifths of it: a vault write is sent only while that much of its lease is left; it leaves "
+                    + room);
         }
     }
 
