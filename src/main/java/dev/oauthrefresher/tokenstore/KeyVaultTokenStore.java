@@ -245,16 +245,16 @@ public class KeyVaultTokenStore implements TokenStore {
                 : Uni.createFrom().item(vault);
     }
 
-    /**
-     * The longest one operation can take with its retries: every attempt waiting the longest for its permit (a
-     * scheduled call's bound, whatever this store's priority, so every view of it sizes leases alike) and then timing
-     * out, with the longest wait this store sits out between them ({@code Retry-After} or backoff).
-     */
     @Override
     public Duration requestTimeout() {
         return policy.requestTimeout();
     }
 
+    /**
+     * The longest one operation can take with its retries: every attempt waiting the longest for its permit (a
+     * scheduled call's bound, whatever this store's priority, so every view of it sizes leases alike) and then timing
+     * out, with the longest wait this store sits out between them ({@code Retry-After} or backoff).
+     */
     @Override
     public Duration worstCase() {
         Duration permitWait = vaults.values().stream().map(vault -> vault.limiter().bound(VaultPriority.SCHEDULED))
@@ -385,9 +385,9 @@ public class KeyVaultTokenStore implements TokenStore {
     }
 
     /**
-     * The earlier of the operation's worst case from now and {@code sendBy} less a request timeout, asked again before each request: a lease the
-     * keeper renews while this process runs moves {@code sendBy} on; a paused one's cannot (its renewal finds the row
-     * gone), so what the pause held back is not sent.
+     * The earlier of the operation's worst case from now and {@code sendBy} less a request timeout, asked again before
+     * each request: a lease the keeper renews while this process runs moves {@code sendBy} on; a paused one's cannot (its
+     * renewal finds the row gone), so what the pause held back is not sent.
      */
     private Supplier<Instant> deadline(Supplier<Instant> sendBy) {
         Instant worst = Instant.now().plus(worstCase());
