@@ -1,6 +1,7 @@
 package dev.oauthrefresher.integration;
 
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.keyring.KeyRing;
 import dev.oauthrefresher.keyring.SealedValueException;
 import dev.oauthrefresher.tokenstore.AccessToken;
@@ -138,8 +139,8 @@ public class AccessTokenSeal {
     private static Decoded decodeJson(byte[] plain) {
         JsonObject document = new JsonObject(new String(plain, StandardCharsets.UTF_8));
         return new Decoded(new AccessToken(Secret.of(document.getString("access_token")), document.getString("token_type"),
-                Instant.parse(document.getString("expires_at")), Optional.ofNullable(document.getString("scope"))),
-                Instant.parse(document.getString("refreshed_at")));
+                Timestamps.parseIso(document.getString("expires_at")), Optional.ofNullable(document.getString("scope"))),
+                Timestamps.parseIso(document.getString("refreshed_at")));
     }
 
     private static void put(ByteBuffer out, Instant instant) {

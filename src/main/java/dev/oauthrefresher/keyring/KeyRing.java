@@ -1,6 +1,7 @@
 package dev.oauthrefresher.keyring;
 
 import dev.oauthrefresher.common.Secret;
+import dev.oauthrefresher.common.Timestamps;
 import dev.oauthrefresher.tokenstore.TokenSet;
 import dev.oauthrefresher.tokenstore.NotSentException;
 import dev.oauthrefresher.tokenstore.TokenStore;
@@ -17,7 +18,6 @@ import jakarta.inject.Singleton;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
@@ -363,7 +363,7 @@ public class KeyRing {
 
     private static TokenSet tokens(JsonObject json) {
         return new TokenSet(Secret.of(json.getString("access_token")), Secret.of(json.getString("refresh_token")),
-                Instant.parse(json.getString("expires_at")), Optional.ofNullable(json.getString("scope")),
+                Timestamps.parseIso(json.getString("expires_at")), Optional.ofNullable(json.getString("scope")),
                 json.getString("token_type"));
     }
 }
