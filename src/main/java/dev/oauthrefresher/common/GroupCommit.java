@@ -1,37 +1,58 @@
 package dev.oauthrefresher.common;
 
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * Groups writes into transactions off the event loop: items that arrive while a batch is being written go into
- * the next one, so under load many items share one commit and when idle an item is written at once. One flush
- * runs at a time (the {@code flushing} flag owns that); the batch writer completes each item's own future.
+ * Groups blocking statements off the event loop (writes into one transaction, reads into one query): items that arrive
+ * while a batch is being handled go into the next one, so under load many items share one round trip and when idle an
+ * item is handled at once. One flush runs at a time (the {@code flushing} flag owns that); the batch handler completes
+ * each item's own future.
  */
 public final class GroupCommit<T> {
 
     private final int maxPerBatch;
+    private final long lingerNanos;
     private final Consumer<List<T>> writeBatch;
     private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
 
     public GroupCommit(int maxPerBatch, Consumer<List<T>> writeBatch) {
+        this(maxPerBatch, Duration.ZERO, writeBatch);
+    }
+
+    /**
+     * A group whose first item into an idle group waits up to {@code linger} for company, as PostgreSQL's
+     * {@code commit_delay} does: for work nobody waits on item by item (a run's outcomes, its refreshes' reads), whose
+     * items otherwise arrive a few per millisecond and pay a round trip, a worker's wake-up and a commit each. Items that
+     * queue while a batch is handled never wait more: the next batch starts as soon as the last one ends.
+     */
+    public GroupCommit(int maxPerBatch, Duration linger, Consumer<List<T>> writeBatch) {
         this.maxPerBatch = maxPerBatch;
+        this.lingerNanos = linger.toNanos();
         this.writeBatch = writeBatch;
     }
 
     public void add(T item) {
         queue.add(item);
-        scheduleFlush();
+        scheduleFlush(lingerNanos);
     }
 
-    private void scheduleFlush() {
+    private void scheduleFlush(long delayNanos) {
         if (flushing.compareAndSet(false, true)) {
-            Infrastructure.getDefaultWorkerPool().execute(this::flush);
+            if (delayNanos > 0) {
+                // Quarkus runs a scheduled task on a timer's thread (an event loop), where a transaction may not block
+                Infrastructure.getDefaultWorkerPool().schedule(() -> Infrastructure.getDefaultWorkerPool().execute(this::flush),
+                        delayNanos, TimeUnit.NANOSECONDS);
+            } else {
+                Infrastructure.getDefaultWorkerPool().execute(this::flush);
+            }
         }
     }
 
@@ -49,7 +70,7 @@ public final class GroupCommit<T> {
             flushing.set(false);
         }
         if (!queue.isEmpty()) {
-            scheduleFlush();
+            scheduleFlush(0);
         }
     }
 }
