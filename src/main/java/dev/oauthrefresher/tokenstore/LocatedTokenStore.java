@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 /**
  * The token store the service uses: each integration's tokens where its row says they live. {@link SecretRef#DATABASE}
- * goes to the sealed layout ({@link SealedTokens}, PostgreSQL, on a worker thread); every other location to the vaults
+ * goes to the sealed layout ({@link SealedTokens}, PostgreSQL, on a worker thread, its reads grouped by {@link SealedReads}); every other location to the vaults
  * of {@code refresher.token-store.kind} (Key Vault, or the memory store in mock mode), whose budget, priorities and
  * retries apply to vault rows only. Webhook secrets and the service's own secrets always live in the vaults.
  */
@@ -25,25 +25,29 @@ public final class LocatedTokenStore implements TokenStore {
 
     private final TokenStore vaults;
     private final SealedTokens sealed;
+    private final SealedReads sealedReads;
     /**
      * This store at each priority, built once: every refresh asks for its priority's view, and a new pair of stores per
      * refresh would be work on the hot path that never changes. Shared by every view, filled before the store is used.
      */
     private final Map<VaultPriority, LocatedTokenStore> views;
 
-    public LocatedTokenStore(TokenStore vaults, SealedTokens sealed) {
+    public LocatedTokenStore(TokenStore vaults, SealedTokens sealed, Duration sealedReadLinger) {
         this.vaults = vaults;
         this.sealed = sealed;
+        this.sealedReads = new SealedReads(sealed, sealedReadLinger);
         this.views = new EnumMap<>(VaultPriority.class);
         for (VaultPriority priority : VaultPriority.values()) {
             TokenStore other = vaults.withPriority(priority);
-            views.put(priority, other == vaults ? this : new LocatedTokenStore(other, sealed, views));
+            views.put(priority, other == vaults ? this : new LocatedTokenStore(other, sealed, sealedReads, views));
         }
     }
 
-    private LocatedTokenStore(TokenStore vaults, SealedTokens sealed, Map<VaultPriority, LocatedTokenStore> views) {
+    private LocatedTokenStore(TokenStore vaults, SealedTokens sealed, SealedReads sealedReads,
+            Map<VaultPriority, LocatedTokenStore> views) {
         this.vaults = vaults;
         this.sealed = sealed;
+        this.sealedReads = sealedReads;
         this.views = views;
     }
 
@@ -57,7 +61,7 @@ public final class LocatedTokenStore implements TokenStore {
         if (!secret.inDatabase()) {
             return vaults.load(secret);
         }
-        return integrationId(secret).chain(id -> Blocking.call(() -> sealed.load(id)));
+        return integrationId(secret).chain(sealedReads::load);
     }
 
     @Override

@@ -45,6 +45,16 @@ public interface TokenStoreConfig {
     @WithDefault("true")
     boolean writeAccessTokens();
 
+    /**
+     * How long the first read of the sealed layout ({@code database}) into an idle group waits for others to share its
+     * statement (reads that queue behind a running one never wait): a run's refreshes arrive a few per millisecond, and
+     * grouped they cost a statement per dozens instead of one each. Every sealed read, on-demand refreshes' included,
+     * takes this much longer; {@code 0} sends each at once. Key {@code refresher.token-store.sealed-read-linger},
+     * default {@code 2ms}.
+     */
+    @WithDefault("2ms")
+    Duration sealedReadLinger();
+
     /** Mock-mode settings. */
     Memory memory();
 

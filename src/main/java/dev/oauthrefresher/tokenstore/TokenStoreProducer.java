@@ -36,7 +36,7 @@ public class TokenStoreProducer {
     @ApplicationScoped
     TokenStore tokenStore(TokenStoreConfig config, Vaults vaults, VaultBudget budget, TokenCredential credential, Vertx vertx,
             TlsConfigurationRegistry tls, SealedTokens sealed) {
-        return new LocatedTokenStore(vaultStore(config, vaults, budget, credential, vertx, tls), sealed);
+        return new LocatedTokenStore(vaultStore(config, vaults, budget, credential, vertx, tls), sealed, config.sealedReadLinger());
     }
 
     /** The store of the vault locations, by {@code refresher.token-store.kind}. */

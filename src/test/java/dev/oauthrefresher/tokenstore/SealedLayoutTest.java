@@ -28,11 +28,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +59,12 @@ class SealedLayoutTest {
 
     @Inject
     TokenStore tokenStore;
+
+    @Inject
+    SealedTokens sealedTokens;
+
+    @Inject
+    io.vertx.core.Vertx vertx;
 
     final FakeTokenEndpoint google = FakeTokenEndpointResource.google();
     final FakeTokenEndpoint rotating = FakeTokenEndpointResource.rotating();
@@ -255,6 +266,109 @@ class SealedLayoutTest {
         assertThat(tokenStore.load(secret).await().indefinitely().orElseThrow().tokens().refreshToken().reveal())
                 .isEqualTo(google.latestRefreshToken(row.grant()));
         seeder.sql("UPDATE integration SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :id", Map.of("id", row.id()));
+    }
+
+    /**
+     * A burst of reads, as a run's refreshes make one: grouped into one statement while another runs, each answered on
+     * the event loop it was asked from with its own integration's tokens, a missing row answered empty and a value that
+     * does not open failing that read alone; a caller on another thread is answered on a worker thread.
+     */
+    @Test
+    void shouldGroupABurstOfSealedReadsAndAnswerEachOnItsOwnEventLoop() throws Exception {
+        String tenant = seeder.tenant("seal-reads");
+        List<Seeded> rows = seeder.integrations(tenant, "oauth2", "fake-rotating", rotating, 40,
+                Instant.now().plus(1, ChronoUnit.HOURS));
+        moveTo(tenant, SecretRef.DATABASE).then().statusCode(200).body("moved", equalTo(40));
+        UUID tampered = rows.get(7).id();
+        seeder.sql("UPDATE integration_token SET sealed_tokens = set_byte(sealed_tokens, length(sealed_tokens) - 1, "
+                + "get_byte(sealed_tokens, length(sealed_tokens) - 1) # 1) WHERE integration_id = :id", Map.of("id", tampered));
+        UUID missing = UUID.randomUUID();
+
+        // the first statement waits until the whole burst is queued, so what it did not take must share the second one
+        CountDownLatch burstQueued = new CountDownLatch(1);
+        List<Integer> statements = new CopyOnWriteArrayList<>();
+        SealedTokens counting = new SealedTokens() {
+            @Override
+            public Map<UUID, Stored> readAll(Collection<UUID> ids) {
+                if (statements.isEmpty()) {
+                    await(burstQueued);
+                }
+                statements.add(ids.size());
+                return sealedTokens.readAll(ids);
+            }
+
+            @Override
+            public TokenStore.Versioned open(UUID id, Stored stored) {
+                return sealedTokens.open(id, stored);
+            }
+
+            @Override
+            public String save(UUID id, TokenSet tokens, Optional<String> leaseOwner) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void delete(UUID id, Optional<String> leaseOwner) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        SealedReads reads = new SealedReads(counting, Duration.ZERO);
+        List<UUID> asked = new ArrayList<>(rows.stream().map(Seeded::id).toList());
+        asked.add(missing);
+        Map<UUID, CompletableFuture<Optional<TokenStore.Versioned>>> answers = new ConcurrentHashMap<>();
+        Map<UUID, String> askedOn = new ConcurrentHashMap<>();
+        Map<UUID, String> answeredOn = new ConcurrentHashMap<>();
+        vertx.runOnContext(ignored -> {
+            for (UUID id : asked) {
+                CompletableFuture<Optional<TokenStore.Versioned>> answer = new CompletableFuture<>();
+                answers.put(id, answer);
+                askedOn.put(id, Thread.currentThread().getName());
+                reads.load(id).subscribe().with(value -> {
+                    answeredOn.put(id, Thread.currentThread().getName());
+                    answer.complete(value);
+                }, failure -> {
+                    answeredOn.put(id, Thread.currentThread().getName());
+                    answer.completeExceptionally(failure);
+                });
+            }
+            burstQueued.countDown();
+        });
+
+        CompletableFuture.allOf(answers.values().stream().map(a -> a.exceptionally(e -> null))
+                .toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        // the first statement takes what was queued when it began (one read or more); the rest share the second
+        assertThat(statements).as("at most one statement, then the rest of the burst in one more").hasSizeBetween(1, 2);
+        assertThat(statements.stream().mapToInt(Integer::intValue).sum()).isEqualTo(asked.size());
+        assertThat(askedOn.get(missing)).startsWith("vert.x-eventloop-thread-");
+        assertThat(answeredOn).as("each answered on the event loop it asked from").isEqualTo(askedOn);
+        for (Seeded row : rows) {
+            if (row.id().equals(tampered)) {
+                assertThat(answers.get(tampered)).as("a value that does not open fails its read alone")
+                        .failsWithin(Duration.ZERO).withThrowableThat().havingCause().isInstanceOf(TokenStoreException.class);
+                continue;
+            }
+            assertThat(answers.get(row.id()).get().orElseThrow().tokens().refreshToken().reveal())
+                    .isEqualTo(sealedTokens.load(row.id()).orElseThrow().tokens().refreshToken().reveal());
+        }
+        assertThat(answers.get(missing).get()).as("no row, no tokens").isEmpty();
+
+        String[] workerAnswer = new String[1];
+        Optional<TokenStore.Versioned> fromTestThread = reads.load(rows.get(0).id())
+                .invoke(ignored -> workerAnswer[0] = Thread.currentThread().getName())
+                .await().atMost(Duration.ofSeconds(30));
+        assertThat(fromTestThread).isPresent();
+        assertThat(workerAnswer[0]).as("a caller off the event loops is answered on a worker").startsWith("executor-thread-");
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the burst was never queued");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private byte[] sealedTokens(UUID id) {

@@ -18,7 +18,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -56,25 +59,28 @@ public class SealedTokenRepository implements SealedTokens, SealedRows {
     }
 
     @Override
-    public Optional<TokenStore.Versioned> load(UUID integrationId) {
-        byte[] value;
-        long version;
+    public Map<UUID, Stored> readAll(Collection<UUID> integrationIds) {
+        Map<UUID, Stored> found = new HashMap<>();
         try (Connection connection = main.getConnection();
                 PreparedStatement read = connection.prepareStatement(
-                        "SELECT sealed_tokens, version FROM integration_token WHERE integration_id = ?")) {
-            read.setObject(1, integrationId);
-            try (ResultSet row = read.executeQuery()) {
-                if (!row.next()) {
-                    return Optional.empty();
+                        "SELECT integration_id, sealed_tokens, version FROM integration_token WHERE integration_id = ANY (?)")) {
+            read.setArray(1, connection.createArrayOf("uuid", integrationIds.toArray()));
+            try (ResultSet rows = read.executeQuery()) {
+                while (rows.next()) {
+                    found.put(rows.getObject(1, UUID.class), new Stored(rows.getBytes(2), rows.getLong(3)));
                 }
-                value = row.getBytes(1);
-                version = row.getLong(2);
             }
         } catch (SQLException e) {
-            throw unanswered("read", integrationId, e);
+            throw unanswered("read", integrationIds.size() == 1 ? "integration " + integrationIds.iterator().next()
+                    : integrationIds.size() + " integrations", e);
         }
+        return found;
+    }
+
+    @Override
+    public TokenStore.Versioned open(UUID integrationId, Stored stored) {
         try {
-            return Optional.of(new TokenStore.Versioned(ring.open(integrationId, value), Long.toString(version)));
+            return new TokenStore.Versioned(ring.open(integrationId, stored.value()), Long.toString(stored.version()));
         } catch (SealedValueException e) {
             unopenable.increment();
             boolean unknownKey = e instanceof SealedValueException.UnknownKeyId;
@@ -113,7 +119,7 @@ public class SealedTokenRepository implements SealedTokens, SealedRows {
                 return Long.toString(row.getLong(1));
             }
         } catch (SQLException e) {
-            throw unanswered("write", integrationId, e);
+            throw unanswered("write", "integration " + integrationId, e);
         }
     }
 
@@ -137,7 +143,7 @@ public class SealedTokenRepository implements SealedTokens, SealedRows {
                 // without an owner, a row already gone took its tokens with it (the foreign key cascades): nothing to do
             }
         } catch (SQLException e) {
-            throw unanswered("delete", integrationId, e);
+            throw unanswered("delete", "integration " + integrationId, e);
         }
     }
 
@@ -155,9 +161,9 @@ public class SealedTokenRepository implements SealedTokens, SealedRows {
     }
 
     /** The database did not answer: transient, and a write whose commit went unanswered may have applied. */
-    private static TokenStoreException unanswered(String operation, UUID integrationId, SQLException e) {
+    private static TokenStoreException unanswered(String operation, String integrations, SQLException e) {
         // the SQL state only: a driver message can quote the statement's parameters
-        return new TokenStoreException("Sealed tokens of integration " + integrationId + ": PostgreSQL did not answer the "
+        return new TokenStoreException("Sealed tokens of " + integrations + ": PostgreSQL did not answer the "
                 + operation + " (SQL state " + e.getSQLState() + ")", true, null, null, !"read".equals(operation));
     }
 
