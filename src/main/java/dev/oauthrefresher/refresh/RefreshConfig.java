@@ -143,6 +143,16 @@ public interface RefreshConfig {
     @WithDefault("30s")
     Duration gaugeInterval();
 
+    /**
+     * How long the first outcome into an idle group commit waits for others to share its transaction (outcomes that
+     * queue behind a running commit never wait): with providers answering in about 100 ms a run's outcomes arrive a few
+     * per millisecond, and a commit, a worker's wake-up and two statements each cost more service CPU than the rest of
+     * the refresh (BENCHMARKS.md). An on-demand refresh's answer waits this much longer; {@code 0} writes each at once.
+     * Key {@code refresher.refresh.outcome-linger}, default {@code 5ms}.
+     */
+    @WithDefault("5ms")
+    Duration outcomeLinger();
+
     interface Backoff {
         /** First retry delay. Key {@code refresher.refresh.backoff.initial}, default {@code 1m}. */
         @WithDefault("1m")

@@ -28,7 +28,7 @@ import org.jboss.logging.Logger;
 /**
  * Writes outcomes as guarded updates plus one {@code refresh_attempt} row each, off the event loop. Writes
  * that arrive while a flush is running are grouped into the next transaction, so under load many outcomes
- * share one commit and when idle a single outcome is written at once.
+ * share one commit; the first into an idle group waits {@code refresher.refresh.outcome-linger} for company.
  */
 @ApplicationScoped
 public class OutcomeWriter implements RotationRecorder {
@@ -58,7 +58,7 @@ public class OutcomeWriter implements RotationRecorder {
     private final RefreshConfig config;
     private final IntegrationEvents events;
     private final AccessTokenSeal seal;
-    private final GroupCommit<Write> commits = new GroupCommit<>(MAX_PER_TRANSACTION, this::writeBatch);
+    private final GroupCommit<Write> commits;
 
     OutcomeWriter(OutcomeRepository integrations, LeaseRepository leases, LeaseKeeper keeper, AttemptRepository attempts, PendingRotationRepository pendingRotations,
             RefreshMetrics metrics, RefreshConfig config, IntegrationEvents events, AccessTokenSeal seal) {
@@ -71,6 +71,7 @@ public class OutcomeWriter implements RotationRecorder {
         this.config = config;
         this.events = events;
         this.seal = seal;
+        this.commits = new GroupCommit<>(MAX_PER_TRANSACTION, config.outcomeLinger(), this::writeBatch);
     }
 
     public Uni<Written> write(ClaimedIntegration row, String owner, UUID runId, Outcome outcome, Instant startedAt,
