@@ -62,6 +62,27 @@ class GroupCommitTest {
                 .isLessThan(linger);
     }
 
+    @Test
+    void shouldNotLingerAfterABusyBatch() throws Exception {
+        Duration linger = Duration.ofSeconds(3);
+        List<List<Integer>> batches = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Long>> handledAt = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+        GroupCommit<Integer> group = new GroupCommit<>(100, linger, batch -> {
+            batches.add(List.copyOf(batch));
+            handledAt.get(batches.size() - 1).complete(System.nanoTime());
+        });
+        IntStream.range(0, GroupCommit.BUSY_BATCH).forEach(group::add);
+        handledAt.get(0).get(30, TimeUnit.SECONDS);
+
+        long added = System.nanoTime();
+        group.add(99);
+
+        long handled = handledAt.get(1).get(30, TimeUnit.SECONDS);
+        assertThat(batches.get(0)).hasSize(GroupCommit.BUSY_BATCH);
+        assertThat(batches.get(1)).containsExactly(99);
+        assertThat(Duration.ofNanos(handled - added)).as("a busy group sends at once").isLessThan(linger);
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(30, TimeUnit.SECONDS);
