@@ -18,10 +18,11 @@ import java.util.function.Consumer;
 public final class GroupCommit<T> {
 
     /**
-     * A batch this large already shares its round trip well; after one, the group is busy enough to fill the next
-     * without waiting, and a linger would only delay work whose callers cap how much may be outstanding (a run counts
-     * its unwritten outcomes against its concurrency: lingering after every full batch cost 8 % of the zero-latency
-     * throughput, BENCHMARKS.md).
+     * Batches this large already share their round trip well: while the recent ones average this many items, the group
+     * is busy enough to fill the next without waiting, and a linger would only delay work whose callers cap how much may
+     * be outstanding (a run counts its unwritten outcomes against its concurrency, and at zero provider latency a
+     * linger after each claimed batch's last, small commit cost 6-12 % of the throughput, BENCHMARKS.md). An average,
+     * halved by each batch, so one small batch at the tail of a burst does not bring the linger back.
      */
     static final int BUSY_BATCH = 16;
 
@@ -30,7 +31,8 @@ public final class GroupCommit<T> {
     private final Consumer<List<T>> writeBatch;
     private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
-    private volatile int lastBatchSize;
+    /** The recent batches' size, each batch averaged in with half the weight; written by the one running flush. */
+    private volatile int recentBatchSize;
 
     public GroupCommit(int maxPerBatch, Consumer<List<T>> writeBatch) {
         this(maxPerBatch, Duration.ZERO, writeBatch);
@@ -40,8 +42,8 @@ public final class GroupCommit<T> {
      * A group whose first item into an idle group waits up to {@code linger} for company, as PostgreSQL's
      * {@code commit_delay} does: for work nobody waits on item by item (a run's outcomes, its refreshes' reads), whose
      * items otherwise arrive a few per millisecond and pay a round trip, a worker's wake-up and a commit each. Items that
-     * queue while a batch is handled never wait more: the next batch starts as soon as the last one ends; nor does an item
-     * that follows a batch of {@link #BUSY_BATCH} or more.
+     * queue while a batch is handled never wait more: the next batch starts as soon as the last one ends; nor does any item
+     * while the recent batches average {@link #BUSY_BATCH} or more.
      */
     public GroupCommit(int maxPerBatch, Duration linger, Consumer<List<T>> writeBatch) {
         this.maxPerBatch = maxPerBatch;
@@ -51,7 +53,7 @@ public final class GroupCommit<T> {
 
     public void add(T item) {
         queue.add(item);
-        scheduleFlush(lastBatchSize < BUSY_BATCH ? lingerNanos : 0);
+        scheduleFlush(recentBatchSize < BUSY_BATCH ? lingerNanos : 0);
     }
 
     private void scheduleFlush(long delayNanos) {
@@ -73,7 +75,7 @@ public final class GroupCommit<T> {
             while (batch.size() < maxPerBatch && (next = queue.poll()) != null) {
                 batch.add(next);
             }
-            lastBatchSize = batch.size();
+            recentBatchSize = (recentBatchSize + batch.size()) / 2;
             if (!batch.isEmpty()) {
                 writeBatch.accept(batch);
             }

@@ -71,14 +71,15 @@ class GroupCommitTest {
             batches.add(List.copyOf(batch));
             handledAt.get(batches.size() - 1).complete(System.nanoTime());
         });
-        IntStream.range(0, GroupCommit.BUSY_BATCH).forEach(group::add);
+        // one batch of twice the busy size: the recent average is then the busy size itself
+        IntStream.range(0, 2 * GroupCommit.BUSY_BATCH).forEach(group::add);
         handledAt.get(0).get(30, TimeUnit.SECONDS);
 
         long added = System.nanoTime();
         group.add(99);
 
         long handled = handledAt.get(1).get(30, TimeUnit.SECONDS);
-        assertThat(batches.get(0)).hasSize(GroupCommit.BUSY_BATCH);
+        assertThat(batches.get(0)).hasSize(2 * GroupCommit.BUSY_BATCH);
         assertThat(batches.get(1)).containsExactly(99);
         assertThat(Duration.ofNanos(handled - added)).as("a busy group sends at once").isLessThan(linger);
     }
