@@ -12,8 +12,8 @@ import java.util.function.Consumer;
 /**
  * Groups blocking statements off the event loop (writes into one transaction, reads into one query): items that arrive
  * while a batch is being handled go into the next one, so under load many items share one round trip and when idle an
- * item is handled at once (or after its linger, when it has one). One flush runs at a time (the {@code flushing} flag owns that); the batch handler completes
- * each item's own future.
+ * item is handled at once (or after its linger, when it has one). One flush runs at a time (the {@code flushing} flag
+ * owns that); the batch handler completes each item's own future.
  */
 public final class GroupCommit<T> {
 

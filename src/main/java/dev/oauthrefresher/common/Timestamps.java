@@ -36,8 +36,9 @@ public final class Timestamps {
      * {@link Instant#parse}, with the form {@link Instant#toString} writes ({@code 2026-12-05T17:40:00Z}, or with 3, 6
      * or 9 digits of fraction) read without {@code DateTimeFormatter}: every sealed document opened holds one, and the
      * formatter's general parse was 3 % of the service's CPU in the sealed-layout soak (BENCHMARKS.md). Anything else
-     * (other years, offsets, a leap second, {@code 24:00:00}) goes to {@link Instant#parse}, which also throws its usual exception for
-     * what is not an instant; an out-of-range field in the fast form throws {@link java.time.DateTimeException} too.
+     * (other years, offsets, a leap second, {@code 24:00:00}) goes to {@link Instant#parse}, which also throws its usual
+     * exception for what is not an instant; an out-of-range field in the fast form throws
+     * {@link java.time.DateTimeException} too.
      */
     public static Instant parseIso(String text) {
         int length = text.length();
@@ -53,7 +54,8 @@ public final class Timestamps {
         int minute = digits(text, 14, 16);
         int second = digits(text, 17, 19);
         int nanos = length > 20 ? digits(text, 20, length - 1) : 0;
-        if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || nanos < 0 || second == 60 || hour == 24) {
+        if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || nanos < 0
+                || second == 60 || hour == 24) {
             return Instant.parse(text);
         }
         // the fraction's digits (length - 21 of them when there is one) scaled to nanoseconds
