@@ -334,6 +334,8 @@ class SealedLayoutTest {
             burstQueued.countDown();
         });
 
+        // every answer's future is in the map once the event loop has queued the whole burst
+        assertThat(burstQueued.await(30, TimeUnit.SECONDS)).as("the burst was queued").isTrue();
         CompletableFuture.allOf(answers.values().stream().map(a -> a.exceptionally(e -> null))
                 .toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         // the first statement takes what was queued when it began (one read or more); the rest share the second
