@@ -1,9 +1,11 @@
 package dev.oauthrefresher.cron;
 
-import dev.oauthrefresher.drain.Drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.oauthrefresher.common.Traces;
+import dev.oauthrefresher.drain.Drain;
+import dev.oauthrefresher.web.ProblemException;
+import dev.oauthrefresher.web.ProblemType;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,7 +64,8 @@ public class TriggerService {
 
     /**
      * Records and runs {@code task}. Blocking database work; call from a worker thread. The returned Uni fails
-     * if the database is unreachable or the task fails. Its span ends when the run does.
+     * if the database is unreachable or the task fails, and with 503 (shutting-down) once a drain has begun.
+     * Cancelling it stops the wait, never the run. Its span ends when the run does.
      */
     @WithSpan("cron.trigger")
     public Uni<Triggered> trigger(CronTask task, TriggerKind kind, Optional<String> messageId, RunRequest request) {
@@ -70,16 +74,26 @@ public class TriggerService {
         String trace = span.isValid() ? ", trace " + span.getTraceId() : "";
         UUID runId = UUID.randomUUID();
         Instant started = Instant.now();
-        Claim claim = QuarkusTransaction.requiringNew().call(() -> claimRun(runId, task, kind, messageId, started));
+        // Counted before anything is claimed: a shutdown that began first refuses the run, one that begins later waits
+        // for it until it is recorded.
+        Drain.Ticket ticket = drain.tryEnter().orElseThrow(() -> new ProblemException(ProblemType.SHUTTING_DOWN,
+                "This replica is shutting down; nothing was run. Try again."));
+        Claim claim;
+        try {
+            claim = QuarkusTransaction.requiringNew().call(() -> claimRun(runId, task, kind, messageId, started));
+        } catch (RuntimeException e) {
+            ticket.close();
+            throw e;
+        }
         if (claim.earlier().isPresent()) {
+            ticket.close();
             return Uni.createFrom().item(claim.earlier().get());
         }
         UUID id = claim.id();
         Span.current().setAttribute(Traces.RUN_ID, id.toString());
         TaskRun run = new TaskRun(id, kind, request, started.plus(task.budget()));
-        // a shutdown waits for this run until it is recorded
-        Drain.Ticket ticket = drain.enter();
-        return task.run(run)
+        // deferred: a task that throws instead of failing its Uni still closes the ticket and is recorded as failed
+        CompletableFuture<Triggered> running = Uni.createFrom().deferred(() -> task.run(run))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(result -> {
                     // a run that ended while draining was stopped early: what it did is recorded, the rest stays due
@@ -107,7 +121,13 @@ public class TriggerService {
                     } catch (RuntimeException ignored) {
                         // the database is what failed; the row stays 'running' and a retry takes it over
                     }
-                });
+                })
+                // Subscribed here, once: the run is this service's, not its caller's. A caller that stops waiting
+                // (QStash's or curl's timeout hangs up, the fallback's wait runs out) cancels only its own copy of the
+                // result. Were the run subscribed by the request, a hang-up would cancel it: its drain ticket closed, the
+                // run gone from those a shutdown stops and waits for, and its refreshes going on unrecorded.
+                .subscribeAsCompletionStage();
+        return Uni.createFrom().completionStage(running::copy);
     }
 
     /** Records that the fallback looked and found the external trigger alive. */

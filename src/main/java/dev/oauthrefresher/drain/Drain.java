@@ -2,15 +2,20 @@ package dev.oauthrefresher.drain;
 
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Whether this process is shutting down, and the work it must still finish. Work that must not be cut short (a
- * triggered run until it is recorded, a manual refresh) {@link #enter enters} and closes its {@link Ticket}
- * when done; a graceful shutdown {@link #begin begins} the drain (readiness goes DOWN, triggers get 503) and
- * {@link #awaitIdle waits} for the tickets. Knows nothing of what the work is.
+ * triggered run until it is recorded, a leased row's refresh) enters ({@link #tryEnter}, {@link #enter}) and closes
+ * its {@link Ticket} when done; a graceful shutdown {@link #begin begins} the drain (readiness goes DOWN, triggers get
+ * 503) and {@link #awaitIdle waits} for the tickets. Knows nothing of what the work is.
+ *
+ * <p>Entering and beginning take the same lock, so a new run is either counted before the drain begins (and waited
+ * for) or refused: checking {@link #isDraining()} and entering later left a window in which a run could start unseen
+ * by a drain that had already found nothing to wait for.
  */
 @Singleton
 public class Drain {
@@ -37,11 +42,20 @@ public class Drain {
         return draining.get();
     }
 
-    /** Starts the drain; true the first time. */
+    /** Starts the drain; true the first time. No work enters after it. */
     public boolean begin() {
-        return draining.compareAndSet(false, true);
+        lock.lock();
+        try {
+            return draining.compareAndSet(false, true);
+        } finally {
+            lock.unlock();
+        }
     }
 
+    /**
+     * A ticket for work already committed to (a leased row's refresh): counted even while draining, so a drain still
+     * waiting waits for it too.
+     */
     public Ticket enter() {
         lock.lock();
         try {
@@ -50,6 +64,20 @@ public class Drain {
             lock.unlock();
         }
         return new Ticket();
+    }
+
+    /** A ticket for new work the drain must wait for; empty once the drain has begun (the work must not start). */
+    public Optional<Ticket> tryEnter() {
+        lock.lock();
+        try {
+            if (draining.get()) {
+                return Optional.empty();
+            }
+            active++;
+        } finally {
+            lock.unlock();
+        }
+        return Optional.of(new Ticket());
     }
 
     /** Work still in progress. */

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -250,6 +251,22 @@ public final class ServiceClient {
         HttpResponse<String> response = post("/cron/" + task, cronToken, request, RUN_TIMEOUT);
         JsonNode body = response.body().isBlank() ? JSON.createObjectNode() : read(response.body());
         return new RunSummary(response.statusCode(), body, response.headers().firstValue("Retry-After"));
+    }
+
+    /**
+     * A trigger of {@code task} whose caller stops waiting after {@code patience} and closes its connection, as QStash's
+     * request timeout or {@code curl --max-time} does. True if it hung up before the answer came.
+     */
+    public boolean triggerAndHangUp(String task, Duration patience) {
+        try {
+            post("/cron/" + task, cronToken, Map.of(), patience);
+            return false;
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof HttpTimeoutException) {
+                return true;
+            }
+            throw e;
+        }
     }
 
     /**
