@@ -22,7 +22,7 @@ final class SingleFlight<K, T> {
         CompletableFuture<T> mine = new CompletableFuture<>();
         CompletableFuture<T> running = flights.putIfAbsent(key, mine);
         if (running != null) {
-            return Uni.createFrom().completionStage(running).map(v -> new Result<>(v, true));
+            return Uni.createFrom().completionStage(running::copy).map(v -> new Result<>(v, true));
         }
         Uni.createFrom().<T>deferred(work::get).subscribe().with(
                 value -> {
@@ -33,6 +33,8 @@ final class SingleFlight<K, T> {
                     flights.remove(key, mine);
                     mine.completeExceptionally(failure);
                 });
-        return Uni.createFrom().completionStage(mine).map(v -> new Result<>(v, false));
+        // Each caller waits on a copy: cancelling a Uni made from a CompletableFuture cancels that future, so a caller
+        // that hung up would otherwise fail every other caller waiting for the same work with a CancellationException.
+        return Uni.createFrom().completionStage(mine::copy).map(v -> new Result<>(v, false));
     }
 }
