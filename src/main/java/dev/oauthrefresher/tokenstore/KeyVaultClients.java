@@ -17,11 +17,11 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Builds the Azure SDK's async secret client on Quarkus' own Vert.x, with the SDK's retries switched off. */
+/**
+ * Builds the Azure SDK's async secret client on Quarkus' own Vert.x, with the SDK's retries switched off and its HTTP
+ * transport replaced ({@link VaultTransport}).
+ */
 final class KeyVaultClients {
-
-    /** azure-core's context key (HttpUtils.AZURE_EAGERLY_READ_RESPONSE) asking the HTTP client to buffer the body. */
-    private static final String EAGERLY_READ_RESPONSE = "azure-eagerly-read-response";
 
     private KeyVaultClients() {
     }
@@ -41,14 +41,7 @@ final class KeyVaultClients {
                 // retries underneath would multiply attempts and bypass both.
                 .retryPolicy(new RetryPolicy(new FixedDelay(0, Duration.ZERO)))
                 // Explicit, so AZURE_HTTP_LOG_DETAIL_LEVEL in the environment can never log secret bodies.
-                .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
-                // The challenge policy closes the 401 it answers unread; closing an unread streamed Vert.x response
-                // fails inside Vert.x (NoSuchElementException) and with it the first call to every vault. Secret
-                // responses are small, so read them whole: a buffered response closes cleanly.
-                .addPolicy((context, next) -> {
-                    context.setData(EAGERLY_READ_RESPONSE, true);
-                    return next.process();
-                });
+                .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE));
         if (disableChallengeResourceVerification) {
             builder.disableChallengeResourceVerification();
         }
@@ -70,11 +63,7 @@ final class KeyVaultClients {
                 .setWriteIdleTimeout(timeoutMillis)
                 .setMaxPoolSize(maxConnections);
         trust.ifPresent(options::setTrustOptions);
-        return new VertxHttpClientBuilder()
-                .vertx(vertx)
-                .httpClientOptions(options)
-                .responseTimeout(requestTimeout)
-                .build();
+        return new VaultTransport(vertx.createHttpClient(options), requestTimeout);
     }
 
     private static Duration min(Duration a, Duration b) {

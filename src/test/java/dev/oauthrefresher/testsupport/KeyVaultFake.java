@@ -81,6 +81,7 @@ public final class KeyVaultFake implements AutoCloseable {
     private volatile Duration minLatency = Duration.ZERO;
     private volatile Duration maxLatency = Duration.ZERO;
     private final AtomicLong served = new AtomicLong();
+    private final Set<String> hangsOver = ConcurrentHashMap.newKeySet();
     private final AtomicLong throttled = new AtomicLong();
     private final AtomicInteger writesInProgress = new AtomicInteger();
 
@@ -258,6 +259,14 @@ public final class KeyVaultFake implements AutoCloseable {
     }
 
     /**
+     * Whether a request for secret {@code name} held by {@link #hangNext} is over its hang (its answer written, or not,
+     * if its client gave up).
+     */
+    public boolean hangOver(String name) {
+        return hangsOver.contains(name);
+    }
+
+    /**
      * Writes (PUT) received and not yet answered: delayed, held, or being stored. A write a client gave up on is
      * still stored when its turn comes, as by a real vault; zero means nothing more will land.
      */
@@ -358,6 +367,7 @@ public final class KeyVaultFake implements AutoCloseable {
             Fault fault = faults.poll();
             if (fault != null && !fault.hang().isZero()) {
                 TimeUnit.MILLISECONDS.sleep(fault.hang().toMillis());
+                hangsOver.add(name);
             } else if (fault != null) {
                 error(exchange, fault.status(), "Injected", "Injected fault.", fault.headers());
                 return;

@@ -1,0 +1,155 @@
+package dev.oauthrefresher.tokenstore;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeader;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpHeaders;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.core.util.CoreUtils;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.time.Duration;
+import java.util.Map;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The Key Vault client's HTTP transport: azure-core's {@link HttpClient} on a Vert.x HTTP client, each answer read
+ * whole (secrets are small). Everything above it, the SDK's secret client, its pipeline and its challenge policy, is
+ * the SDK's.
+ *
+ * <p>Bespoke because the SDK's own Vert.x transport ({@code azure-core-http-vertx} 1.1.3, and its main branch as of
+ * 2026-12) settles one {@code Promise} from several listeners of the same response with {@code Promise.fail}: when a
+ * vault call times out or its connection closes, every listener after the first throws "Result is already complete"
+ * into Vert.x. Vert.x logs each as an uncaught ERROR with its stack (one or more per failed call: a vault that slows
+ * down floods the log with them), and a listener that throws stops the notification of the future's listeners after
+ * it. Its response timeout also left the timed-out request open on its pooled connection until the read-idle timeout
+ * closed it. Here each call is one chain of futures, settled once; the request's own Vert.x timeout resets it, so a
+ * call that timed out gives its connection back at once.
+ */
+final class VaultTransport implements HttpClient {
+
+    private final io.vertx.core.http.HttpClient client;
+    private final long timeoutMillis;
+
+    /** @param requestTimeout the longest a call may go without any data from the vault before it is reset */
+    VaultTransport(io.vertx.core.http.HttpClient client, Duration requestTimeout) {
+        this.client = client;
+        this.timeoutMillis = requestTimeout.toMillis();
+    }
+
+    @Override
+    public Mono<HttpResponse> send(HttpRequest request) {
+        return send(request, Context.NONE);
+    }
+
+    @Override
+    public Mono<HttpResponse> send(HttpRequest request, Context context) {
+        return Mono.fromCompletionStage(() -> exchange(request).toCompletionStage());
+    }
+
+    private Future<HttpResponse> exchange(HttpRequest request) {
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.valueOf(request.getHttpMethod().name()))
+                .setAbsoluteURI(request.getUrl())
+                .setIdleTimeout(timeoutMillis);
+        for (HttpHeader header : request.getHeaders()) {
+            options.putHeader(header.getName(), header.getValue());
+        }
+        BinaryData body = request.getBodyAsBinaryData();
+        return client.request(options)
+                .compose(sending -> send(sending, body))
+                .compose(response -> response.body().map(bytes -> answer(request, response, bytes)));
+    }
+
+    private static Future<HttpClientResponse> send(HttpClientRequest sending, BinaryData body) {
+        return body == null ? sending.send() : sending.send(Buffer.buffer(body.toBytes()));
+    }
+
+    private static HttpResponse answer(HttpRequest request, HttpClientResponse response, Buffer body) {
+        HttpHeaders headers = new HttpHeaders();
+        MultiMap received = response.headers();
+        for (Map.Entry<String, String> header : received) {
+            headers.add(HttpHeaderName.fromString(header.getKey()), header.getValue());
+        }
+        return new Answer(request, response.statusCode(), headers, body.getBytes());
+    }
+
+    /** A vault's answer, read whole: its body can be read any number of times, and closing it is a no-op. */
+    private static final class Answer extends HttpResponse {
+
+        private final int status;
+        private final HttpHeaders headers;
+        private final byte[] body;
+
+        Answer(HttpRequest request, int status, HttpHeaders headers, byte[] body) {
+            super(request);
+            this.status = status;
+            this.headers = headers;
+            this.body = body;
+        }
+
+        @Override
+        public int getStatusCode() {
+            return status;
+        }
+
+        @Override
+        @Deprecated
+        public String getHeaderValue(String name) {
+            return headers.getValue(HttpHeaderName.fromString(name));
+        }
+
+        @Override
+        public String getHeaderValue(HttpHeaderName name) {
+            return headers.getValue(name);
+        }
+
+        @Override
+        public HttpHeaders getHeaders() {
+            return headers;
+        }
+
+        @Override
+        public Flux<ByteBuffer> getBody() {
+            // a fresh buffer per subscriber: a reader that consumes one leaves the body whole for the next
+            return body.length == 0 ? Flux.empty() : Flux.defer(() -> Flux.just(ByteBuffer.wrap(body).asReadOnlyBuffer()));
+        }
+
+        @Override
+        public BinaryData getBodyAsBinaryData() {
+            return BinaryData.fromBytes(body);
+        }
+
+        @Override
+        public Mono<byte[]> getBodyAsByteArray() {
+            return body.length == 0 ? Mono.empty() : Mono.just(body);
+        }
+
+        @Override
+        public Mono<String> getBodyAsString() {
+            return getBodyAsByteArray().map(bytes -> CoreUtils.bomAwareToString(bytes,
+                    headers.getValue(HttpHeaderName.CONTENT_TYPE)));
+        }
+
+        @Override
+        public Mono<String> getBodyAsString(Charset charset) {
+            return getBodyAsByteArray().map(bytes -> new String(bytes, charset));
+        }
+
+        @Override
+        public HttpResponse buffer() {
+            return this;
+        }
+    }
+}
