@@ -258,17 +258,12 @@ class MultiProcessFaultsIT {
     @Timeout(240)
     void shouldLoseNoRotatedGrantWhenSigtermArrivesMidRunWithCallsInFlight(TestInfo test) throws Exception {
         int integrations = 60;
-        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
-        Database db = harness.createDatabase("sigterm");
-        Map<String, String> settings = Map.of("refresher.refresh.concurrency", "8", "refresher.refresh.batch-size", "20");
-        ServiceProcess stopping = harness.launch("stopping", db, settings, Harness.SERVICE_JVM);
-        ServiceProcess successor = harness.launch("successor", db, settings, Harness.SERVICE_JVM);
-        stopping.awaitReady();
-        successor.awaitReady();
-        List<ApiSeeder.Seeded> seeded = seed(stopping, "sigterm", 4, integrations);
+        Replicas replicas = stoppingAndSuccessor(test, "sigterm", integrations);
+        Database db = replicas.db();
+        ServiceProcess stopping = replicas.stopping();
+        ServiceProcess successor = replicas.successor();
+        List<ApiSeeder.Seeded> seeded = replicas.seeded();
         FakeTokenEndpoint provider = harness.provider();
-        // strict single use, and slow: every call in flight at SIGTERM has already spent its refresh token
-        provider.latency(Duration.ofSeconds(3));
 
         CompletableFuture<RunSummary> interrupted = CompletableFuture.supplyAsync(
                 () -> harness.client(stopping).trigger(ServiceClient.REFRESH_TASK, Map.of()), callers);
@@ -309,37 +304,33 @@ class MultiProcessFaultsIT {
     @Timeout(240)
     void shouldDrainARunWhoseSchedulerHungUpWhenSigtermArrives(TestInfo test) throws Exception {
         int integrations = 40;
-        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
-        Database db = harness.createDatabase("hangup");
-        Map<String, String> settings = Map.of("refresher.refresh.concurrency", "8", "refresher.refresh.batch-size", "20");
-        ServiceProcess stopping = harness.launch("stopping", db, settings, Harness.SERVICE_JVM);
-        ServiceProcess successor = harness.launch("successor", db, settings, Harness.SERVICE_JVM);
-        stopping.awaitReady();
-        successor.awaitReady();
-        List<ApiSeeder.Seeded> seeded = seed(stopping, "hangup", 4, integrations);
+        Replicas replicas = stoppingAndSuccessor(test, "hangup", integrations);
         FakeTokenEndpoint provider = harness.provider();
-        provider.latency(Duration.ofSeconds(3));
 
         // the scheduler's request times out and its connection closes while the run's first calls are in flight
-        assertThat(harness.client(stopping).triggerAndHangUp(ServiceClient.REFRESH_TASK, Duration.ofSeconds(1)))
+        ServiceClient scheduler = harness.client(replicas.stopping());
+        assertThat(scheduler.triggerAndHangUp(ServiceClient.REFRESH_TASK, Duration.ofSeconds(1)))
                 .as("the trigger's caller hung up before the answer").isTrue();
         await("calls in flight", () -> provider.calls() >= 8, Duration.ofSeconds(30));
         int callsAtSigterm = provider.calls();
-        Duration drainTook = stopping.terminate(Duration.ofSeconds(60));
+        Duration drainTook = replicas.stopping().terminate(Duration.ofSeconds(60));
 
-        assertThat(stopping.log()).as("what the drain found to stop and wait for")
+        assertThat(replicas.stopping().log()).as("what the drain found to stop and wait for")
                 .contains("Shutdown drain started: readiness DOWN, 1 run(s) stop taking work, 1 trigger(s)");
-        assertThat(db.count("SELECT count(*) FROM trigger_run WHERE outcome = 'interrupted'"))
+        assertThat(replicas.db().count("SELECT count(*) FROM trigger_run WHERE outcome = 'interrupted'"))
                 .as("the run recorded though nobody waited for its answer").isEqualTo(1);
-        assertThat(db.count("SELECT count(*) FROM trigger_run WHERE outcome = 'running'")).as("runs left 'running'").isZero();
-        assertThat(db.count("SELECT count(*) FROM integration WHERE lease_owner IS NOT NULL")).as("leases left by the drain").isZero();
+        assertThat(replicas.db().count("SELECT count(*) FROM trigger_run WHERE outcome = 'running'"))
+                .as("runs left 'running'").isZero();
+        assertThat(replicas.db().count("SELECT count(*) FROM integration WHERE lease_owner IS NOT NULL"))
+                .as("leases left by the drain").isZero();
 
         provider.latency(Duration.ofMillis(20));
-        List<RunSummary> after = harness.client(successor).refreshUntilDone(Map.of(), 10);
+        List<RunSummary> after = harness.client(replicas.successor()).refreshUntilDone(Map.of(), 10);
         assertThat(after).allMatch(RunSummary::completed);
-        assertNothingDueOrHeld(db, integrations);
+        assertNothingDueOrHeld(replicas.db(), integrations);
         assertThat(spentCalls(provider)).as("calls with a spent refresh token (a rotated token lost at shutdown)").isZero();
-        assertThat(withoutLatestTokenStored(seeded)).as("integrations whose store lacks the provider's latest refresh token").isEmpty();
+        assertThat(withoutLatestTokenStored(replicas.seeded()))
+                .as("integrations whose store lacks the provider's latest refresh token").isEmpty();
         System.out.printf("[multi-process] SIGTERM after the scheduler hung up: %d integrations, rotating provider 3 s latency, "
                 + "Key Vault; SIGTERM with %d calls made; drain and exit took %d ms; the run recorded 'interrupted'; after the "
                 + "restart %d run(s) refreshed %d; 0 spent tokens%n", integrations, callsAtSigterm, drainTook.toMillis(),
@@ -635,6 +626,27 @@ class MultiProcessFaultsIT {
     private List<ApiSeeder.Seeded> withoutLatestTokenStored(List<ApiSeeder.Seeded> seeded) {
         return seeded.stream().filter(s -> !harness.keyVault().latest(Integration.secretNameFor(s.id())).orElseThrow().value()
                 .contains(harness.provider().latestRefreshToken(s.grant()))).toList();
+    }
+
+    /** Two replicas on one database and Key Vault, their integrations seeded through the first. */
+    private record Replicas(Database db, ServiceProcess stopping, ServiceProcess successor, List<ApiSeeder.Seeded> seeded) {
+    }
+
+    /**
+     * A replica that will be stopped mid-run and its successor, against a rotating provider made strict single use and
+     * slow (3 s): every call in flight at SIGTERM has already spent its refresh token.
+     */
+    private Replicas stoppingAndSuccessor(TestInfo test, String name, int integrations) {
+        harness = start(test, FakeTokenEndpoint.Mode.ROTATING, TokenStore.KEY_VAULT);
+        Database db = harness.createDatabase(name);
+        Map<String, String> settings = Map.of("refresher.refresh.concurrency", "8", "refresher.refresh.batch-size", "20");
+        ServiceProcess stopping = harness.launch("stopping", db, settings, Harness.SERVICE_JVM);
+        ServiceProcess successor = harness.launch("successor", db, settings, Harness.SERVICE_JVM);
+        stopping.awaitReady();
+        successor.awaitReady();
+        List<ApiSeeder.Seeded> seeded = seed(stopping, name, 4, integrations);
+        harness.provider().latency(Duration.ofSeconds(3));
+        return new Replicas(db, stopping, successor, seeded);
     }
 
     private Harness start(TestInfo test, FakeTokenEndpoint.Mode mode, TokenStore store) {
