@@ -10,12 +10,9 @@ import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.core.util.CoreUtils;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.client.WebClient;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.time.Duration;
@@ -34,17 +31,19 @@ import reactor.core.publisher.Mono;
  * into Vert.x. Vert.x logs each as an uncaught ERROR with its stack (one or more per failed call: a vault that slows
  * down floods the log with them), and a listener that throws stops the notification of the future's listeners after
  * it. Its response timeout also left the timed-out request open on its pooled connection until the read-idle timeout
- * closed it. Here each call is one chain of futures, settled once; the request's own Vert.x timeout resets it, so a
- * call that timed out gives its connection back at once.
+ * closed it. Here each call is one request of Vert.x's web client, settled once; its own timeout resets the request,
+ * so a call that timed out gives its connection back at once.
  */
 final class VaultTransport implements HttpClient {
 
-    private final io.vertx.core.http.HttpClient client;
+    private final WebClient client;
     private final long timeoutMillis;
 
     /** @param requestTimeout the longest a call may go without any data from the vault before it is reset */
     VaultTransport(io.vertx.core.http.HttpClient client, Duration requestTimeout) {
-        this.client = client;
+        // Vert.x's web client reads the body whole as it arrives: a response's body read from a callback that runs
+        // after the response's first chunks were delivered (another event loop's turn) would find them already gone
+        this.client = WebClient.wrap(client);
         this.timeoutMillis = requestTimeout.toMillis();
     }
 
@@ -59,30 +58,25 @@ final class VaultTransport implements HttpClient {
     }
 
     private Future<HttpResponse> exchange(HttpRequest request) {
-        RequestOptions options = new RequestOptions()
-                .setMethod(HttpMethod.valueOf(request.getHttpMethod().name()))
-                .setAbsoluteURI(request.getUrl())
-                .setIdleTimeout(timeoutMillis);
+        io.vertx.ext.web.client.HttpRequest<Buffer> sending = client
+                .requestAbs(HttpMethod.valueOf(request.getHttpMethod().name()), request.getUrl().toString())
+                .idleTimeout(timeoutMillis);
         for (HttpHeader header : request.getHeaders()) {
-            options.putHeader(header.getName(), header.getValue());
+            sending.putHeader(header.getName(), header.getValue());
         }
         BinaryData body = request.getBodyAsBinaryData();
-        return client.request(options)
-                .compose(sending -> send(sending, body))
-                .compose(response -> response.body().map(bytes -> answer(request, response, bytes)));
+        Future<io.vertx.ext.web.client.HttpResponse<Buffer>> answered = body == null ? sending.send()
+                : sending.sendBuffer(Buffer.buffer(body.toBytes()));
+        return answered.map(response -> answer(request, response));
     }
 
-    private static Future<HttpClientResponse> send(HttpClientRequest sending, BinaryData body) {
-        return body == null ? sending.send() : sending.send(Buffer.buffer(body.toBytes()));
-    }
-
-    private static HttpResponse answer(HttpRequest request, HttpClientResponse response, Buffer body) {
+    private static HttpResponse answer(HttpRequest request, io.vertx.ext.web.client.HttpResponse<Buffer> response) {
         HttpHeaders headers = new HttpHeaders();
-        MultiMap received = response.headers();
-        for (Map.Entry<String, String> header : received) {
+        for (Map.Entry<String, String> header : response.headers()) {
             headers.add(HttpHeaderName.fromString(header.getKey()), header.getValue());
         }
-        return new Answer(request, response.statusCode(), headers, body.getBytes());
+        Buffer body = response.body();
+        return new Answer(request, response.statusCode(), headers, body == null ? new byte[0] : body.getBytes());
     }
 
     /** A vault's answer, read whole: its body can be read any number of times, and closing it is a no-op. */
