@@ -21,7 +21,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The Key Vault client's HTTP transport: azure-core's {@link HttpClient} on a Vert.x HTTP client, each answer read
+ * The Key Vault client's HTTP transport: azure-core's {@link HttpClient} on Vert.x's web client, each answer read
  * whole (secrets are small). Everything above it, the SDK's secret client, its pipeline and its challenge policy, is
  * the SDK's.
  *
