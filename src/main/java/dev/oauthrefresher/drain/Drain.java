@@ -57,20 +57,18 @@ public class Drain {
      * waiting waits for it too.
      */
     public Ticket enter() {
-        lock.lock();
-        try {
-            active++;
-        } finally {
-            lock.unlock();
-        }
-        return new Ticket();
+        return admit(true).orElseThrow();
     }
 
     /** A ticket for new work the drain must wait for; empty once the drain has begun (the work must not start). */
     public Optional<Ticket> tryEnter() {
+        return admit(false);
+    }
+
+    private Optional<Ticket> admit(boolean evenWhileDraining) {
         lock.lock();
         try {
-            if (draining.get()) {
+            if (!evenWhileDraining && draining.get()) {
                 return Optional.empty();
             }
             active++;

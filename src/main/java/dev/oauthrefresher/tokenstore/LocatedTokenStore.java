@@ -14,9 +14,8 @@ import java.util.regex.Pattern;
 /**
  * The token store the service uses: each integration's tokens where its row says they live. {@link SecretRef#DATABASE}
  * goes to the sealed layout ({@link SealedTokens}, PostgreSQL, on a worker thread, its reads grouped by
- * {@link SealedReads}); every other location to the vaults
- * of {@code refresher.token-store.kind} (Key Vault, or the memory store in mock mode), whose budget, priorities and
- * retries apply to vault rows only. Webhook secrets and the service's own secrets always live in the vaults.
+ * {@link SealedReads}); every other location to the vaults of {@code refresher.token-store.kind} (Key Vault, or the
+ * memory store in mock mode), whose budget, priorities and retries apply to vault rows only. Webhook secrets and the service's own secrets always live in the vaults.
  */
 public final class LocatedTokenStore implements TokenStore {
 
