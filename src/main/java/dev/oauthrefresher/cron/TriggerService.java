@@ -44,12 +44,14 @@ public class TriggerService {
     private final ObjectMapper json;
     private final Drain drain;
     private final TriggerMetrics metrics;
+    private final CronConfig config;
 
-    TriggerService(TriggerRunRepository runs, ObjectMapper json, Drain drain, TriggerMetrics metrics) {
+    TriggerService(TriggerRunRepository runs, ObjectMapper json, Drain drain, TriggerMetrics metrics, CronConfig config) {
         this.runs = runs;
         this.json = json;
         this.drain = drain;
         this.metrics = metrics;
+        this.config = config;
     }
 
     /** Tells the metrics when each task last completed, as {@code trigger_run} knows it from every replica. */
@@ -76,8 +78,9 @@ public class TriggerService {
         Instant started = Instant.now();
         // Counted before anything is claimed: a shutdown that began first refuses the run, one that begins later waits
         // for it until it is recorded.
+        // (the same answer as CronResource's early check gives, which this one backs up)
         Drain.Ticket ticket = drain.tryEnter().orElseThrow(() -> new ProblemException(ProblemType.SHUTTING_DOWN,
-                "This replica is shutting down; nothing was run. Try again."));
+                "This replica is shutting down; nothing was run. Try again.", config.retryAfter()));
         Claim claim;
         try {
             claim = QuarkusTransaction.requiringNew().call(() -> claimRun(runId, task, kind, messageId, started));
